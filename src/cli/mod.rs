@@ -1,0 +1,70 @@
+//! The command line: clap commands, and the one place that wires modules together.
+//! Each subcommand has its own file with its `Args` and an async `run` that returns the
+//! process exit code (see [`exit`]).
+
+mod demo_app;
+mod mock_polar;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    pub const PASSED: i32 = 0;
+    pub const USAGE: i32 = 2;
+    pub const INVALID_SCENARIOS: i32 = 3;
+    pub const SETUP_FAILED: i32 = 4;
+    pub const STEP_FAILED: i32 = 5;
+    pub const EVIDENCE_FAILED: i32 = 6;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "walkthrough",
+    version,
+    about = "Proves with video that a Polar billing lifecycle works end to end"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the stateful local mock of Polar on loopback.
+    MockPolar(mock_polar::Args),
+    /// Run the demo app (a small product billed through Polar) on loopback.
+    DemoApp(demo_app::Args),
+}
+
+/// Parses the command line, runs the command on a tokio runtime, returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return match err.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    exit::PASSED
+                }
+                _ => exit::USAGE,
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: could not start the async runtime: {err}");
+            return exit::SETUP_FAILED;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::MockPolar(args) => mock_polar::run(args).await,
+            Command::DemoApp(args) => demo_app::run(args).await,
+        }
+    })
+}

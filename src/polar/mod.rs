@@ -1,0 +1,4 @@
+//! Polar: API types, the HTTP client for sandbox and production, and webhook signing.
+//! Must not import the mock, the demo app, the browser or the runner.
+
+pub mod webhook;

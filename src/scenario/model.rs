@@ -1,0 +1,185 @@
+//! The scenario model the runner executes: scenarios, steps, actions and locators.
+//! Flows (`use:`) are already expanded here; every step and action keeps the
+//! `file:line:col` it came from (inside a flow file, the flow's own location).
+//! Pure data: must not import the browser, the runner or any I/O.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where something stands in a scenario or flow file. Line and column are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    /// The path as the user named it (or as resolved from a `use:`), for display.
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// A string that may hold `${name}` references, rendered against [`super::Vars`] at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub raw: String,
+    pub location: Location,
+}
+
+/// One scenario file, flows expanded.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    /// One of the evidence slot ids in [`super::SLOT_IDS`], when the scenario covers one.
+    pub slot: Option<String>,
+    pub file: PathBuf,
+    pub location: Location,
+    /// Scenario-level variables, in file order; later ones may refer to earlier ones.
+    pub vars: Vec<(String, Template)>,
+    /// Names whose values are secrets: redacted in every log, report and error.
+    pub secret_vars: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    pub location: Location,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub location: Location,
+    /// Overrides the run's default wait timeout for this action (`timeout: 10s`).
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ActionKind {
+    /// Absolute URL, or a path relative to the app URL.
+    Open {
+        url: Template,
+    },
+    Click {
+        target: Locator,
+    },
+    Fill {
+        target: Locator,
+        value: Template,
+    },
+    /// Choose an `<option>` of a `<select>` by its visible text or its value.
+    Select {
+        target: Locator,
+        option: Template,
+    },
+    /// A key name (`Enter`, `Tab`, `Escape`, `ArrowDown`, …) or text, sent to the
+    /// target or, without one, to the focused element.
+    Press {
+        key: Template,
+        target: Option<Locator>,
+    },
+    /// Text of the target (or of the whole page without one) must match.
+    ExpectText {
+        target: Option<Locator>,
+        matcher: TextMatch,
+    },
+    ExpectUrl {
+        matcher: TextMatch,
+    },
+    ExpectVisible {
+        target: Locator,
+    },
+    ExpectHidden {
+        target: Locator,
+    },
+    /// Enter the iframe found by `frame`, run `actions`, leave it again.
+    WithinFrame {
+        frame: Locator,
+        actions: Vec<Action>,
+    },
+    /// An extra named screenshot, besides the one every step gets.
+    Screenshot {
+        name: Template,
+    },
+    WaitFor {
+        target: WaitTarget,
+    },
+    /// Retry `actions` (expectations, and actions such as a Refresh click) until all pass
+    /// in one round, or `timeout` runs out; pauses `interval` between rounds.
+    Eventually {
+        actions: Vec<Action>,
+        timeout: Duration,
+        interval: Duration,
+    },
+    Http(HttpCall),
+}
+
+#[derive(Debug, Clone)]
+pub enum WaitTarget {
+    Element(Locator),
+    Text(Template),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    Css,
+    Xpath,
+    /// Visible text of an element (exact after whitespace folding, else contained).
+    Text,
+    /// A form control by its `<label>`, `aria-label` or `aria-labelledby`.
+    Label,
+    /// `[data-testid="…"]`.
+    TestId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Locator {
+    pub by: By,
+    pub value: Template,
+}
+
+#[derive(Debug, Clone)]
+pub enum TextMatch {
+    Equals(Template),
+    Contains(Template),
+    /// A regular expression (checked at load time when it has no `${…}`).
+    Matches(Template),
+}
+
+/// `http:` — call a URL, assert the status and JSON fields, capture values into vars.
+#[derive(Debug, Clone)]
+pub struct HttpCall {
+    /// Upper-case method: GET, POST, PUT, PATCH, DELETE.
+    pub method: String,
+    pub url: Template,
+    pub headers: Vec<(String, Template)>,
+    /// JSON body; string leaves may hold `${…}` (see [`super::Vars::render_json`]).
+    pub json: Option<serde_json::Value>,
+    pub expect_status: Option<u16>,
+    /// `(path, matcher)`: dotted path into the JSON response (`items.0.id`).
+    pub expect_json: Vec<(String, TextMatch)>,
+    /// `(var name, dotted path)`: values stored into the run's vars for later actions.
+    pub capture: Vec<(String, String)>,
+}
+
+/// Everything `scenario::load` returns on success.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedScenarios {
+    pub scenarios: Vec<Scenario>,
+    /// Source text of every file read (scenarios and flows), for showing source lines.
+    pub sources: std::collections::BTreeMap<PathBuf, Arc<str>>,
+}
+
+impl LoadedScenarios {
+    /// The source line a location points at, without its line break.
+    pub fn source_line(&self, at: &Location) -> Option<&str> {
+        let text = self.sources.get(&at.file)?;
+        text.lines().nth(at.line.checked_sub(1)?)
+    }
+}
