@@ -23,6 +23,10 @@ pub const SLOT_IDS: [&str; 6] = [
 pub struct LoadOptions {
     /// `--var k=v` pairs from the command line (their names count as defined).
     pub cli_vars: Vec<(String, String)>,
+    /// Names the runner sets before a scenario starts (`run.id`, `run.email`, `app.url`,
+    /// `polar.control_url`, …): a `${name}` outside these, the scenario's vars, flow
+    /// params, `--var`s, `env.*` and earlier `http` captures is a diagnostic.
+    pub provided_vars: Vec<String>,
 }
 
 /// One problem found in scenario input.
