@@ -12,6 +12,7 @@
 //! - [`polar`] holds Polar API types, the HTTP client and webhook signing.
 //! - [`polar_mock`] is the stateful local mock of Polar.
 //! - [`demo_app`] is the app under test for local runs.
+//! - [`static_site`] serves the fixture pages on loopback.
 //! - [`process`] starts child processes in their own group and guarantees they are gone.
 
 pub mod browser;
@@ -24,3 +25,4 @@ pub mod polar_mock;
 pub mod process;
 pub mod runner;
 pub mod scenario;
+pub mod static_site;

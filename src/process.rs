@@ -1,1 +1,183 @@
-//! process (in progress)
+//! Child processes that must never outlive `walkthrough`: each is started in its own
+//! process group, registered in a process-wide table, and its whole group is killed on
+//! shutdown, on drop, on a panic (see [`install_panic_hook`]) and on SIGINT/SIGTERM (the
+//! CLI's cleanup path). Owns `libc`. Must not import any other module of the crate.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+/// Process groups started by this process and not yet reaped.
+static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// A child process leading its own process group; the group dies with this guard.
+#[derive(Debug)]
+pub struct GroupChild {
+    name: String,
+    child: Child,
+    pgid: i32,
+}
+
+impl GroupChild {
+    /// Spawns `command` as the leader of a new process group.
+    pub fn spawn(name: &str, command: &mut Command) -> io::Result<GroupChild> {
+        command.process_group(0).kill_on_drop(true);
+        let child = command.spawn()?;
+        let pgid = child
+            .id()
+            .map(|id| id as i32)
+            .ok_or_else(|| io::Error::other(format!("{name} exited at once")))?;
+        lock_groups().insert(pgid);
+        Ok(GroupChild {
+            name: name.to_string(),
+            child,
+            pgid,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pgid
+    }
+
+    pub fn child_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
+
+    /// Whether the leader has exited (its exit status, if so).
+    pub fn try_exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// SIGTERM to the whole group, up to `grace` for the leader to exit, then SIGKILL to
+    /// the group. Idempotent.
+    pub async fn shutdown(&mut self, grace: Duration) {
+        signal_group(self.pgid, libc::SIGTERM);
+        let _ = tokio::time::timeout(grace, self.child.wait()).await;
+        signal_group(self.pgid, libc::SIGKILL);
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
+        lock_groups().remove(&self.pgid);
+    }
+}
+
+impl Drop for GroupChild {
+    fn drop(&mut self) {
+        if lock_groups().remove(&self.pgid) {
+            signal_group(self.pgid, libc::SIGKILL);
+            let _ = self.child.try_wait();
+        }
+    }
+}
+
+fn lock_groups() -> std::sync::MutexGuard<'static, BTreeSet<i32>> {
+    LIVE_GROUPS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn signal_group(pgid: i32, signal: i32) {
+    if pgid > 1 {
+        // SAFETY: killpg only sends a signal; a stale group id yields ESRCH, which we ignore.
+        unsafe {
+            libc::killpg(pgid, signal);
+        }
+    }
+}
+
+/// SIGKILLs every live group. For the panic hook and last-resort exits; safe to call twice.
+pub fn kill_all_groups() {
+    let groups: Vec<i32> = lock_groups().iter().copied().collect();
+    for pgid in groups {
+        signal_group(pgid, libc::SIGKILL);
+    }
+}
+
+/// Makes a panic anywhere kill every child group before the default hook reports it.
+pub fn install_panic_hook() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        kill_all_groups();
+        default_hook(info);
+    }));
+}
+
+/// Whether a process with this pid still exists (and is not a zombie).
+pub fn is_alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            // The state follows the parenthesised command name: "pid (comm) S ...".
+            let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+            !matches!(
+                state.and_then(|s| s.chars().next()),
+                Some('Z') | Some('X') | None
+            )
+        }
+        Err(_) => false,
+    }
+}
+
+/// The pids of live processes in a process group (read from /proc).
+pub fn group_members(pgid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = stat.rsplit_once(')')?.1.trim_start().to_string();
+                    let mut fields = rest.split_whitespace();
+                    let state = fields.next()?;
+                    let _ppid = fields.next()?;
+                    let group: i32 = fields.next()?.parse().ok()?;
+                    Some(group == pgid && state != "Z")
+                })
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// A free TCP port on 127.0.0.1, picked by the kernel. There is a small window in which
+/// another process could take it; the callers report "port in use" if that happens.
+pub fn free_port() -> io::Result<u16> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn shutdown_kills_the_whole_group_including_grandchildren() {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg("sleep 30 & sleep 30 & wait");
+        let mut child = GroupChild::spawn("sleepers", &mut cmd).unwrap();
+        let pgid = child.pid();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(group_members(pgid).len() >= 3, "sh and two sleeps run");
+        child.shutdown(Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(group_members(pgid).is_empty(), "group gone after shutdown");
+    }
+
+    #[tokio::test]
+    async fn drop_kills_the_group() {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg("sleep 30 & wait");
+        let child = GroupChild::spawn("sleeper", &mut cmd).unwrap();
+        let pgid = child.pid();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(child);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(group_members(pgid).is_empty());
+    }
+}

@@ -1,1 +1,615 @@
-//! browser (in progress)
+//! WebDriver: the driver process, the browser session, locators, actions and waits.
+//! The only room where fantoccini lives. Knows nothing of scenarios, the runner or
+//! evidence: callers hand it a [`Target`] (locator kind + rendered value) and get data back.
+
+mod driver;
+
+pub use driver::{which, ChromeDriver};
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::{Element, ElementRef};
+use fantoccini::error::CmdError;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+
+const LOCATE_JS: &str = include_str!("locate.js");
+const POLL: Duration = Duration::from_millis(100);
+
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    /// The harness could not do its job (no driver, no browser, port in use).
+    #[error("{what}\n  fix: {fix}")]
+    Setup { what: String, fix: String },
+    #[error("no element matches {target} (waited {waited_ms} ms)")]
+    NotFound { target: String, waited_ms: u128 },
+    #[error("{target} is not interactable: {reason} (waited {waited_ms} ms)")]
+    NotInteractable {
+        target: String,
+        reason: String,
+        waited_ms: u128,
+    },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("webdriver: {0}")]
+    WebDriver(String),
+}
+
+impl From<CmdError> for BrowserError {
+    fn from(err: CmdError) -> Self {
+        BrowserError::WebDriver(err.to_string())
+    }
+}
+
+/// How to find elements: the locator kinds of the scenario language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Css,
+    Xpath,
+    Text,
+    Label,
+    TestId,
+}
+
+/// A locator with its value already rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub value: String,
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            TargetKind::Css => "css",
+            TargetKind::Xpath => "xpath",
+            TargetKind::Text => "text",
+            TargetKind::Label => "label",
+            TargetKind::TestId => "testid",
+        };
+        write!(f, "{{ {kind}: {:?} }}", self.value)
+    }
+}
+
+/// What one probe of a target found, visible matches first.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub matches: Vec<Match>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub element: Element,
+    pub visible: bool,
+    /// Rendered text (`innerText`), or the value of a form control.
+    pub text: String,
+}
+
+impl Probe {
+    pub fn first_visible(&self) -> Option<&Match> {
+        self.matches.first().filter(|m| m.visible)
+    }
+    pub fn any_visible(&self) -> bool {
+        self.matches.iter().any(|m| m.visible)
+    }
+}
+
+/// How to start or reach the browser.
+#[derive(Debug, Clone)]
+pub struct BrowserOptions {
+    /// A running WebDriver endpoint (Selenium Grid, a chromedriver you started); when set,
+    /// no driver process is started.
+    pub webdriver_url: Option<String>,
+    pub chromedriver: PathBuf,
+    /// The browser binary; `None` lets the driver find it.
+    pub chromium: Option<PathBuf>,
+    pub viewport: (u32, u32),
+    /// Where the driver log goes.
+    pub log_dir: PathBuf,
+}
+
+impl BrowserOptions {
+    pub fn new(log_dir: &Path) -> Self {
+        BrowserOptions {
+            webdriver_url: None,
+            chromedriver: which("chromedriver").unwrap_or_else(|| "/usr/bin/chromedriver".into()),
+            chromium: which("chromium").or_else(|| which("chromium-browser")),
+            viewport: (1280, 800),
+            log_dir: log_dir.to_path_buf(),
+        }
+    }
+}
+
+/// A live browser session, with the driver and profile it owns.
+pub struct Browser {
+    client: Client,
+    driver: Option<ChromeDriver>,
+    profile: Option<tempfile::TempDir>,
+    name: String,
+    version: String,
+}
+
+impl Browser {
+    /// Starts chromedriver (unless `webdriver_url` is given) and a headless Chromium with
+    /// the flags this closed, root environment needs, at exactly the requested viewport.
+    pub async fn launch(options: &BrowserOptions) -> Result<Browser, BrowserError> {
+        let (width, height) = options.viewport;
+        if width % 2 != 0 || height % 2 != 0 || width < 200 || height < 200 {
+            return Err(BrowserError::Invalid(format!(
+                "viewport {width}x{height}: width and height must be even and at least 200"
+            )));
+        }
+        let driver = match &options.webdriver_url {
+            Some(_) => None,
+            None => Some(
+                ChromeDriver::start(
+                    &options.chromedriver,
+                    &options.log_dir.join("chromedriver.log"),
+                    Duration::from_secs(15),
+                )
+                .await?,
+            ),
+        };
+        let url = match (&options.webdriver_url, &driver) {
+            (Some(url), _) => url.clone(),
+            (None, Some(d)) => d.url().to_string(),
+            (None, None) => unreachable!("a driver is started when no URL is given"),
+        };
+        let profile = tempfile::Builder::new()
+            .prefix("walkthrough-profile-")
+            .tempdir()
+            .map_err(|e| BrowserError::Setup {
+                what: format!("cannot create a browser profile folder: {e}"),
+                fix: "check that the temp folder is writable".into(),
+            })?;
+        // In --headless=new the window includes 143 px of chrome above the viewport.
+        let window_height = height + 143;
+        let mut args = vec![
+            "--headless=new".to_string(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--no-default-browser-check".into(),
+            "--disable-quic".into(),
+            "--disable-crash-reporter".into(),
+            "--disable-breakpad".into(),
+            "--hide-scrollbars".into(),
+            "--mute-audio".into(),
+            format!("--window-size={width},{window_height}"),
+        ];
+        // Chromium refuses to run as root without this; only a remote grid decides itself.
+        if options.webdriver_url.is_none() {
+            args.push("--no-sandbox".into());
+            args.push(format!("--user-data-dir={}", profile.path().display()));
+        }
+        let mut chrome_options = json!({ "args": args });
+        if let (Some(binary), None) = (&options.chromium, &options.webdriver_url) {
+            chrome_options["binary"] = json!(binary.display().to_string());
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), chrome_options);
+        caps.insert("pageLoadStrategy".into(), json!("normal"));
+        // Plain HTTP: the driver listens on loopback; a grid is reached over http:// too.
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&url)
+            .await;
+        let client = match client {
+            Ok(client) => client,
+            Err(e) => {
+                let log = driver
+                    .as_ref()
+                    .map(|d| d.log_path().display().to_string())
+                    .unwrap_or_default();
+                if let Some(d) = driver {
+                    d.stop().await;
+                }
+                return Err(BrowserError::Setup {
+                    what: format!("the browser session could not be created: {e}"),
+                    fix: format!(
+                        "install Chromium with `apt-get install chromium chromium-driver` (or run \
+                         scripts/setup.sh), or name it with --chromium PATH; driver log: {log}"
+                    ),
+                });
+            }
+        };
+        let caps = client.capabilities().cloned().unwrap_or_default();
+        let name = caps
+            .get("browserName")
+            .and_then(Value::as_str)
+            .unwrap_or("chrome")
+            .to_string();
+        let version = caps
+            .get("browserVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string();
+        let browser = Browser {
+            client,
+            driver,
+            profile: Some(profile),
+            name,
+            version,
+        };
+        browser.fix_viewport(width, height).await;
+        Ok(browser)
+    }
+
+    /// Nudges the window until the viewport is exactly `width`x`height` (window chrome
+    /// differs between builds and headed/headless modes).
+    async fn fix_viewport(&self, width: u32, height: u32) {
+        for _ in 0..3 {
+            let Ok((w, h)) = self.viewport().await else {
+                return;
+            };
+            if (w, h) == (width, height) {
+                return;
+            }
+            let Ok((ww, wh)) = self.client.get_window_size().await else {
+                return;
+            };
+            let new_w = (ww as i64 + width as i64 - w as i64).max(200) as u32;
+            let new_h = (wh as i64 + height as i64 - h as i64).max(200) as u32;
+            if self.client.set_window_size(new_w, new_h).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The chromedriver pid when this session started one.
+    pub fn driver_pid(&self) -> Option<i32> {
+        self.driver.as_ref().map(ChromeDriver::pid)
+    }
+
+    /// The inner size of the window in CSS pixels.
+    pub async fn viewport(&self) -> Result<(u32, u32), BrowserError> {
+        let v = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await?;
+        let w = v[0].as_u64().unwrap_or(0) as u32;
+        let h = v[1].as_u64().unwrap_or(0) as u32;
+        Ok((w, h))
+    }
+
+    pub async fn goto(&self, url: &str) -> Result<(), BrowserError> {
+        self.client.goto(url).await?;
+        Ok(())
+    }
+
+    pub async fn current_url(&self) -> Result<String, BrowserError> {
+        Ok(self.client.current_url().await?.to_string())
+    }
+
+    /// One look for `target` in the current frame; never waits.
+    pub async fn probe(&self, target: &Target) -> Result<Probe, BrowserError> {
+        let kind = match target.kind {
+            TargetKind::Css => "css",
+            TargetKind::Xpath => "xpath",
+            TargetKind::Text => "text",
+            TargetKind::Label => "label",
+            TargetKind::TestId => "testid",
+        };
+        let value = self
+            .client
+            .execute(LOCATE_JS, vec![json!(kind), json!(target.value)])
+            .await?;
+        // A bad CSS selector or XPath is the scenario's fault, not the browser's.
+        if let Some(error) = value.get("error").and_then(Value::as_str) {
+            return Err(BrowserError::Invalid(format!(
+                "{target} is not a valid locator: {error}"
+            )));
+        }
+        let mut matches = Vec::new();
+        for item in value.as_array().cloned().unwrap_or_default() {
+            let Some(id) = item["e"]
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            matches.push(Match {
+                element: Element::from_element_id(
+                    self.client.clone(),
+                    ElementRef::from(id.to_string()),
+                ),
+                visible: item["v"].as_bool().unwrap_or(false),
+                text: item["t"].as_str().unwrap_or_default().to_string(),
+            });
+        }
+        Ok(Probe { matches })
+    }
+
+    /// Waits until `target` has a visible match; returns it.
+    pub async fn wait_visible(
+        &self,
+        target: &Target,
+        timeout: Duration,
+    ) -> Result<Match, BrowserError> {
+        let started = Instant::now();
+        loop {
+            let probe = self.probe(target).await?;
+            if let Some(m) = probe.first_visible() {
+                return Ok(m.clone());
+            }
+            if started.elapsed() >= timeout {
+                return Err(BrowserError::NotFound {
+                    target: if probe.matches.is_empty() {
+                        target.to_string()
+                    } else {
+                        format!("{target} (found {} hidden)", probe.matches.len())
+                    },
+                    waited_ms: started.elapsed().as_millis(),
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Retries `act` on a visible match until it succeeds or `timeout` runs out; covers
+    /// elements that appear late, are covered for a moment, or are re-rendered.
+    async fn interact<F, Fut>(
+        &self,
+        target: &Target,
+        timeout: Duration,
+        act: F,
+    ) -> Result<(), BrowserError>
+    where
+        F: Fn(Element) -> Fut,
+        Fut: std::future::Future<Output = Result<(), BrowserError>>,
+    {
+        let started = Instant::now();
+        loop {
+            let remaining = timeout.saturating_sub(started.elapsed());
+            let found = self.wait_visible(target, remaining).await?;
+            let _ = self
+                .client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
+                    vec![serde_json::to_value(&found.element).unwrap_or(Value::Null)],
+                )
+                .await;
+            match act(found.element).await {
+                Ok(()) => return Ok(()),
+                // Covered for a moment, detached by a re-render, not yet enabled: try again.
+                Err(BrowserError::WebDriver(_)) if started.elapsed() < timeout => {
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(BrowserError::WebDriver(reason)) => {
+                    return Err(BrowserError::NotInteractable {
+                        target: target.to_string(),
+                        reason,
+                        waited_ms: started.elapsed().as_millis(),
+                    })
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    pub async fn click(&self, target: &Target, timeout: Duration) -> Result<(), BrowserError> {
+        self.interact(target, timeout, |el| async move {
+            el.click().await.map_err(BrowserError::from)
+        })
+        .await
+    }
+
+    /// Clears the field and types `value` into it.
+    pub async fn fill(
+        &self,
+        target: &Target,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        self.interact(target, timeout, |el| async move {
+            el.clear().await?;
+            el.send_keys(value).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Chooses an option of a `<select>` by its visible text, else by its value.
+    pub async fn select(
+        &self,
+        target: &Target,
+        option: &str,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let script = "const [sel, want] = arguments;
+            if (sel.tagName !== 'SELECT') return 'not a <select> but a <' + sel.tagName.toLowerCase() + '>';
+            const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+            const opts = Array.from(sel.options);
+            const o = opts.find((o) => norm(o.text) === norm(want)) || opts.find((o) => o.value === want);
+            if (!o) return 'no option ' + JSON.stringify(want) + ' among ' + JSON.stringify(opts.map((o) => norm(o.text)));
+            sel.value = o.value;
+            sel.dispatchEvent(new Event('input', {bubbles: true}));
+            sel.dispatchEvent(new Event('change', {bubbles: true}));
+            return null;";
+        let started = Instant::now();
+        let mut last_error;
+        loop {
+            let remaining = timeout.saturating_sub(started.elapsed());
+            let found = self.wait_visible(target, remaining).await?;
+            let result = self
+                .client
+                .execute(
+                    script,
+                    vec![
+                        serde_json::to_value(&found.element).unwrap_or(Value::Null),
+                        json!(option),
+                    ],
+                )
+                .await?;
+            match result.as_str() {
+                None => return Ok(()),
+                Some(err) => last_error = err.to_string(),
+            }
+            if started.elapsed() >= timeout {
+                return Err(BrowserError::NotInteractable {
+                    target: target.to_string(),
+                    reason: last_error,
+                    waited_ms: started.elapsed().as_millis(),
+                });
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Sends a named key (`Enter`, `Tab`, …) or literal text to `target`, or to the
+    /// focused element without one.
+    pub async fn press(
+        &self,
+        key: &str,
+        target: Option<&Target>,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let keys = key_text(key);
+        match target {
+            Some(target) => {
+                self.interact(target, timeout, |el| {
+                    let keys = keys.clone();
+                    async move { el.send_keys(&keys).await.map_err(BrowserError::from) }
+                })
+                .await
+            }
+            None => {
+                let el = self.client.active_element().await?;
+                el.send_keys(&keys).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The visible text of the whole page (current frame).
+    pub async fn page_text(&self) -> Result<String, BrowserError> {
+        let v = self
+            .client
+            .execute(
+                "return (document.body ? document.body.innerText : '') || '';",
+                vec![],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Enters the iframe matched by `target` (waiting for it).
+    pub async fn enter_frame(
+        &self,
+        target: &Target,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        let found = self.wait_visible(target, timeout).await?;
+        found.element.enter_frame().await?;
+        Ok(())
+    }
+
+    pub async fn leave_frame(&self) -> Result<(), BrowserError> {
+        self.client.enter_parent_frame().await?;
+        Ok(())
+    }
+
+    /// Back to the top-level document, from any frame depth.
+    pub async fn top_frame(&self) -> Result<(), BrowserError> {
+        self.client
+            .issue_cmd(TopFrame)
+            .await
+            .map(|_| ())
+            .map_err(BrowserError::from)
+    }
+
+    /// A PNG of the viewport.
+    pub async fn screenshot(&self) -> Result<Vec<u8>, BrowserError> {
+        Ok(self.client.screenshot().await?)
+    }
+
+    /// Ends the session, stops the driver and every browser process, removes the profile.
+    pub async fn close(mut self) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.client.clone().close()).await;
+        if let Some(driver) = self.driver.take() {
+            driver.stop().await;
+        }
+        if let Some(profile) = self.profile.take() {
+            kill_processes_using(profile.path());
+            let _ = profile.close();
+        }
+    }
+}
+
+/// WebDriver "Switch To Frame" with a null id: back to the top-level browsing context.
+#[derive(Debug)]
+struct TopFrame;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for TopFrame {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/frame", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"id":null}"#.to_string()))
+    }
+}
+
+/// Last line of defence: SIGKILL any process whose command line names `profile`
+/// (a browser that escaped its process group).
+fn kill_processes_using(profile: &Path) {
+    let needle = profile.display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for pid in entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        if String::from_utf8_lossy(&cmdline).contains(&needle) {
+            // SAFETY: kill only sends a signal to a pid we just read.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// Maps a key name to the WebDriver key code; anything else is sent as typed text.
+fn key_text(key: &str) -> String {
+    let named = match key.to_ascii_lowercase().as_str() {
+        "enter" | "return" => Some(Key::Enter),
+        "tab" => Some(Key::Tab),
+        "escape" | "esc" => Some(Key::Escape),
+        "backspace" => Some(Key::Backspace),
+        "delete" => Some(Key::Delete),
+        "space" => Some(Key::Space),
+        "arrowup" | "up" => Some(Key::Up),
+        "arrowdown" | "down" => Some(Key::Down),
+        "arrowleft" | "left" => Some(Key::Left),
+        "arrowright" | "right" => Some(Key::Right),
+        "home" => Some(Key::Home),
+        "end" => Some(Key::End),
+        "pageup" => Some(Key::PageUp),
+        "pagedown" => Some(Key::PageDown),
+        _ => None,
+    };
+    match named {
+        Some(k) => char::from(k).to_string(),
+        None => key.to_string(),
+    }
+}

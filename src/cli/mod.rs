@@ -4,6 +4,7 @@
 
 mod demo_app;
 mod mock_polar;
+mod run;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run scenarios in a real browser and write the evidence folder.
+    Run(run::Args),
     /// Run the stateful local mock of Polar on loopback.
     MockPolar(mock_polar::Args),
     /// Run the demo app (a small product billed through Polar) on loopback.
@@ -51,6 +54,7 @@ pub fn main() -> i32 {
             };
         }
     };
+    crate::process::install_panic_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -63,6 +67,7 @@ pub fn main() -> i32 {
     };
     runtime.block_on(async move {
         match cli.command {
+            Command::Run(args) => run::run(args).await,
             Command::MockPolar(args) => mock_polar::run(args).await,
             Command::DemoApp(args) => demo_app::run(args).await,
         }

@@ -1,1 +1,263 @@
-//! runner (in progress)
+//! Walks scenarios step by step: performs each action through the browser with automatic
+//! waiting, evaluates expectations, asks capture for the step's screenshot, and emits
+//! [`Event`]s. A failed expectation is data in the outcome, never a crash.
+//! Must not import evidence writers or the CLI; it reports only through [`EventSink`].
+
+mod actions;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::browser::Browser;
+use crate::capture::ArtifactStore;
+use crate::scenario::{LoadedScenarios, Location, Scenario, Vars};
+
+/// What happened to a step, a scenario or the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+    Interrupted,
+}
+
+/// A step's failure: the message, where in the scenario it happened and that source line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepError {
+    pub message: String,
+    pub location: Location,
+    pub source_line: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepResult {
+    pub index: usize,
+    pub name: String,
+    pub location: Location,
+    pub status: Status,
+    pub started_at: DateTime<Utc>,
+    pub duration: Duration,
+    /// The step's screenshot, relative to the run folder.
+    pub screenshot: Option<String>,
+    /// Extra named screenshots (`screenshot:` actions): (name, relative path).
+    pub shots: Vec<(String, String)>,
+    pub error: Option<StepError>,
+}
+
+/// Everything the runner tells its sinks, in order.
+#[derive(Debug, Clone)]
+pub enum Event {
+    ScenarioStarted {
+        index: usize,
+        name: String,
+        file: PathBuf,
+        slot: Option<String>,
+        started_at: DateTime<Utc>,
+        steps: usize,
+    },
+    StepStarted {
+        scenario: usize,
+        index: usize,
+        name: String,
+    },
+    StepFinished {
+        scenario: usize,
+        step: StepResult,
+    },
+    ScenarioFinished {
+        index: usize,
+        status: Status,
+        duration: Duration,
+    },
+}
+
+/// Receives runner events (console progress, report writers).
+pub trait EventSink {
+    fn event(&mut self, event: &Event);
+}
+
+/// What the runner needs besides the scenarios and the browser.
+pub struct RunContext {
+    pub app_url: url::Url,
+    pub default_timeout: Duration,
+    /// Values every scenario starts with: `run.*`, `app.url`, `--var`s, target values.
+    pub base_vars: Vars,
+    /// Turns true on SIGINT/SIGTERM.
+    pub cancel: watch::Receiver<bool>,
+}
+
+/// The run's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    pub status: Status,
+    pub scenarios: usize,
+    pub failed_steps: usize,
+}
+
+/// Runs every scenario in order in one browser session.
+pub async fn run(
+    browser: &Browser,
+    loaded: &LoadedScenarios,
+    ctx: &RunContext,
+    store: &ArtifactStore,
+    sink: &mut dyn EventSink,
+) -> RunSummary {
+    let mut status = Status::Passed;
+    let mut failed_steps = 0;
+    for (index, scenario) in loaded.scenarios.iter().enumerate() {
+        let scenario_status = run_scenario(
+            browser,
+            loaded,
+            index,
+            scenario,
+            ctx,
+            store,
+            sink,
+            &mut failed_steps,
+        )
+        .await;
+        match scenario_status {
+            Status::Interrupted => {
+                status = Status::Interrupted;
+                break;
+            }
+            Status::Failed => status = Status::Failed,
+            _ => {}
+        }
+    }
+    RunSummary {
+        status,
+        scenarios: loaded.scenarios.len(),
+        failed_steps,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_scenario(
+    browser: &Browser,
+    loaded: &LoadedScenarios,
+    index: usize,
+    scenario: &Scenario,
+    ctx: &RunContext,
+    store: &ArtifactStore,
+    sink: &mut dyn EventSink,
+    failed_steps: &mut usize,
+) -> Status {
+    let started = Instant::now();
+    sink.event(&Event::ScenarioStarted {
+        index,
+        name: scenario.name.clone(),
+        file: scenario.file.clone(),
+        slot: scenario.slot.clone(),
+        started_at: Utc::now(),
+        steps: scenario.steps.len(),
+    });
+    let dir = ArtifactStore::scenario_dir(index, &scenario.name);
+    let mut vars = ctx.base_vars.clone();
+    let mut setup_error = vars
+        .extend_from_scenario(scenario)
+        .err()
+        .map(|message| StepError {
+            message: vars.redact(&message),
+            location: scenario.location.clone(),
+            source_line: loaded.source_line(&scenario.location).map(str::to_string),
+        });
+    let mut status = Status::Passed;
+    for (step_index, step) in scenario.steps.iter().enumerate() {
+        if status != Status::Passed {
+            sink.event(&Event::StepFinished {
+                scenario: index,
+                step: StepResult {
+                    index: step_index,
+                    name: step.name.clone(),
+                    location: step.location.clone(),
+                    status: Status::Skipped,
+                    started_at: Utc::now(),
+                    duration: Duration::ZERO,
+                    screenshot: None,
+                    shots: Vec::new(),
+                    error: None,
+                },
+            });
+            continue;
+        }
+        sink.event(&Event::StepStarted {
+            scenario: index,
+            index: step_index,
+            name: step.name.clone(),
+        });
+        let step_started_at = Utc::now();
+        let step_clock = Instant::now();
+        let mut exec = actions::Exec {
+            browser,
+            ctx,
+            store,
+            vars: &mut vars,
+            shots: Vec::new(),
+            shot_dir: &dir,
+            step_index,
+            step_name: &step.name,
+        };
+        let outcome = match setup_error.take() {
+            Some(err) => Err(actions::Failure::Failed(err.message, err.location)),
+            None => exec.run_cancellable(&step.actions).await,
+        };
+        let shots = std::mem::take(&mut exec.shots);
+        let (step_status, error) = match outcome {
+            Ok(()) => (Status::Passed, None),
+            Err(actions::Failure::Failed(message, location)) => (
+                Status::Failed,
+                Some(StepError {
+                    message: vars.redact(&message),
+                    source_line: loaded.source_line(&location).map(str::to_string),
+                    location,
+                }),
+            ),
+            Err(actions::Failure::Interrupted(location)) => (
+                Status::Interrupted,
+                Some(StepError {
+                    message: "interrupted (SIGINT/SIGTERM) during this step".into(),
+                    source_line: loaded.source_line(&location).map(str::to_string),
+                    location,
+                }),
+            ),
+        };
+        let duration = step_clock.elapsed();
+        // Every step gets its screenshot, a failed one above all; from the top document so
+        // a failure inside an iframe still shows the whole page.
+        let _ = browser.top_frame().await;
+        let rel = ArtifactStore::step_file(&dir, step_index, &step.name, None, "png");
+        let screenshot = match browser.screenshot().await {
+            Ok(png) => store.write(&rel, &png).ok(),
+            Err(_) => None,
+        };
+        if step_status == Status::Failed {
+            *failed_steps += 1;
+        }
+        status = step_status;
+        sink.event(&Event::StepFinished {
+            scenario: index,
+            step: StepResult {
+                index: step_index,
+                name: step.name.clone(),
+                location: step.location.clone(),
+                status: step_status,
+                started_at: step_started_at,
+                duration,
+                screenshot,
+                shots,
+                error,
+            },
+        });
+    }
+    sink.event(&Event::ScenarioFinished {
+        index,
+        status,
+        duration: started.elapsed(),
+    });
+    status
+}

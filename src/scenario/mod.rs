@@ -18,6 +18,19 @@ pub const SLOT_IDS: [&str; 6] = [
     "production-smoke",
 ];
 
+/// Names the runner sets before every scenario (see `LoadOptions::provided_vars`).
+pub const PROVIDED_VARS: &[&str] = &[
+    "run.id",
+    "run.email",
+    "run.started_at",
+    "app.url",
+    "polar.api_url",
+    "polar.control_url",
+    "polar.checkout_base",
+    "polar.organization_slug",
+    "polar.product_id",
+];
+
 /// What `load` needs to know besides the files.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {

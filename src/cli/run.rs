@@ -1,0 +1,336 @@
+//! `walkthrough run`: loads scenarios, starts what the target needs (the app, the driver
+//! and browser), runs every scenario, writes the run folder and maps the outcome to an
+//! exit code. Cleans up on success, failure and SIGINT/SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+
+use super::exit;
+use crate::browser::{Browser, BrowserOptions};
+use crate::capture::ArtifactStore;
+use crate::evidence::{console::Console, BrowserInfo, Recorder, RunInfo, RunStatus};
+use crate::runner::{self, RunContext, Status};
+use crate::scenario::{self, LoadOptions, Vars};
+use crate::static_site::StaticSite;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario files or folders (a folder yields its *.yaml files, not its flows/).
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// The app under test. Without it, the built-in fixture site is served on loopback.
+    #[arg(long, value_name = "URL")]
+    pub app: Option<String>,
+    /// The run folder, used exactly as given [default: recordings/<run-id>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// A scenario variable, `${name}` in scenarios (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// How long an action waits for its element or expectation by default.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Use a running WebDriver endpoint (e.g. a Selenium Grid) instead of starting chromedriver.
+    #[arg(long, value_name = "URL")]
+    pub webdriver_url: Option<String>,
+    /// The chromedriver binary [default: chromedriver on PATH].
+    #[arg(long, value_name = "PATH", env = "WALKTHROUGH_CHROMEDRIVER")]
+    pub chromedriver: Option<PathBuf>,
+    /// The Chromium binary [default: chromium on PATH].
+    #[arg(long, value_name = "PATH", env = "WALKTHROUGH_CHROMIUM")]
+    pub chromium: Option<PathBuf>,
+    /// The browser viewport in CSS pixels; both numbers even.
+    #[arg(long, value_name = "WxH", default_value = "1280x800", value_parser = parse_size)]
+    pub viewport: (u32, u32),
+    /// No live spinner, only the per-step lines.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `10s`, `500ms`, `2m`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 500ms, 10s or 2m"))?;
+    let secs = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?} (use ms, s or m)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("{text:?} is not a size like 1280x800"))?;
+    let w: u32 = w.parse().map_err(|_| format!("{text:?}: bad width"))?;
+    let h: u32 = h.parse().map_err(|_| format!("{text:?}: bad height"))?;
+    if w % 2 != 0 || h % 2 != 0 || w < 200 || h < 200 {
+        return Err(format!(
+            "{text:?}: width and height must be even and at least 200 (video encoders need even sizes)"
+        ));
+    }
+    Ok((w, h))
+}
+
+fn parse_vars(raw: &[String]) -> Result<Vec<(String, String)>, String> {
+    raw.iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => Err(format!("--var {pair:?}: expected NAME=VALUE")),
+        })
+        .collect()
+}
+
+/// A run id that sorts by time and is unique across concurrent runs.
+pub fn new_run_id() -> String {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}-{}", Utc::now().format("%Y%m%d-%H%M%S"), &suffix[..6])
+}
+
+/// The built-in fixture pages, next to the working folder or the source tree.
+fn fixture_pages() -> PathBuf {
+    let local = PathBuf::from("fixtures/pages");
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages")
+    }
+}
+
+pub async fn run(args: Args) -> i32 {
+    let cli_vars = match parse_vars(&args.vars) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let options = LoadOptions {
+        cli_vars: cli_vars.clone(),
+        provided_vars: scenario::PROVIDED_VARS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    let loaded = match scenario::load(&args.paths, &options) {
+        Ok(loaded) => loaded,
+        Err(diagnostics) => {
+            eprint!("{}", diagnostics.render());
+            eprintln!(
+                "error: {} problem(s) in scenario files; nothing ran",
+                diagnostics.items.len()
+            );
+            return exit::INVALID_SCENARIOS;
+        }
+    };
+    if loaded.scenarios.is_empty() {
+        let names: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("error: no scenario files found in {}", names.join(", "));
+        return exit::INVALID_SCENARIOS;
+    }
+
+    let run_id = new_run_id();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("recordings").join(&run_id));
+    let store = match ArtifactStore::create(&out) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("error: cannot create the run folder {}: {e}", out.display());
+            return exit::EVIDENCE_FAILED;
+        }
+    };
+    let logs = out.join("logs");
+    let _ = std::fs::create_dir_all(&logs);
+
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let signals = tokio::spawn(wait_for_signal(cancel_tx));
+
+    // The app under test.
+    let mut _site = None;
+    let (app_url, target) = match &args.app {
+        Some(url) => (url.clone(), "url"),
+        None => match StaticSite::start(&fixture_pages()).await {
+            Ok(site) => {
+                let url = format!("{}/", site.url());
+                _site = Some(site);
+                (url, "fixtures")
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: cannot serve the fixture pages from {}: {e}\n  fix: run from the project folder or pass --app URL",
+                    fixture_pages().display()
+                );
+                signals.abort();
+                return exit::SETUP_FAILED;
+            }
+        },
+    };
+    let app = match url::Url::parse(&app_url) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("error: --app {app_url:?} is not a URL: {e}");
+            signals.abort();
+            return exit::USAGE;
+        }
+    };
+
+    let mut browser_options = BrowserOptions::new(&logs);
+    browser_options.webdriver_url = args.webdriver_url.clone();
+    if let Some(path) = &args.chromedriver {
+        browser_options.chromedriver = path.clone();
+    }
+    if let Some(path) = &args.chromium {
+        browser_options.chromium = Some(path.clone());
+    }
+    browser_options.viewport = args.viewport;
+
+    let started_at = Utc::now();
+    eprintln!("walkthrough {} — run {run_id}", env!("CARGO_PKG_VERSION"));
+    eprintln!("  app: {app_url}");
+    eprintln!("  out: {}", out.display());
+    let browser = tokio::select! {
+        b = Browser::launch(&browser_options) => b,
+        _ = wait_cancelled(cancel_rx.clone()) => {
+            eprintln!("interrupted while starting the browser");
+            signals.abort();
+            return exit::INTERRUPTED;
+        }
+    };
+    let browser = match browser {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: setup failed: {e}");
+            signals.abort();
+            return exit::SETUP_FAILED;
+        }
+    };
+    eprintln!("  browser: {} {}", browser.name(), browser.version());
+
+    let run_info = RunInfo {
+        id: run_id.clone(),
+        started_at,
+        finished_at: None,
+        target: target.to_string(),
+        app_url: app_url.clone(),
+        browser: BrowserInfo {
+            name: browser.name().to_string(),
+            version: browser.version().to_string(),
+        },
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        status: RunStatus::Running,
+    };
+    let mut recorder = Recorder::start(&out, run_info, Console::new(args.quiet));
+
+    let mut base_vars = Vars::new();
+    base_vars.set("run.id", &run_id);
+    base_vars.set("run.email", &format!("walkthrough+{run_id}@example.com"));
+    base_vars.set("run.started_at", &started_at.to_rfc3339());
+    base_vars.set("app.url", app_url.trim_end_matches('/'));
+    for (name, value) in &cli_vars {
+        base_vars.set(name, value);
+    }
+    let ctx = RunContext {
+        app_url: app,
+        default_timeout: args.timeout,
+        base_vars,
+        cancel: cancel_rx.clone(),
+    };
+    let summary = runner::run(&browser, &loaded, &ctx, &store, &mut recorder).await;
+    browser.close().await;
+    signals.abort();
+
+    let status = match summary.status {
+        Status::Passed | Status::Skipped => RunStatus::Passed,
+        Status::Failed => RunStatus::Failed,
+        Status::Interrupted => RunStatus::Interrupted,
+    };
+    recorder.finish(status);
+    let report_path = out.join("report.json");
+    if let Some(e) = recorder.write_error() {
+        eprintln!("error: evidence could not be written: {e}");
+        return exit::EVIDENCE_FAILED;
+    }
+    let (passed, failed) = recorder
+        .report()
+        .scenarios
+        .iter()
+        .fold((0, 0), |(p, f), s| match s.status.as_str() {
+            "passed" => (p + 1, f),
+            _ => (p, f + 1),
+        });
+    eprintln!(
+        "{} scenario(s) passed, {} not passed; {} failed step(s)",
+        passed, failed, summary.failed_steps
+    );
+    println!("report: {}", report_path.display());
+    match status {
+        RunStatus::Passed | RunStatus::Running => exit::PASSED,
+        RunStatus::Failed => exit::STEP_FAILED,
+        RunStatus::Interrupted => exit::INTERRUPTED,
+    }
+}
+
+async fn wait_for_signal(cancel: watch::Sender<bool>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+    eprintln!("\ninterrupt: finishing the report and stopping the browser…");
+    let _ = cancel.send(true);
+}
+
+async fn wait_cancelled(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|c| *c).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5h").is_err());
+    }
+
+    #[test]
+    fn sizes_must_be_even() {
+        assert_eq!(parse_size("1280x800").unwrap(), (1280, 800));
+        assert!(parse_size("1280x657").is_err());
+        assert!(parse_size("big").is_err());
+    }
+
+    #[test]
+    fn vars_need_a_name() {
+        assert_eq!(
+            parse_vars(&["a=b=c".into()]).unwrap(),
+            vec![("a".to_string(), "b=c".to_string())]
+        );
+        assert!(parse_vars(&["=x".into()]).is_err());
+        assert!(parse_vars(&["novalue".into()]).is_err());
+    }
+}

@@ -1,0 +1,145 @@
+//! Progress on stderr: one concise line per finished step, and on a terminal a live
+//! spinner naming the step that is running.
+
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::runner::{Event, Status};
+
+const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub struct Console {
+    live: bool,
+    running: Arc<Mutex<Option<(String, Instant)>>>,
+    spinner: Option<JoinHandle<()>>,
+    stop: Arc<Mutex<bool>>,
+}
+
+impl Console {
+    /// A spinner only when stderr is a terminal and `quiet` is false.
+    pub fn new(quiet: bool) -> Console {
+        Console {
+            live: !quiet && std::io::stderr().is_terminal(),
+            running: Arc::new(Mutex::new(None)),
+            spinner: None,
+            stop: Arc::new(Mutex::new(false)),
+        }
+    }
+
+    fn start_spinner(&mut self) {
+        if !self.live || self.spinner.is_some() {
+            return;
+        }
+        let running = self.running.clone();
+        let stop = self.stop.clone();
+        self.spinner = Some(std::thread::spawn(move || {
+            let mut frame = 0;
+            loop {
+                if stop.lock().map(|s| *s).unwrap_or(true) {
+                    return;
+                }
+                if let Ok(guard) = running.lock() {
+                    if let Some((name, since)) = guard.as_ref() {
+                        let mut err = std::io::stderr().lock();
+                        let _ = write!(
+                            err,
+                            "\r\x1b[2K  {} {name}  {:.1} s",
+                            FRAMES[frame % FRAMES.len()],
+                            since.elapsed().as_secs_f64()
+                        );
+                        let _ = err.flush();
+                    }
+                }
+                frame += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }));
+    }
+
+    pub fn stop_spinner(&mut self) {
+        if let Ok(mut s) = self.stop.lock() {
+            *s = true;
+        }
+        if let Some(handle) = self.spinner.take() {
+            let _ = handle.join();
+            eprint!("\r\x1b[2K");
+        }
+    }
+
+    fn set_running(&self, value: Option<(String, Instant)>) {
+        if let Ok(mut guard) = self.running.lock() {
+            *guard = value;
+        }
+        if self.live {
+            // Clear the spinner line before a permanent line is printed.
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+        }
+    }
+
+    pub fn event(&mut self, event: &Event) {
+        match event {
+            Event::ScenarioStarted {
+                name, file, steps, ..
+            } => {
+                eprintln!("▶ {name}  ({}, {steps} steps)", file.display());
+            }
+            Event::StepStarted { name, .. } => {
+                self.start_spinner();
+                self.set_running(Some((name.clone(), Instant::now())));
+            }
+            Event::StepFinished { step, .. } => {
+                let _guard = self.running.lock().map(|mut g| g.take());
+                if self.live {
+                    eprint!("\r\x1b[2K");
+                }
+                let mark = match step.status {
+                    Status::Passed => "✓",
+                    Status::Failed => "✗",
+                    Status::Skipped => "-",
+                    Status::Interrupted => "!",
+                };
+                let time = if step.status == Status::Skipped {
+                    "skipped".to_string()
+                } else {
+                    format_duration(step.duration)
+                };
+                eprintln!("  {mark} {}  {time}", step.name);
+                if let Some(err) = &step.error {
+                    for line in err.message.lines() {
+                        eprintln!("      {line}");
+                    }
+                    eprintln!("      at {}", err.location);
+                    if let Some(src) = &err.source_line {
+                        eprintln!("      | {}", src.trim_end());
+                    }
+                }
+            }
+            Event::ScenarioFinished {
+                status, duration, ..
+            } => {
+                eprintln!(
+                    "  = {}  {}",
+                    super::report::status_word(*status),
+                    format_duration(*duration)
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        self.stop_spinner();
+    }
+}
+
+pub fn format_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}

@@ -1,0 +1,194 @@
+//! `report.json`: the run outcome as a serialisable model, folded from runner events, and
+//! written atomically (temp file + rename) so a reader never sees half a report.
+
+use std::io;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::runner::{Event, Status};
+
+/// Bumped when a field changes meaning or disappears (adding fields keeps the version).
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Passed,
+    Failed,
+    Interrupted,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub run: RunInfo,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `mock`, `sandbox` or `url` (an app given with `--app` and no Polar target).
+    pub target: String,
+    pub app_url: String,
+    pub browser: BrowserInfo,
+    pub tool_version: String,
+    pub status: RunStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BrowserInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioReport {
+    pub name: String,
+    pub file: String,
+    pub slot: Option<String>,
+    /// `running` while it runs; then passed / failed / interrupted.
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    pub steps: Vec<StepReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepReport {
+    pub name: String,
+    pub status: Status,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    /// Relative to the run folder.
+    pub screenshot: Option<String>,
+    /// Extra named screenshots taken by `screenshot:` actions.
+    pub screenshots: Vec<NamedShot>,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub error: Option<ErrorReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NamedShot {
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorReport {
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub source_line: Option<String>,
+}
+
+impl Report {
+    pub fn new(run: RunInfo) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            run,
+            scenarios: Vec::new(),
+        }
+    }
+
+    /// Folds one runner event into the report.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::ScenarioStarted {
+                name,
+                file,
+                slot,
+                started_at,
+                ..
+            } => self.scenarios.push(ScenarioReport {
+                name: name.clone(),
+                file: file.display().to_string(),
+                slot: slot.clone(),
+                status: "running".into(),
+                started_at: *started_at,
+                duration_ms: 0,
+                steps: Vec::new(),
+            }),
+            Event::StepStarted { .. } => {}
+            Event::StepFinished { scenario, step } => {
+                if let Some(s) = self.scenarios.get_mut(*scenario) {
+                    s.steps.push(StepReport {
+                        name: step.name.clone(),
+                        status: step.status,
+                        started_at: step.started_at,
+                        duration_ms: step.duration.as_millis() as u64,
+                        screenshot: step.screenshot.clone(),
+                        screenshots: step
+                            .shots
+                            .iter()
+                            .map(|(name, path)| NamedShot {
+                                name: name.clone(),
+                                path: path.clone(),
+                            })
+                            .collect(),
+                        file: step.location.file.display().to_string(),
+                        line: step.location.line,
+                        column: step.location.column,
+                        error: step.error.as_ref().map(|e| ErrorReport {
+                            message: e.message.clone(),
+                            file: e.location.file.display().to_string(),
+                            line: e.location.line,
+                            column: e.location.column,
+                            source_line: e.source_line.clone(),
+                        }),
+                    });
+                }
+            }
+            Event::ScenarioFinished {
+                index,
+                status,
+                duration,
+            } => {
+                if let Some(s) = self.scenarios.get_mut(*index) {
+                    s.status = status_word(*status).into();
+                    s.duration_ms = duration.as_millis() as u64;
+                }
+            }
+        }
+    }
+
+    /// Ends the run: its status and finish time; a scenario still running is interrupted.
+    pub fn finish(&mut self, status: RunStatus, at: DateTime<Utc>) {
+        self.run.status = status;
+        self.run.finished_at = Some(at);
+        for s in &mut self.scenarios {
+            if s.status == "running" {
+                s.status = "interrupted".into();
+            }
+        }
+    }
+}
+
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Passed => "passed",
+        Status::Failed => "failed",
+        Status::Skipped => "skipped",
+        Status::Interrupted => "interrupted",
+    }
+}
+
+/// Writes `report.json` under `dir` atomically.
+pub fn write_report(dir: &Path, report: &Report) -> io::Result<()> {
+    let json = serde_json::to_vec_pretty(report).map_err(io::Error::other)?;
+    write_atomically(&dir.join("report.json"), &json)
+}
+
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
