@@ -3,6 +3,7 @@
 //! capture or evidence: it reads files and returns data or diagnostics.
 
 pub mod model;
+mod yaml;
 
 pub use model::*;
 
