@@ -789,7 +789,8 @@ impl<'o> Loader<'o> {
     // ---- values ----
 
     /// Reports keys of `map` outside `allowed`, with "did you mean".
-    fn check_keys(&mut self, scope: &Scope, map: &Node, allowed: &[&str], what: &str) {
+    fn check_keys(&mut self, scope: &Scope, map: &Node, allowed: &[&str], what: &str) -> bool {
+        let mut unknown = false;
         for (k, _) in map.as_map().unwrap_or_default() {
             let Some(name) = k.as_str() else { continue };
             if !allowed.contains(&name) {
@@ -801,8 +802,10 @@ impl<'o> Loader<'o> {
                     format!("unknown key `{name}` in {what}"),
                     Some(help),
                 );
+                unknown = true;
             }
         }
+        unknown
     }
 
     /// A scalar's text, flow params substituted.
@@ -973,8 +976,8 @@ impl<'o> Loader<'o> {
                 value: self.template(scope, node, known, "a string")?,
             }),
             NodeKind::Map(_) => {
-                self.check_keys(scope, node, &LOCATORS, "a target");
-                self.locator_in(scope, node, known, true)
+                let unknown = self.check_keys(scope, node, &LOCATORS, "a target");
+                self.locator_in(scope, node, known, !unknown)
             }
             _ => {
                 self.expected(scope, node, "a target such as `Billing` or `{ testid: … }`");
@@ -984,7 +987,7 @@ impl<'o> Loader<'o> {
     }
 
     /// One of `equals`, `contains`, `matches` among the keys of `map`.
-    fn matcher_in(&mut self, scope: &Scope, map: &Node, known: &Known) -> Option<TextMatch> {
+    fn matcher_in(&mut self, scope: &Scope, map: &Node, known: &Known, report_missing: bool) -> Option<TextMatch> {
         let found: Vec<&(Node, Node)> = map
             .as_map()
             .unwrap_or_default()
@@ -992,6 +995,9 @@ impl<'o> Loader<'o> {
             .filter(|(k, _)| k.as_str().is_some_and(|s| MATCHERS.contains(&s)))
             .collect();
         let [(k, v), rest @ ..] = found.as_slice() else {
+            if !report_missing {
+                return None;
+            }
             self.error(
                 &scope.file,
                 map,
@@ -1048,6 +1054,7 @@ impl<'o> Loader<'o> {
         let is_map = v.as_map().is_some();
         let is_text = v.as_str().is_some();
         let mut timeout = None;
+        let mut unknown_key = false;
         // Keys each long form accepts, besides locators where noted.
         let (allowed, with_locator): (&[&str], bool) = match name {
             "open" => (&["url", "timeout"], false),
@@ -1070,7 +1077,7 @@ impl<'o> Loader<'o> {
             if with_locator {
                 all.extend(LOCATORS);
             }
-            self.check_keys(scope, v, &all, &format!("`{name}`"));
+            unknown_key = self.check_keys(scope, v, &all, &format!("`{name}`"));
             if name != "eventually" {
                 if let Some(t) = v.get("timeout") {
                     timeout = self.duration(scope, t, true);
@@ -1106,7 +1113,7 @@ impl<'o> Loader<'o> {
             }
             "click" | "expect_visible" | "expect_hidden" => {
                 let target = if is_map {
-                    self.locator_in(scope, v, known, true)?
+                    self.locator_in(scope, v, known, !unknown_key)?
                 } else {
                     self.locator(scope, v, known)?
                 };
@@ -1117,7 +1124,7 @@ impl<'o> Loader<'o> {
                 }
             }
             "fill" | "select" if is_map => {
-                let target = self.locator_in(scope, v, known, true);
+                let target = self.locator_in(scope, v, known, !unknown_key);
                 let field = if name == "fill" { "value" } else { "option" };
                 let value = required(self, field)
                     .and_then(|n| self.template(scope, &n, known, "a string"));
@@ -1166,14 +1173,14 @@ impl<'o> Loader<'o> {
                 };
                 ActionKind::ExpectText {
                     target,
-                    matcher: self.matcher_in(scope, v, known)?,
+                    matcher: self.matcher_in(scope, v, known, !unknown_key)?,
                 }
             }
             "expect_url" if is_text => ActionKind::ExpectUrl {
                 matcher: TextMatch::Contains(self.template(scope, v, known, "a string")?),
             },
             "expect_url" if is_map => ActionKind::ExpectUrl {
-                matcher: self.matcher_in(scope, v, known)?,
+                matcher: self.matcher_in(scope, v, known, !unknown_key)?,
             },
             "expect_text" | "expect_url" => {
                 wrong(self, "a text, or a mapping with `equals`, `contains` or `matches`");
@@ -1223,7 +1230,7 @@ impl<'o> Loader<'o> {
                 target: WaitTarget::Text(self.template(scope, v, known, "a string")?),
             },
             "wait_for" if is_map => {
-                let l = self.locator_in(scope, v, known, true)?;
+                let l = self.locator_in(scope, v, known, !unknown_key)?;
                 ActionKind::WaitFor {
                     target: if l.by == By::Text {
                         WaitTarget::Text(l.value)
@@ -1365,8 +1372,9 @@ impl<'o> Loader<'o> {
                                     continue;
                                 }
                                 let matcher = if m.as_map().is_some() {
-                                    self.check_keys(scope, m, &MATCHERS, "a JSON expectation");
-                                    self.matcher_in(scope, m, known)
+                                    let unknown =
+                                        self.check_keys(scope, m, &MATCHERS, "a JSON expectation");
+                                    self.matcher_in(scope, m, known, !unknown)
                                 } else {
                                     self.template(scope, m, known, "a value or `{ equals: … }`")
                                         .map(TextMatch::Equals)
