@@ -161,20 +161,28 @@ mod tests {
     #[test]
     fn equals_and_contains_fold_whitespace() {
         let v = Vars::new();
-        assert!(TextMatch::Equals(t("Free  plan")).check("  Free\n plan ", &v).is_ok());
-        let err = TextMatch::Equals(t("Free")).check("Pro plan", &v).unwrap_err();
+        assert!(TextMatch::Equals(t("Free  plan"))
+            .check("  Free\n plan ", &v)
+            .is_ok());
+        let err = TextMatch::Equals(t("Free"))
+            .check("Pro plan", &v)
+            .unwrap_err();
         assert_eq!(err, "expected text equal to `Free`, found `Pro plan`");
         assert!(TextMatch::Contains(t("1 seat"))
             .check("You have\n1   seat left", &v)
             .is_ok());
-        let err = TextMatch::Contains(t("Active")).check("Canceled", &v).unwrap_err();
+        let err = TextMatch::Contains(t("Active"))
+            .check("Canceled", &v)
+            .unwrap_err();
         assert!(err.contains("containing `Active`") && err.contains("`Canceled`"));
     }
 
     #[test]
     fn matches_is_a_regex_search_and_long_text_is_cut() {
         let v = Vars::new();
-        assert!(TextMatch::Matches(t(r"\$\d+/mo")).check("Total $60/mo", &v).is_ok());
+        assert!(TextMatch::Matches(t(r"\$\d+/mo"))
+            .check("Total $60/mo", &v)
+            .is_ok());
         let long = "x".repeat(500);
         let err = TextMatch::Matches(t("^y")).check(&long, &v).unwrap_err();
         assert!(err.contains("(500 characters)"), "{err}");
@@ -187,9 +195,16 @@ mod tests {
         let mut v = Vars::new();
         v.set("email", "a@b.c");
         v.set_secret("tok", "s3cr3t");
-        assert!(TextMatch::Contains(t("${email}")).check("hi a@b.c", &v).is_ok());
-        let err = TextMatch::Equals(t("${tok}")).check("other", &v).unwrap_err();
-        assert!(!err.contains("s3cr3t") && err.contains("[redacted]"), "{err}");
+        assert!(TextMatch::Contains(t("${email}"))
+            .check("hi a@b.c", &v)
+            .is_ok());
+        let err = TextMatch::Equals(t("${tok}"))
+            .check("other", &v)
+            .unwrap_err();
+        assert!(
+            !err.contains("s3cr3t") && err.contains("[redacted]"),
+            "{err}"
+        );
     }
 
     fn call() -> HttpCall {
@@ -225,7 +240,10 @@ mod tests {
         let body = json!({"items": [{"status": "canceled", "seats": 3}]});
         let err = call().evaluate(404, &body, &Vars::new()).unwrap_err();
         assert!(err.contains("expected status 200, got 404"), "{err}");
-        assert!(err.contains("`items.0.status`: expected text equal to `active`"), "{err}");
+        assert!(
+            err.contains("`items.0.status`: expected text equal to `active`"),
+            "{err}"
+        );
         assert!(err.contains("`items.0.id` not found"), "{err}");
         assert!(!err.contains("items.0.seats"), "{err}");
     }

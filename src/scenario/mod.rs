@@ -89,6 +89,5 @@ pub fn json_schema() -> serde_json::Value {
     schema::json_schema()
 }
 
-
 #[cfg(test)]
 mod tests;

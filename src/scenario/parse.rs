@@ -147,10 +147,8 @@ impl<'o> Loader<'o> {
             if let Some((scenario, slot_node)) = self.scenario(&file) {
                 if let (Some(slot), Some(node)) = (&scenario.slot, slot_node) {
                     if let Some(first) = slots.get(slot) {
-                        let msg = format!(
-                            "slot `{slot}` is already covered by `{}`",
-                            first.display()
-                        );
+                        let msg =
+                            format!("slot `{slot}` is already covered by `{}`", first.display());
                         self.error(
                             &file,
                             &node,
@@ -184,7 +182,14 @@ impl<'o> Loader<'o> {
 
     // ---- diagnostics helpers ----
 
-    fn push(&mut self, file: &Path, line: usize, column: usize, message: String, help: Option<String>) {
+    fn push(
+        &mut self,
+        file: &Path,
+        line: usize,
+        column: usize,
+        message: String,
+        help: Option<String>,
+    ) {
         self.diags.push(Diagnostic {
             location: Location {
                 file: file.to_path_buf(),
@@ -215,14 +220,19 @@ impl<'o> Loader<'o> {
         let mut files = Vec::new();
         for path in paths {
             match std::fs::metadata(path) {
-                Err(e) => self.whole_file(path, format!("cannot read `{}`: {e}", path.display()), None),
+                Err(e) => {
+                    self.whole_file(path, format!("cannot read `{}`: {e}", path.display()), None)
+                }
                 Ok(m) if m.is_dir() => {
                     let before = files.len();
                     walk(path, &mut files);
                     if files.len() == before {
                         self.whole_file(
                             path,
-                            format!("no scenario files (`*.yaml`, `*.yml`) in `{}`", path.display()),
+                            format!(
+                                "no scenario files (`*.yaml`, `*.yml`) in `{}`",
+                                path.display()
+                            ),
                             None,
                         );
                     }
@@ -275,9 +285,12 @@ impl<'o> Loader<'o> {
             self.expected(&scope, &root, "a mapping with `name` and `steps`");
             return None;
         }
-        self.check_keys(&scope, &root, &SCENARIO_KEYS, "a scenario");
+        let typo = self.check_keys(&scope, &root, &SCENARIO_KEYS, "a scenario");
         let name = match root.get("name") {
-            Some(n) => self.text(&scope, n, "the scenario's name").unwrap_or_default(),
+            Some(n) => self
+                .text(&scope, n, "the scenario's name")
+                .unwrap_or_default(),
+            None if typo => String::new(),
             None => {
                 self.error(
                     file,
@@ -315,6 +328,7 @@ impl<'o> Loader<'o> {
             self.vars(&scope, vnode, &mut known, &mut vars, &mut secret_vars);
         }
         let steps = match root.get("steps") {
+            None if typo => Vec::new(),
             None => {
                 self.error(
                     file,
@@ -449,7 +463,7 @@ impl<'o> Loader<'o> {
                 );
                 continue;
             }
-            self.check_keys(scope, item, &["name", "do", "use", "with"], "a step");
+            let typo = self.check_keys(scope, item, &["name", "do", "use", "with"], "a step");
             if item.get("with").is_some() {
                 let with = item.key("with").unwrap_or(item).clone();
                 self.error(
@@ -461,6 +475,7 @@ impl<'o> Loader<'o> {
             }
             let name = match item.get("name") {
                 Some(n) => self.text(scope, n, "the step's name").unwrap_or_default(),
+                None if typo => String::new(),
                 None => {
                     self.error(
                         &scope.file,
@@ -473,6 +488,7 @@ impl<'o> Loader<'o> {
             };
             let actions = match item.get("do") {
                 Some(d) => self.action_list(scope, d, known, "the step"),
+                None if typo => Vec::new(),
                 None => {
                     self.error(
                         &scope.file,
@@ -497,7 +513,13 @@ impl<'o> Loader<'o> {
     }
 
     /// A non-empty `do:` list.
-    fn action_list(&mut self, scope: &Scope, node: &Node, known: &mut Known, whose: &str) -> Vec<Action> {
+    fn action_list(
+        &mut self,
+        scope: &Scope,
+        node: &Node,
+        known: &mut Known,
+        whose: &str,
+    ) -> Vec<Action> {
         match node.as_seq() {
             Some([]) => {
                 self.error(
@@ -543,7 +565,10 @@ impl<'o> Loader<'o> {
                     .as_str()
                     .filter(|s| ACTIONS.contains(s))
                     .map(|s| format!("`{s}` needs a value: `{s}: …`"));
-                let msg = format!("expected an action such as `click: …`, found {}", item.describe());
+                let msg = format!(
+                    "expected an action such as `click: …`, found {}",
+                    item.describe()
+                );
                 self.error(&scope.file, item, msg, help);
                 continue;
             };
@@ -570,7 +595,12 @@ impl<'o> Loader<'o> {
             if !ACTIONS.contains(&name) {
                 let help = did_you_mean(name, ACTIONS)
                     .unwrap_or_else(|| format!("actions are {}", one_of(&ACTIONS)));
-                self.error(&scope.file, key, format!("unknown action `{name}`"), Some(help));
+                self.error(
+                    &scope.file,
+                    key,
+                    format!("unknown action `{name}`"),
+                    Some(help),
+                );
                 continue;
             }
             if let Some(a) = self.action(scope, name, key, value, known) {
@@ -582,7 +612,12 @@ impl<'o> Loader<'o> {
 
     // ---- flows ----
 
-    fn use_flow(&mut self, scope: &Scope, item: &Node, known: &mut Known) -> Option<(Rc<FlowDef>, Scope)> {
+    fn use_flow(
+        &mut self,
+        scope: &Scope,
+        item: &Node,
+        known: &mut Known,
+    ) -> Option<(Rc<FlowDef>, Scope)> {
         self.check_keys(scope, item, &USE_KEYS, "a `use:`");
         let use_node = item.get("use")?;
         let rel = self.text(scope, use_node, "the path of a flow file")?;
@@ -612,7 +647,8 @@ impl<'o> Loader<'o> {
                     for (k, v) in entries {
                         let Some(name) = k.as_str() else { continue };
                         if !flow.params.iter().any(|(p, _)| p == name) {
-                            let names: Vec<&str> = flow.params.iter().map(|(p, _)| p.as_str()).collect();
+                            let names: Vec<&str> =
+                                flow.params.iter().map(|(p, _)| p.as_str()).collect();
                             let help = did_you_mean(name, names.iter().copied()).or_else(|| {
                                 Some(if names.is_empty() {
                                     format!("`{}` has no params", path.display())
@@ -691,9 +727,15 @@ impl<'o> Loader<'o> {
             }
             Ok(root) => root,
         };
-        let def = root.and_then(|root| self.flow_def(path, &root)).map(Rc::new);
+        let def = root
+            .and_then(|root| self.flow_def(path, &root))
+            .map(Rc::new);
         if def.is_none() && !self.diags.iter().any(|d| d.location.file == path) {
-            self.whole_file(path, "empty flow file: expected a mapping with `steps`".into(), None);
+            self.whole_file(
+                path,
+                "empty flow file: expected a mapping with `steps`".into(),
+                None,
+            );
         }
         self.flows.insert(path.to_path_buf(), def.clone());
         def
@@ -702,12 +744,22 @@ impl<'o> Loader<'o> {
     fn missing_flow(&mut self, scope: &Scope, use_node: &Node, path: &Path) {
         let dir = path.parent().unwrap_or(Path::new(""));
         let mut names = Vec::new();
-        walk(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }, &mut names);
+        walk(
+            if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            },
+            &mut names,
+        );
         let names: Vec<String> = names
             .iter()
             .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
             .collect();
-        let wanted = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let wanted = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let help = did_you_mean(&wanted, names.iter().map(String::as_str))
             .or_else(|| Some("a flow path is relative to the file that uses it".into()));
         self.error(
@@ -728,7 +780,7 @@ impl<'o> Loader<'o> {
             self.expected(&scope, root, "a flow: a mapping with `params` and `steps`");
             return None;
         }
-        self.check_keys(&scope, root, &FLOW_KEYS, "a flow");
+        let typo = self.check_keys(&scope, root, &FLOW_KEYS, "a flow");
         let mut params: Vec<(String, Option<Node>)> = Vec::new();
         if let Some(p) = root.get("params") {
             let mut add = |this: &mut Self, k: &Node, default: Option<Node>| {
@@ -765,13 +817,24 @@ impl<'o> Loader<'o> {
             }
         }
         let steps = match root.get("steps") {
+            None if typo => None,
             None => {
-                self.error(path, root, "missing `steps`: a flow needs at least one step".into(), None);
+                self.error(
+                    path,
+                    root,
+                    "missing `steps`: a flow needs at least one step".into(),
+                    None,
+                );
                 None
             }
             Some(s) if s.as_seq().is_some_and(|l| !l.is_empty()) => Some(s.clone()),
             Some(s) if s.as_seq().is_some() || s.is_null() => {
-                self.error(path, s, "`steps` is empty: a flow needs at least one step".into(), None);
+                self.error(
+                    path,
+                    s,
+                    "`steps` is empty: a flow needs at least one step".into(),
+                    None,
+                );
                 None
             }
             Some(s) => {
@@ -820,7 +883,13 @@ impl<'o> Loader<'o> {
     }
 
     /// A scalar as a template: `${…}` references checked, flow params substituted.
-    fn template(&mut self, scope: &Scope, node: &Node, known: &Known, what: &str) -> Option<Template> {
+    fn template(
+        &mut self,
+        scope: &Scope,
+        node: &Node,
+        known: &Known,
+        what: &str,
+    ) -> Option<Template> {
         let Some(raw) = node.as_str() else {
             self.expected(scope, node, what);
             return None;
@@ -845,7 +914,9 @@ impl<'o> Loader<'o> {
             }
             Ok(pieces) => {
                 for p in pieces {
-                    let Piece::Var { name, offset } = p else { continue };
+                    let Piece::Var { name, offset } = p else {
+                        continue;
+                    };
                     if let Some(env) = name.strip_prefix("env.") {
                         if env.contains('.') {
                             let col = self.ref_column(scope, node, &raw[offset..]);
@@ -895,7 +966,11 @@ impl<'o> Loader<'o> {
         else {
             return node.col;
         };
-        let start: usize = line.chars().take(node.col.saturating_sub(1)).map(char::len_utf8).sum();
+        let start: usize = line
+            .chars()
+            .take(node.col.saturating_sub(1))
+            .map(char::len_utf8)
+            .sum();
         match line.get(start..).and_then(|rest| rest.find(&head)) {
             Some(pos) => node.col + line[start..start + pos].chars().count(),
             None => node.col,
@@ -906,7 +981,12 @@ impl<'o> Loader<'o> {
         let text = self.text(scope, node, "a duration such as `10s`")?;
         match parse_duration(&text) {
             Some(d) if positive && d.is_zero() => {
-                self.error(&scope.file, node, "a timeout must be longer than zero".into(), None);
+                self.error(
+                    &scope.file,
+                    node,
+                    "a timeout must be longer than zero".into(),
+                    None,
+                );
                 None
             }
             Some(d) => Some(d),
@@ -924,7 +1004,13 @@ impl<'o> Loader<'o> {
 
     /// The one locator among the keys of `map`; `None` (reported when `required`) if there
     /// is none, and an error for several.
-    fn locator_in(&mut self, scope: &Scope, map: &Node, known: &Known, required: bool) -> Option<Locator> {
+    fn locator_in(
+        &mut self,
+        scope: &Scope,
+        map: &Node,
+        known: &Known,
+        required: bool,
+    ) -> Option<Locator> {
         let found: Vec<&(Node, Node)> = map
             .as_map()
             .unwrap_or_default()
@@ -987,7 +1073,13 @@ impl<'o> Loader<'o> {
     }
 
     /// One of `equals`, `contains`, `matches` among the keys of `map`.
-    fn matcher_in(&mut self, scope: &Scope, map: &Node, known: &Known, report_missing: bool) -> Option<TextMatch> {
+    fn matcher_in(
+        &mut self,
+        scope: &Scope,
+        map: &Node,
+        known: &Known,
+        report_missing: bool,
+    ) -> Option<TextMatch> {
         let found: Vec<&(Node, Node)> = map
             .as_map()
             .unwrap_or_default()
@@ -1050,7 +1142,14 @@ impl<'o> Loader<'o> {
 
     // ---- actions ----
 
-    fn action(&mut self, scope: &Scope, name: &str, key: &Node, v: &Node, known: &mut Known) -> Option<Action> {
+    fn action(
+        &mut self,
+        scope: &Scope,
+        name: &str,
+        key: &Node,
+        v: &Node,
+        known: &mut Known,
+    ) -> Option<Action> {
         let is_map = v.as_map().is_some();
         let is_text = v.as_str().is_some();
         let mut timeout = None;
@@ -1068,7 +1167,9 @@ impl<'o> Loader<'o> {
             "screenshot" => (&["name"], false),
             "eventually" => (&["timeout", "interval", "do"], false),
             _ => (
-                &["method", "url", "headers", "json", "expect", "capture", "timeout"],
+                &[
+                    "method", "url", "headers", "json", "expect", "capture", "timeout",
+                ],
                 false,
             ),
         };
@@ -1091,6 +1192,7 @@ impl<'o> Loader<'o> {
         let required = |this: &mut Self, key: &str| -> Option<Node> {
             match v.get(key) {
                 Some(n) => Some(n.clone()),
+                None if unknown_key => None,
                 None => {
                     this.error(&scope.file, v, format!("`{name}` needs `{key}`"), None);
                     None
@@ -1126,8 +1228,8 @@ impl<'o> Loader<'o> {
             "fill" | "select" if is_map => {
                 let target = self.locator_in(scope, v, known, !unknown_key);
                 let field = if name == "fill" { "value" } else { "option" };
-                let value = required(self, field)
-                    .and_then(|n| self.template(scope, &n, known, "a string"));
+                let value =
+                    required(self, field).and_then(|n| self.template(scope, &n, known, "a string"));
                 let (target, value) = (target?, value?);
                 if name == "fill" {
                     ActionKind::Fill { target, value }
@@ -1139,11 +1241,17 @@ impl<'o> Loader<'o> {
                 }
             }
             "fill" => {
-                wrong(self, "a mapping with a target and `value`, like `{ label: Email, value: … }`");
+                wrong(
+                    self,
+                    "a mapping with a target and `value`, like `{ label: Email, value: … }`",
+                );
                 return None;
             }
             "select" => {
-                wrong(self, "a mapping with a target and `option`, like `{ label: Country, option: … }`");
+                wrong(
+                    self,
+                    "a mapping with a target and `option`, like `{ label: Country, option: … }`",
+                );
                 return None;
             }
             "press" if is_text => ActionKind::Press {
@@ -1183,7 +1291,10 @@ impl<'o> Loader<'o> {
                 matcher: self.matcher_in(scope, v, known, !unknown_key)?,
             },
             "expect_text" | "expect_url" => {
-                wrong(self, "a text, or a mapping with `equals`, `contains` or `matches`");
+                wrong(
+                    self,
+                    "a text, or a mapping with `equals`, `contains` or `matches`",
+                );
                 return None;
             }
             "within_frame" if is_map => {
@@ -1277,7 +1388,10 @@ impl<'o> Loader<'o> {
             }),
             _ if is_map => ActionKind::Http(self.http(scope, v, known)?),
             _ => {
-                wrong(self, "a URL, or a mapping with `url` (and `method`, `json`, `expect`, …)");
+                wrong(
+                    self,
+                    "a URL, or a mapping with `url` (and `method`, `json`, `expect`, …)",
+                );
                 return None;
             }
         };
@@ -1302,7 +1416,12 @@ impl<'o> Loader<'o> {
                 if !METHODS.contains(&upper.as_str()) {
                     let help = did_you_mean(&upper, METHODS)
                         .unwrap_or_else(|| format!("methods are {}", one_of(&METHODS)));
-                    self.error(&scope.file, m, format!("unknown HTTP method `{text}`"), Some(help));
+                    self.error(
+                        &scope.file,
+                        m,
+                        format!("unknown HTTP method `{text}`"),
+                        Some(help),
+                    );
                     ok = false;
                 }
                 upper
@@ -1411,7 +1530,9 @@ impl<'o> Loader<'o> {
                             self.error(
                                 &scope.file,
                                 k,
-                                format!("`{name}` is set by the runner and cannot be captured into"),
+                                format!(
+                                    "`{name}` is set by the runner and cannot be captured into"
+                                ),
                                 None,
                             );
                             ok = false;
@@ -1459,7 +1580,13 @@ impl<'o> Loader<'o> {
     }
 
     /// Checks `${…}` in the string leaves of a JSON body and substitutes flow params there.
-    fn json_templates(&mut self, scope: &Scope, node: &Node, value: &mut serde_json::Value, known: &Known) {
+    fn json_templates(
+        &mut self,
+        scope: &Scope,
+        node: &Node,
+        value: &mut serde_json::Value,
+        known: &Known,
+    ) {
         match (&node.kind, value) {
             (NodeKind::Scalar { value: raw, .. }, v) => {
                 if let serde_json::Value::String(s) = v {
@@ -1512,10 +1639,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             if p.file_name().is_some_and(|n| n != "flows") {
                 walk(&p, out);
             }
-        } else if p
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(p);
         }
     }

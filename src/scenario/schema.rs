@@ -90,17 +90,28 @@ pub(crate) fn json_schema() -> Value {
     let locator_with_timeout =
         with_one_locator(object(&[("timeout", timeout.clone())], &[], true), false);
     for (name, desc) in [
-        ("click", "Click an element. A plain string is a text locator."),
+        (
+            "click",
+            "Click an element. A plain string is a text locator.",
+        ),
         ("expect_visible", "The element must be visible."),
         ("expect_hidden", "The element must be hidden or absent."),
     ] {
-        add(name, desc, json!({ "anyOf": [string(), locator_with_timeout.clone()] }));
+        add(
+            name,
+            desc,
+            json!({ "anyOf": [string(), locator_with_timeout.clone()] }),
+        );
     }
     add(
         "fill",
         "Type a value into a form field.",
         with_one_locator(
-            object(&[("value", text.clone()), ("timeout", timeout.clone())], &["value"], true),
+            object(
+                &[("value", text.clone()), ("timeout", timeout.clone())],
+                &["value"],
+                true,
+            ),
             false,
         ),
     );
@@ -108,7 +119,11 @@ pub(crate) fn json_schema() -> Value {
         "select",
         "Choose an option of a <select> by its text or value.",
         with_one_locator(
-            object(&[("option", text.clone()), ("timeout", timeout.clone())], &["option"], true),
+            object(
+                &[("option", text.clone()), ("timeout", timeout.clone())],
+                &["option"],
+                true,
+            ),
             false,
         ),
     );
@@ -201,17 +216,20 @@ pub(crate) fn json_schema() -> Value {
     });
     let use_flow = object(
         &[
-            ("use", json!({ "type": "string", "description": "A flow file, relative to this file." })),
-            ("with", json!({ "type": "object", "additionalProperties": text.clone() })),
+            (
+                "use",
+                json!({ "type": "string", "description": "A flow file, relative to this file." }),
+            ),
+            (
+                "with",
+                json!({ "type": "object", "additionalProperties": text.clone() }),
+            ),
         ],
         &["use"],
         false,
     );
     let step = object(
-        &[
-            ("name", string()),
-            ("do", reference("actions")),
-        ],
+        &[("name", string()), ("do", reference("actions"))],
         &["name", "do"],
         false,
     );
@@ -292,7 +310,9 @@ mod tests {
         assert!(valid(ok));
         assert!(!valid(&ok.replace("click", "clik")));
         assert!(!valid(&ok.replace("testid", "test_id")));
-        assert!(!valid(&ok.replace("{ testid: m }", "{ testid: m, text: n }")));
+        assert!(!valid(
+            &ok.replace("{ testid: m }", "{ testid: m, text: n }")
+        ));
         assert!(!valid(&ok.replace("name: x", "name: x\nslot: nope")));
         assert!(!valid(&ok.replace("name: x", "name: x\nstepz: []")));
         assert!(!valid(

@@ -243,10 +243,9 @@ impl Vars {
     ) -> Result<serde_json::Value, String> {
         use serde_json::Value;
         Ok(match value {
-            Value::String(s) => Value::String(
-                self.render_str(s)
-                    .map_err(|e| format!("{e} (at {at})"))?,
-            ),
+            Value::String(s) => {
+                Value::String(self.render_str(s).map_err(|e| format!("{e} (at {at})"))?)
+            }
             Value::Array(items) => Value::Array(
                 items
                     .iter()
@@ -373,9 +372,15 @@ mod tests {
                 },
             ]
         );
-        assert!(parse_template("a ${x").unwrap_err().message.contains("unclosed"));
+        assert!(parse_template("a ${x")
+            .unwrap_err()
+            .message
+            .contains("unclosed"));
         assert!(parse_template("${}").unwrap_err().message.contains("empty"));
-        assert!(parse_template("${a b}").unwrap_err().message.contains("not a valid"));
+        assert!(parse_template("${a b}")
+            .unwrap_err()
+            .message
+            .contains("not a valid"));
     }
 
     #[test]
@@ -384,11 +389,15 @@ mod tests {
         v.set("run.email", "u1@example.com");
         std::env::set_var("WALKTHROUGH_TEST_PLAIN", "from-env");
         assert_eq!(
-            v.render(&t("to ${run.email} / ${env.WALKTHROUGH_TEST_PLAIN} / $${run.email}"))
-                .unwrap(),
+            v.render(&t(
+                "to ${run.email} / ${env.WALKTHROUGH_TEST_PLAIN} / $${run.email}"
+            ))
+            .unwrap(),
             "to u1@example.com / from-env / ${run.email}"
         );
-        let err = v.render(&t("${env.WALKTHROUGH_TEST_SURELY_UNSET}")).unwrap_err();
+        let err = v
+            .render(&t("${env.WALKTHROUGH_TEST_SURELY_UNSET}"))
+            .unwrap_err();
         assert!(err.contains("`WALKTHROUGH_TEST_SURELY_UNSET`"), "{err}");
         assert!(err.contains("s.yaml:3:7"), "{err}");
         let err = v.render(&t("${nope}")).unwrap_err();
@@ -401,9 +410,15 @@ mod tests {
         v.set("n", "3");
         let at = t("").location;
         let out = v
-            .render_json(&serde_json::json!({"a": "${n}", "b": [1, "x${n}"], "c": true}), &at)
+            .render_json(
+                &serde_json::json!({"a": "${n}", "b": [1, "x${n}"], "c": true}),
+                &at,
+            )
             .unwrap();
-        assert_eq!(out, serde_json::json!({"a": "3", "b": [1, "x3"], "c": true}));
+        assert_eq!(
+            out,
+            serde_json::json!({"a": "3", "b": [1, "x3"], "c": true})
+        );
         assert!(v.render_json(&serde_json::json!(["${m}"]), &at).is_err());
     }
 
@@ -455,7 +470,10 @@ mod tests {
             slot: None,
             file: "s.yaml".into(),
             location: t("").location,
-            vars: vec![("seats".into(), t("1")), ("label".into(), t("${seats} seats"))],
+            vars: vec![
+                ("seats".into(), t("1")),
+                ("label".into(), t("${seats} seats")),
+            ],
             secret_vars: vec![],
             steps: vec![],
         };

@@ -163,7 +163,9 @@ pub(crate) fn parse(source: &str, problems: &mut Vec<YamlProblem>) -> Option<Nod
                         line,
                         col,
                         message: "a scenario file holds one YAML document".into(),
-                        help: Some("remove the `---` and what follows, or move it to its own file".into()),
+                        help: Some(
+                            "remove the `---` and what follows, or move it to its own file".into(),
+                        ),
                     });
                     return root;
                 }
@@ -230,9 +232,7 @@ pub(crate) fn parse(source: &str, problems: &mut Vec<YamlProblem>) -> Option<Nod
                 }
                 _ => continue,
             },
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
-                continue
-            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
         };
         // Attach the finished node to its parent.
         match stack.last_mut() {
@@ -244,7 +244,10 @@ pub(crate) fn parse(source: &str, problems: &mut Vec<YamlProblem>) -> Option<Nod
                         problems.push(YamlProblem {
                             line: node.line,
                             col: node.col,
-                            message: format!("a key must be a plain word, found {}", node.describe()),
+                            message: format!(
+                                "a key must be a plain word, found {}",
+                                node.describe()
+                            ),
                             help: None,
                         });
                     } else if let Some(first) = entries
