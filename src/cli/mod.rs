@@ -2,9 +2,11 @@
 //! Each subcommand has its own file with its `Args` and an async `run` that returns the
 //! process exit code (see [`exit`]).
 
+mod check;
 mod demo_app;
 mod mock_polar;
 mod run;
+mod schema;
 
 use clap::{Parser, Subcommand};
 
@@ -38,6 +40,10 @@ enum Command {
     MockPolar(mock_polar::Args),
     /// Run the demo app (a small product billed through Polar) on loopback.
     DemoApp(demo_app::Args),
+    /// Check scenario files and print every problem found, without running anything.
+    Check(check::Args),
+    /// Print the JSON Schema of scenario files (for editors).
+    Schema(schema::Args),
 }
 
 /// Parses the command line, runs the command on a tokio runtime, returns the exit code.
@@ -70,6 +76,8 @@ pub fn main() -> i32 {
             Command::Run(args) => run::run(args).await,
             Command::MockPolar(args) => mock_polar::run(args).await,
             Command::DemoApp(args) => demo_app::run(args).await,
+            Command::Check(args) => check::run(args).await,
+            Command::Schema(args) => schema::run(args).await,
         }
     })
 }

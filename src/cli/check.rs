@@ -1,0 +1,50 @@
+//! `walkthrough check`: loads and validates scenario files without running anything.
+//! Prints every diagnostic to stderr (exit 3), or a one-line summary (exit 0).
+
+use std::path::PathBuf;
+
+use crate::scenario;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario files or directories (a directory yields its `*.yaml`/`*.yml`, not `flows/`).
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// A variable for `${name}`, as `name=value` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+/// Parses `name=value` for `--var`.
+pub fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, found `{s}`")),
+    }
+}
+
+pub async fn run(args: Args) -> i32 {
+    let opts = scenario::LoadOptions::with_cli_vars(args.vars);
+    match scenario::load(&args.paths, &opts) {
+        Ok(loaded) => {
+            let steps: usize = loaded.scenarios.iter().map(|s| s.steps.len()).sum();
+            println!(
+                "ok: {} scenario{}, {} step{}",
+                loaded.scenarios.len(),
+                if loaded.scenarios.len() == 1 { "" } else { "s" },
+                steps,
+                if steps == 1 { "" } else { "s" }
+            );
+            super::exit::PASSED
+        }
+        Err(diags) => {
+            eprint!("{}", diags.render());
+            let n = diags.items.len();
+            eprintln!(
+                "\nerror: {n} problem{} found; nothing was run",
+                if n == 1 { "" } else { "s" }
+            );
+            super::exit::INVALID_SCENARIOS
+        }
+    }
+}

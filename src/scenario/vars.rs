@@ -1,0 +1,498 @@
+//! `${name}` templates: parsing, rendering against [`Vars`], secrets and redaction.
+//! Pure string work plus reading the environment for `${env.NAME}`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::model::{ActionKind, Location, Scenario, Template, TextMatch, WaitTarget};
+
+/// One piece of a template: literal text, or a `${name}` reference at byte `offset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    Text(String),
+    Var { name: String, offset: usize },
+}
+
+/// A template syntax problem: byte offset in the raw text and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TemplateError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Splits `raw` into text and `${name}` references. `$${` is a literal `${`.
+pub(crate) fn parse_template(raw: &str) -> Result<Vec<Piece>, TemplateError> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i..].starts_with("$${") {
+            text.push_str("${");
+            i += 3;
+        } else if raw[i..].starts_with("${") {
+            let Some(end) = raw[i + 2..].find('}') else {
+                return Err(TemplateError {
+                    offset: i,
+                    message: "unclosed `${`: a variable reference ends with `}`".into(),
+                });
+            };
+            let name = raw[i + 2..i + 2 + end].trim();
+            if let Err(message) = check_name(name) {
+                return Err(TemplateError { offset: i, message });
+            }
+            if !text.is_empty() {
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+            }
+            pieces.push(Piece::Var {
+                name: name.to_string(),
+                offset: i,
+            });
+            i += 2 + end + 1;
+        } else {
+            let ch = raw[i..].chars().next().unwrap_or('\0');
+            text.push(ch);
+            i += ch.len_utf8().max(1);
+        }
+    }
+    if !text.is_empty() {
+        pieces.push(Piece::Text(text));
+    }
+    Ok(pieces)
+}
+
+/// A variable name: dot-separated words of letters, digits, `_` and `-`, not starting with a digit.
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("empty variable name in `${}`".into());
+    }
+    let ok = name.split('.').all(|part| {
+        !part.is_empty()
+            && !part.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid variable name (use letters, digits, `_`, `-`, separated by dots)"
+        ))
+    }
+}
+
+/// Replaces `${param}` for names in `params` with their value; leaves everything else,
+/// escapes included, as written.
+pub(crate) fn substitute_params(raw: &str, params: &BTreeMap<String, String>) -> String {
+    if params.is_empty() || !raw.contains("${") {
+        return raw.to_string();
+    }
+    let mut out = String::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i..].starts_with("$${") {
+            out.push_str("$${");
+            i += 3;
+            continue;
+        }
+        if raw[i..].starts_with("${") {
+            if let Some(end) = raw[i + 2..].find('}') {
+                let name = raw[i + 2..i + 2 + end].trim();
+                if let Some(value) = params.get(name) {
+                    out.push_str(value);
+                    i += 2 + end + 1;
+                    continue;
+                }
+            }
+        }
+        let ch = raw[i..].chars().next().unwrap_or('\0');
+        out.push(ch);
+        i += ch.len_utf8().max(1);
+    }
+    out
+}
+
+/// Whether an environment variable's name marks its value as a secret.
+pub(crate) fn is_secret_env_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["TOKEN", "SECRET", "PASSWORD", "KEY"]
+        .iter()
+        .any(|w| upper.contains(w))
+}
+
+/// Variable values for one scenario run: scenario vars, `${env.NAME}`, `--var`, `${run.*}`
+/// and values captured by `http` actions. Knows which values are secret.
+///
+/// `Debug` never shows secret values.
+#[derive(Clone, Default)]
+pub struct Vars {
+    values: BTreeMap<String, String>,
+    secret_names: BTreeSet<String>,
+    /// Environment variables referenced by the scenario whose names mark them secret.
+    secret_env: BTreeSet<String>,
+}
+
+impl fmt::Debug for Vars {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (k, v) in &self.values {
+            if self.secret_names.contains(k) {
+                map.entry(k, &"[redacted]");
+            } else {
+                map.entry(k, v);
+            }
+        }
+        map.finish()
+    }
+}
+
+impl Vars {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a plain value (`run.id`, `run.email`, a `--var`, a capture…). A name once
+    /// marked secret stays secret.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.values.insert(name.to_string(), value.to_string());
+    }
+
+    /// Sets a value that must never appear in logs or reports.
+    pub fn set_secret(&mut self, name: &str, value: &str) {
+        self.set(name, value);
+        self.secret_names.insert(name.to_string());
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// Adds the scenario's own vars (rendered in order) and marks its secret vars. A name
+    /// that is already set (a `--var`) keeps its value: the command line overrides the file.
+    /// Also remembers every secret-named `${env.NAME}` the scenario uses, for [`Vars::redact`].
+    pub fn extend_from_scenario(&mut self, scenario: &Scenario) -> Result<(), String> {
+        for t in scenario_templates(scenario) {
+            if let Ok(pieces) = parse_template(&t) {
+                for p in pieces {
+                    if let Piece::Var { name, .. } = p {
+                        if let Some(env) = name.strip_prefix("env.") {
+                            if is_secret_env_name(env) {
+                                self.secret_env.insert(env.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (name, template) in &scenario.vars {
+            let secret = scenario.secret_vars.iter().any(|s| s == name);
+            if self.values.contains_key(name) {
+                if secret {
+                    self.secret_names.insert(name.clone());
+                }
+                continue;
+            }
+            let value = self
+                .render(template)
+                .map_err(|e| format!("var `{name}`: {e}"))?;
+            if secret {
+                self.set_secret(name, &value);
+            } else {
+                self.set(name, &value);
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces every `${name}`; `${env.NAME}` reads the environment. Error names the var.
+    pub fn render(&self, template: &Template) -> Result<String, String> {
+        self.render_str(&template.raw)
+            .map_err(|e| format!("{e} (at {})", template.location))
+    }
+
+    pub(crate) fn render_str(&self, raw: &str) -> Result<String, String> {
+        let pieces = parse_template(raw).map_err(|e| e.message)?;
+        let mut out = String::new();
+        for piece in pieces {
+            match piece {
+                Piece::Text(t) => out.push_str(&t),
+                Piece::Var { name, .. } => {
+                    if let Some(env) = name.strip_prefix("env.") {
+                        match std::env::var(env) {
+                            Ok(v) => out.push_str(&v),
+                            Err(_) => {
+                                return Err(format!("environment variable `{env}` is not set"))
+                            }
+                        }
+                    } else if let Some(v) = self.values.get(&name) {
+                        out.push_str(v);
+                    } else {
+                        return Err(format!("variable `{name}` has no value"));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Renders every string leaf of a JSON value.
+    pub fn render_json(
+        &self,
+        value: &serde_json::Value,
+        at: &Location,
+    ) -> Result<serde_json::Value, String> {
+        use serde_json::Value;
+        Ok(match value {
+            Value::String(s) => {
+                Value::String(self.render_str(s).map_err(|e| format!("{e} (at {at})"))?)
+            }
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.render_json(v, at))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(map) => {
+                let mut out = serde_json::Map::new();
+                for (k, v) in map {
+                    out.insert(k.clone(), self.render_json(v, at)?);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        })
+    }
+
+    /// Replaces every secret value in `text` with `[redacted]` (longest first; empty
+    /// values are ignored): `secret: true` vars, values set with [`Vars::set_secret`], and
+    /// secret-named environment variables (`*TOKEN*`, `*SECRET*`, `*PASSWORD*`, `*KEY*`)
+    /// the scenario refers to.
+    pub fn redact(&self, text: &str) -> String {
+        let mut secrets: Vec<String> = self
+            .secret_names
+            .iter()
+            .filter_map(|n| self.values.get(n).cloned())
+            .chain(self.secret_env.iter().filter_map(|n| std::env::var(n).ok()))
+            .filter(|v| !v.is_empty())
+            .collect();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        let mut out = text.to_string();
+        for s in secrets {
+            if out.contains(&s) {
+                out = out.replace(&s, "[redacted]");
+            }
+        }
+        out
+    }
+}
+
+/// Every template text of a scenario (vars, actions, http bodies), for secret scanning.
+fn scenario_templates(scenario: &Scenario) -> Vec<String> {
+    let mut out: Vec<String> = scenario.vars.iter().map(|(_, t)| t.raw.clone()).collect();
+    fn json(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| json(v, out)),
+            serde_json::Value::Object(m) => m.values().for_each(|v| json(v, out)),
+            _ => {}
+        }
+    }
+    fn tm(m: &TextMatch, out: &mut Vec<String>) {
+        match m {
+            TextMatch::Equals(t) | TextMatch::Contains(t) | TextMatch::Matches(t) => {
+                out.push(t.raw.clone())
+            }
+        }
+    }
+    fn actions(list: &[super::model::Action], out: &mut Vec<String>) {
+        for a in list {
+            match &a.kind {
+                ActionKind::Open { url } => out.push(url.raw.clone()),
+                ActionKind::Fill { value, .. } => out.push(value.raw.clone()),
+                ActionKind::Select { option, .. } => out.push(option.raw.clone()),
+                ActionKind::Press { key, .. } => out.push(key.raw.clone()),
+                ActionKind::ExpectText { matcher, .. } | ActionKind::ExpectUrl { matcher } => {
+                    tm(matcher, out)
+                }
+                ActionKind::WithinFrame { actions: a, .. }
+                | ActionKind::Eventually { actions: a, .. } => actions(a, out),
+                ActionKind::Screenshot { name } => out.push(name.raw.clone()),
+                ActionKind::WaitFor {
+                    target: WaitTarget::Text(t),
+                } => out.push(t.raw.clone()),
+                ActionKind::Http(h) => {
+                    out.push(h.url.raw.clone());
+                    out.extend(h.headers.iter().map(|(_, t)| t.raw.clone()));
+                    if let Some(j) = &h.json {
+                        json(j, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for s in &scenario.steps {
+        actions(&s.actions, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn t(raw: &str) -> Template {
+        Template {
+            raw: raw.into(),
+            location: Location {
+                file: PathBuf::from("s.yaml"),
+                line: 3,
+                column: 7,
+            },
+        }
+    }
+
+    #[test]
+    fn parses_references_and_escapes() {
+        let p = parse_template("a ${x} $${y} ${ run.id }").unwrap();
+        assert_eq!(
+            p,
+            vec![
+                Piece::Text("a ".into()),
+                Piece::Var {
+                    name: "x".into(),
+                    offset: 2
+                },
+                Piece::Text(" ${y} ".into()),
+                Piece::Var {
+                    name: "run.id".into(),
+                    offset: 13
+                },
+            ]
+        );
+        assert!(parse_template("a ${x")
+            .unwrap_err()
+            .message
+            .contains("unclosed"));
+        assert!(parse_template("${}").unwrap_err().message.contains("empty"));
+        assert!(parse_template("${a b}")
+            .unwrap_err()
+            .message
+            .contains("not a valid"));
+    }
+
+    #[test]
+    fn renders_vars_env_and_escapes() {
+        let mut v = Vars::new();
+        v.set("run.email", "u1@example.com");
+        std::env::set_var("WALKTHROUGH_TEST_PLAIN", "from-env");
+        assert_eq!(
+            v.render(&t(
+                "to ${run.email} / ${env.WALKTHROUGH_TEST_PLAIN} / $${run.email}"
+            ))
+            .unwrap(),
+            "to u1@example.com / from-env / ${run.email}"
+        );
+        let err = v
+            .render(&t("${env.WALKTHROUGH_TEST_SURELY_UNSET}"))
+            .unwrap_err();
+        assert!(err.contains("`WALKTHROUGH_TEST_SURELY_UNSET`"), "{err}");
+        assert!(err.contains("s.yaml:3:7"), "{err}");
+        let err = v.render(&t("${nope}")).unwrap_err();
+        assert!(err.contains("`nope`"), "{err}");
+    }
+
+    #[test]
+    fn render_json_renders_string_leaves_only() {
+        let mut v = Vars::new();
+        v.set("n", "3");
+        let at = t("").location;
+        let out = v
+            .render_json(
+                &serde_json::json!({"a": "${n}", "b": [1, "x${n}"], "c": true}),
+                &at,
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            serde_json::json!({"a": "3", "b": [1, "x3"], "c": true})
+        );
+        assert!(v.render_json(&serde_json::json!(["${m}"]), &at).is_err());
+    }
+
+    #[test]
+    fn redacts_secrets_longest_first_and_ignores_empty() {
+        let mut v = Vars::new();
+        v.set_secret("short", "abc");
+        v.set_secret("long", "abcdef");
+        v.set_secret("empty", "");
+        v.set("plain", "visible");
+        assert_eq!(
+            v.redact("abcdef abc visible"),
+            "[redacted] [redacted] visible"
+        );
+        assert!(!format!("{v:?}").contains("abcdef"));
+        assert!(format!("{v:?}").contains("visible"));
+    }
+
+    #[test]
+    fn secret_env_names_are_redacted_when_the_scenario_uses_them() {
+        std::env::set_var("WALKTHROUGH_TEST_API_TOKEN", "tok-123456");
+        std::env::set_var("WALKTHROUGH_TEST_REGION", "eu-west");
+        let scenario = Scenario {
+            name: "s".into(),
+            slot: None,
+            file: "s.yaml".into(),
+            location: t("").location,
+            vars: vec![
+                ("auth".into(), t("Bearer ${env.WALKTHROUGH_TEST_API_TOKEN}")),
+                ("region".into(), t("${env.WALKTHROUGH_TEST_REGION}")),
+                ("pw".into(), t("hunter2")),
+            ],
+            secret_vars: vec!["pw".into()],
+            steps: vec![],
+        };
+        let mut v = Vars::new();
+        v.extend_from_scenario(&scenario).unwrap();
+        assert_eq!(v.get("auth"), Some("Bearer tok-123456"));
+        assert_eq!(
+            v.redact("auth=Bearer tok-123456 region=eu-west pw=hunter2"),
+            "auth=Bearer [redacted] region=eu-west pw=[redacted]"
+        );
+    }
+
+    #[test]
+    fn cli_values_override_scenario_vars_and_later_vars_see_earlier() {
+        let scenario = Scenario {
+            name: "s".into(),
+            slot: None,
+            file: "s.yaml".into(),
+            location: t("").location,
+            vars: vec![
+                ("seats".into(), t("1")),
+                ("label".into(), t("${seats} seats")),
+            ],
+            secret_vars: vec![],
+            steps: vec![],
+        };
+        let mut v = Vars::new();
+        v.set("seats", "5");
+        v.extend_from_scenario(&scenario).unwrap();
+        assert_eq!(v.get("label"), Some("5 seats"));
+        let mut v = Vars::new();
+        v.extend_from_scenario(&scenario).unwrap();
+        assert_eq!(v.get("label"), Some("1 seats"));
+    }
+
+    #[test]
+    fn substitutes_params_but_keeps_escapes_and_other_refs() {
+        let mut p = BTreeMap::new();
+        p.insert("seats".to_string(), "${count}".to_string());
+        assert_eq!(
+            substitute_params("${seats} $${seats} ${other}", &p),
+            "${count} $${seats} ${other}"
+        );
+    }
+}

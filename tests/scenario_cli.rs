@@ -1,0 +1,108 @@
+//! `walkthrough check` and `walkthrough schema` as a user runs them.
+
+use std::process::Command;
+
+fn walkthrough(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn check_accepts_the_valid_fixtures() {
+    let out = walkthrough(&["check", "fixtures/valid", "--var", "extra=1"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.trim(), "ok: 2 scenarios, 5 steps");
+}
+
+#[test]
+fn check_reports_every_problem_with_location_and_caret() {
+    let out = walkthrough(&[
+        "check",
+        "fixtures/invalid/unknown-action.yaml",
+        "fixtures/invalid/bad-duration.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: unknown action `clik`"), "{stderr}");
+    assert!(
+        stderr.contains(" --> fixtures/invalid/unknown-action.yaml:7:9"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  |         ^^^^ did you mean `click`?"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fixtures/invalid/bad-duration.yaml:5:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("problems found; nothing was run"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn check_reports_a_missing_path() {
+    let out = walkthrough(&["check", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read `no/such/dir`"));
+}
+
+#[test]
+fn check_rejects_a_malformed_var_as_usage() {
+    let out = walkthrough(&["check", "fixtures/valid", "--var", "novalue"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cli_vars_count_as_defined() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(
+        &file,
+        "name: S\nsteps:\n  - name: a\n    do:\n      - open: \"/w/${workspace}\"\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    assert_eq!(walkthrough(&["check", path]).status.code(), Some(3));
+    assert_eq!(
+        walkthrough(&["check", path, "--var", "workspace=acme"])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn schema_prints_a_json_schema() {
+    let out = walkthrough(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert!(jsonschema::validator_for(&schema).is_ok());
+    let action = &schema["$defs"]["action"]["anyOf"][0]["properties"];
+    for name in [
+        "open",
+        "click",
+        "fill",
+        "within_frame",
+        "eventually",
+        "http",
+    ] {
+        assert!(action.get(name).is_some(), "{name} in the schema");
+    }
+}
