@@ -12,7 +12,9 @@ fn load_doc() -> Value {
     // `POLAR_OPENAPI` overrides the location (for checkouts whose `shared/` lives elsewhere).
     let path = std::env::var_os("POLAR_OPENAPI")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/polar/openapi-2026-04.json"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/polar/openapi-2026-04.json")
+        });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
         panic!(
             "Polar's OpenAPI document is required for this test and is missing at {}: {err}. \
@@ -20,7 +22,8 @@ fn load_doc() -> Value {
             path.display()
         )
     });
-    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{} is not JSON: {err}", path.display()))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|err| panic!("{} is not JSON: {err}", path.display()))
 }
 
 struct Checker {
@@ -72,8 +75,8 @@ impl Checker {
 
     fn webhook(&mut self, payload: &Value) {
         let kind = payload["type"].as_str().unwrap_or_default().to_string();
-        let schema = self.doc["webhooks"][&kind]["post"]["requestBody"]["content"]["application/json"]
-            ["schema"]
+        let schema = self.doc["webhooks"][&kind]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"]
             .clone();
         assert!(!schema.is_null(), "no webhook schema for {kind}");
         let key = format!("webhook {kind}");
@@ -105,9 +108,17 @@ impl Api {
 #[tokio::test]
 async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     let doc = load_doc();
-    let mut ck = Checker { doc, cache: HashMap::new(), checked: BTreeSet::new() };
+    let mut ck = Checker {
+        doc,
+        cache: HashMap::new(),
+        checked: BTreeSet::new(),
+    };
     let mock = MockPolar::start(MockConfig::default()).await.unwrap();
-    let api = Api { client: reqwest::Client::new(), base: mock.base_url(), token: mock.token() };
+    let api = Api {
+        client: reqwest::Client::new(),
+        base: mock.base_url(),
+        token: mock.token(),
+    };
     let pid = mock.product_id();
     let missing = "00000000-0000-4000-8000-000000000000";
 
@@ -117,7 +128,13 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         .await;
     assert_eq!(s, 201);
     ck.response("post", "/v1/webhooks/endpoints", 201, &b);
-    let (s, b) = api.call("POST", "/v1/webhooks/endpoints", Some(json!({"format": "raw", "events": []}))).await;
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/webhooks/endpoints",
+            Some(json!({"format": "raw", "events": []})),
+        )
+        .await;
     assert_eq!(s, 422);
     ck.response("post", "/v1/webhooks/endpoints", 422, &b);
     let (s, b) = api.call("GET", "/v1/webhooks/endpoints", None).await;
@@ -134,7 +151,9 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     let (s, b) = api.call("GET", &format!("/v1/products/{pid}"), None).await;
     assert_eq!(s, 200);
     ck.response("get", "/v1/products/{id}", 200, &b);
-    let (s, b) = api.call("GET", &format!("/v1/products/{missing}"), None).await;
+    let (s, b) = api
+        .call("GET", &format!("/v1/products/{missing}"), None)
+        .await;
     assert_eq!(s, 404);
     ck.response("get", "/v1/products/{id}", 404, &b);
     let (s, b) = api.call("GET", "/v1/products/not-a-uuid", None).await;
@@ -159,7 +178,12 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     let mut broken = checkout.clone();
     broken.as_object_mut().unwrap().remove("client_secret");
     assert!(!ck.cache["POST /v1/checkouts/ 201"].is_valid(&broken));
-    for bad in [json!({}), json!({"products": [missing]}), json!({"products": [pid], "seats": 0}), json!({"products": [pid], "seats": 5, "max_seats": 2})] {
+    for bad in [
+        json!({}),
+        json!({"products": [missing]}),
+        json!({"products": [pid], "seats": 0}),
+        json!({"products": [pid], "seats": 5, "max_seats": 2}),
+    ] {
         let (s, b) = api.call("POST", "/v1/checkouts/", Some(bad)).await;
         assert_eq!(s, 422);
         ck.response("post", "/v1/checkouts/", 422, &b);
@@ -168,7 +192,9 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     let (s, b) = api.call("GET", &format!("/v1/checkouts/{cid}"), None).await;
     assert_eq!(s, 200);
     ck.response("get", "/v1/checkouts/{id}", 200, &b);
-    let (s, b) = api.call("GET", &format!("/v1/checkouts/{missing}"), None).await;
+    let (s, b) = api
+        .call("GET", &format!("/v1/checkouts/{missing}"), None)
+        .await;
     assert_eq!(s, 404);
     ck.response("get", "/v1/checkouts/{id}", 404, &b);
     let (s, b) = api.call("GET", "/v1/checkouts/nope", None).await;
@@ -187,34 +213,62 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     assert_eq!(s, 200);
 
     // Customer sessions and state.
-    let (s, b) = api.call("POST", "/v1/customer-sessions/", Some(json!({"external_customer_id": "workspace-1"}))).await;
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/customer-sessions/",
+            Some(json!({"external_customer_id": "workspace-1"})),
+        )
+        .await;
     assert_eq!(s, 201);
     ck.response("post", "/v1/customer-sessions/", 201, &b);
     let customer_id = b["customer_id"].as_str().unwrap().to_string();
-    let (s, b) = api.call("POST", "/v1/customer-sessions/", Some(json!({"customer_id": missing}))).await;
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/customer-sessions/",
+            Some(json!({"customer_id": missing})),
+        )
+        .await;
     assert_eq!(s, 422);
     ck.response("post", "/v1/customer-sessions/", 422, &b);
-    let (s, b) = api.call("GET", &format!("/v1/customers/{customer_id}/state"), None).await;
+    let (s, b) = api
+        .call("GET", &format!("/v1/customers/{customer_id}/state"), None)
+        .await;
     assert_eq!(s, 200);
     ck.response("get", "/v1/customers/{id}/state", 200, &b);
-    let (s, b) = api.call("GET", &format!("/v1/customers/{missing}/state"), None).await;
+    let (s, b) = api
+        .call("GET", &format!("/v1/customers/{missing}/state"), None)
+        .await;
     assert_eq!(s, 404);
     ck.response("get", "/v1/customers/{id}/state", 404, &b);
     let (s, b) = api.call("GET", "/v1/customers/x/state", None).await;
     assert_eq!(s, 422);
     ck.response("get", "/v1/customers/{id}/state", 422, &b);
-    let (s, b) = api.call("GET", "/v1/customers/external/workspace-1/state", None).await;
+    let (s, b) = api
+        .call("GET", "/v1/customers/external/workspace-1/state", None)
+        .await;
     assert_eq!(s, 200);
     ck.response("get", "/v1/customers/external/{external_id}/state", 200, &b);
-    let (s, b) = api.call("GET", "/v1/customers/external/nobody/state", None).await;
+    let (s, b) = api
+        .call("GET", "/v1/customers/external/nobody/state", None)
+        .await;
     assert_eq!(s, 404);
     ck.response("get", "/v1/customers/external/{external_id}/state", 404, &b);
 
     // Subscriptions.
-    let (s, b) = api.call("GET", "/v1/subscriptions/?external_customer_id=workspace-1", None).await;
+    let (s, b) = api
+        .call(
+            "GET",
+            "/v1/subscriptions/?external_customer_id=workspace-1",
+            None,
+        )
+        .await;
     assert_eq!(s, 200);
     ck.response("get", "/v1/subscriptions/", 200, &b);
-    let (s, b) = api.call("GET", "/v1/subscriptions/?customer_id=zzz", None).await;
+    let (s, b) = api
+        .call("GET", "/v1/subscriptions/?customer_id=zzz", None)
+        .await;
     assert_eq!(s, 422);
     ck.response("get", "/v1/subscriptions/", 422, &b);
     let (s, list) = api.call("GET", "/v1/subscriptions/", None).await;
@@ -224,7 +278,9 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     let (s, b) = api.call("GET", &one, None).await;
     assert_eq!(s, 200);
     ck.response("get", "/v1/subscriptions/{id}", 200, &b);
-    let (s, b) = api.call("GET", &format!("/v1/subscriptions/{missing}"), None).await;
+    let (s, b) = api
+        .call("GET", &format!("/v1/subscriptions/{missing}"), None)
+        .await;
     assert_eq!(s, 404);
     ck.response("get", "/v1/subscriptions/{id}", 404, &b);
     let (s, b) = api.call("GET", "/v1/subscriptions/1", None).await;
@@ -235,29 +291,54 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         assert_eq!(s, 200);
         ck.response("patch", "/v1/subscriptions/{id}", 200, &b);
     }
-    let (s, b) = api.call("PATCH", &one, Some(json!({"cancel_at_period_end": true}))).await;
+    let (s, b) = api
+        .call("PATCH", &one, Some(json!({"cancel_at_period_end": true})))
+        .await;
     assert_eq!(s, 403);
     ck.response("patch", "/v1/subscriptions/{id}", 403, &b);
-    let (s, b) = api.call("PATCH", &one, Some(json!({"seats": 2, "metadata": {}}))).await;
+    let (s, b) = api
+        .call("PATCH", &one, Some(json!({"seats": 2, "metadata": {}})))
+        .await;
     assert_eq!(s, 422);
     ck.response("patch", "/v1/subscriptions/{id}", 422, &b);
-    let (s, b) = api.call("PATCH", &format!("/v1/subscriptions/{missing}"), Some(json!({"revoke": true}))).await;
+    let (s, b) = api
+        .call(
+            "PATCH",
+            &format!("/v1/subscriptions/{missing}"),
+            Some(json!({"revoke": true})),
+        )
+        .await;
     assert_eq!(s, 404);
     ck.response("patch", "/v1/subscriptions/{id}", 404, &b);
-    let (s, b) = api.call("PATCH", &one, Some(json!({"cancel_at_period_end": false}))).await;
+    let (s, b) = api
+        .call("PATCH", &one, Some(json!({"cancel_at_period_end": false})))
+        .await;
     assert_eq!(s, 200);
     ck.response("patch", "/v1/subscriptions/{id}", 200, &b);
 
     // Renewal with the 0341 card fails (past_due), then an explicit success recovers...
     let control = mock.control_url();
     let http = reqwest::Client::new();
-    let r = http.post(format!("{control}/advance-period")).json(&json!({})).send().await.unwrap();
+    let r = http
+        .post(format!("{control}/advance-period"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let (_, b) = api.call("GET", &one, None).await;
     assert_eq!(b["status"], "past_due");
     ck.response("get", "/v1/subscriptions/{id}", 200, &b);
-    http.post(format!("{control}/next-charge")).json(&json!({"outcome": "succeed"})).send().await.unwrap();
-    http.post(format!("{control}/advance-period")).json(&json!({})).send().await.unwrap();
+    http.post(format!("{control}/next-charge"))
+        .json(&json!({"outcome": "succeed"}))
+        .send()
+        .await
+        .unwrap();
+    http.post(format!("{control}/advance-period"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     let (_, b) = api.call("GET", &one, None).await;
     assert_eq!(b["status"], "active");
     // ... and DELETE revokes.
@@ -267,7 +348,9 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     let (s, b) = api.call("DELETE", &one, None).await;
     assert_eq!(s, 403);
     ck.response("delete", "/v1/subscriptions/{id}", 403, &b);
-    let (s, b) = api.call("DELETE", &format!("/v1/subscriptions/{missing}"), None).await;
+    let (s, b) = api
+        .call("DELETE", &format!("/v1/subscriptions/{missing}"), None)
+        .await;
     assert_eq!(s, 404);
     ck.response("delete", "/v1/subscriptions/{id}", 404, &b);
     let (s, b) = api.call("DELETE", "/v1/subscriptions/x", None).await;
@@ -275,7 +358,14 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     ck.response("delete", "/v1/subscriptions/{id}", 422, &b);
 
     // Every event the mock emitted, as the payload it signs and sends.
-    let events: Vec<Value> = http.get(format!("{control}/events")).send().await.unwrap().json().await.unwrap();
+    let events: Vec<Value> = http
+        .get(format!("{control}/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut kinds = BTreeSet::new();
     for e in &events {
         let payload = json!({"type": e["type"], "timestamp": e["timestamp"], "data": e["data"]});
@@ -283,14 +373,32 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         kinds.insert(e["type"].as_str().unwrap().to_string());
     }
     let expected: BTreeSet<String> = [
-        "checkout.created", "checkout.updated", "customer.created", "customer.state_changed",
-        "subscription.created", "subscription.active", "subscription.updated", "subscription.canceled",
-        "subscription.uncanceled", "subscription.cycled", "subscription.past_due", "subscription.revoked",
-        "order.created", "order.updated", "order.paid",
+        "checkout.created",
+        "checkout.updated",
+        "customer.created",
+        "customer.state_changed",
+        "subscription.created",
+        "subscription.active",
+        "subscription.updated",
+        "subscription.canceled",
+        "subscription.uncanceled",
+        "subscription.cycled",
+        "subscription.past_due",
+        "subscription.revoked",
+        "order.created",
+        "order.updated",
+        "order.paid",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
-    assert_eq!(kinds, expected, "every webhook type the mock emits was validated");
-    assert!(ck.checked.len() >= 40, "validated {} distinct operation/status pairs", ck.checked.len());
+    assert_eq!(
+        kinds, expected,
+        "every webhook type the mock emits was validated"
+    );
+    assert!(
+        ck.checked.len() >= 40,
+        "validated {} distinct operation/status pairs",
+        ck.checked.len()
+    );
 }
