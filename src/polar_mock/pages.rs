@@ -38,7 +38,7 @@ button.secondary{background:#e4e4e7;color:#18181b}button:disabled{opacity:.5;cur
 .error{color:#b91c1c;background:#fef2f2;border-radius:10px;padding:10px 12px;margin-top:14px}
 .ok{color:#166534;background:#f0fdf4;border-radius:10px;padding:10px 12px;margin-top:14px}
 .seats{display:flex;align-items:center;gap:8px}.seats input{width:80px;text-align:center}.seats button{width:44px}
-iframe{width:100%;height:190px;border:0;margin-top:8px}
+iframe{width:100%;height:150px;border:0;margin-top:8px}
 .badge{display:inline-block;padding:3px 10px;border-radius:999px;background:#dcfce7;color:#166534;font-size:13px;font-weight:600}
 .badge.warn{background:#fef9c3;color:#854d0e}.badge.bad{background:#fee2e2;color:#991b1b}
 .hidden{display:none}
