@@ -12,10 +12,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use walkthrough::polar::webhook::{verify, SignatureHeaders};
 use walkthrough::polar_mock::{DeliveryConfig, MockConfig, MockPolar};
 
+/// (webhook-id, type, signature verification outcome).
+type Seen = (String, String, Result<(), String>);
+
 #[derive(Clone, Default)]
 struct Received {
     /// (webhook-id, type, verified) for every request, in arrival order.
-    requests: Arc<Mutex<Vec<(String, String, Result<(), String>)>>>,
+    requests: Arc<Mutex<Vec<Seen>>>,
     secret: Arc<Mutex<String>>,
 }
 

@@ -56,6 +56,8 @@ const EVENT_TYPES: &[&str] = &[
     "benefit_grant.revoked",
 ];
 
+type Handler = fn(&mut State, &Request, &[&str]) -> Result<ResponseTemplate, ApiError>;
+
 pub(crate) fn json_reply(status: u16, body: &Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
 }
@@ -151,23 +153,22 @@ pub(crate) fn handle(state: &mut State, req: &Request, segs: &[&str]) -> Respons
         return invalid_token();
     }
     let authed = tok.is_some();
-    let route: Option<fn(&mut State, &Request, &[&str]) -> Result<ResponseTemplate, ApiError>> =
-        match (method, segs) {
-            ("GET", ["products", ""]) => Some(list_products),
-            ("GET", ["products", _]) => Some(get_product),
-            ("POST", ["checkouts", ""]) => Some(create_checkout),
-            ("GET", ["checkouts", id]) if !id.is_empty() => Some(get_checkout),
-            ("POST", ["customer-sessions", ""]) => Some(create_session),
-            ("GET", ["customers", _, "state"]) => Some(customer_state),
-            ("GET", ["customers", "external", _, "state"]) => Some(customer_state_external),
-            ("GET", ["subscriptions", ""]) => Some(list_subscriptions),
-            ("GET", ["subscriptions", _]) => Some(get_subscription),
-            ("PATCH", ["subscriptions", _]) => Some(patch_subscription),
-            ("DELETE", ["subscriptions", _]) => Some(delete_subscription),
-            ("POST", ["webhooks", "endpoints"]) => Some(create_endpoint),
-            ("GET", ["webhooks", "endpoints"]) => Some(list_endpoints),
-            _ => None,
-        };
+    let route: Option<Handler> = match (method, segs) {
+        ("GET", ["products", ""]) => Some(list_products),
+        ("GET", ["products", _]) => Some(get_product),
+        ("POST", ["checkouts", ""]) => Some(create_checkout),
+        ("GET", ["checkouts", id]) if !id.is_empty() => Some(get_checkout),
+        ("POST", ["customer-sessions", ""]) => Some(create_session),
+        ("GET", ["customers", _, "state"]) => Some(customer_state),
+        ("GET", ["customers", "external", _, "state"]) => Some(customer_state_external),
+        ("GET", ["subscriptions", ""]) => Some(list_subscriptions),
+        ("GET", ["subscriptions", _]) => Some(get_subscription),
+        ("PATCH", ["subscriptions", _]) => Some(patch_subscription),
+        ("DELETE", ["subscriptions", _]) => Some(delete_subscription),
+        ("POST", ["webhooks", "endpoints"]) => Some(create_endpoint),
+        ("GET", ["webhooks", "endpoints"]) => Some(list_endpoints),
+        _ => None,
+    };
     let Some(route) = route else {
         return not_found_route();
     };
@@ -862,7 +863,7 @@ fn list_subscriptions(
             })
         })
         .collect();
-    subs.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    subs.sort_by_key(|s| std::cmp::Reverse(s.started_at));
     let items = subs.iter().map(|s| state.render_subscription(s)).collect();
     Ok(json_reply(200, &paginate(items, page, limit)))
 }

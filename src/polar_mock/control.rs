@@ -44,16 +44,16 @@ pub(crate) fn snapshot(state: &State, log: &DeliveryLog) -> Value {
     })
 }
 
-fn targets(state: &State, b: &Value) -> Result<Vec<usize>, ResponseTemplate> {
+fn targets(state: &State, b: &Value) -> Result<Vec<usize>, Box<ResponseTemplate>> {
     match b.get("subscription_id").and_then(Value::as_str) {
         Some(id) => state
             .subscription_index(id)
             .map(|i| vec![i])
             .ok_or_else(|| {
-                json_reply(
+                Box::new(json_reply(
                     404,
                     &json!({"error": "ResourceNotFound", "detail": "Not found"}),
-                )
+                ))
             }),
         None => Ok((0..state.subscriptions.len())
             .filter(|i| state.subscriptions[*i].billable())
@@ -102,7 +102,7 @@ pub(crate) fn handle(
         ("POST", ["advance-period"]) => {
             let list = match targets(state, &b) {
                 Ok(l) => l,
-                Err(r) => return r,
+                Err(r) => return *r,
             };
             let mut results = Vec::new();
             for i in list {

@@ -310,7 +310,7 @@ pub(crate) fn portal(state: &State, token: &str) -> Option<String> {
         .iter()
         .filter(|s| s.customer_id == customer.id)
         .collect();
-    subs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    subs.sort_by_key(|s| std::cmp::Reverse(s.created_at));
     let mut cards = String::new();
     for s in &subs {
         let product = state.product(&s.product_id).cloned().unwrap_or_default();
