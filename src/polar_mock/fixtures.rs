@@ -1,0 +1,129 @@
+//! Seed data: the organization and its products, read from a fixture directory
+//! (`seed.json`) or, by default, from the copy of `fixtures/polar/seed.json` built into the
+//! binary. Products are completed into Polar's full `Product` shape here, once.
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::path::Path;
+
+use super::MockError;
+
+/// The default seed, so the mock works from any working directory.
+const DEFAULT_SEED: &str = include_str!("../../fixtures/polar/seed.json");
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Seed {
+    pub organization: SeedOrganization,
+    pub products: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SeedOrganization {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    /// The organization access token the mock accepts (`polar_oat_…`).
+    pub token: String,
+}
+
+/// Loads `DIR/seed.json`, or the built-in seed when `dir` is `None`.
+pub(crate) fn load(dir: Option<&Path>) -> Result<Seed, MockError> {
+    let (text, origin) = match dir {
+        Some(dir) => {
+            let path = dir.join("seed.json");
+            let text = std::fs::read_to_string(&path).map_err(|err| {
+                MockError::Fixtures(format!("cannot read {}: {err}", path.display()))
+            })?;
+            (text, path.display().to_string())
+        }
+        None => (
+            DEFAULT_SEED.to_string(),
+            "built-in fixtures/polar/seed.json".into(),
+        ),
+    };
+    let seed: Seed = serde_json::from_str(&text)
+        .map_err(|err| MockError::Fixtures(format!("{origin}: {err}")))?;
+    if !seed.organization.token.starts_with("polar_oat_") {
+        return Err(MockError::Fixtures(format!(
+            "{origin}: organization.token must start with polar_oat_"
+        )));
+    }
+    for (i, p) in seed.products.iter().enumerate() {
+        for key in ["id", "name"] {
+            if p.get(key).and_then(Value::as_str).is_none() {
+                return Err(MockError::Fixtures(format!(
+                    "{origin}: products[{i}].{key} is missing"
+                )));
+            }
+        }
+    }
+    Ok(seed)
+}
+
+/// Completes a seed product into the full `Product` object (timestamps, defaults, price ids).
+pub(crate) fn complete_product(seed: &Value, organization_id: &str, created_at: &str) -> Value {
+    let mut p: Map<String, Value> = seed.as_object().cloned().unwrap_or_default();
+    let id = p
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let defaults = json!({
+        "created_at": created_at,
+        "modified_at": null,
+        "trial_interval": null,
+        "trial_interval_count": null,
+        "description": null,
+        "visibility": "public",
+        "recurring_interval": null,
+        "recurring_interval_count": null,
+        "meter_interval": null,
+        "meter_interval_count": null,
+        "is_archived": false,
+        "organization_id": organization_id,
+        "metadata": {},
+        "prices": [],
+        "benefits": [],
+        "medias": [],
+        "attached_custom_fields": [],
+    });
+    if let Some(d) = defaults.as_object() {
+        for (k, v) in d {
+            p.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    let recurring = !p.get("recurring_interval").is_none_or(Value::is_null);
+    p.entry("is_recurring").or_insert(Value::Bool(recurring));
+    if let Some(Value::Array(prices)) = p.get_mut("prices") {
+        for price in prices.iter_mut() {
+            if let Some(o) = price.as_object_mut() {
+                o.entry("created_at").or_insert(json!(created_at));
+                o.entry("modified_at").or_insert(Value::Null);
+                o.entry("source").or_insert(json!("catalog"));
+                o.entry("price_currency").or_insert(json!("usd"));
+                o.entry("tax_behavior").or_insert(Value::Null);
+                o.entry("is_archived").or_insert(json!(false));
+                o.insert("product_id".into(), json!(id));
+                if let Some(Value::Object(st)) = o.get_mut("seat_tiers") {
+                    st.entry("seat_tier_type").or_insert(json!("volume"));
+                    let tiers = st.get("tiers").and_then(Value::as_array).cloned();
+                    if let Some(tiers) = tiers {
+                        let min = tiers
+                            .first()
+                            .and_then(|t| t.get("min_seats"))
+                            .cloned()
+                            .unwrap_or(json!(1));
+                        let max = tiers
+                            .last()
+                            .and_then(|t| t.get("max_seats"))
+                            .cloned()
+                            .unwrap_or(Value::Null);
+                        st.entry("minimum_seats").or_insert(min);
+                        st.entry("maximum_seats").or_insert(max);
+                    }
+                }
+            }
+        }
+    }
+    Value::Object(p)
+}

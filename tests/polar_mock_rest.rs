@@ -1,0 +1,352 @@
+//! REST behaviour through reqwest: Polar's exact 401s, 404/422 bodies, seat-based amounts and
+//! bounds, faults injected from the control plane, reset, fixtures loaded by path, and the
+//! hosted pages' structure.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use walkthrough::polar_mock::{MockConfig, MockPolar};
+
+#[tokio::test]
+async fn auth_errors_are_polars_exact_bodies_and_headers() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let url = format!("{}/v1/products/{}", mock.base_url(), mock.product_id());
+
+    let r = c
+        .get(&url)
+        .bearer_auth("polar_oat_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        "Bearer realm=\"polar\", error=\"invalid_token\", error_description=\"The access token provided is expired, revoked, malformed, or invalid for other reasons.\""
+    );
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(
+        r.text().await.unwrap(),
+        "{\"error\": \"invalid_token\", \"error_description\": \"The access token provided is expired, revoked, malformed, or invalid for other reasons.\"}"
+    );
+
+    let r = c.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"polar\"");
+    assert_eq!(
+        r.text().await.unwrap(),
+        "{\"error\":\"Unauthorized\",\"detail\":\"Unauthorized\"}"
+    );
+
+    let r = c.get(&url).bearer_auth(mock.token()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["polar-version"], "2026-04");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["name"], "Tegy Pro");
+    assert_eq!(p["visibility"], "public");
+    assert_eq!(p["recurring_interval"], "month");
+    assert_eq!(p["prices"][0]["amount_type"], "seat_based");
+    assert_eq!(
+        p["prices"][0]["seat_tiers"]["tiers"][0]["price_per_seat"],
+        2000
+    );
+
+    let r = c
+        .get(format!(
+            "{}/v1/products/00000000-0000-4000-8000-000000000000",
+            mock.base_url()
+        ))
+        .bearer_auth(mock.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"error": "ResourceNotFound", "detail": "Not found"})
+    );
+}
+
+#[tokio::test]
+async fn checkout_amounts_bounds_and_validation() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let post = |body: Value| {
+        c.post(format!("{}/v1/checkouts/", mock.base_url()))
+            .bearer_auth(mock.token())
+            .json(&body)
+            .send()
+    };
+    let pid = mock.product_id();
+    let b: Value = post(json!({"products": [pid], "seats": 3}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            b["amount"].as_i64(),
+            b["total_amount"].as_i64(),
+            b["seats"].as_i64()
+        ),
+        (Some(6000), Some(6000), Some(3))
+    );
+    assert!(b["client_secret"].as_str().unwrap().starts_with("polar_c_"));
+    let b: Value = post(json!({"products": [pid]}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (b["amount"].as_i64(), b["seats"].as_i64()),
+        (Some(2000), Some(1))
+    );
+    assert_eq!(
+        b["success_url"],
+        format!(
+            "{}/checkout/{}/confirmation",
+            mock.base_url(),
+            b["client_secret"].as_str().unwrap()
+        )
+    );
+
+    let r = post(json!({"products": [pid], "seats": 5, "min_seats": 1, "max_seats": 4}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"], "PolarRequestValidationError");
+    assert_eq!(b["detail"][0]["loc"], json!(["body", "seats"]));
+    assert_eq!(b["detail"][0]["msg"], "Maximum 4 seats allowed.");
+
+    let r = post(json!({"products": ["00000000-0000-4000-8000-000000000000"]}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["detail"][0]["msg"], "Product does not exist.");
+    assert_eq!(b["detail"][0]["loc"], json!(["body", "products", 0]));
+
+    let r = post(json!({"seats": 2})).await.unwrap();
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["error"], "RequestValidationError");
+    assert_eq!(b["detail"][0]["type"], "missing");
+
+    let r = post(json!({"products": [pid], "customer_billing_address": {"line1": "x"}}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}
+
+#[tokio::test]
+async fn faults_reset_and_fixtures_by_path() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let control = mock.control_url();
+    let products = format!("{}/v1/products/", mock.base_url());
+
+    let r = c.post(format!("{control}/faults")).json(&json!({"path": "/v1/products/", "kind": "rate_limit", "retry_after": 7, "remaining": 2})).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    for _ in 0..2 {
+        let r = c
+            .get(&products)
+            .bearer_auth(mock.token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()["retry-after"], "7");
+        assert_eq!(r.text().await.unwrap(), "");
+    }
+    assert_eq!(
+        c.get(&products)
+            .bearer_auth(mock.token())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    c.post(format!("{control}/faults"))
+        .json(&json!({"path": "/v1/", "method": "GET", "kind": "status", "status": 503}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get(&products)
+            .bearer_auth(mock.token())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    c.post(format!("{control}/faults"))
+        .json(&json!({"path": "/v1/products/", "kind": "latency", "latency_ms": 300}))
+        .send()
+        .await
+        .unwrap();
+    let t = Instant::now();
+    assert_eq!(
+        c.get(&products)
+            .bearer_auth(mock.token())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(t.elapsed() >= Duration::from_millis(300));
+
+    // Reset forgets checkouts and restores the clock.
+    c.post(format!("{}/v1/checkouts/", mock.base_url()))
+        .bearer_auth(mock.token())
+        .json(&json!({"products": [mock.product_id()]}))
+        .send()
+        .await
+        .unwrap();
+    c.post(format!("{control}/clock/advance"))
+        .json(&json!({"seconds": 86400}))
+        .send()
+        .await
+        .unwrap();
+    let s: Value = c
+        .get(format!("{control}/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            s["checkouts"].as_array().unwrap().len(),
+            s["clock_offset_seconds"].as_i64()
+        ),
+        (1, Some(86400))
+    );
+    c.post(format!("{control}/reset")).send().await.unwrap();
+    let s: Value = c
+        .get(format!("{control}/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            s["checkouts"].as_array().unwrap().len(),
+            s["clock_offset_seconds"].as_i64()
+        ),
+        (0, Some(0))
+    );
+
+    // A different fixture set by path.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("seed.json"), json!({
+        "organization": {"id": "11111111-1111-4111-8111-111111111111", "slug": "acme", "name": "Acme", "token": "polar_oat_acme"},
+        "products": [{"id": "22222222-2222-4222-8222-222222222222", "name": "Acme Team", "recurring_interval": "month", "recurring_interval_count": 1,
+            "prices": [{"id": "33333333-3333-4333-8333-333333333333", "amount_type": "seat_based",
+                "seat_tiers": {"seat_tier_type": "graduated", "tiers": [{"min_seats": 1, "max_seats": 10, "price_per_seat": 1000}, {"min_seats": 11, "max_seats": null, "price_per_seat": 800}]}}]}]
+    }).to_string()).unwrap();
+    let other = MockPolar::start(MockConfig {
+        port: None,
+        fixtures_dir: Some(dir.path().to_path_buf()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        (other.organization_slug(), other.token(), other.product_id()),
+        (
+            "acme".into(),
+            "polar_oat_acme".into(),
+            "22222222-2222-4222-8222-222222222222".into()
+        )
+    );
+    let b: Value = c
+        .post(format!("{}/v1/checkouts/", other.base_url()))
+        .bearer_auth(other.token())
+        .json(&json!({"products": [other.product_id()], "seats": 14}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["amount"], 13200, "graduated: 10 × $10 + 4 × $8");
+    assert!(MockPolar::start(MockConfig {
+        port: None,
+        fixtures_dir: Some(dir.path().join("missing"))
+    })
+    .await
+    .is_err());
+}
+
+#[tokio::test]
+async fn hosted_pages_carry_polars_labels_and_test_ids() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let b: Value = c.post(format!("{}/v1/checkouts/", mock.base_url())).bearer_auth(mock.token())
+        .json(&json!({"products": [mock.product_id()], "seats": 3, "customer_email": "a@b.co", "customer_billing_address": {"country": "US"}}))
+        .send().await.unwrap().json().await.unwrap();
+    let page = c
+        .get(b["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        ">Email</label>",
+        ">Cardholder name</label>",
+        ">Billing country</label>",
+        ">Seats</label>",
+        "title=\"Secure payment input frame\"",
+        ">Subscribe now</button>",
+        "data-testid=\"checkout-error\"",
+        "<option value=\"US\" selected>",
+        ">Address line 1</label>",
+        ">State</label>",
+        "$60.00 / month",
+    ] {
+        assert!(page.contains(needle), "checkout page lacks {needle}");
+    }
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no external resources"
+    );
+    let frame_src = format!(
+        "/checkout/{}/card-frame",
+        b["client_secret"].as_str().unwrap()
+    );
+    let frame = c
+        .get(format!("{}{frame_src}", mock.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (label, stable) in [
+        ("Card number", "cardNumber"),
+        ("Expiration date", "cardExpiry"),
+        ("Security code", "cardCvc"),
+    ] {
+        assert!(frame.contains(&format!(">{label}</label>")));
+        assert!(frame.contains(&format!("data-elements-stable-field-name=\"{stable}\"")));
+    }
+    let r = c
+        .get(format!(
+            "{}/tegy/portal?customer_session_token=polar_cst_nope",
+            mock.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}

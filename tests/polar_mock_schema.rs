@@ -1,0 +1,404 @@
+//! Every response body the mock returns (each endpoint, success and error statuses) and every
+//! webhook payload type it emits validates against Polar's own OpenAPI 3.1 document
+//! (`../shared/polar/openapi-2026-04.json`), with `#/components/schemas/…` refs resolved inside it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use walkthrough::polar_mock::{MockConfig, MockPolar};
+
+fn load_doc() -> Value {
+    // `POLAR_OPENAPI` overrides the location (for checkouts whose `shared/` lives elsewhere).
+    let path = std::env::var_os("POLAR_OPENAPI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/polar/openapi-2026-04.json")
+        });
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
+        panic!(
+            "Polar's OpenAPI document is required for this test and is missing at {}: {err}. \
+             Clone the repository with `shared/` beside it.",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text)
+        .unwrap_or_else(|err| panic!("{} is not JSON: {err}", path.display()))
+}
+
+struct Checker {
+    doc: Value,
+    cache: HashMap<String, jsonschema::Validator>,
+    checked: BTreeSet<String>,
+}
+
+impl Checker {
+    fn validate_against(&mut self, key: &str, schema: &Value, instance: &Value, what: &str) {
+        if !self.cache.contains_key(key) {
+            let wrapped = json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "allOf": [schema],
+                "components": self.doc["components"],
+            });
+            let v = jsonschema::validator_for(&wrapped)
+                .unwrap_or_else(|err| panic!("cannot compile the schema for {key}: {err}"));
+            self.cache.insert(key.to_string(), v);
+        }
+        let v = &self.cache[key];
+        let errors: Vec<String> = v
+            .iter_errors(instance)
+            .take(10)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{what} does not validate against {key}:\n{}\nbody: {}",
+            errors.join("\n"),
+            serde_json::to_string_pretty(instance).unwrap_or_default()
+        );
+        self.checked.insert(key.to_string());
+    }
+
+    /// Validates a response against `paths[path][method].responses[status]`.
+    fn response(&mut self, method: &str, path: &str, status: u16, body: &Value) {
+        let schema = self.doc["paths"][path][method]["responses"][status.to_string()]["content"]
+            ["application/json"]["schema"]
+            .clone();
+        assert!(
+            !schema.is_null(),
+            "the OpenAPI document declares no {status} JSON body for {} {path}",
+            method.to_uppercase()
+        );
+        let key = format!("{} {path} {status}", method.to_uppercase());
+        self.validate_against(&key, &schema, body, &key.clone());
+    }
+
+    fn webhook(&mut self, payload: &Value) {
+        let kind = payload["type"].as_str().unwrap_or_default().to_string();
+        let schema = self.doc["webhooks"][&kind]["post"]["requestBody"]["content"]
+            ["application/json"]["schema"]
+            .clone();
+        assert!(!schema.is_null(), "no webhook schema for {kind}");
+        let key = format!("webhook {kind}");
+        self.validate_against(&key, &schema, payload, &key.clone());
+    }
+}
+
+struct Api {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{}", self.base, path);
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut rb = self.client.request(m, url).bearer_auth(&self.token);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let resp = rb.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn responses_and_webhooks_validate_against_polars_openapi_document() {
+    let doc = load_doc();
+    let mut ck = Checker {
+        doc,
+        cache: HashMap::new(),
+        checked: BTreeSet::new(),
+    };
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let api = Api {
+        client: reqwest::Client::new(),
+        base: mock.base_url(),
+        token: mock.token(),
+    };
+    let pid = mock.product_id();
+    let missing = "00000000-0000-4000-8000-000000000000";
+
+    // Webhook endpoint for every event (nothing listens; delivery failures don't matter here).
+    let (s, b) = api
+        .call("POST", "/v1/webhooks/endpoints", Some(json!({"url": "http://127.0.0.1:9/hook", "format": "raw", "events": ["checkout.created"]})))
+        .await;
+    assert_eq!(s, 201);
+    ck.response("post", "/v1/webhooks/endpoints", 201, &b);
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/webhooks/endpoints",
+            Some(json!({"format": "raw", "events": []})),
+        )
+        .await;
+    assert_eq!(s, 422);
+    ck.response("post", "/v1/webhooks/endpoints", 422, &b);
+    let (s, b) = api.call("GET", "/v1/webhooks/endpoints", None).await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/webhooks/endpoints", 200, &b);
+
+    // Products.
+    let (s, b) = api.call("GET", "/v1/products/", None).await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/products/", 200, &b);
+    let (s, b) = api.call("GET", "/v1/products/?limit=0", None).await;
+    assert_eq!(s, 422);
+    ck.response("get", "/v1/products/", 422, &b);
+    let (s, b) = api.call("GET", &format!("/v1/products/{pid}"), None).await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/products/{id}", 200, &b);
+    let (s, b) = api
+        .call("GET", &format!("/v1/products/{missing}"), None)
+        .await;
+    assert_eq!(s, 404);
+    ck.response("get", "/v1/products/{id}", 404, &b);
+    let (s, b) = api.call("GET", "/v1/products/not-a-uuid", None).await;
+    assert_eq!(s, 422);
+    ck.response("get", "/v1/products/{id}", 422, &b);
+
+    // Checkouts.
+    let create = json!({
+        "products": [pid], "seats": 3, "min_seats": 1, "max_seats": 10,
+        "success_url": "http://127.0.0.1:1/new?billing=success&checkout_id={CHECKOUT_ID}",
+        "customer_email": "buyer@example.com", "customer_name": "Ada Buyer",
+        "customer_billing_address": {"country": "US", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "state": "IL"},
+        "external_customer_id": "workspace-1", "metadata": {"workspace_id": "workspace-1", "seats": 3},
+    });
+    let (s, checkout) = api.call("POST", "/v1/checkouts/", Some(create)).await;
+    assert_eq!(s, 201);
+    ck.response("post", "/v1/checkouts/", 201, &checkout);
+    // The validator has teeth: a wrong enum value or a missing required field is rejected.
+    let mut broken = checkout.clone();
+    broken["status"] = json!("paid");
+    assert!(!ck.cache["POST /v1/checkouts/ 201"].is_valid(&broken));
+    let mut broken = checkout.clone();
+    broken.as_object_mut().unwrap().remove("client_secret");
+    assert!(!ck.cache["POST /v1/checkouts/ 201"].is_valid(&broken));
+    for bad in [
+        json!({}),
+        json!({"products": [missing]}),
+        json!({"products": [pid], "seats": 0}),
+        json!({"products": [pid], "seats": 5, "max_seats": 2}),
+    ] {
+        let (s, b) = api.call("POST", "/v1/checkouts/", Some(bad)).await;
+        assert_eq!(s, 422);
+        ck.response("post", "/v1/checkouts/", 422, &b);
+    }
+    let cid = checkout["id"].as_str().unwrap().to_string();
+    let (s, b) = api.call("GET", &format!("/v1/checkouts/{cid}"), None).await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/checkouts/{id}", 200, &b);
+    let (s, b) = api
+        .call("GET", &format!("/v1/checkouts/{missing}"), None)
+        .await;
+    assert_eq!(s, 404);
+    ck.response("get", "/v1/checkouts/{id}", 404, &b);
+    let (s, b) = api.call("GET", "/v1/checkouts/nope", None).await;
+    assert_eq!(s, 422);
+    ck.response("get", "/v1/checkouts/{id}", 422, &b);
+
+    // Pay through the hosted page's call.
+    let secret = checkout["client_secret"].as_str().unwrap();
+    let (s, _) = api
+        .call("POST", &format!("/v1/checkouts/client/{secret}/confirm"), Some(json!({
+            "customer_email": "buyer@example.com", "customer_name": "Ada Buyer",
+            "customer_billing_address": {"country": "US", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "state": "IL"},
+            "seats": 3, "card": {"number": "4000 0000 0000 0341", "expiry": "12 / 34", "cvc": "123"},
+        })))
+        .await;
+    assert_eq!(s, 200);
+
+    // Customer sessions and state.
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/customer-sessions/",
+            Some(json!({"external_customer_id": "workspace-1"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    ck.response("post", "/v1/customer-sessions/", 201, &b);
+    let customer_id = b["customer_id"].as_str().unwrap().to_string();
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/customer-sessions/",
+            Some(json!({"customer_id": missing})),
+        )
+        .await;
+    assert_eq!(s, 422);
+    ck.response("post", "/v1/customer-sessions/", 422, &b);
+    let (s, b) = api
+        .call("GET", &format!("/v1/customers/{customer_id}/state"), None)
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/customers/{id}/state", 200, &b);
+    let (s, b) = api
+        .call("GET", &format!("/v1/customers/{missing}/state"), None)
+        .await;
+    assert_eq!(s, 404);
+    ck.response("get", "/v1/customers/{id}/state", 404, &b);
+    let (s, b) = api.call("GET", "/v1/customers/x/state", None).await;
+    assert_eq!(s, 422);
+    ck.response("get", "/v1/customers/{id}/state", 422, &b);
+    let (s, b) = api
+        .call("GET", "/v1/customers/external/workspace-1/state", None)
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/customers/external/{external_id}/state", 200, &b);
+    let (s, b) = api
+        .call("GET", "/v1/customers/external/nobody/state", None)
+        .await;
+    assert_eq!(s, 404);
+    ck.response("get", "/v1/customers/external/{external_id}/state", 404, &b);
+
+    // Subscriptions.
+    let (s, b) = api
+        .call(
+            "GET",
+            "/v1/subscriptions/?external_customer_id=workspace-1",
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/subscriptions/", 200, &b);
+    let (s, b) = api
+        .call("GET", "/v1/subscriptions/?customer_id=zzz", None)
+        .await;
+    assert_eq!(s, 422);
+    ck.response("get", "/v1/subscriptions/", 422, &b);
+    let (s, list) = api.call("GET", "/v1/subscriptions/", None).await;
+    assert_eq!(s, 200);
+    let sid = list["items"][0]["id"].as_str().unwrap().to_string();
+    let one = format!("/v1/subscriptions/{sid}");
+    let (s, b) = api.call("GET", &one, None).await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/subscriptions/{id}", 200, &b);
+    let (s, b) = api
+        .call("GET", &format!("/v1/subscriptions/{missing}"), None)
+        .await;
+    assert_eq!(s, 404);
+    ck.response("get", "/v1/subscriptions/{id}", 404, &b);
+    let (s, b) = api.call("GET", "/v1/subscriptions/1", None).await;
+    assert_eq!(s, 422);
+    ck.response("get", "/v1/subscriptions/{id}", 422, &b);
+    for patch in [json!({"seats": 4}), json!({"cancel_at_period_end": true})] {
+        let (s, b) = api.call("PATCH", &one, Some(patch)).await;
+        assert_eq!(s, 200);
+        ck.response("patch", "/v1/subscriptions/{id}", 200, &b);
+    }
+    let (s, b) = api
+        .call("PATCH", &one, Some(json!({"cancel_at_period_end": true})))
+        .await;
+    assert_eq!(s, 403);
+    ck.response("patch", "/v1/subscriptions/{id}", 403, &b);
+    let (s, b) = api
+        .call("PATCH", &one, Some(json!({"seats": 2, "metadata": {}})))
+        .await;
+    assert_eq!(s, 422);
+    ck.response("patch", "/v1/subscriptions/{id}", 422, &b);
+    let (s, b) = api
+        .call(
+            "PATCH",
+            &format!("/v1/subscriptions/{missing}"),
+            Some(json!({"revoke": true})),
+        )
+        .await;
+    assert_eq!(s, 404);
+    ck.response("patch", "/v1/subscriptions/{id}", 404, &b);
+    let (s, b) = api
+        .call("PATCH", &one, Some(json!({"cancel_at_period_end": false})))
+        .await;
+    assert_eq!(s, 200);
+    ck.response("patch", "/v1/subscriptions/{id}", 200, &b);
+
+    // Renewal with the 0341 card fails (past_due), then an explicit success recovers...
+    let control = mock.control_url();
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{control}/advance-period"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, b) = api.call("GET", &one, None).await;
+    assert_eq!(b["status"], "past_due");
+    ck.response("get", "/v1/subscriptions/{id}", 200, &b);
+    http.post(format!("{control}/next-charge"))
+        .json(&json!({"outcome": "succeed"}))
+        .send()
+        .await
+        .unwrap();
+    http.post(format!("{control}/advance-period"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let (_, b) = api.call("GET", &one, None).await;
+    assert_eq!(b["status"], "active");
+    // ... and DELETE revokes.
+    let (s, b) = api.call("DELETE", &one, None).await;
+    assert_eq!(s, 200);
+    ck.response("delete", "/v1/subscriptions/{id}", 200, &b);
+    let (s, b) = api.call("DELETE", &one, None).await;
+    assert_eq!(s, 403);
+    ck.response("delete", "/v1/subscriptions/{id}", 403, &b);
+    let (s, b) = api
+        .call("DELETE", &format!("/v1/subscriptions/{missing}"), None)
+        .await;
+    assert_eq!(s, 404);
+    ck.response("delete", "/v1/subscriptions/{id}", 404, &b);
+    let (s, b) = api.call("DELETE", "/v1/subscriptions/x", None).await;
+    assert_eq!(s, 422);
+    ck.response("delete", "/v1/subscriptions/{id}", 422, &b);
+
+    // Every event the mock emitted, as the payload it signs and sends.
+    let events: Vec<Value> = http
+        .get(format!("{control}/events"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut kinds = BTreeSet::new();
+    for e in &events {
+        let payload = json!({"type": e["type"], "timestamp": e["timestamp"], "data": e["data"]});
+        ck.webhook(&payload);
+        kinds.insert(e["type"].as_str().unwrap().to_string());
+    }
+    let expected: BTreeSet<String> = [
+        "checkout.created",
+        "checkout.updated",
+        "customer.created",
+        "customer.state_changed",
+        "subscription.created",
+        "subscription.active",
+        "subscription.updated",
+        "subscription.canceled",
+        "subscription.uncanceled",
+        "subscription.cycled",
+        "subscription.past_due",
+        "subscription.revoked",
+        "order.created",
+        "order.updated",
+        "order.paid",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        kinds, expected,
+        "every webhook type the mock emits was validated"
+    );
+    assert!(
+        ck.checked.len() >= 40,
+        "validated {} distinct operation/status pairs",
+        ck.checked.len()
+    );
+}
