@@ -526,22 +526,20 @@ fn header_str(headers: &HeaderMap, name: &str) -> String {
         .to_string()
 }
 
-/// The workspace a subscription belongs to: the customer's external id (set at checkout to the
-/// workspace id), else the checkout metadata's `workspace_id`, else the linked customer id.
+/// The workspace a subscription belongs to. The customer's external id (set at checkout to
+/// the workspace id) is authoritative when present: an unknown one means "not ours". Without
+/// it: the subscription metadata's `workspace_id` (copied from the checkout), else the
+/// workspace already linked to the Polar customer id.
 fn workspace_of(
     tx: &rusqlite::Connection,
     sub: &Subscription,
 ) -> rusqlite::Result<Option<String>> {
-    let candidates = [
-        sub.customer.as_ref().and_then(|c| c.external_id.clone()),
-        sub.metadata
-            .get("workspace_id")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
-    ];
-    for c in candidates.into_iter().flatten() {
-        if db::workspace_exists_tx(tx, &c)? {
-            return Ok(Some(c));
+    if let Some(x) = sub.customer.as_ref().and_then(|c| c.external_id.as_deref()) {
+        return Ok(db::workspace_exists_tx(tx, x)?.then(|| x.to_string()));
+    }
+    if let Some(w) = sub.metadata.get("workspace_id").and_then(|v| v.as_str()) {
+        if db::workspace_exists_tx(tx, w)? {
+            return Ok(Some(w.to_string()));
         }
     }
     db::workspace_for_customer(tx, &sub.customer_id)
