@@ -240,12 +240,26 @@ async fn webhook_signatures_are_enforced_and_rejections_store_nothing() {
     let polar = polar_with_product().await;
     let app = start(&polar, false).await;
     let user = User::visit(&app).await;
-    let sub = subscription_json("sub-1", &user.workspace, "active", false, "2026-01-01T00:00:01Z", 1);
+    let sub = subscription_json(
+        "sub-1",
+        &user.workspace,
+        "active",
+        false,
+        "2026-01-01T00:00:01Z",
+        1,
+    );
     let body = envelope("subscription.active", "2026-01-01T00:00:01Z", sub);
     let ts = now();
 
     // Wrong secret.
-    let (code, res) = deliver_raw(&app, "wh-1", ts, &body, Some(sign("whsec_other", "wh-1", ts, &body))).await;
+    let (code, res) = deliver_raw(
+        &app,
+        "wh-1",
+        ts,
+        &body,
+        Some(sign("whsec_other", "wh-1", ts, &body)),
+    )
+    .await;
     assert_eq!(code, 401, "{res}");
     assert_eq!(res["error"], "invalid_signature");
     // Missing signature header.
@@ -253,29 +267,66 @@ async fn webhook_signatures_are_enforced_and_rejections_store_nothing() {
     // Stale: signed correctly, but 6 minutes old (and 6 minutes in the future).
     for skew in [-360, 360] {
         let old = ts + skew;
-        let (code, _) = deliver_raw(&app, "wh-1", old, &body, Some(sign(SECRET, "wh-1", old, &body))).await;
+        let (code, _) = deliver_raw(
+            &app,
+            "wh-1",
+            old,
+            &body,
+            Some(sign(SECRET, "wh-1", old, &body)),
+        )
+        .await;
         assert_eq!(code, 401, "skew {skew}");
     }
     // Tampered: signature of the original body, different body.
     let mut tampered = body.clone();
     let pos = tampered.windows(6).position(|w| w == b"active").unwrap();
     tampered[pos..pos + 6].copy_from_slice(b"paused");
-    let (code, _) = deliver_raw(&app, "wh-1", ts, &tampered, Some(sign(SECRET, "wh-1", ts, &body))).await;
+    let (code, _) = deliver_raw(
+        &app,
+        "wh-1",
+        ts,
+        &tampered,
+        Some(sign(SECRET, "wh-1", ts, &body)),
+    )
+    .await;
     assert_eq!(code, 401);
     // Signature for another webhook id.
-    let (code, _) = deliver_raw(&app, "wh-1", ts, &body, Some(sign(SECRET, "wh-2", ts, &body))).await;
+    let (code, _) = deliver_raw(
+        &app,
+        "wh-1",
+        ts,
+        &body,
+        Some(sign(SECRET, "wh-2", ts, &body)),
+    )
+    .await;
     assert_eq!(code, 401);
-    assert_eq!(user.status().await["status"], "free", "rejections changed nothing");
+    assert_eq!(
+        user.status().await["status"],
+        "free",
+        "rejections changed nothing"
+    );
 
     // Garbage, correctly signed: not JSON → 400, nothing stored.
     let (code, res) = deliver(&app, "wh-garbage", b"\x00not json{").await;
     assert_eq!(code, 400, "{res}");
     assert_eq!(res["error"], "invalid_payload");
     // JSON, but the subscription data is not a Subscription.
-    let (code, _) = deliver(&app, "wh-shape", &envelope("subscription.updated", "2026-01-01T00:00:00Z", json!({"id": 3}))).await;
+    let (code, _) = deliver(
+        &app,
+        "wh-shape",
+        &envelope(
+            "subscription.updated",
+            "2026-01-01T00:00:00Z",
+            json!({"id": 3}),
+        ),
+    )
+    .await;
     assert_eq!(code, 400);
     // Oversized (over 256 KiB), correctly signed → 413.
-    let big = format!(r#"{{"type":"order.created","timestamp":"2026-01-01T00:00:00Z","data":{{"pad":"{}"}}}}"#, "x".repeat(300 * 1024));
+    let big = format!(
+        r#"{{"type":"order.created","timestamp":"2026-01-01T00:00:00Z","data":{{"pad":"{}"}}}}"#,
+        "x".repeat(300 * 1024)
+    );
     let (code, _) = deliver(&app, "wh-big", big.as_bytes()).await;
     assert_eq!(code, 413);
 
@@ -289,14 +340,24 @@ async fn webhook_signatures_are_enforced_and_rejections_store_nothing() {
     let past_due = envelope(
         "subscription.past_due",
         "2026-01-02T00:00:00Z",
-        subscription_json("sub-1", &user.workspace, "past_due", false, "2026-01-02T00:00:00Z", 1),
+        subscription_json(
+            "sub-1",
+            &user.workspace,
+            "past_due",
+            false,
+            "2026-01-02T00:00:00Z",
+            1,
+        ),
     );
     let (code, res) = deliver(&app, "wh-1", &past_due).await;
     assert_eq!(code, 200);
     assert_eq!(res["status"], "duplicate");
     assert_eq!(user.status().await["status"], "active");
     // The same body under a new id does take effect.
-    assert_eq!(deliver(&app, "wh-3", &past_due).await.1["status"], "processed");
+    assert_eq!(
+        deliver(&app, "wh-3", &past_due).await.1["status"],
+        "processed"
+    );
     assert_eq!(user.status().await["status"], "past_due");
     app.shutdown().await;
 }
@@ -308,7 +369,10 @@ async fn every_status_and_transition_is_projected_and_late_deliveries_cannot_reg
     let user = User::visit(&app).await;
     let ws = user.workspace.clone();
     let s = user.status().await;
-    assert_eq!((s["status"].as_str(), s["entitled"].as_bool()), (Some("free"), Some(false)));
+    assert_eq!(
+        (s["status"].as_str(), s["entitled"].as_bool()),
+        (Some("free"), Some(false))
+    );
     assert_eq!(s["members"], 1);
 
     // A lifecycle: active → canceling → uncanceled → past_due → recovered → revoked.
@@ -316,13 +380,26 @@ async fn every_status_and_transition_is_projected_and_late_deliveries_cannot_reg
         ("subscription.created", "active", false, "active", true),
         ("subscription.canceled", "active", true, "canceling", true),
         ("subscription.uncanceled", "active", false, "active", true),
-        ("subscription.past_due", "past_due", false, "past_due", false),
+        (
+            "subscription.past_due",
+            "past_due",
+            false,
+            "past_due",
+            false,
+        ),
         ("subscription.active", "active", false, "active", true),
         ("subscription.revoked", "canceled", false, "inactive", false),
     ];
     for (i, (event, status, cancel, want, entitled)) in steps.iter().enumerate() {
         let t = format!("2026-01-0{}T00:00:00Z", i + 1);
-        let (code, res) = deliver_sub(&app, &format!("life-{i}"), event, &t, subscription_json("sub-L", &ws, status, *cancel, &t, 2)).await;
+        let (code, res) = deliver_sub(
+            &app,
+            &format!("life-{i}"),
+            event,
+            &t,
+            subscription_json("sub-L", &ws, status, *cancel, &t, 2),
+        )
+        .await;
         assert_eq!(code, 200, "{res}");
         let st = user.status().await;
         assert_eq!(st["status"], *want, "after {event}: {st}");
@@ -331,7 +408,10 @@ async fn every_status_and_transition_is_projected_and_late_deliveries_cannot_reg
         assert_eq!(st["subscription_id"], "sub-L");
     }
     let st = user.status().await;
-    assert_eq!(st["ends_at"], "2026-02-01T00:00:00.000000Z", "inactive shows when it ended");
+    assert_eq!(
+        st["ends_at"], "2026-02-01T00:00:00.000000Z",
+        "inactive shows when it ended"
+    );
 
     // Every other Polar status, each on a fresh subscription of a fresh workspace.
     for (status, cancel, want) in [
@@ -345,29 +425,99 @@ async fn every_status_and_transition_is_projected_and_late_deliveries_cannot_reg
     ] {
         let u = User::visit(&app).await;
         let t = "2026-01-01T00:00:00Z";
-        let (code, _) = deliver_sub(&app, &format!("st-{status}-{cancel}"), "subscription.updated", t, subscription_json(&format!("sub-{status}-{cancel}"), &u.workspace, status, cancel, t, 1)).await;
+        let (code, _) = deliver_sub(
+            &app,
+            &format!("st-{status}-{cancel}"),
+            "subscription.updated",
+            t,
+            subscription_json(
+                &format!("sub-{status}-{cancel}"),
+                &u.workspace,
+                status,
+                cancel,
+                t,
+                1,
+            ),
+        )
+        .await;
         assert_eq!(code, 200);
         assert_eq!(u.status().await["status"], want, "{status} cancel={cancel}");
     }
 
     // Out of order: the newer revoke arrives first, the older "active" arrives late.
     let u = User::visit(&app).await;
-    let newer = subscription_json("sub-O", &u.workspace, "canceled", false, "2026-03-02T00:00:00Z", 1);
-    let older = subscription_json("sub-O", &u.workspace, "active", false, "2026-03-01T00:00:00Z", 1);
-    deliver_sub(&app, "ooo-2", "subscription.revoked", "2026-03-02T00:00:00Z", newer).await;
-    let (_, res) = deliver_sub(&app, "ooo-1", "subscription.active", "2026-03-01T00:00:00Z", older).await;
-    assert!(res["outcome"].as_str().unwrap().starts_with("stale"), "{res}");
-    assert_eq!(u.status().await["status"], "inactive", "a late delivery cannot resurrect access");
+    let newer = subscription_json(
+        "sub-O",
+        &u.workspace,
+        "canceled",
+        false,
+        "2026-03-02T00:00:00Z",
+        1,
+    );
+    let older = subscription_json(
+        "sub-O",
+        &u.workspace,
+        "active",
+        false,
+        "2026-03-01T00:00:00Z",
+        1,
+    );
+    deliver_sub(
+        &app,
+        "ooo-2",
+        "subscription.revoked",
+        "2026-03-02T00:00:00Z",
+        newer,
+    )
+    .await;
+    let (_, res) = deliver_sub(
+        &app,
+        "ooo-1",
+        "subscription.active",
+        "2026-03-01T00:00:00Z",
+        older,
+    )
+    .await;
+    assert!(
+        res["outcome"].as_str().unwrap().starts_with("stale"),
+        "{res}"
+    );
+    assert_eq!(
+        u.status().await["status"],
+        "inactive",
+        "a late delivery cannot resurrect access"
+    );
 
     // Same modified_at, older event timestamp: also ignored.
     let u2 = User::visit(&app).await;
     let t = "2026-04-01T00:00:00Z";
-    deliver_sub(&app, "tie-2", "subscription.past_due", "2026-04-01T00:00:05Z", subscription_json("sub-T", &u2.workspace, "past_due", false, t, 1)).await;
-    deliver_sub(&app, "tie-1", "subscription.updated", "2026-04-01T00:00:01Z", subscription_json("sub-T", &u2.workspace, "active", false, t, 1)).await;
+    deliver_sub(
+        &app,
+        "tie-2",
+        "subscription.past_due",
+        "2026-04-01T00:00:05Z",
+        subscription_json("sub-T", &u2.workspace, "past_due", false, t, 1),
+    )
+    .await;
+    deliver_sub(
+        &app,
+        "tie-1",
+        "subscription.updated",
+        "2026-04-01T00:00:01Z",
+        subscription_json("sub-T", &u2.workspace, "active", false, t, 1),
+    )
+    .await;
     assert_eq!(u2.status().await["status"], "past_due");
 
     // An event for a workspace the app doesn't know is acknowledged and changes nothing.
-    let (code, res) = deliver_sub(&app, "stranger", "subscription.active", t, subscription_json("sub-X", "not-a-workspace", "active", false, t, 1)).await;
+    let (code, res) = deliver_sub(
+        &app,
+        "stranger",
+        "subscription.active",
+        t,
+        subscription_json("sub-X", "not-a-workspace", "active", false, t, 1),
+    )
+    .await;
     assert_eq!(code, 200);
     assert_eq!(res["outcome"], "ignored: unknown workspace");
     app.shutdown().await;
@@ -383,7 +533,10 @@ async fn refresh_makes_polar_the_source_of_truth() {
     // No customer in Polar yet: refresh answers free.
     Mock::given(method("GET"))
         .and(path(format!("/v1/customers/external/{ws}/state")))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error":"ResourceNotFound","detail":"Not found"})))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error":"ResourceNotFound","detail":"Not found"})),
+        )
         .up_to_n_times(1)
         .mount(&polar)
         .await;
@@ -393,9 +546,23 @@ async fn refresh_makes_polar_the_source_of_truth() {
     assert_eq!(st["plan"], "Tegy Team");
 
     // A webhook said active (a stale local view: the renewal failed and that delivery is late).
-    deliver_sub(&app, "w1", "subscription.active", "2026-01-01T00:00:00Z", subscription_json("sub-R", &ws, "active", false, "2026-01-01T00:00:00Z", 3)).await;
+    deliver_sub(
+        &app,
+        "w1",
+        "subscription.active",
+        "2026-01-01T00:00:00Z",
+        subscription_json("sub-R", &ws, "active", false, "2026-01-01T00:00:00Z", 3),
+    )
+    .await;
     // And a subscription Polar no longer has for this customer.
-    deliver_sub(&app, "w2", "subscription.created", "2026-01-01T00:00:00Z", subscription_json("sub-GONE", &ws, "active", false, "2026-01-01T00:00:00Z", 1)).await;
+    deliver_sub(
+        &app,
+        "w2",
+        "subscription.created",
+        "2026-01-01T00:00:00Z",
+        subscription_json("sub-GONE", &ws, "active", false, "2026-01-01T00:00:00Z", 1),
+    )
+    .await;
     assert_eq!(user.status().await["status"], "active");
 
     let past_due = subscription_json("sub-R", &ws, "past_due", false, "2026-02-01T00:00:10Z", 3);
@@ -407,7 +574,9 @@ async fn refresh_makes_polar_the_source_of_truth() {
     Mock::given(method("GET"))
         .and(path("/v1/subscriptions/"))
         .and(query_param("external_customer_id", ws.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [past_due.clone()], "pagination": {"total_count": 1, "max_page": 1}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"items": [past_due.clone()], "pagination": {"total_count": 1, "max_page": 1}}),
+        ))
         .mount(&polar)
         .await;
     let (code, st) = user.post("/api/billing/refresh", json!({})).await;
@@ -417,13 +586,30 @@ async fn refresh_makes_polar_the_source_of_truth() {
     assert_eq!(st["customer_id"], CUSTOMER);
     assert_eq!(st["source"], "refresh");
     assert_eq!(st["reconciled"]["applied"], 1);
-    assert_eq!(st["reconciled"]["removed"], 1, "sub-GONE is not in Polar: removed");
+    assert_eq!(
+        st["reconciled"]["removed"], 1,
+        "sub-GONE is not in Polar: removed"
+    );
 
     // A late webhook older than what refresh read cannot undo it.
-    deliver_sub(&app, "w3", "subscription.updated", "2026-02-01T00:00:00Z", subscription_json("sub-R", &ws, "active", false, "2026-02-01T00:00:00Z", 3)).await;
+    deliver_sub(
+        &app,
+        "w3",
+        "subscription.updated",
+        "2026-02-01T00:00:00Z",
+        subscription_json("sub-R", &ws, "active", false, "2026-02-01T00:00:00Z", 3),
+    )
+    .await;
     assert_eq!(user.status().await["status"], "past_due");
     // A newer webhook (recovery) does apply.
-    deliver_sub(&app, "w4", "subscription.active", "2026-02-03T00:00:00Z", subscription_json("sub-R", &ws, "active", false, "2026-02-03T00:00:00Z", 3)).await;
+    deliver_sub(
+        &app,
+        "w4",
+        "subscription.active",
+        "2026-02-03T00:00:00Z",
+        subscription_json("sub-R", &ws, "active", false, "2026-02-03T00:00:00Z", 3),
+    )
+    .await;
     let st = user.status().await;
     assert_eq!(st["status"], "active");
     assert_eq!(st["amount"], 6000);
@@ -438,28 +624,57 @@ async fn enforcement_answers_402_before_the_turn_is_stored() {
     let user = User::visit(&app).await;
     let ws = user.workspace.clone();
 
-    let (code, body) = user.post("/api/turns", json!({"prompt": "hello there"})).await;
+    let (code, body) = user
+        .post("/api/turns", json!({"prompt": "hello there"}))
+        .await;
     assert_eq!(code, 402, "{body}");
     assert_eq!(body["error"], "billing_required");
     assert_eq!(body["billing"]["status"], "free");
     assert!(body.get("turn").is_none(), "no assistant content");
-    assert_eq!(user.get("/api/turns").await.1["turns"], json!([]), "nothing stored");
+    assert_eq!(
+        user.get("/api/turns").await.1["turns"],
+        json!([]),
+        "nothing stored"
+    );
 
     let t = |d: u32| format!("2026-01-{d:02}T00:00:00Z");
-    let cases: &[(&str, bool, u16)] = &[("active", false, 201), ("active", true, 201), ("past_due", false, 402), ("canceled", false, 402)];
+    let cases: &[(&str, bool, u16)] = &[
+        ("active", false, 201),
+        ("active", true, 201),
+        ("past_due", false, 402),
+        ("canceled", false, 402),
+    ];
     let mut stored = 0;
     for (i, (status, cancel, want)) in cases.iter().enumerate() {
         let ts = t(i as u32 + 1);
-        deliver_sub(&app, &format!("e{i}"), "subscription.updated", &ts, subscription_json("sub-E", &ws, status, *cancel, &ts, 1)).await;
-        let (code, body) = user.post("/api/turns", json!({"prompt": format!("turn {i}")})).await;
+        deliver_sub(
+            &app,
+            &format!("e{i}"),
+            "subscription.updated",
+            &ts,
+            subscription_json("sub-E", &ws, status, *cancel, &ts, 1),
+        )
+        .await;
+        let (code, body) = user
+            .post("/api/turns", json!({"prompt": format!("turn {i}")}))
+            .await;
         assert_eq!(code, *want, "{status} cancel={cancel}: {body}");
         if code == 201 {
             stored += 1;
-            assert_eq!(body["turn"]["reply"], walkthrough::demo_app::assistant_reply(&format!("turn {i}")));
+            assert_eq!(
+                body["turn"]["reply"],
+                walkthrough::demo_app::assistant_reply(&format!("turn {i}"))
+            );
         } else {
             assert_eq!(body["error"], "billing_required");
         }
-        assert_eq!(user.get("/api/turns").await.1["turns"].as_array().unwrap().len(), stored);
+        assert_eq!(
+            user.get("/api/turns").await.1["turns"]
+                .as_array()
+                .unwrap()
+                .len(),
+            stored
+        );
     }
     assert_eq!(stored, 2);
 
@@ -468,7 +683,10 @@ async fn enforcement_answers_402_before_the_turn_is_stored() {
     let u = User::visit(&open).await;
     let (code, body) = u.post("/api/turns", json!({"prompt": "hi"})).await;
     assert_eq!(code, 201, "{body}");
-    assert_eq!(body["turn"]["reply"], "You said: \u{201c}hi\u{201d} (1 word). This is the demo assistant's deterministic reply.");
+    assert_eq!(
+        body["turn"]["reply"],
+        "You said: \u{201c}hi\u{201d} (1 word). This is the demo assistant's deterministic reply."
+    );
     assert_eq!(u.post("/api/turns", json!({"prompt": "  "})).await.0, 400);
     assert_eq!(u.post("/api/turns", json!({"nope": 1})).await.0, 400);
     app.shutdown().await;
@@ -485,8 +703,16 @@ async fn checkout_and_portal_go_through_polar() {
         let (code, body) = user.post("/api/members", json!({"email": email})).await;
         assert_eq!(code, 201, "{body}");
     }
-    assert_eq!(user.post("/api/members", json!({"email": "a@example.com"})).await.1["added"], false);
-    assert_eq!(user.post("/api/members", json!({"email": "nope"})).await.0, 400);
+    assert_eq!(
+        user.post("/api/members", json!({"email": "a@example.com"}))
+            .await
+            .1["added"],
+        false
+    );
+    assert_eq!(
+        user.post("/api/members", json!({"email": "nope"})).await.0,
+        400
+    );
     assert_eq!(user.status().await["members"], 3);
 
     Mock::given(method("POST"))
@@ -512,14 +738,30 @@ async fn checkout_and_portal_go_through_polar() {
         .iter()
         .find(|r| r.url.path() == "/v1/checkouts/")
         .map(|r| {
-            assert_eq!(r.headers.get("authorization").unwrap().to_str().unwrap(), format!("Bearer {TOKEN}"));
+            assert_eq!(
+                r.headers.get("authorization").unwrap().to_str().unwrap(),
+                format!("Bearer {TOKEN}")
+            );
             serde_json::from_slice(&r.body).unwrap()
         })
         .expect("a checkout was created");
     assert_eq!(sent["products"], json!([PRODUCT]));
-    assert_eq!((sent["seats"].as_i64(), sent["min_seats"].as_i64(), sent["max_seats"].as_i64()), (Some(3), Some(3), Some(3)));
+    assert_eq!(
+        (
+            sent["seats"].as_i64(),
+            sent["min_seats"].as_i64(),
+            sent["max_seats"].as_i64()
+        ),
+        (Some(3), Some(3), Some(3))
+    );
     assert_eq!(sent["external_customer_id"], ws);
-    assert_eq!(sent["success_url"], format!("{}/new?billing=success&checkout_id={{CHECKOUT_ID}}", app.url()));
+    assert_eq!(
+        sent["success_url"],
+        format!(
+            "{}/new?billing=success&checkout_id={{CHECKOUT_ID}}",
+            app.url()
+        )
+    );
     assert_eq!(sent["metadata"]["workspace_id"], ws);
 
     // Portal: 422 (no customer yet) → a clear 409; then a session → its portal URL.
@@ -546,8 +788,19 @@ async fn checkout_and_portal_go_through_polar() {
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["url"], portal);
     let reqs = polar.received_requests().await.unwrap();
-    let cs: Value = serde_json::from_slice(&reqs.iter().rev().find(|r| r.url.path() == "/v1/customer-sessions/").unwrap().body).unwrap();
-    assert_eq!(cs, json!({"external_customer_id": ws, "return_url": format!("{}/new?billing=portal", app.url())}));
+    let cs: Value = serde_json::from_slice(
+        &reqs
+            .iter()
+            .rev()
+            .find(|r| r.url.path() == "/v1/customer-sessions/")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        cs,
+        json!({"external_customer_id": ws, "return_url": format!("{}/new?billing=portal", app.url())})
+    );
 
     // Plans come from the Polar product.
     let (code, plans) = user.get("/api/billing/plans").await;
@@ -591,7 +844,10 @@ async fn polar_failures_are_clear_and_never_leak_secrets() {
     let (code, body) = user.get("/api/billing/plans").await;
     assert_eq!(code, 502, "{body}");
     assert_eq!(body["polar_status"], 401);
-    assert!(body["message"].as_str().unwrap().contains("access token"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("access token"),
+        "{body}"
+    );
     let (code, body) = user.post("/api/billing/checkout", json!({})).await;
     assert_eq!(code, 502);
     assert_eq!(body["polar_status"], 429);
@@ -607,19 +863,42 @@ async fn polar_failures_are_clear_and_never_leak_secrets() {
 
     // Retries were bounded: one retry each for 429 and 5xx.
     let reqs = polar.received_requests().await.unwrap();
-    assert_eq!(reqs.iter().filter(|r| r.url.path() == "/v1/checkouts/").count(), 2);
-    assert_eq!(reqs.iter().filter(|r| r.url.path() == "/v1/customer-sessions/").count(), 2);
+    assert_eq!(
+        reqs.iter()
+            .filter(|r| r.url.path() == "/v1/checkouts/")
+            .count(),
+        2
+    );
+    assert_eq!(
+        reqs.iter()
+            .filter(|r| r.url.path() == "/v1/customer-sessions/")
+            .count(),
+        2
+    );
 
     // The app still serves, and no response carries the token or the webhook secret.
-    let page = reqwest::get(format!("{}/new", app.url())).await.unwrap().text().await.unwrap();
+    let page = reqwest::get(format!("{}/new", app.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let status = user.status().await.to_string();
     for text in [page, status, body.to_string()] {
         assert!(!text.contains(TOKEN) && !text.contains(SECRET));
     }
-    let shown = format!("{:?}", DemoAppConfig {
-        port: None, db_path: None, enforce: false, polar_api_url: polar.uri(),
-        polar_token: TOKEN.into(), product_id: PRODUCT.into(), webhook_secret: Some(SECRET.into()),
-    });
+    let shown = format!(
+        "{:?}",
+        DemoAppConfig {
+            port: None,
+            db_path: None,
+            enforce: false,
+            polar_api_url: polar.uri(),
+            polar_token: TOKEN.into(),
+            product_id: PRODUCT.into(),
+            webhook_secret: Some(SECRET.into()),
+        }
+    );
     assert!(!shown.contains(TOKEN) && !shown.contains(SECRET), "{shown}");
     app.shutdown().await;
 }
@@ -658,18 +937,48 @@ async fn without_a_secret_the_app_registers_its_webhook_endpoint() {
     .unwrap();
     assert_eq!(app.webhook_secret(), generated);
     let reqs = polar.received_requests().await.unwrap();
-    let reg: Value = serde_json::from_slice(&reqs.iter().find(|r| r.url.path() == "/v1/webhooks/endpoints").unwrap().body).unwrap();
+    let reg: Value = serde_json::from_slice(
+        &reqs
+            .iter()
+            .find(|r| r.url.path() == "/v1/webhooks/endpoints")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
     assert_eq!(reg["url"], format!("{}/api/polar/webhooks", app.url()));
     assert_eq!(reg["format"], "raw");
-    assert!(reg["events"].as_array().unwrap().contains(&json!("subscription.past_due")));
+    assert!(reg["events"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("subscription.past_due")));
 
     // Deliveries signed with the generated secret are accepted; the configured one is not.
     let user = User::visit(&app).await;
     let t = "2026-01-01T00:00:00Z";
-    let body = envelope("subscription.active", t, subscription_json("sub-W", &user.workspace, "active", false, t, 1));
+    let body = envelope(
+        "subscription.active",
+        t,
+        subscription_json("sub-W", &user.workspace, "active", false, t, 1),
+    );
     let ts = now();
-    assert_eq!(deliver_raw(&app, "g1", ts, &body, Some(sign(SECRET, "g1", ts, &body))).await.0, 401);
-    assert_eq!(deliver_raw(&app, "g1", ts, &body, Some(sign(generated, "g1", ts, &body))).await.0, 200);
+    assert_eq!(
+        deliver_raw(&app, "g1", ts, &body, Some(sign(SECRET, "g1", ts, &body)))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        deliver_raw(
+            &app,
+            "g1",
+            ts,
+            &body,
+            Some(sign(generated, "g1", ts, &body))
+        )
+        .await
+        .0,
+        200
+    );
     assert_eq!(user.status().await["status"], "active");
     app.shutdown().await;
 
@@ -682,14 +991,22 @@ async fn without_a_secret_the_app_registers_its_webhook_endpoint() {
         .await;
     let err = DemoApp::start_with(
         DemoAppConfig {
-            port: None, db_path: None, enforce: false, polar_api_url: failing.uri(),
-            polar_token: TOKEN.into(), product_id: PRODUCT.into(), webhook_secret: None,
+            port: None,
+            db_path: None,
+            enforce: false,
+            polar_api_url: failing.uri(),
+            polar_token: TOKEN.into(),
+            product_id: PRODUCT.into(),
+            webhook_secret: None,
         },
         fast(),
     )
     .await
     .unwrap_err()
     .to_string();
-    assert!(err.contains("register its webhook endpoint") && err.contains("https"), "{err}");
+    assert!(
+        err.contains("register its webhook endpoint") && err.contains("https"),
+        "{err}"
+    );
     assert!(!err.contains(TOKEN));
 }

@@ -60,7 +60,9 @@ async fn requests_carry_the_bearer_token_and_documented_paths() {
         .await;
     Mock::given(method("PATCH"))
         .and(path("/v1/subscriptions/sub-1"))
-        .and(body_json(json!({"seats": 5, "proration_behavior": "invoice"})))
+        .and(body_json(
+            json!({"seats": 5, "proration_behavior": "invoice"}),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(subscription("active")))
         .mount(&server)
         .await;
@@ -116,7 +118,12 @@ async fn requests_carry_the_bearer_token_and_documented_paths() {
     assert_eq!(list.items[0].seats, Some(3));
     assert_eq!(list.items[0].amount, 6000);
     let sub = c
-        .update_subscription("sub-1", &SubscriptionUpdate::Cancel { cancel_at_period_end: true })
+        .update_subscription(
+            "sub-1",
+            &SubscriptionUpdate::Cancel {
+                cancel_at_period_end: true,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(sub.customer.unwrap().external_id.as_deref(), Some("ws-1"));
@@ -129,7 +136,10 @@ async fn requests_carry_the_bearer_token_and_documented_paths() {
     )
     .await
     .unwrap();
-    assert_eq!(c.revoke_subscription("sub-1").await.unwrap().status, SubscriptionStatus::Canceled);
+    assert_eq!(
+        c.revoke_subscription("sub-1").await.unwrap().status,
+        SubscriptionStatus::Canceled
+    );
     let state = c.get_customer_state_external("ws-1").await.unwrap();
     assert_eq!(state.active_subscriptions[0].id, "s1");
     let checkout = c
@@ -155,7 +165,10 @@ async fn requests_carry_the_bearer_token_and_documented_paths() {
         .unwrap();
     assert_eq!(ep.secret, "whsec_abc");
     assert!(!format!("{ep:?}").contains("whsec_abc"));
-    let _ = CustomerSessionCreate::ExternalCustomerId { external_customer_id: "x".into(), return_url: None };
+    let _ = CustomerSessionCreate::ExternalCustomerId {
+        external_customer_id: "x".into(),
+        return_url: None,
+    };
 }
 
 #[tokio::test]
@@ -186,13 +199,22 @@ async fn rate_limits_wait_for_retry_after_and_5xx_retries_are_bounded() {
     let t = Instant::now();
     let checkout = c.get_checkout("ch1").await.unwrap();
     let waited = t.elapsed();
-    assert!(waited >= Duration::from_millis(950), "honoured Retry-After: {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(950),
+        "honoured Retry-After: {waited:?}"
+    );
     assert_eq!(checkout.status.as_str(), "succeeded");
 
     let err = c.get_subscription("boom").await.unwrap_err();
     assert_eq!(err.status(), Some(500));
     let reqs = server.received_requests().await.unwrap();
-    assert_eq!(reqs.iter().filter(|r| r.url.path() == "/v1/subscriptions/boom").count(), 3, "1 try + 2 retries");
+    assert_eq!(
+        reqs.iter()
+            .filter(|r| r.url.path() == "/v1/subscriptions/boom")
+            .count(),
+        3,
+        "1 try + 2 retries"
+    );
 }
 
 #[tokio::test]
@@ -200,7 +222,10 @@ async fn errors_keep_status_and_polar_body_and_never_the_token() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/products/missing"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error":"ResourceNotFound","detail":"Not found"})))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error":"ResourceNotFound","detail":"Not found"})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -224,7 +249,12 @@ async fn errors_keep_status_and_polar_body_and_never_the_token() {
     let c = client(&server);
 
     match c.get_product("missing").await.unwrap_err() {
-        PolarError::Api { status, error, detail, body } => {
+        PolarError::Api {
+            status,
+            error,
+            detail,
+            body,
+        } => {
             assert_eq!(status, 404);
             assert_eq!(error.as_deref(), Some("ResourceNotFound"));
             assert_eq!(detail.as_deref(), Some("Not found"));
@@ -236,10 +266,21 @@ async fn errors_keep_status_and_polar_body_and_never_the_token() {
     assert_eq!(e.status(), Some(401));
     assert!(e.to_string().contains("invalid_token"));
     let t = Instant::now();
-    assert!(matches!(c.get_product("slow").await.unwrap_err(), PolarError::Timeout));
-    assert!(t.elapsed() < Duration::from_millis(1500), "timeouts are not retried");
-    assert!(matches!(c.get_product("garbled").await.unwrap_err(), PolarError::Decode(_)));
-    let unreachable = PolarClient::builder("http://127.0.0.1:9", TOKEN).build().unwrap();
+    assert!(matches!(
+        c.get_product("slow").await.unwrap_err(),
+        PolarError::Timeout
+    ));
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "timeouts are not retried"
+    );
+    assert!(matches!(
+        c.get_product("garbled").await.unwrap_err(),
+        PolarError::Decode(_)
+    ));
+    let unreachable = PolarClient::builder("http://127.0.0.1:9", TOKEN)
+        .build()
+        .unwrap();
     let e = unreachable.get_product("x").await.unwrap_err();
     assert!(matches!(e, PolarError::Transport(_)), "{e:?}");
     for e in [e, c.get_product("other-env").await.unwrap_err()] {

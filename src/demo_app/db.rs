@@ -163,12 +163,20 @@ impl Db {
         let tx = conn.transaction()?;
         let workspace_id = uuid::Uuid::new_v4().to_string();
         let user_id = uuid::Uuid::new_v4().to_string();
-        let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
         let email = format!("owner-{}@demo.test", &user_id[..8]);
         let at = now();
         tx.execute(
             "INSERT INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)",
-            params![workspace_id, format!("Workspace {}", &workspace_id[..8]), at],
+            params![
+                workspace_id,
+                format!("Workspace {}", &workspace_id[..8]),
+                at
+            ],
         )?;
         tx.execute(
             "INSERT INTO users (id, session_token, workspace_id, email, created_at)
@@ -189,7 +197,6 @@ impl Db {
             token,
         ))
     }
-
 
     pub fn members(&self, workspace_id: &str) -> rusqlite::Result<Vec<Member>> {
         let conn = self.lock();
@@ -238,8 +245,12 @@ impl Db {
         rows.collect()
     }
 
-
-    pub fn add_turn(&self, workspace_id: &str, prompt: &str, reply: &str) -> rusqlite::Result<Turn> {
+    pub fn add_turn(
+        &self,
+        workspace_id: &str,
+        prompt: &str,
+        reply: &str,
+    ) -> rusqlite::Result<Turn> {
         let conn = self.lock();
         let at = now();
         conn.execute(
@@ -263,7 +274,6 @@ impl Db {
             )
             .optional()
     }
-
 
     pub fn subscriptions(&self, workspace_id: &str) -> rusqlite::Result<Vec<SubscriptionRow>> {
         let conn = self.lock();
@@ -295,7 +305,6 @@ impl Db {
         })?;
         rows.collect()
     }
-
 
     /// Records a delivery and applies its effect in one transaction, unless the id was
     /// already processed. `effect` runs inside the transaction and returns the outcome text.
@@ -407,7 +416,11 @@ pub fn workspace_exists_tx(conn: &Connection, id: &str) -> rusqlite::Result<bool
 }
 
 /// Links a workspace to its Polar customer.
-pub fn set_customer(conn: &Connection, workspace_id: &str, customer_id: &str) -> rusqlite::Result<()> {
+pub fn set_customer(
+    conn: &Connection,
+    workspace_id: &str,
+    customer_id: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO billing_customers (workspace_id, polar_customer_id, updated_at)
          VALUES (?1, ?2, ?3)

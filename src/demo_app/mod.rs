@@ -144,7 +144,11 @@ impl DemoApp {
                 return Err(DemoAppError::Config(format!("the {name} is empty")));
             }
         }
-        if config.webhook_secret.as_deref().is_some_and(|s| s.is_empty()) {
+        if config
+            .webhook_secret
+            .as_deref()
+            .is_some_and(|s| s.is_empty())
+        {
             return Err(DemoAppError::Config("the webhook secret is empty".into()));
         }
         let polar = PolarClient::builder(config.polar_api_url.clone(), config.polar_token.clone())

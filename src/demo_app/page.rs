@@ -45,8 +45,8 @@ pub const PAGE: &str = r##"<!doctype html>
   .actions { display: flex; gap: 8px; flex-wrap: wrap; }
   ul.members { list-style: none; padding: 0; margin: 8px 0; }
   ul.members li { padding: 4px 0; border-bottom: 1px solid #f0f0f3; font-size: 14px; }
-  .members form { display: flex; gap: 6px; }
-  .members input { flex: 1; min-width: 0; font: inherit; padding: 6px 8px; border-radius: 8px; border: 1px solid #c9c9d1; }
+  .members form { display: flex; flex-wrap: wrap; gap: 6px; }
+  .members input { flex: 1 1 100%; min-width: 0; font: inherit; padding: 6px 8px; border-radius: 8px; border: 1px solid #c9c9d1; }
   [hidden] { display: none !important; }
 </style>
 </head>

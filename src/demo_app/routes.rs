@@ -2,6 +2,10 @@
 //! receiver. Every Polar failure becomes a JSON error with a clear message; nothing here
 //! renders, logs or returns the organization token or the webhook secret.
 
+// Helpers return a ready `Response` as their error so handlers can `?`-style early-return it;
+// its size is irrelevant next to an HTTP round trip.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -138,7 +142,10 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The caller's session; a first visit creates a workspace and user and sets the cookie.
-fn session(state: &AppState, headers: &HeaderMap) -> Result<(Session, Option<HeaderValue>), Response> {
+fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Session, Option<HeaderValue>), Response> {
     if let Some(token) = cookie_token(headers) {
         if let Some(s) = state.db.session(&token).map_err(db_error)? {
             return Ok((s, None));
@@ -148,7 +155,14 @@ fn session(state: &AppState, headers: &HeaderMap) -> Result<(Session, Option<Hea
     let cookie = HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000"
     ))
-    .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "cookie", e.to_string(), Value::Null))?;
+    .map_err(|e| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cookie",
+            e.to_string(),
+            Value::Null,
+        )
+    })?;
     Ok((s, Some(cookie)))
 }
 
@@ -187,7 +201,10 @@ async fn product(state: &AppState) -> Result<Product, PolarError> {
         return Ok(p);
     }
     let p = state.polar.get_product(&state.product_id).await?;
-    *state.product_cache.lock().unwrap_or_else(|p| p.into_inner()) = Some(p.clone());
+    *state
+        .product_cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = Some(p.clone());
     Ok(p)
 }
 
@@ -430,15 +447,23 @@ async fn add_member(
     body: Bytes,
 ) -> Response {
     let (s, cookie) = try_resp!(session(&state, &headers));
-    let email = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("email").and_then(|e| e.as_str()).map(|e| e.trim().to_lowercase()));
+    let email = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+        v.get("email")
+            .and_then(|e| e.as_str())
+            .map(|e| e.trim().to_lowercase())
+    });
     let resp = match email {
-        Some(e) if e.len() <= 254 && e.contains('@') && !e.starts_with('@') && !e.ends_with('@') => {
+        Some(e)
+            if e.len() <= 254 && e.contains('@') && !e.starts_with('@') && !e.ends_with('@') =>
+        {
             match state.db.add_member(&s.workspace_id, &e) {
                 Ok(added) => {
                     let members = try_resp!(state.db.members(&s.workspace_id).map_err(db_error));
-                    let status = if added { StatusCode::CREATED } else { StatusCode::OK };
+                    let status = if added {
+                        StatusCode::CREATED
+                    } else {
+                        StatusCode::OK
+                    };
                     (
                         status,
                         Json(json!({ "added": added, "members": members, "count": members.len() })),
@@ -479,9 +504,11 @@ async fn post_turn(
     body: Bytes,
 ) -> Response {
     let (s, cookie) = try_resp!(session(&state, &headers));
-    let prompt = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("prompt").and_then(|p| p.as_str()).map(|p| p.trim().to_string()));
+    let prompt = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+        v.get("prompt")
+            .and_then(|p| p.as_str())
+            .map(|p| p.trim().to_string())
+    });
     let prompt = match prompt {
         Some(p) if !p.is_empty() && p.chars().count() <= PROMPT_MAX_CHARS => p,
         _ => {
@@ -530,10 +557,7 @@ fn header_str(headers: &HeaderMap, name: &str) -> String {
 /// the workspace id) is authoritative when present: an unknown one means "not ours". Without
 /// it: the subscription metadata's `workspace_id` (copied from the checkout), else the
 /// workspace already linked to the Polar customer id.
-fn workspace_of(
-    tx: &rusqlite::Connection,
-    sub: &Subscription,
-) -> rusqlite::Result<Option<String>> {
+fn workspace_of(tx: &rusqlite::Connection, sub: &Subscription) -> rusqlite::Result<Option<String>> {
     if let Some(x) = sub.customer.as_ref().and_then(|c| c.external_id.as_deref()) {
         return Ok(db::workspace_exists_tx(tx, x)?.then(|| x.to_string()));
     }
@@ -583,7 +607,10 @@ async fn polar_webhook(
     // Parse the data before touching the database, so a malformed event stores nothing.
     enum Effect {
         Subscription(Box<Subscription>),
-        Customer { id: String, external_id: Option<String> },
+        Customer {
+            id: String,
+            external_id: Option<String>,
+        },
         None,
     }
     let effect = if event.event_type.starts_with("subscription.") {
@@ -622,28 +649,30 @@ async fn polar_webhook(
     };
     let event_type = event.event_type.clone();
     let observed = event.timestamp;
-    let result = state.db.record_webhook(&sig.id, &event_type, |tx| match &effect {
-        Effect::Subscription(sub) => match workspace_of(tx, sub)? {
-            Some(ws) => {
-                db::set_customer(tx, &ws, &sub.customer_id)?;
-                let row = row_of(sub, &ws, observed, format!("webhook:{event_type}"));
-                if db::upsert_subscription(tx, &row)? {
-                    Ok(format!("applied {} {}", sub.id, row.status))
-                } else {
-                    Ok(format!("stale {}", sub.id))
+    let result = state
+        .db
+        .record_webhook(&sig.id, &event_type, |tx| match &effect {
+            Effect::Subscription(sub) => match workspace_of(tx, sub)? {
+                Some(ws) => {
+                    db::set_customer(tx, &ws, &sub.customer_id)?;
+                    let row = row_of(sub, &ws, observed, format!("webhook:{event_type}"));
+                    if db::upsert_subscription(tx, &row)? {
+                        Ok(format!("applied {} {}", sub.id, row.status))
+                    } else {
+                        Ok(format!("stale {}", sub.id))
+                    }
                 }
-            }
-            None => Ok("ignored: unknown workspace".into()),
-        },
-        Effect::Customer { id, external_id } => match external_id {
-            Some(x) if !id.is_empty() && db::workspace_exists_tx(tx, x)? => {
-                db::set_customer(tx, x, id)?;
-                Ok(format!("linked customer {id}"))
-            }
-            _ => Ok("ignored: unknown workspace".into()),
-        },
-        Effect::None => Ok("ignored: event not used".into()),
-    });
+                None => Ok("ignored: unknown workspace".into()),
+            },
+            Effect::Customer { id, external_id } => match external_id {
+                Some(x) if !id.is_empty() && db::workspace_exists_tx(tx, x)? => {
+                    db::set_customer(tx, x, id)?;
+                    Ok(format!("linked customer {id}"))
+                }
+                _ => Ok("ignored: unknown workspace".into()),
+            },
+            Effect::None => Ok("ignored: event not used".into()),
+        });
     match result {
         Ok(WebhookRecord::Duplicate) => {
             Json(json!({ "status": "duplicate", "webhook_id": sig.id })).into_response()

@@ -11,9 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::types::{
-    Checkout, CheckoutCreate, CustomerSession, CustomerSessionCreate, CustomerState,
-    ListResource, Product, ProductListParams, Subscription, SubscriptionListParams,
-    SubscriptionUpdate, WebhookEndpoint, WebhookEndpointCreate,
+    Checkout, CheckoutCreate, CustomerSession, CustomerSessionCreate, CustomerState, ListResource,
+    Product, ProductListParams, Subscription, SubscriptionListParams, SubscriptionUpdate,
+    WebhookEndpoint, WebhookEndpointCreate,
 };
 
 /// The two Polar deployments. They share nothing: a token works only where it was created.
@@ -251,9 +251,7 @@ impl PolarClient {
 
     /// [`PolarClient::from_env`] with an explicit variable lookup (testable without touching
     /// the process environment).
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<PolarClient, PolarError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<PolarClient, PolarError> {
         let non_empty = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
         let server = match non_empty("POLAR_SERVER") {
             None => PolarServer::Sandbox,
@@ -329,12 +327,10 @@ impl PolarClient {
                 Err(e) => return Err(PolarError::Transport(e.without_url().to_string())),
             };
             if status.is_success() {
-                return serde_json::from_str(&text).map_err(|e| {
-                    PolarError::Decode(format!("{} {}: {e}", method, url.path()))
-                });
+                return serde_json::from_str(&text)
+                    .map_err(|e| PolarError::Decode(format!("{} {}: {e}", method, url.path())));
             }
-            let retryable =
-                status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+            let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
             if retryable && attempt < self.retry.max_retries {
                 let backoff = self.retry.base_backoff.saturating_mul(1 << attempt.min(16));
                 let wait = if status == StatusCode::TOO_MANY_REQUESTS {
@@ -465,8 +461,12 @@ impl PolarClient {
         if let Some(v) = params.limit {
             q.push(("limit", v.to_string()));
         }
-        self.send(Method::GET, self.url(&["v1", "subscriptions", ""], &q), None)
-            .await
+        self.send(
+            Method::GET,
+            self.url(&["v1", "subscriptions", ""], &q),
+            None,
+        )
+        .await
     }
 
     /// Every page of `GET /v1/subscriptions/` (100 per page, at most 50 pages).
@@ -492,8 +492,12 @@ impl PolarClient {
 
     /// `GET /v1/subscriptions/{id}`.
     pub async fn get_subscription(&self, id: &str) -> Result<Subscription, PolarError> {
-        self.send(Method::GET, self.url(&["v1", "subscriptions", id], &[]), None)
-            .await
+        self.send(
+            Method::GET,
+            self.url(&["v1", "subscriptions", id], &[]),
+            None,
+        )
+        .await
     }
 
     /// `PATCH /v1/subscriptions/{id}` (cancel at period end / uncancel / seats / revoke).
@@ -621,7 +625,9 @@ mod tests {
 
     #[test]
     fn collection_paths_keep_the_trailing_slash_and_ids_are_escaped() {
-        let c = PolarClient::builder("http://h/prefix/", "t").build().unwrap();
+        let c = PolarClient::builder("http://h/prefix/", "t")
+            .build()
+            .unwrap();
         assert_eq!(
             c.url(&["v1", "checkouts", ""], &[]).as_str(),
             "http://h/prefix/v1/checkouts/"
@@ -640,7 +646,12 @@ mod tests {
             r#"{"error": "invalid_token", "error_description": "The access token provided is expired, revoked, malformed, or invalid for other reasons."}"#.into(),
         );
         match &e {
-            PolarError::Api { status, error, detail, .. } => {
+            PolarError::Api {
+                status,
+                error,
+                detail,
+                ..
+            } => {
                 assert_eq!(*status, 401);
                 assert_eq!(error.as_deref(), Some("invalid_token"));
                 assert!(detail.as_deref().unwrap().starts_with("The access token"));
