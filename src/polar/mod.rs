@@ -1,4 +1,8 @@
 //! Polar: API types, the HTTP client for sandbox and production, and webhook signing.
 //! Must not import the mock, the demo app, the browser or the runner.
 
+pub mod client;
+pub mod types;
 pub mod webhook;
+
+pub use client::{PolarClient, PolarClientBuilder, PolarError, PolarServer, RetryPolicy};
