@@ -7,6 +7,7 @@ mod demo_app;
 mod mock_polar;
 mod run;
 mod schema;
+mod verify_config;
 
 use clap::{Parser, Subcommand};
 
@@ -42,6 +43,8 @@ enum Command {
     DemoApp(demo_app::Args),
     /// Check scenario files and print every problem found, without running anything.
     Check(check::Args),
+    /// Check that the Polar configuration in the environment is usable (POLAR_* variables).
+    VerifyConfig(verify_config::Args),
     /// Print the JSON Schema of scenario files (for editors).
     Schema(schema::Args),
 }
@@ -78,6 +81,7 @@ pub fn main() -> i32 {
             Command::DemoApp(args) => demo_app::run(args).await,
             Command::Check(args) => check::run(args).await,
             Command::Schema(args) => schema::run(args).await,
+            Command::VerifyConfig(args) => verify_config::run(args).await,
         }
     })
 }

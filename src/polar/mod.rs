@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod types;
+pub mod verify;
 pub mod webhook;
 
 pub use client::{PolarClient, PolarClientBuilder, PolarError, PolarServer, RetryPolicy};
