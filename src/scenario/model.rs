@@ -42,7 +42,19 @@ pub struct Scenario {
     pub vars: Vec<(String, Template)>,
     /// Names whose values are secrets: redacted in every log, report and error.
     pub secret_vars: Vec<String>,
+    /// Targets this scenario can run on (`mock`, `sandbox`); empty means every target.
+    pub targets: Vec<String>,
+    /// Steps that reach the starting state when the scenario runs on its own; skipped when
+    /// it directly follows the previous slot's scenario in one journey.
+    pub given: Vec<Step>,
     pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// Whether the scenario can run on `target` (`mock`, `sandbox`, …).
+    pub fn runs_on(&self, target: &str) -> bool {
+        self.targets.is_empty() || self.targets.iter().any(|t| t == target)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -32,7 +32,9 @@ pub(crate) const ACTIONS: [&str; 14] = [
 pub(crate) const LOCATORS: [&str; 5] = ["css", "xpath", "text", "label", "testid"];
 pub(crate) const MATCHERS: [&str; 3] = ["equals", "contains", "matches"];
 pub(crate) const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-pub(crate) const SCENARIO_KEYS: [&str; 4] = ["name", "slot", "vars", "steps"];
+pub(crate) const SCENARIO_KEYS: [&str; 6] = ["name", "slot", "targets", "vars", "given", "steps"];
+/// Where a scenario can run (`targets:`); absent means everywhere.
+pub const TARGETS: [&str; 2] = ["mock", "sandbox"];
 pub(crate) const FLOW_KEYS: [&str; 4] = ["name", "description", "params", "steps"];
 pub(crate) const USE_KEYS: [&str; 2] = ["use", "with"];
 
@@ -313,6 +315,10 @@ impl<'o> Loader<'o> {
                 None
             }
         });
+        let targets = match root.get("targets") {
+            None => Vec::new(),
+            Some(node) => self.targets(&scope, node),
+        };
         let mut known = Known {
             names: self
                 .opts
@@ -327,6 +333,13 @@ impl<'o> Loader<'o> {
         if let Some(vnode) = root.get("vars") {
             self.vars(&scope, vnode, &mut known, &mut vars, &mut secret_vars);
         }
+        // `given:` steps reach the scenario's starting state when it does not follow the
+        // previous slot's scenario in one journey; they define vars like any step.
+        let given = match root.get("given") {
+            None => Vec::new(),
+            Some(g) if g.is_null() || g.as_seq().is_some_and(|l| l.is_empty()) => Vec::new(),
+            Some(g) => self.steps(&scope, g, &mut known),
+        };
         let steps = match root.get("steps") {
             None if typo => Vec::new(),
             None => {
@@ -364,10 +377,38 @@ impl<'o> Loader<'o> {
                 },
                 vars,
                 secret_vars,
+                targets,
+                given,
                 steps,
             },
             slot_node,
         ))
+    }
+
+    fn targets(&mut self, scope: &Scope, node: &Node) -> Vec<String> {
+        let Some(items) = node.as_seq() else {
+            self.expected(scope, node, "a list of targets, e.g. `[mock]`");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(name) = self.text(scope, item, "a target name") else {
+                continue;
+            };
+            if TARGETS.contains(&name.as_str()) {
+                out.push(name);
+            } else {
+                let help = did_you_mean(&name, TARGETS)
+                    .unwrap_or_else(|| format!("targets are {}", one_of(&TARGETS)));
+                self.error(
+                    &scope.file,
+                    item,
+                    format!("unknown target `{name}`"),
+                    Some(help),
+                );
+            }
+        }
+        out
     }
 
     fn vars(

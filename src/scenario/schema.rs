@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::parse::{LOCATORS, MATCHERS, METHODS};
+use super::parse::{LOCATORS, MATCHERS, METHODS, TARGETS};
 use super::SLOT_IDS;
 
 fn string() -> Value {
@@ -242,7 +242,7 @@ pub(crate) fn json_schema() -> Value {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://walkthrough.dev/schema/scenario.json",
         "title": "walkthrough scenario or flow",
-        "description": format!("A scenario (`name`, `slot`, `vars`, `steps`) or a flow (`params`, `steps`). Actions: {}.", action_names.join(", ")),
+        "description": format!("A scenario (`name`, `slot`, `targets`, `vars`, `given`, `steps`) or a flow (`params`, `steps`). Actions: {}.", action_names.join(", ")),
         "anyOf": [ reference("scenario"), reference("flow") ],
         "$defs": {
             "text": text,
@@ -254,7 +254,9 @@ pub(crate) fn json_schema() -> Value {
             "scenario": object(&[
                 ("name", string()),
                 ("slot", json!({ "enum": SLOT_IDS })),
+                ("targets", json!({ "type": "array", "items": { "enum": TARGETS } })),
                 ("vars", json!({ "type": "object", "additionalProperties": var })),
+                ("given", reference("steps")),
                 ("steps", reference("steps")),
             ], &["name", "steps"], false),
             "flow": object(&[

@@ -576,3 +576,29 @@ fn durations() {
         assert_eq!(parse_duration(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn given_steps_and_targets_are_parsed_and_vars_from_given_are_known() {
+    let src = "name: T\nslot: continue-using\ntargets: [mock]\ngiven:\n  - name: Start\n    do:\n      - http:\n          url: /api\n          capture: { ws: id }\nsteps:\n  - name: S\n    do:\n      - open: \"/w/${ws}\"\n";
+    let (_d, r) = load_files(&[("s.yaml", src)], "s.yaml");
+    let loaded = r.unwrap_or_else(|d| panic!("{}", d.render()));
+    let s = &loaded.scenarios[0];
+    assert_eq!(s.targets, vec!["mock".to_string()]);
+    assert_eq!(s.given.len(), 1);
+    assert_eq!(s.given[0].name, "Start");
+    assert_eq!(s.steps.len(), 1);
+    assert!(s.runs_on("mock"));
+    assert!(!s.runs_on("sandbox"));
+}
+
+#[test]
+fn an_unknown_target_is_a_diagnostic_with_a_suggestion() {
+    let p = problems("name: T\ntargets: [mokc]\nsteps:\n  - name: S\n    do:\n      - open: /\n");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!((p[0].0, p[0].1), (2, 11));
+    assert_eq!(p[0].2, "unknown target `mokc`");
+    assert!(
+        p[0].3.as_deref().unwrap_or_default().contains("mock"),
+        "{p:?}"
+    );
+}

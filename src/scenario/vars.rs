@@ -452,6 +452,8 @@ mod tests {
                 ("pw".into(), t("hunter2")),
             ],
             secret_vars: vec!["pw".into()],
+            targets: vec![],
+            given: vec![],
             steps: vec![],
         };
         let mut v = Vars::new();
@@ -475,6 +477,8 @@ mod tests {
                 ("label".into(), t("${seats} seats")),
             ],
             secret_vars: vec![],
+            targets: vec![],
+            given: vec![],
             steps: vec![],
         };
         let mut v = Vars::new();
