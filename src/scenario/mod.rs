@@ -38,6 +38,8 @@ pub const PROVIDED_VARS: &[&str] = &[
     "polar.checkout_base",
     "polar.organization_slug",
     "polar.product_id",
+    "polar.server",
+    "polar.token",
 ];
 
 impl LoadOptions {

@@ -130,6 +130,15 @@ pub enum ActionKind {
         interval: Duration,
     },
     Http(HttpCall),
+    /// Runs the Polar configuration verifier against the target's Polar (product lookup,
+    /// name, public visibility, monthly interval, seat-based price) and shows its report
+    /// in the browser, so the step's screenshot and clip carry it.
+    VerifyConfig {
+        /// `production` or `sandbox`, as the verifier reports it; the target's by default.
+        server: Option<Template>,
+        /// When given, the product must have exactly this name.
+        product_name: Option<Template>,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use super::vars::{check_name, parse_template, substitute_params, Piece};
 use super::yaml::{self, Node, NodeKind};
 use super::{Diagnostic, Diagnostics, LoadOptions, SLOT_IDS};
 
-pub(crate) const ACTIONS: [&str; 14] = [
+pub(crate) const ACTIONS: [&str; 15] = [
     "open",
     "click",
     "fill",
@@ -28,6 +28,7 @@ pub(crate) const ACTIONS: [&str; 14] = [
     "wait_for",
     "eventually",
     "http",
+    "verify_config",
 ];
 pub(crate) const LOCATORS: [&str; 5] = ["css", "xpath", "text", "label", "testid"];
 pub(crate) const MATCHERS: [&str; 3] = ["equals", "contains", "matches"];
@@ -1207,6 +1208,7 @@ impl<'o> Loader<'o> {
             "within_frame" => (&["frame", "do", "timeout"], false),
             "screenshot" => (&["name"], false),
             "eventually" => (&["timeout", "interval", "do"], false),
+            "verify_config" => (&["server", "product_name", "timeout"], false),
             _ => (
                 &[
                     "method", "url", "headers", "json", "expect", "capture", "timeout",
@@ -1376,6 +1378,31 @@ impl<'o> Loader<'o> {
             }
             "screenshot" => {
                 wrong(self, "a name such as `checkout-page`");
+                return None;
+            }
+            "verify_config" if is_text => ActionKind::VerifyConfig {
+                server: Some(self.template(scope, v, known, "a server name")?),
+                product_name: None,
+            },
+            "verify_config" if is_map || v.is_null() => {
+                let server = match v.get("server") {
+                    Some(n) => Some(self.template(scope, n, known, "a server name")?),
+                    None => None,
+                };
+                let product_name = match v.get("product_name") {
+                    Some(n) => Some(self.template(scope, n, known, "a product name")?),
+                    None => None,
+                };
+                ActionKind::VerifyConfig {
+                    server,
+                    product_name,
+                }
+            }
+            "verify_config" => {
+                wrong(
+                    self,
+                    "`production`, `sandbox` or a mapping with `server` and `product_name`",
+                );
                 return None;
             }
             "wait_for" if is_text => ActionKind::WaitFor {

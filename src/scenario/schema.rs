@@ -205,6 +205,19 @@ pub(crate) fn json_schema() -> Value {
             ("timeout", timeout.clone()),
         ], &["url"], false)] }),
     );
+    add(
+        "verify_config",
+        "Run the Polar configuration verifier (product lookup, name, public, monthly, seat-based) and show its report.",
+        json!({ "anyOf": [
+            { "enum": ["production", "sandbox"] },
+            { "type": "null" },
+            object(&[
+                ("server", json!({ "enum": ["production", "sandbox"] })),
+                ("product_name", string()),
+                ("timeout", timeout.clone()),
+            ], &[], false),
+        ] }),
+    );
 
     let action_names: Vec<String> = actions.keys().cloned().collect();
     let action = json!({

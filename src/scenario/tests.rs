@@ -602,3 +602,41 @@ fn an_unknown_target_is_a_diagnostic_with_a_suggestion() {
         "{p:?}"
     );
 }
+
+#[test]
+fn verify_config_short_and_long_forms() {
+    let a = actions("- verify_config: production\n- verify_config: { server: sandbox, product_name: Tegy Pro }\n- verify_config: {}\n");
+    match &a[0].kind {
+        ActionKind::VerifyConfig {
+            server,
+            product_name,
+        } => {
+            assert_eq!(server.as_ref().unwrap().raw, "production");
+            assert!(product_name.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    match &a[1].kind {
+        ActionKind::VerifyConfig {
+            server,
+            product_name,
+        } => {
+            assert_eq!(server.as_ref().unwrap().raw, "sandbox");
+            assert_eq!(product_name.as_ref().unwrap().raw, "Tegy Pro");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        &a[2].kind,
+        ActionKind::VerifyConfig {
+            server: None,
+            product_name: None
+        }
+    ));
+    let p = action_problems("- verify_config: { sever: production }\n");
+    assert!(
+        p.iter()
+            .any(|x| x.3.as_deref().unwrap_or_default().contains("server")),
+        "{p:?}"
+    );
+}
