@@ -23,6 +23,18 @@ fn wait_exit(child: &mut std::process::Child, timeout: Duration) -> Option<i32> 
     None
 }
 
+/// Kills the child if the test fails before it stops it.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// The session cookie of a first visit, as `name=value`.
 fn cookie_of(resp: &reqwest::Response) -> String {
     let set = resp
@@ -48,6 +60,8 @@ async fn embedded_mock_serves_the_app_and_sigint_stops_everything() {
         .unwrap();
     let pid = child.id() as i32;
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let stderr = child.stderr.take().unwrap();
+    let mut child = KillOnDrop(child);
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
     let line: serde_json::Value = serde_json::from_str(first.trim())
@@ -183,15 +197,12 @@ async fn embedded_mock_serves_the_app_and_sigint_stops_everything() {
     unsafe {
         libc::kill(pid, libc::SIGINT);
     }
-    let code = wait_exit(&mut child, Duration::from_secs(10));
-    if code.is_none() {
-        let _ = child.kill();
-    }
+    let code = wait_exit(&mut child.0, Duration::from_secs(10));
     assert_eq!(code, Some(0), "exits 0 on Ctrl-C");
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut err).unwrap();
     assert!(
         !rest.contains(&secret) && !err.contains(&secret),
         "the secret appears only on the first line"

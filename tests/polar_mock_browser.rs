@@ -4,62 +4,15 @@
 //! session token; the customer portal cancels and uncancels at period end and leads back to
 //! the return URL.
 
+mod support;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use walkthrough::browser::{Browser, BrowserOptions, Target, TargetKind};
+use support::{fill_card, id, t, text_of, wait_text, wait_url, WAIT};
+use walkthrough::browser::{Browser, BrowserOptions, TargetKind};
 use walkthrough::polar_mock::{MockConfig, MockPolar};
 use walkthrough::static_site::StaticSite;
-
-const WAIT: Duration = Duration::from_secs(5);
-
-fn t(kind: TargetKind, value: &str) -> Target {
-    Target {
-        kind,
-        value: value.to_string(),
-    }
-}
-
-fn id(value: &str) -> Target {
-    t(TargetKind::TestId, value)
-}
-
-async fn text_of(browser: &Browser, target: &Target) -> String {
-    browser.wait_visible(target, WAIT).await.unwrap().text
-}
-
-/// Polls until `target`'s visible text satisfies `ok`.
-async fn wait_text(browser: &Browser, target: &Target, ok: impl Fn(&str) -> bool) -> String {
-    let started = Instant::now();
-    loop {
-        let probe = browser.probe(target).await.unwrap();
-        if let Some(m) = probe.first_visible() {
-            if ok(&m.text) {
-                return m.text.clone();
-            }
-        }
-        if started.elapsed() > WAIT {
-            panic!(
-                "{target} never had the expected text (last: {:?})",
-                probe.first_visible().map(|m| m.text.clone())
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn wait_url(browser: &Browser, ok: impl Fn(&str) -> bool) -> String {
-    let started = Instant::now();
-    loop {
-        let url = browser.current_url().await.unwrap();
-        if ok(&url) {
-            return url;
-        }
-        assert!(started.elapsed() < WAIT, "the URL stayed at {url}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn rest(
     mock: &MockPolar,
@@ -76,33 +29,6 @@ async fn rest(
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-/// Fills the card fields inside the payment iframe and comes back to the page.
-async fn fill_card(browser: &Browser, number: &str) {
-    browser
-        .enter_frame(
-            &t(
-                TargetKind::Css,
-                "iframe[title='Secure payment input frame']",
-            ),
-            WAIT,
-        )
-        .await
-        .unwrap();
-    browser
-        .fill(&t(TargetKind::Label, "Card number"), number, WAIT)
-        .await
-        .unwrap();
-    browser
-        .fill(&t(TargetKind::Label, "Expiration date"), "12 / 34", WAIT)
-        .await
-        .unwrap();
-    browser
-        .fill(&t(TargetKind::Label, "Security code"), "123", WAIT)
-        .await
-        .unwrap();
-    browser.leave_frame().await.unwrap();
 }
 
 #[tokio::test]
