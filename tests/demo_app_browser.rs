@@ -123,6 +123,9 @@ async fn buy_seats(browser: &Browser, target: &LocalTarget, seats: usize, card: 
     })
     .await;
     assert!(back.contains("checkout_id="), "{back}");
+    // The portal session token Polar appends is dropped from the address bar.
+    let shown = wait_url(browser, |u| !u.contains("customer_session_token")).await;
+    assert!(shown.contains("billing=success&checkout_id="), "{shown}");
     wait_text_for(browser, &id("billing-status"), EVENTUALLY, |s| {
         s == "Active"
     })
