@@ -2,9 +2,11 @@
 //! is one JSON object `{"app_url", "polar_url", "webhook_secret"}` (a local development
 //! secret, printed here and nowhere else).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use crate::demo_app::{DemoApp, DemoAppConfig};
+use crate::polar_mock::{MockConfig, MockPolar};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,17 +40,24 @@ struct PolarTarget {
     product_id: String,
 }
 
-/// Resolves the Polar target from the flags.
-///
-/// EMBEDDED MOCK GOES HERE: when `--polar-url` is absent, start
-/// `polar_mock::MockPolar::start(polar_mock::MockConfig { port: None, fixtures_dir: None })`,
-/// keep it alive for the app's lifetime, and return its `base_url()`, `token()` and
-/// `product_id()`. Until then, the Polar flags are required.
-fn resolve_polar(args: &Args) -> Result<PolarTarget, String> {
+/// Resolves the Polar target from the flags: `None` when `--polar-url` is absent (the
+/// embedded mock is used); with `--polar-url`, the token and product id are required.
+fn resolve_polar(args: &Args) -> Result<Option<PolarTarget>, String> {
+    let Some(url) = args.polar_url.clone() else {
+        for (flag, given) in [
+            ("--polar-token", args.polar_token.is_some()),
+            ("--product-id", args.product_id.is_some()),
+            ("--webhook-secret", args.webhook_secret.is_some()),
+        ] {
+            if given {
+                return Err(format!(
+                    "{flag} needs --polar-url (without --polar-url the embedded mock Polar is used, and it brings its own)"
+                ));
+            }
+        }
+        return Ok(None);
+    };
     let mut missing = Vec::new();
-    if args.polar_url.is_none() {
-        missing.push("--polar-url");
-    }
     if args.polar_token.is_none() {
         missing.push("--polar-token");
     }
@@ -57,15 +66,15 @@ fn resolve_polar(args: &Args) -> Result<PolarTarget, String> {
     }
     if !missing.is_empty() {
         return Err(format!(
-            "missing {}: the embedded mock Polar is not available in this build, so give the Polar API URL, an organization token and the product id",
+            "missing {} (needed with --polar-url; leave out --polar-url to use the embedded mock Polar)",
             missing.join(", ")
         ));
     }
-    Ok(PolarTarget {
-        url: args.polar_url.clone().unwrap_or_default(),
+    Ok(Some(PolarTarget {
+        url,
         token: args.polar_token.clone().unwrap_or_default(),
         product_id: args.product_id.clone().unwrap_or_default(),
-    })
+    }))
 }
 
 pub async fn run(args: Args) -> i32 {
@@ -76,34 +85,91 @@ pub async fn run(args: Args) -> i32 {
             return super::exit::USAGE;
         }
     };
-    let config = DemoAppConfig {
-        port: args.port,
-        db_path: args.db.clone(),
-        enforce: args.enforce,
-        polar_api_url: target.url.clone(),
-        polar_token: target.token,
-        product_id: target.product_id,
-        webhook_secret: args.webhook_secret.clone(),
-    };
-    let app = match DemoApp::start(config).await {
-        Ok(app) => app,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return super::exit::SETUP_FAILED;
+    // Without --polar-url: the embedded mock, alive as long as the app; the app registers
+    // its webhook endpoint with it.
+    let (app, polar_url, mock) = match target {
+        None => {
+            let mock = MockPolar::start(MockConfig::default()).await;
+            let mock = match mock {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("error: cannot start the embedded mock Polar: {e}");
+                    return super::exit::SETUP_FAILED;
+                }
+            };
+            let config = app_config(&args, mock.base_url(), mock.token(), mock.product_id());
+            match DemoApp::start(config).await {
+                Ok(app) => (app, mock.base_url(), Some(mock)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return super::exit::SETUP_FAILED;
+                }
+            }
+        }
+        Some(t) => {
+            let config = app_config(&args, t.url.clone(), t.token, t.product_id);
+            match DemoApp::start(config).await {
+                Ok(app) => (app, t.url, None),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return super::exit::SETUP_FAILED;
+                }
+            }
         }
     };
     let line = serde_json::json!({
         "app_url": app.url(),
-        "polar_url": target.url,
+        "polar_url": polar_url,
         "webhook_secret": app.webhook_secret(),
     });
-    println!("{line}");
+    let mut out = std::io::stdout();
+    if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+        app.shutdown().await;
+        return super::exit::SETUP_FAILED;
+    }
     eprintln!(
-        "demo app listening on {} (enforcement {}); Ctrl-C to stop",
+        "demo app listening on {} (enforcement {}){}; Ctrl-C to stop",
         app.url(),
-        if args.enforce { "on" } else { "off" }
+        if args.enforce { "on" } else { "off" },
+        match &mock {
+            Some(m) => format!(
+                ", embedded mock Polar on {} (control plane {})",
+                m.base_url(),
+                m.control_url()
+            ),
+            None => String::new(),
+        }
     );
-    let _ = tokio::signal::ctrl_c().await;
+    wait_for_stop().await;
     app.shutdown().await;
+    drop(mock);
     super::exit::PASSED
+}
+
+fn app_config(args: &Args, url: String, token: String, product_id: String) -> DemoAppConfig {
+    DemoAppConfig {
+        port: args.port,
+        db_path: args.db.clone(),
+        enforce: args.enforce,
+        polar_api_url: url,
+        polar_token: token,
+        product_id,
+        webhook_secret: args.webhook_secret.clone(),
+    }
+}
+
+/// Until SIGINT (Ctrl-C) or SIGTERM.
+async fn wait_for_stop() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod demo_app;
 mod mock_polar;
 mod run;
 mod schema;
+pub mod target;
 mod verify_config;
 
 use clap::{Parser, Subcommand};

@@ -16,14 +16,23 @@ use crate::runner::{self, RunContext, Status};
 use crate::scenario::{self, LoadOptions, Vars};
 use crate::static_site::StaticSite;
 
+use super::target;
+
+/// `--app fixtures`: serve the built-in fixture pages instead of a real app.
+pub const FIXTURES_APP: &str = "fixtures";
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Scenario files or folders (a folder yields its *.yaml files, not its flows/).
     #[arg(default_value = "scenarios")]
     pub paths: Vec<PathBuf>,
-    /// The app under test. Without it, the built-in fixture site is served on loopback.
+    /// The app under test: a URL, or `fixtures` for the built-in fixture pages. Without it,
+    /// the demo app runs on loopback against the mock Polar (target "mock").
     #[arg(long, value_name = "URL")]
     pub app: Option<String>,
+    /// Make the built-in demo app answer 402 to turns without an active subscription.
+    #[arg(long)]
+    pub enforce: bool,
     /// The run folder, used exactly as given [default: recordings/<run-id>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -158,11 +167,12 @@ pub async fn run(args: Args) -> i32 {
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let signals = tokio::spawn(wait_for_signal(cancel_tx));
 
-    // The app under test.
+    // The app under test: by default the demo app wired to the mock Polar (target "mock");
+    // `--app fixtures` serves the built-in fixture pages; any other `--app` is a URL.
     let mut _site = None;
-    let (app_url, target) = match &args.app {
-        Some(url) => (url.clone(), "url"),
-        None => match StaticSite::start(&fixture_pages()).await {
+    let mut local: Option<target::LocalTarget> = None;
+    let (app_url, target) = match args.app.as_deref() {
+        Some(FIXTURES_APP) => match StaticSite::start(&fixture_pages()).await {
             Ok(site) => {
                 let url = format!("{}/", site.url());
                 _site = Some(site);
@@ -177,7 +187,21 @@ pub async fn run(args: Args) -> i32 {
                 return exit::SETUP_FAILED;
             }
         },
+        Some(url) => (url.to_string(), "url"),
+        None => match target::start_local(args.enforce).await {
+            Ok(t) => {
+                let url = format!("{}/", t.app_url());
+                local = Some(t);
+                (url, "mock")
+            }
+            Err(e) => {
+                eprintln!("error: setup failed: {e}");
+                signals.abort();
+                return exit::SETUP_FAILED;
+            }
+        },
     };
+    let target_vars = local.as_ref().map(|t| t.vars()).unwrap_or_default();
     let app = match url::Url::parse(&app_url) {
         Ok(u) => u,
         Err(e) => {
@@ -239,6 +263,9 @@ pub async fn run(args: Args) -> i32 {
     base_vars.set("run.email", &format!("walkthrough+{run_id}@example.com"));
     base_vars.set("run.started_at", &started_at.to_rfc3339());
     base_vars.set("app.url", app_url.trim_end_matches('/'));
+    for (name, value) in &target_vars {
+        base_vars.set(name, value);
+    }
     for (name, value) in &cli_vars {
         base_vars.set(name, value);
     }
@@ -250,6 +277,9 @@ pub async fn run(args: Args) -> i32 {
     };
     let summary = runner::run(&browser, &loaded, &ctx, &store, &mut recorder).await;
     browser.close().await;
+    if let Some(local) = local.take() {
+        local.shutdown().await;
+    }
     signals.abort();
 
     let status = match summary.status {

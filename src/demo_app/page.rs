@@ -322,6 +322,14 @@ document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeBilli
 
 (async function init() {
   const params = new URLSearchParams(window.location.search);
+  // Polar appends the customer's portal session token to the success URL. The app opens the
+  // portal through its own API, so drop the token from the address bar (and from history,
+  // screenshots and Referer headers).
+  if (params.has("customer_session_token")) {
+    const clean = new URL(window.location.href);
+    clean.searchParams.delete("customer_session_token");
+    window.history.replaceState(null, "", clean.pathname + clean.search + clean.hash);
+  }
   await Promise.all([loadTurns(), loadMembers()]);
   if (params.get("billing") === "success") await afterCheckout();
   else if (params.get("billing") === "portal") { openBilling(); await refreshBilling(); }

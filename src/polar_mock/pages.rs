@@ -153,6 +153,7 @@ pub(crate) fn checkout(state: &State, i: usize) -> String {
   <h1 data-testid="checkout-product-name">{name}</h1>
   <p class="muted">{desc}</p>
   <div class="total" data-testid="checkout-amount" data-amount="{amount}">{amount_txt} / {interval}</div>
+  {seat_summary}
   <p class="muted" data-testid="checkout-status">{status}</p>
 </section>
 <section aria-label="Payment">
@@ -191,6 +192,8 @@ pub(crate) fn checkout(state: &State, i: usize) -> String {
     var amount = n * perSeat;
     var el = document.querySelector('[data-testid=checkout-amount]');
     el.textContent = fmt(amount) + " / {interval}"; el.setAttribute('data-amount', amount);
+    var sum = document.querySelector('[data-testid=checkout-seat-summary]');
+    sum.textContent = n + (n === 1 ? " seat" : " seats") + " × " + fmt(perSeat); sum.setAttribute('data-seats', n);
   }}
   function step(d){{ var n=(parseInt(seatsEl.value,10)||min)+d; if(n<min) n=min; if(max!==null && n>max) n=max; seatsEl.value=n; refresh(); }}
   if (seatBased) {{
@@ -239,6 +242,15 @@ pub(crate) fn checkout(state: &State, i: usize) -> String {
 }})();
 </script>"#,
         id = esc(&c.id),
+        seat_summary = if seat_based {
+            format!(
+                "<p data-testid=\"checkout-seat-summary\" data-seats=\"{seats}\">{seats} seat{s} × {pps}</p>",
+                s = if seats == 1 { "" } else { "s" },
+                pps = money(per_seat, currency),
+            )
+        } else {
+            String::new()
+        },
         org = esc(&state.seed.organization.name),
         desc = esc(product["description"].as_str().unwrap_or("")),
         amount_txt = money(amount, currency),
@@ -366,7 +378,7 @@ pub(crate) fn portal(state: &State, token: &str) -> Option<String> {
     let body = format!(
         r#"<main data-testid="portal">
 <div style="flex:2">
-<p class="muted">{org} · Customer portal</p>
+{back}<p class="muted">{org} · Customer portal</p>
 <h1>Subscriptions</h1>
 <p class="muted" data-testid="portal-customer-email">{email}</p>
 {cards}
@@ -416,6 +428,15 @@ pub(crate) fn portal(state: &State, token: &str) -> Option<String> {
         org = esc(&state.seed.organization.name),
         email = esc(&customer.email),
         token = esc(token),
+        back = session
+            .return_url
+            .as_deref()
+            .map(|u| format!(
+                "<p><a href=\"{}\" data-testid=\"portal-return\">← Back to {}</a></p>",
+                esc(u),
+                esc(&state.seed.organization.name)
+            ))
+            .unwrap_or_default(),
     );
     Some(page("Customer portal", &body))
 }

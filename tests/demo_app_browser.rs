@@ -1,0 +1,340 @@
+//! The demo app and the mock Polar wired together (`cli::target::start_local`), driven in
+//! real headless Chromium over real HTTP: a new workspace buys 3 seats through the mock's
+//! hosted checkout, comes back active (webhooks delivered by the mock, signed, verified by
+//! the app), chats, cancels in the portal and sees "Canceling" after Refresh; with
+//! enforcement, a failed renewal makes it past due, turns are refused with the billing dialog
+//! open, and updating the card in the portal recovers it.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{
+    count_visible, fill_card, id, label, text, text_of, wait_text, wait_text_for, wait_url, WAIT,
+};
+use walkthrough::browser::{Browser, BrowserOptions};
+use walkthrough::cli::target::{start_local, LocalTarget};
+
+/// Webhook-driven state may take a few polls.
+const EVENTUALLY: Duration = Duration::from_secs(15);
+
+async fn launch() -> (Browser, tempfile::TempDir) {
+    let logs = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&BrowserOptions::new(logs.path()))
+        .await
+        .expect("Chromium and chromedriver are installed");
+    (browser, logs)
+}
+
+async fn control(target: &LocalTarget, path: &str, body: Value) -> Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{}{path}", target.mock.control_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.json().await.unwrap()
+}
+
+/// The one subscription in the mock.
+fn subscription(target: &LocalTarget) -> Value {
+    let state = target.mock.state_json();
+    let subs = state["subscriptions"].as_array().unwrap();
+    assert_eq!(subs.len(), 1, "{state}");
+    subs[0].clone()
+}
+
+/// `/new` → members up to `seats` → Billing shows Free → Upgrade → the mock's checkout for
+/// `seats` seats → paid with `card` → back at `/new?billing=success` → Active.
+async fn buy_seats(browser: &Browser, target: &LocalTarget, seats: usize, card: &str) {
+    let app = target.app_url();
+    browser.goto(&format!("{app}/new")).await.unwrap();
+    browser
+        .wait_visible(
+            &support::t(
+                walkthrough::browser::TargetKind::Css,
+                "body[data-ready=true]",
+            ),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    browser.click(&id("account-menu"), WAIT).await.unwrap();
+    browser.click(&text("Billing"), WAIT).await.unwrap();
+    wait_text(browser, &id("billing-status"), |s| s == "Free").await;
+    wait_text(browser, &id("billing-seats"), |s| s == "1").await;
+    browser.click(&id("billing-close"), WAIT).await.unwrap();
+
+    for n in 2..=seats {
+        browser
+            .fill(
+                &label("Member email"),
+                &format!("member{n}@example.com"),
+                WAIT,
+            )
+            .await
+            .unwrap();
+        browser.click(&text("Add member"), WAIT).await.unwrap();
+        let want = n.to_string();
+        wait_text(browser, &id("member-count"), |s| s == want).await;
+    }
+
+    browser.click(&id("account-menu"), WAIT).await.unwrap();
+    browser.click(&text("Billing"), WAIT).await.unwrap();
+    let want = seats.to_string();
+    wait_text(browser, &id("billing-seats"), |s| s == want).await;
+    assert_eq!(text_of(browser, &id("billing-plan")).await, "Tegy Pro");
+    browser.click(&text("Upgrade"), WAIT).await.unwrap();
+
+    // The mock's hosted checkout: right product and seats.
+    wait_url(browser, |u| {
+        u.starts_with(&format!("{}/checkout/", target.mock.base_url()))
+    })
+    .await;
+    assert_eq!(
+        text_of(browser, &id("checkout-product-name")).await,
+        "Tegy Pro"
+    );
+    assert_eq!(text_of(browser, &label("Seats")).await, want);
+    assert_eq!(
+        text_of(browser, &id("checkout-amount")).await,
+        format!("${}.00 / month", 20 * seats)
+    );
+    browser
+        .fill(&label("Email"), "owner@example.com", WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(&label("Cardholder name"), "Owner", WAIT)
+        .await
+        .unwrap();
+    browser
+        .select(&label("Billing country"), "Germany", WAIT)
+        .await
+        .unwrap();
+    fill_card(browser, card).await;
+    browser.click(&text("Subscribe now"), WAIT).await.unwrap();
+
+    // Back in the app, which confirms the purchase.
+    let back = wait_url(browser, |u| {
+        u.starts_with(&format!("{app}/new?billing=success"))
+    })
+    .await;
+    assert!(back.contains("checkout_id="), "{back}");
+    // The portal session token Polar appends is dropped from the address bar.
+    let shown = wait_url(browser, |u| !u.contains("customer_session_token")).await;
+    assert!(shown.contains("billing=success&checkout_id="), "{shown}");
+    wait_text_for(browser, &id("billing-status"), EVENTUALLY, |s| {
+        s == "Active"
+    })
+    .await;
+    wait_text(browser, &id("billing-notice"), |s| {
+        s == "Purchase complete. Your subscription is active."
+    })
+    .await;
+    assert_eq!(text_of(browser, &id("billing-seats")).await, want);
+}
+
+/// Sends a prompt and waits for the assistant's answer.
+async fn chat(browser: &Browser, prompt: &str) {
+    let before = count_visible(browser, &id("turn-assistant")).await;
+    browser
+        .fill(&id("prompt-input"), prompt, WAIT)
+        .await
+        .unwrap();
+    browser.click(&text("Send"), WAIT).await.unwrap();
+    let started = std::time::Instant::now();
+    while count_visible(browser, &id("turn-assistant")).await != before + 1 {
+        assert!(
+            started.elapsed() < WAIT,
+            "no assistant answer: {}",
+            browser.page_text().await.unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(browser
+        .probe(&id("chat-error"))
+        .await
+        .unwrap()
+        .first_visible()
+        .is_none());
+}
+
+/// Every delivery the mock made was accepted by the app (so every signature verified).
+fn assert_deliveries_accepted(target: &LocalTarget, must_include: &[&str]) {
+    let deliveries = target.mock.deliveries();
+    for d in &deliveries {
+        assert!(
+            d.succeeded && d.status_code == Some(200),
+            "the app refused a delivery: {d:?}"
+        );
+    }
+    for event in must_include {
+        assert!(
+            deliveries.iter().any(|d| d.event_type == *event),
+            "{event} was delivered"
+        );
+    }
+}
+
+#[tokio::test]
+async fn new_user_buys_seats_chats_and_cancels_in_the_portal() {
+    let target = start_local(false).await.unwrap();
+    let (browser, _logs) = launch().await;
+
+    buy_seats(&browser, &target, 3, "4242 4242 4242 4242").await;
+    assert!(target.mock.settle(EVENTUALLY).await);
+    assert_deliveries_accepted(&target, &["subscription.created", "subscription.active"]);
+    let sub = subscription(&target);
+    assert_eq!(sub["seats"], 3);
+    assert_eq!(sub["amount"], 6000);
+
+    // A turn under the active entitlement.
+    browser.click(&text("Close"), WAIT).await.unwrap();
+    chat(&browser, "Summarise our Q3 plan").await;
+
+    // Portal: cancel at period end, back to the app.
+    browser.click(&id("account-menu"), WAIT).await.unwrap();
+    browser.click(&text("Billing"), WAIT).await.unwrap();
+    browser.click(&text("Manage billing"), WAIT).await.unwrap();
+    wait_url(&browser, |u| {
+        u.contains("/tegy/portal?customer_session_token=")
+    })
+    .await;
+    assert_eq!(
+        text_of(&browser, &id("subscription-seats")).await,
+        "3 seats"
+    );
+    browser
+        .click(&text("Cancel subscription"), WAIT)
+        .await
+        .unwrap();
+    wait_text(&browser, &id("subscription-status"), |s| s == "Canceling").await;
+    browser.click(&text("← Back to Tegy"), WAIT).await.unwrap();
+    wait_url(&browser, |u| u.ends_with("/new?billing=portal")).await;
+    browser.click(&text("Refresh"), WAIT).await.unwrap();
+    wait_text_for(&browser, &id("billing-status"), EVENTUALLY, |s| {
+        s == "Canceling"
+    })
+    .await;
+    let end = subscription(&target)["current_period_end"]
+        .as_str()
+        .unwrap()[..10]
+        .to_string();
+    assert_eq!(text_of(&browser, &id("billing-date")).await, end);
+    assert!(browser
+        .wait_visible(
+            &support::t(
+                walkthrough::browser::TargetKind::Css,
+                "dt#billing-date-label"
+            ),
+            WAIT
+        )
+        .await
+        .unwrap()
+        .text
+        .starts_with("Ends"));
+    assert!(target.mock.settle(EVENTUALLY).await);
+    assert_deliveries_accepted(&target, &["subscription.canceled"]);
+
+    // Still entitled while canceling: another turn succeeds.
+    browser.click(&text("Close"), WAIT).await.unwrap();
+    chat(&browser, "And Q4?").await;
+
+    browser.close().await;
+    target.shutdown().await;
+}
+
+#[tokio::test]
+async fn past_due_blocks_turns_until_the_card_is_updated() {
+    let target = start_local(true).await.unwrap();
+    let (browser, _logs) = launch().await;
+
+    // 4000 0000 0000 0341: the checkout charge succeeds, every later charge fails.
+    buy_seats(&browser, &target, 2, "4000 0000 0000 0341").await;
+    browser.click(&text("Close"), WAIT).await.unwrap();
+    chat(&browser, "hello").await;
+
+    // The renewal fails: past due, delivered to the app.
+    let advanced = control(&target, "/advance-period", json!({})).await;
+    assert_eq!(
+        advanced["subscriptions"][0]["status"], "past_due",
+        "{advanced}"
+    );
+    assert!(target.mock.settle(EVENTUALLY).await);
+    assert_deliveries_accepted(&target, &["subscription.past_due"]);
+
+    // A turn is refused (402): the error shows, the dialog opens, no answer is added.
+    let answers = count_visible(&browser, &id("turn-assistant")).await;
+    browser
+        .fill(&id("prompt-input"), "are we still on?", WAIT)
+        .await
+        .unwrap();
+    browser.click(&text("Send"), WAIT).await.unwrap();
+    let error = text_of(&browser, &id("chat-error")).await;
+    assert!(error.contains("no active subscription"), "{error}");
+    browser
+        .wait_visible(&id("billing-dialog"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, &id("billing-notice")).await,
+        "Your workspace needs an active subscription to keep chatting."
+    );
+    wait_text(&browser, &id("billing-status"), |s| s == "Past due").await;
+    assert_eq!(
+        count_visible(&browser, &id("turn-assistant")).await,
+        answers
+    );
+    assert_eq!(
+        text_of(&browser, &id("prompt-input")).await,
+        "are we still on?",
+        "the prompt stays in the box"
+    );
+
+    // Recover in the portal with a good card.
+    browser.click(&text("Manage billing"), WAIT).await.unwrap();
+    wait_url(&browser, |u| u.contains("/tegy/portal?")).await;
+    assert_eq!(
+        text_of(&browser, &id("subscription-status")).await,
+        "Past due"
+    );
+    browser
+        .click(&text("Update payment method"), WAIT)
+        .await
+        .unwrap();
+    fill_card(&browser, "4242 4242 4242 4242").await;
+    browser
+        .click(&text("Save payment method"), WAIT)
+        .await
+        .unwrap();
+    wait_text(&browser, &id("portal-message"), |s| {
+        s == "Payment method updated."
+    })
+    .await;
+    assert_eq!(
+        text_of(&browser, &id("subscription-status")).await,
+        "Active"
+    );
+    assert_eq!(
+        text_of(&browser, &id("payment-method")).await,
+        "Visa •••• 4242"
+    );
+    assert!(target.mock.settle(EVENTUALLY).await);
+    assert_deliveries_accepted(&target, &["subscription.active"]);
+
+    browser.click(&text("← Back to Tegy"), WAIT).await.unwrap();
+    wait_url(&browser, |u| u.ends_with("/new?billing=portal")).await;
+    wait_text_for(&browser, &id("billing-status"), EVENTUALLY, |s| {
+        s == "Active"
+    })
+    .await;
+    browser.click(&text("Close"), WAIT).await.unwrap();
+    chat(&browser, "are we still on?").await;
+    assert_eq!(subscription(&target)["status"], "active");
+
+    browser.close().await;
+    target.shutdown().await;
+}
