@@ -73,7 +73,7 @@ fn default_target_is_the_demo_app_on_the_mock() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("smoke.yaml");
     std::fs::write(&scenario, SMOKE).unwrap();
-    let (code, stderr, report) = run(dir.path(), &[scenario.to_str().unwrap(), "--enforce"]);
+    let (code, stderr, report) = run(dir.path(), &[scenario.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{stderr}\n{report:#}");
     assert_eq!(report["run"]["target"], "mock", "{report:#}");
 }

@@ -30,9 +30,10 @@ pub struct Args {
     /// the demo app runs on loopback against the mock Polar (target "mock").
     #[arg(long, value_name = "URL")]
     pub app: Option<String>,
-    /// Make the built-in demo app answer 402 to turns without an active subscription.
+    /// Run the built-in demo app without billing enforcement (by default it answers 402 to
+    /// turns without an active subscription, which the payment-recovery slot proves).
     #[arg(long)]
-    pub enforce: bool,
+    pub no_enforce: bool,
     /// The run folder, used exactly as given [default: recordings/<run-id>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -188,7 +189,7 @@ pub async fn run(args: Args) -> i32 {
             }
         },
         Some(url) => (url.to_string(), "url"),
-        None => match target::start_local(args.enforce).await {
+        None => match target::start_local(!args.no_enforce).await {
             Ok(t) => {
                 let url = format!("{}/", t.app_url());
                 local = Some(t);
@@ -202,6 +203,8 @@ pub async fn run(args: Args) -> i32 {
         },
     };
     let target_vars = local.as_ref().map(|t| t.vars()).unwrap_or_default();
+    // The mock's token is a local development value, still treated as a secret.
+    let target_token = local.as_ref().map(|t| t.mock.token());
     let app = match url::Url::parse(&app_url) {
         Ok(u) => u,
         Err(e) => {
@@ -263,6 +266,9 @@ pub async fn run(args: Args) -> i32 {
     base_vars.set("run.email", &format!("walkthrough+{run_id}@example.com"));
     base_vars.set("run.started_at", &started_at.to_rfc3339());
     base_vars.set("app.url", app_url.trim_end_matches('/'));
+    if let Some(token) = &target_token {
+        base_vars.set_secret("polar.token", token);
+    }
     for (name, value) in &target_vars {
         base_vars.set(name, value);
     }

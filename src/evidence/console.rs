@@ -106,7 +106,8 @@ impl Console {
                 } else {
                     format_duration(step.duration)
                 };
-                eprintln!("  {mark} {}  {time}", step.name);
+                let given = if step.given { "given: " } else { "" };
+                eprintln!("  {mark} {given}{}  {time}", step.name);
                 if let Some(err) = &step.error {
                     for line in err.message.lines() {
                         eprintln!("      {line}");

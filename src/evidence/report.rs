@@ -73,6 +73,9 @@ pub struct StepReport {
     pub line: usize,
     pub column: usize,
     pub error: Option<ErrorReport>,
+    /// A `given` step (the scenario ran on its own and set up its starting state).
+    #[serde(default)]
+    pub given: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -144,6 +147,7 @@ impl Report {
                             column: e.location.column,
                             source_line: e.source_line.clone(),
                         }),
+                        given: step.given,
                     });
                 }
             }

@@ -46,6 +46,8 @@ pub struct StepResult {
     /// Extra named screenshots (`screenshot:` actions): (name, relative path).
     pub shots: Vec<(String, String)>,
     pub error: Option<StepError>,
+    /// A `given` step: it set up the starting state for a scenario run on its own.
+    pub given: bool,
 }
 
 /// Everything the runner tells its sinks, in order.
@@ -108,18 +110,22 @@ pub async fn run(
 ) -> RunSummary {
     let mut status = Status::Passed;
     let mut failed_steps = 0;
+    let mut previous: Option<(Option<&str>, Status)> = None;
     for (index, scenario) in loaded.scenarios.iter().enumerate() {
+        let with_given = needs_given(scenario, previous);
         let scenario_status = run_scenario(
             browser,
             loaded,
             index,
             scenario,
+            with_given,
             ctx,
             store,
             sink,
             &mut failed_steps,
         )
         .await;
+        previous = Some((scenario.slot.as_deref(), scenario_status));
         match scenario_status {
             Status::Interrupted => {
                 status = Status::Interrupted;
@@ -136,12 +142,32 @@ pub async fn run(
     }
 }
 
+/// Whether a scenario must run its `given` steps: unless it directly follows, in this
+/// run, the passed scenario of the slot before its own (the journey carries the state).
+pub fn needs_given(scenario: &Scenario, previous: Option<(Option<&str>, Status)>) -> bool {
+    if scenario.given.is_empty() {
+        return false;
+    }
+    let Some(slot) = scenario.slot.as_deref() else {
+        return true;
+    };
+    let position = crate::scenario::SLOT_IDS.iter().position(|s| *s == slot);
+    let slot_before = position
+        .and_then(|p| p.checked_sub(1))
+        .map(|p| crate::scenario::SLOT_IDS[p]);
+    match (previous, slot_before) {
+        (Some((Some(prev_slot), Status::Passed)), Some(before)) => prev_slot != before,
+        _ => true,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run_scenario(
     browser: &Browser,
     loaded: &LoadedScenarios,
     index: usize,
     scenario: &Scenario,
+    with_given: bool,
     ctx: &RunContext,
     store: &ArtifactStore,
     sink: &mut dyn EventSink,
@@ -154,7 +180,7 @@ async fn run_scenario(
         file: scenario.file.clone(),
         slot: scenario.slot.clone(),
         started_at: Utc::now(),
-        steps: scenario.steps.len(),
+        steps: scenario.steps.len() + if with_given { scenario.given.len() } else { 0 },
     });
     let dir = ArtifactStore::scenario_dir(index, &scenario.name);
     let mut vars = ctx.base_vars.clone();
@@ -167,7 +193,11 @@ async fn run_scenario(
             source_line: loaded.source_line(&scenario.location).map(str::to_string),
         });
     let mut status = Status::Passed;
-    for (step_index, step) in scenario.steps.iter().enumerate() {
+    // `given` steps first (when the journey does not carry the state), then the scenario's.
+    let given: &[crate::scenario::Step] = if with_given { &scenario.given } else { &[] };
+    let given_count = given.len();
+    for (step_index, step) in given.iter().chain(scenario.steps.iter()).enumerate() {
+        let is_given = step_index < given_count;
         if status != Status::Passed {
             sink.event(&Event::StepFinished {
                 scenario: index,
@@ -181,6 +211,7 @@ async fn run_scenario(
                     screenshot: None,
                     shots: Vec::new(),
                     error: None,
+                    given: is_given,
                 },
             });
             continue;
@@ -251,6 +282,7 @@ async fn run_scenario(
                 screenshot,
                 shots,
                 error,
+                given: is_given,
             },
         });
     }
