@@ -231,6 +231,7 @@ pub async fn run(args: Args) -> i32 {
         },
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         status: RunStatus::Running,
+        video: "off".to_string(),
     };
     let mut recorder = Recorder::start(&out, run_info, Console::new(args.quiet));
 
@@ -247,6 +248,7 @@ pub async fn run(args: Args) -> i32 {
         default_timeout: args.timeout,
         base_vars,
         cancel: cancel_rx.clone(),
+        observer: None,
     };
     let summary = runner::run(&browser, &loaded, &ctx, &store, &mut recorder).await;
     browser.close().await;
