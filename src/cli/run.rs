@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use super::exit;
 use crate::browser::{Browser, BrowserOptions};
 use crate::capture::ArtifactStore;
-use crate::evidence::{console::Console, BrowserInfo, Recorder, RunInfo, RunStatus};
+use crate::evidence::{console::Console, BrowserInfo, Recorder, Redactor, RunInfo, RunStatus};
 use crate::runner::{self, RunContext, Status};
 use crate::scenario::{self, LoadOptions, Vars};
 use crate::static_site::StaticSite;
@@ -234,6 +234,7 @@ pub async fn run(args: Args) -> i32 {
         video: "off".to_string(),
     };
     let mut recorder = Recorder::start(&out, run_info, Console::new(args.quiet));
+    recorder.set_redactor(Redactor::from_env());
 
     let mut base_vars = Vars::new();
     base_vars.set("run.id", &run_id);
