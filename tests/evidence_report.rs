@@ -15,9 +15,7 @@ use walkthrough::browser::{Browser, BrowserOptions};
 use walkthrough::evidence::report::{
     ErrorReport, Report, ScenarioReport, StepReport, SCHEMA_VERSION,
 };
-use walkthrough::evidence::{
-    manifest, write_evidence, BrowserInfo, Redactor, RunInfo, RunStatus,
-};
+use walkthrough::evidence::{manifest, write_evidence, BrowserInfo, Redactor, RunInfo, RunStatus};
 use walkthrough::runner::{Status, WebhookRecord};
 
 const SECRET: &str = "sup3r-s3cret-var-value";
@@ -43,7 +41,14 @@ fn ffmpeg(args: &[&str], out: &Path) {
 
 fn png(dir: &Path, rel: &str) -> String {
     ffmpeg(
-        &["-f", "lavfi", "-i", "testsrc=size=320x240", "-frames:v", "1"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240",
+            "-frames:v",
+            "1",
+        ],
         &dir.join(rel),
     );
     rel.to_string()
@@ -203,7 +208,10 @@ fn outcome(dir: &Path) -> Report {
 }
 
 async fn eval(browser: &Browser, script: &str) -> Value {
-    browser.eval_json(script, vec![]).await.expect("script runs")
+    browser
+        .eval_json(script, vec![])
+        .await
+        .expect("script runs")
 }
 
 #[tokio::test]
@@ -223,7 +231,12 @@ async fn report_files_are_redacted_consistent_and_play_in_chromium() {
     // Secrets: none of the five files (nor the driver log) keeps a planted secret.
     for name in FILES.iter().chain(["logs/chromedriver.log"].iter()) {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
-        for secret in [SECRET, SESSION, "Q1w2E3r4T5y6U7i8O9p0", "whatever-it-is-secret"] {
+        for secret in [
+            SECRET,
+            SESSION,
+            "Q1w2E3r4T5y6U7i8O9p0",
+            "whatever-it-is-secret",
+        ] {
             assert!(!text.contains(secret), "{name} leaks {secret}");
         }
     }
@@ -271,7 +284,10 @@ async fn report_files_are_redacted_consistent_and_play_in_chromium() {
         first_step["clip"],
         "scenarios/01-new-user-to-checkout/01-open-billing.mp4"
     );
-    assert_eq!(first_step["webhooks"][0]["event_type"], "subscription.active");
+    assert_eq!(
+        first_step["webhooks"][0]["event_type"],
+        "subscription.active"
+    );
     assert_eq!(first_step["state_before"]["status"], "none");
     assert_eq!(first_step["state_after"]["status"], "active");
     assert_eq!(first_step["state_after"]["portal_token"], "[redacted]");
@@ -282,21 +298,32 @@ async fn report_files_are_redacted_consistent_and_play_in_chromium() {
     assert_eq!(junit.matches("<testsuite ").count(), 3);
     assert_eq!(junit.matches("<testcase ").count(), 6);
     assert!(junit.contains("scenarios/payment-recovery.yaml:14:9: expected url"));
-    assert!(junit.contains(
-        "[[ATTACHMENT|scenarios/02-payment-recovery/02-recover-payment.png]]"
-    ));
+    assert!(junit.contains("[[ATTACHMENT|scenarios/02-payment-recovery/02-recover-payment.png]]"));
     let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
-    assert!(summary.contains("| `payment-recovery` | ❌ failed | Payment recovery &lt;after&gt; 402 |"));
+    assert!(
+        summary.contains("| `payment-recovery` | ❌ failed | Payment recovery &lt;after&gt; 402 |")
+    );
 
     // manifest.json: every artifact with its size and hash, and it checks out.
     let m: manifest::Manifest =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
-            .unwrap();
-    for f in ["index.html", "report.json", "junit.xml", "summary.md", "logs/chromedriver.log"] {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    for f in [
+        "index.html",
+        "report.json",
+        "junit.xml",
+        "summary.md",
+        "logs/chromedriver.log",
+    ] {
         assert!(m.files.iter().any(|e| e.path == f), "{f} not in manifest");
     }
-    assert_eq!(m.files.iter().filter(|e| e.path.ends_with(".png")).count(), 5);
-    assert_eq!(m.files.iter().filter(|e| e.path.ends_with(".mp4")).count(), 6);
+    assert_eq!(
+        m.files.iter().filter(|e| e.path.ends_with(".png")).count(),
+        5
+    );
+    assert_eq!(
+        m.files.iter().filter(|e| e.path.ends_with(".mp4")).count(),
+        6
+    );
     assert!(manifest::verify(dir, &m).unwrap().is_empty());
 
     // index.html from file:// in real Chromium.
@@ -326,7 +353,10 @@ async fn report_files_are_redacted_consistent_and_play_in_chromium() {
 /// The slot rows, then image and video health (polled until every medium has loaded or
 /// 15 s pass).
 async fn check_page(browser: &Browser, url: &str) -> (Value, Value) {
-    browser.goto(url).await.expect("the report opens from file://");
+    browser
+        .goto(url)
+        .await
+        .expect("the report opens from file://");
     let rows = eval(
         browser,
         "return Array.from(document.querySelectorAll('[data-testid=slot-table] [data-testid=slot-row]'))
@@ -340,7 +370,9 @@ async fn check_page(browser: &Browser, url: &str) -> (Value, Value) {
     )
     .await;
     assert!(
-        error.as_str().is_some_and(|t| t.contains("fill: { label: Card")),
+        error
+            .as_str()
+            .is_some_and(|t| t.contains("fill: { label: Card")),
         "the failure shows its source line: {error}"
     );
     let probe = "const imgs = Array.from(document.images);
