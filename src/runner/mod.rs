@@ -50,7 +50,7 @@ pub struct StepResult {
     pub shots: Vec<(String, String)>,
     pub error: Option<StepError>,
     /// The app's state before/after and the webhooks delivered, when an observer is set.
-    pub observation: Observation,
+    pub observation: Box<Observation>,
 }
 
 /// Everything the runner tells its sinks, in order.
@@ -188,7 +188,7 @@ async fn run_scenario(
                     screenshot: None,
                     shots: Vec::new(),
                     error: None,
-                    observation: Observation::default(),
+                    observation: Box::default(),
                 },
             });
             continue;
@@ -272,7 +272,7 @@ async fn run_scenario(
                 screenshot,
                 shots,
                 error,
-                observation,
+                observation: Box::new(observation),
             },
         });
     }
