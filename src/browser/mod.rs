@@ -533,6 +533,40 @@ impl Browser {
             .map_err(BrowserError::from)
     }
 
+    /// Runs `script` (a function body; `arguments` holds `args`) in the current frame and
+    /// returns what it returns, as JSON.
+    pub async fn eval_json(&self, script: &str, args: Vec<Value>) -> Result<Value, BrowserError> {
+        Ok(self.client.execute(script, args).await?)
+    }
+
+    /// GETs `url` from inside the page, with the page's cookies, and returns its JSON body.
+    /// `Ok(None)` when the current page is on another origin (no session to borrow), when
+    /// the answer is not a 2xx JSON body, or after 5 s without an answer.
+    pub async fn fetch_json(&self, url: &str) -> Result<Option<Value>, BrowserError> {
+        let want = url::Url::parse(url)
+            .map_err(|e| BrowserError::Invalid(format!("{url:?} is not a URL: {e}")))?;
+        let Ok(current) = url::Url::parse(&self.current_url().await?) else {
+            return Ok(None);
+        };
+        if current.origin() != want.origin() {
+            return Ok(None);
+        }
+        let script = "const [url, done] = arguments;
+            const timer = setTimeout(() => done({ok: false, error: 'timeout'}), 5000);
+            fetch(url, {credentials: 'same-origin', headers: {accept: 'application/json'}})
+              .then((r) => r.ok ? r.json().then((body) => ({ok: true, body})) : {ok: false, status: r.status})
+              .catch((e) => ({ok: false, error: String(e)}))
+              .then((result) => { clearTimeout(timer); done(result); });";
+        let result = self
+            .client
+            .execute_async(script, vec![json!(want.as_str())])
+            .await?;
+        Ok(match result.get("ok").and_then(Value::as_bool) {
+            Some(true) => result.get("body").cloned(),
+            _ => None,
+        })
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Result<Vec<u8>, BrowserError> {
         Ok(self.client.screenshot().await?)

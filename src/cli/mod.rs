@@ -5,6 +5,7 @@
 mod check;
 mod demo_app;
 mod mock_polar;
+pub mod observe;
 mod run;
 mod schema;
 pub mod target;

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use super::exit;
 use crate::browser::{Browser, BrowserOptions};
 use crate::capture::ArtifactStore;
-use crate::evidence::{console::Console, BrowserInfo, Recorder, RunInfo, RunStatus};
+use crate::evidence::{console::Console, BrowserInfo, Recorder, Redactor, RunInfo, RunStatus};
 use crate::runner::{self, RunContext, Status};
 use crate::scenario::{self, LoadOptions, Vars};
 use crate::static_site::StaticSite;
@@ -258,8 +258,18 @@ pub async fn run(args: Args) -> i32 {
         },
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         status: RunStatus::Running,
+        video: "off".to_string(),
     };
     let mut recorder = Recorder::start(&out, run_info, Console::new(args.quiet));
+    // Every file of the run folder is redacted: secret env vars, the target's token and
+    // webhook secret, session tokens in URLs.
+    let mut redactor = Redactor::from_env();
+    if let Some(local) = &local {
+        redactor = redactor
+            .with_secret(&local.mock.token())
+            .with_secret(&local.app.webhook_secret());
+    }
+    recorder.set_redactor(redactor);
 
     let mut base_vars = Vars::new();
     base_vars.set("run.id", &run_id);
@@ -275,13 +285,19 @@ pub async fn run(args: Args) -> i32 {
     for (name, value) in &cli_vars {
         base_vars.set(name, value);
     }
+    let observer = local
+        .as_ref()
+        .map(|l| super::observe::AppObserver::boxed(&app, Some(l.mock.clone())));
     let ctx = RunContext {
-        app_url: app,
+        app_url: app.clone(),
         default_timeout: args.timeout,
         base_vars,
         cancel: cancel_rx.clone(),
+        observer,
     };
     let summary = runner::run(&browser, &loaded, &ctx, &store, &mut recorder).await;
+    // The observer holds the mock: let it go so the target can stop.
+    drop(ctx);
     browser.close().await;
     if let Some(local) = local.take() {
         local.shutdown().await;

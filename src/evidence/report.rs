@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::runner::{Event, Status};
+use crate::runner::{Event, Status, WebhookRecord};
 
 /// Bumped when a field changes meaning or disappears (adding fields keeps the version).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -25,7 +25,28 @@ pub enum RunStatus {
 pub struct Report {
     pub schema_version: u32,
     pub run: RunInfo,
+    /// The six evidence slots with their verdicts (see `evidence::slots`); recomputed
+    /// every time the report is written.
+    #[serde(default)]
+    pub slots: Vec<SlotReport>,
     pub scenarios: Vec<ScenarioReport>,
+}
+
+/// One evidence slot's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotReport {
+    /// One of `scenario::SLOT_IDS`.
+    pub id: String,
+    /// `verified`, `unverified`, `failed` or `missing`.
+    pub status: String,
+    /// Why the slot has this status, in a sentence.
+    pub reason: String,
+    /// The covering scenario's name (the first one that decides the verdict).
+    pub scenario: Option<String>,
+    /// Its index in `scenarios`.
+    pub scenario_index: Option<usize>,
+    /// The clip that shows the slot: the scenario's video, else its last step clip.
+    pub clip: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,6 +60,9 @@ pub struct RunInfo {
     pub browser: BrowserInfo,
     pub tool_version: String,
     pub status: RunStatus,
+    /// The video mode: `on`, `off` or `retain-on-failure` (filled by capture).
+    #[serde(default)]
+    pub video: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,6 +81,9 @@ pub struct ScenarioReport {
     pub started_at: DateTime<Utc>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
+    /// The whole scenario's video, relative to the run folder (filled by capture).
+    #[serde(default)]
+    pub video: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,6 +103,23 @@ pub struct StepReport {
     /// A `given` step (the scenario ran on its own and set up its starting state).
     #[serde(default)]
     pub given: bool,
+    /// The step's video clip, relative to the run folder (filled by capture).
+    #[serde(default)]
+    pub clip: Option<String>,
+    /// Whether the clip passed its check (duration vs wall time, frames) (filled by capture).
+    #[serde(default)]
+    pub clip_ok: Option<bool>,
+    /// What is wrong with the clip when `clip_ok` is false (filled by capture).
+    #[serde(default)]
+    pub clip_problem: Option<String>,
+    /// Webhook delivery attempts that finished during the step (when the target exposes them).
+    #[serde(default)]
+    pub webhooks: Vec<WebhookRecord>,
+    /// The app's state (the workspace entitlement) before and after the step, when known.
+    #[serde(default)]
+    pub state_before: Option<serde_json::Value>,
+    #[serde(default)]
+    pub state_after: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,6 +142,7 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             run,
+            slots: Vec::new(),
             scenarios: Vec::new(),
         }
     }
@@ -119,6 +164,7 @@ impl Report {
                 started_at: *started_at,
                 duration_ms: 0,
                 steps: Vec::new(),
+                video: None,
             }),
             Event::StepStarted { .. } => {}
             Event::StepFinished { scenario, step } => {
@@ -148,6 +194,12 @@ impl Report {
                             source_line: e.source_line.clone(),
                         }),
                         given: step.given,
+                        clip: None,
+                        clip_ok: None,
+                        clip_problem: None,
+                        webhooks: step.observation.webhooks.clone(),
+                        state_before: step.observation.state_before.clone(),
+                        state_after: step.observation.state_after.clone(),
                     });
                 }
             }

@@ -4,6 +4,9 @@
 //! Must not import evidence writers or the CLI; it reports only through [`EventSink`].
 
 mod actions;
+mod observe;
+
+pub use observe::{Observation, ObserveFuture, Observer, WebhookRecord};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -48,6 +51,8 @@ pub struct StepResult {
     pub error: Option<StepError>,
     /// A `given` step: it set up the starting state for a scenario run on its own.
     pub given: bool,
+    /// The app's state before/after and the webhooks delivered, when an observer is set.
+    pub observation: Box<Observation>,
 }
 
 /// Everything the runner tells its sinks, in order.
@@ -90,6 +95,8 @@ pub struct RunContext {
     pub base_vars: Vars,
     /// Turns true on SIGINT/SIGTERM.
     pub cancel: watch::Receiver<bool>,
+    /// Watches what the product did during each step (state, webhooks); `None` skips it.
+    pub observer: Option<Box<dyn Observer>>,
 }
 
 /// The run's verdict.
@@ -212,6 +219,7 @@ async fn run_scenario(
                     shots: Vec::new(),
                     error: None,
                     given: is_given,
+                    observation: Box::default(),
                 },
             });
             continue;
@@ -222,6 +230,10 @@ async fn run_scenario(
             name: step.name.clone(),
         });
         let step_started_at = Utc::now();
+        let state_before = match &ctx.observer {
+            Some(observer) => observer.before_step(browser).await,
+            None => None,
+        };
         let step_clock = Instant::now();
         let mut exec = actions::Exec {
             browser,
@@ -266,6 +278,15 @@ async fn run_scenario(
             Ok(png) => store.write(&rel, &png).ok(),
             Err(_) => None,
         };
+        let mut observation = Observation {
+            state_before,
+            ..Observation::default()
+        };
+        if let Some(observer) = &ctx.observer {
+            let (state_after, webhooks) = observer.after_step(browser, step_started_at).await;
+            observation.state_after = state_after;
+            observation.webhooks = webhooks;
+        }
         if step_status == Status::Failed {
             *failed_steps += 1;
         }
@@ -283,6 +304,7 @@ async fn run_scenario(
                 shots,
                 error,
                 given: is_given,
+                observation: Box::new(observation),
             },
         });
     }

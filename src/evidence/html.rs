@@ -1,0 +1,538 @@
+//! `index.html`: the evidence report for people. One self-contained page (inline CSS, no
+//! script, no network) that works opened from `file://`; screenshots and clips are linked by
+//! paths relative to the run folder. Pure: a function of the (already redacted) report.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::report::{Report, ScenarioReport, SlotReport, StepReport};
+use super::slots::slot_title;
+use crate::runner::{Status, WebhookRecord};
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A run-folder-relative path as an escaped relative URL: every segment percent-encoded, so
+/// nothing in a path can become a scheme, a query or markup.
+pub fn href(path: &str) -> String {
+    let encoded: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+        .map(|seg| {
+            let mut out = String::new();
+            for b in seg.bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    out.push(b as char);
+                } else {
+                    let _ = write!(out, "%{b:02X}");
+                }
+            }
+            out
+        })
+        .collect();
+    esc(&encoded.join("/"))
+}
+
+fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("{} min {:02} s", ms / 60_000, (ms % 60_000) / 1000)
+    }
+}
+
+fn step_status(status: Status) -> &'static str {
+    super::report::status_word(status)
+}
+
+fn badge(status: &str) -> String {
+    format!(
+        r#"<span class="badge s-{cls}">{text}</span>"#,
+        cls = esc(status),
+        text = esc(status)
+    )
+}
+
+fn video_tag(path: &str, label: &str) -> String {
+    format!(
+        r#"<video controls preload="metadata" muted playsinline src="{src}" aria-label="{label}"></video>"#,
+        src = href(path),
+        label = esc(label)
+    )
+}
+
+const CSS: &str = r#"
+:root{--bg:#f6f7f9;--card:#fff;--ink:#1b1f24;--muted:#5f6b7a;--line:#e3e6ea;
+--ok:#137a3f;--ok-bg:#e3f5ea;--bad:#b42318;--bad-bg:#fde8e6;--warn:#8a5a00;--warn-bg:#fff3d6;
+--none:#5f6b7a;--none-bg:#eceff3;--accent:#3b5bdb}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:1180px;margin:0 auto;padding:28px 24px 64px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:0 0 12px}h3{font-size:15px;margin:0}
+a{color:var(--accent)}code,pre{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+header.run{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px;margin-bottom:24px}
+header.run .title{display:flex;align-items:center;gap:12px;flex-wrap:wrap}
+dl.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:8px 24px;margin:16px 0 0}
+dl.meta dt{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+dl.meta dd{margin:0;word-break:break-all}
+.counts{display:flex;gap:8px;flex-wrap:wrap;margin-top:12px}
+.badge{display:inline-block;border-radius:999px;padding:2px 10px;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.03em;white-space:nowrap}
+.s-verified,.s-passed{background:var(--ok-bg);color:var(--ok)}
+.s-failed,.s-interrupted{background:var(--bad-bg);color:var(--bad)}
+.s-unverified,.s-running{background:var(--warn-bg);color:var(--warn)}
+.s-missing,.s-skipped{background:var(--none-bg);color:var(--none)}
+section.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px;margin-bottom:24px}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;vertical-align:top;padding:8px 10px;border-bottom:1px solid var(--line)}
+th{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;font-weight:600}
+table.slots td.clip{width:300px}
+table.slots video{width:280px;border-radius:6px;background:#000}
+.what,.reason{color:var(--muted);font-size:13px}
+tr.slot-missing td{background:#fafbfc}
+.scenario-head{display:flex;align-items:center;gap:12px;flex-wrap:wrap;margin-bottom:4px}
+.sub{color:var(--muted);font-size:13px;margin-bottom:16px}
+ol.steps{list-style:none;margin:0;padding:0}
+li.step{border:1px solid var(--line);border-left:4px solid var(--none);border-radius:8px;padding:14px 16px;margin:12px 0}
+li.step.st-passed{border-left-color:var(--ok)}li.step.st-failed,li.step.st-interrupted{border-left-color:var(--bad)}
+.step-head{display:flex;align-items:baseline;gap:10px;flex-wrap:wrap}
+.num{color:var(--muted);font-variant-numeric:tabular-nums}
+.dur,.loc{color:var(--muted);font-size:13px}.loc{margin-left:auto}
+.media{display:flex;gap:16px;flex-wrap:wrap;margin-top:12px}
+figure{margin:0;flex:1 1 360px;max-width:540px}
+figure img,figure video{width:100%;border:1px solid var(--line);border-radius:6px;display:block;background:#000}
+figcaption{color:var(--muted);font-size:12px;margin-top:4px}
+.clip-bad{color:var(--bad)}
+.error{background:var(--bad-bg);border:1px solid #f5c2bd;border-radius:8px;padding:12px 14px;margin-top:12px}
+.error .msg{margin:0;white-space:pre-wrap;font-weight:600;color:var(--bad)}
+.error .where{font-size:13px;color:var(--muted);margin:6px 0}
+pre.source{background:#1b1f24;color:#f1f3f5;border-radius:6px;padding:8px 12px;margin:0;overflow:auto}
+pre.source .ln{color:#8a94a3;user-select:none;margin-right:12px}
+.observed{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:16px;margin-top:12px}
+.observed h4{margin:0 0 6px;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+table.state td,table.hooks td{font-size:13px;padding:4px 8px}
+tr.changed td{background:#fff8e1}tr.changed td.after{font-weight:600}
+.ok{color:var(--ok)}.bad{color:var(--bad)}
+details{margin-top:6px}summary{cursor:pointer;color:var(--muted);font-size:13px}
+details pre{white-space:pre-wrap;word-break:break-all;background:var(--bg);padding:8px;border-radius:6px}
+footer{color:var(--muted);font-size:13px;text-align:center}
+"#;
+
+/// The whole page.
+pub fn render_html(report: &Report) -> String {
+    let mut h = String::with_capacity(32 * 1024);
+    let run = &report.run;
+    let run_status = format!("{:?}", run.status).to_lowercase();
+    let _ = write!(
+        h,
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Billing evidence — {id}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<main>
+<header class="run" data-testid="run" data-status="{status}">
+<div class="title"><h1>Billing lifecycle evidence</h1>{badge}</div>
+<dl class="meta">
+<dt>Run</dt><dd><code>{id}</code></dd>
+<dt>Target</dt><dd>{target}</dd>
+<dt>App</dt><dd>{app}</dd>
+<dt>Browser</dt><dd>{browser} {bversion}</dd>
+<dt>Video</dt><dd>{video}</dd>
+<dt>Started</dt><dd>{started}</dd>
+<dt>Finished</dt><dd>{finished}</dd>
+<dt>Tool</dt><dd>walkthrough {tool}</dd>
+</dl>
+"#,
+        id = esc(&run.id),
+        status = esc(&run_status),
+        badge = badge(&run_status),
+        target = esc(&run.target),
+        app = esc(&run.app_url),
+        browser = esc(&run.browser.name),
+        bversion = esc(&run.browser.version),
+        video = esc(if run.video.is_empty() {
+            "off"
+        } else {
+            &run.video
+        }),
+        started = esc(&run.started_at.to_rfc3339()),
+        finished = esc(&run
+            .finished_at
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "—".into())),
+        tool = esc(&run.tool_version),
+    );
+    h.push_str(r#"<div class="counts">"#);
+    for status in ["verified", "unverified", "failed", "missing"] {
+        let n = report.slots.iter().filter(|s| s.status == status).count();
+        if n > 0 {
+            let _ = write!(
+                h,
+                r#"<span class="badge s-{s}">{n} {s}</span>"#,
+                s = esc(status)
+            );
+        }
+    }
+    h.push_str("</div>\n</header>\n");
+
+    render_slots(&mut h, report);
+
+    for (index, scenario) in report.scenarios.iter().enumerate() {
+        render_scenario(&mut h, index, scenario);
+    }
+    let _ = write!(
+        h,
+        r#"<footer>Machine-readable: <a href="report.json">report.json</a> · <a href="junit.xml">junit.xml</a> · <a href="summary.md">summary.md</a> · <a href="manifest.json">manifest.json</a> (SHA-256 of every file)</footer>
+</main>
+</body>
+</html>
+"#
+    );
+    h
+}
+
+fn render_slots(h: &mut String, report: &Report) {
+    h.push_str(
+        r#"<section class="card" id="slots">
+<h2>Evidence slots</h2>
+<table class="slots" data-testid="slot-table">
+<thead><tr><th>Slot</th><th>Verdict</th><th>Scenario</th><th>Clip</th></tr></thead>
+<tbody>
+"#,
+    );
+    for slot in &report.slots {
+        render_slot_row(h, slot);
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn render_slot_row(h: &mut String, slot: &SlotReport) {
+    let scenario = match (&slot.scenario, slot.scenario_index) {
+        (Some(name), Some(i)) => format!(
+            r##"<a href="#scenario-{n}">{name}</a>"##,
+            n = i + 1,
+            name = esc(name)
+        ),
+        _ => "—".into(),
+    };
+    let clip = match &slot.clip {
+        Some(path) => video_tag(path, &format!("clip for {}", slot.id)),
+        None => r#"<span class="reason">no clip</span>"#.into(),
+    };
+    let _ = writeln!(
+        h,
+        r#"<tr class="slot-{status}" data-testid="slot-row" data-slot="{id}" data-status="{status}"><td><code>{id}</code><div class="what">{what}</div></td><td>{badge}<div class="reason">{reason}</div></td><td>{scenario}</td><td class="clip">{clip}</td></tr>"#,
+        status = esc(&slot.status),
+        id = esc(&slot.id),
+        what = esc(slot_title(&slot.id)),
+        badge = badge(&slot.status),
+        reason = esc(&slot.reason),
+    );
+}
+
+fn render_scenario(h: &mut String, index: usize, s: &ScenarioReport) {
+    let _ = write!(
+        h,
+        r#"<section class="card scenario" id="scenario-{n}" data-testid="scenario" data-status="{status}">
+<div class="scenario-head"><h2>{name}</h2>{badge}</div>
+<div class="sub">{file}{slot} · {dur} · started {started}</div>
+"#,
+        n = index + 1,
+        status = esc(&s.status),
+        name = esc(&s.name),
+        badge = badge(&s.status),
+        file = esc(&s.file),
+        slot = match &s.slot {
+            Some(slot) => format!(" · slot <code>{}</code>", esc(slot)),
+            None => String::new(),
+        },
+        dur = duration(s.duration_ms),
+        started = esc(&s.started_at.to_rfc3339()),
+    );
+    if let Some(video) = &s.video {
+        let _ = write!(
+            h,
+            r#"<div class="media"><figure>{}<figcaption>The whole scenario</figcaption></figure></div>"#,
+            video_tag(video, &format!("video of {}", s.name))
+        );
+    }
+    h.push_str(r#"<ol class="steps">"#);
+    for (i, step) in s.steps.iter().enumerate() {
+        render_step(h, index, i, step);
+    }
+    h.push_str("</ol>\n</section>\n");
+}
+
+fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepReport) {
+    let status = step_status(step.status);
+    let _ = write!(
+        h,
+        r#"<li class="step st-{status}" id="scenario-{sn}-step-{n}" data-testid="step" data-status="{status}">
+<div class="step-head"><span class="num">{n}.</span><h3>{name}</h3>{badge}<span class="dur">{dur}</span><span class="loc">{file}:{line}</span></div>
+"#,
+        sn = scenario + 1,
+        n = index + 1,
+        name = esc(&step.name),
+        badge = badge(status),
+        dur = if step.status == Status::Skipped {
+            "not run".to_string()
+        } else {
+            duration(step.duration_ms)
+        },
+        file = esc(&step.file),
+        line = step.line,
+    );
+    let mut media = String::new();
+    if let Some(shot) = &step.screenshot {
+        let _ = write!(
+            media,
+            r#"<figure><a href="{src}"><img src="{src}" alt="Screenshot after “{name}”"></a><figcaption>Screenshot at the end of the step</figcaption></figure>"#,
+            src = href(shot),
+            name = esc(&step.name)
+        );
+    }
+    if let Some(clip) = &step.clip {
+        let health = match (step.clip_ok, &step.clip_problem) {
+            (Some(true), _) => r#"<span class="ok">checked</span>"#.to_string(),
+            (Some(false), problem) => format!(
+                r#"<span class="clip-bad">check failed: {}</span>"#,
+                esc(problem.as_deref().unwrap_or("no detail"))
+            ),
+            (None, _) => "not checked".into(),
+        };
+        let _ = write!(
+            media,
+            r#"<figure>{}<figcaption>Clip of the step · {health}</figcaption></figure>"#,
+            video_tag(clip, &format!("clip of {}", step.name))
+        );
+    }
+    for shot in &step.screenshots {
+        let _ = write!(
+            media,
+            r#"<figure><a href="{src}"><img src="{src}" alt="{name}"></a><figcaption>{name}</figcaption></figure>"#,
+            src = href(&shot.path),
+            name = esc(&shot.name)
+        );
+    }
+    if !media.is_empty() {
+        let _ = write!(h, r#"<div class="media">{media}</div>"#);
+    }
+    if let Some(err) = &step.error {
+        let _ = write!(
+            h,
+            r#"<div class="error" data-testid="step-error"><p class="msg">{msg}</p><div class="where">at {file}:{line}:{col}</div>"#,
+            msg = esc(&err.message),
+            file = esc(&err.file),
+            line = err.line,
+            col = err.column,
+        );
+        if let Some(src) = &err.source_line {
+            let _ = write!(
+                h,
+                r#"<pre class="source"><span class="ln">{line}</span>{src}</pre>"#,
+                line = err.line,
+                src = esc(src.trim_end())
+            );
+        }
+        h.push_str("</div>");
+    }
+    let has_state = step.state_before.is_some() || step.state_after.is_some();
+    if has_state || !step.webhooks.is_empty() {
+        h.push_str(r#"<div class="observed">"#);
+        if has_state {
+            render_state(h, step.state_before.as_ref(), step.state_after.as_ref());
+        }
+        if !step.webhooks.is_empty() {
+            render_webhooks(h, &step.webhooks);
+        }
+        h.push_str("</div>");
+    }
+    h.push_str("</li>\n");
+}
+
+/// Keys of the entitlement shown first, in this order; any other scalar key follows.
+const STATE_KEYS: &[&str] = &[
+    "status",
+    "entitled",
+    "plan",
+    "seats",
+    "members",
+    "amount",
+    "currency",
+    "subscription_status",
+    "cancel_at_period_end",
+    "renews_at",
+    "ends_at",
+    "source",
+];
+
+fn scalar(v: Option<&Value>) -> String {
+    match v {
+        None => "—".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) => "null".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn render_state(h: &mut String, before: Option<&Value>, after: Option<&Value>) {
+    let mut keys: Vec<String> = STATE_KEYS.iter().map(|k| k.to_string()).collect();
+    for v in [before, after].into_iter().flatten() {
+        if let Some(map) = v.as_object() {
+            for (k, val) in map {
+                if !val.is_object() && !val.is_array() && !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+    }
+    let get = |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).cloned();
+    h.push_str(r#"<div data-testid="state"><h4>App state (entitlement)</h4><table class="state"><thead><tr><th></th><th>before</th><th>after</th></tr></thead><tbody>"#);
+    for k in keys {
+        let (b, a) = (get(before, &k), get(after, &k));
+        if b.is_none() && a.is_none() {
+            continue;
+        }
+        let changed = before.is_some() && after.is_some() && b != a;
+        let _ = write!(
+            h,
+            r#"<tr{cls}><td><code>{k}</code></td><td>{b}</td><td class="after">{a}</td></tr>"#,
+            cls = if changed { r#" class="changed""# } else { "" },
+            k = esc(&k),
+            b = esc(&scalar(b.as_ref())),
+            a = esc(&scalar(a.as_ref())),
+        );
+    }
+    h.push_str("</tbody></table>");
+    for (label, v) in [("before", before), ("after", after)] {
+        if let Some(v) = v {
+            let _ = write!(
+                h,
+                "<details><summary>Raw state {label}</summary><pre>{}</pre></details>",
+                esc(&serde_json::to_string_pretty(v).unwrap_or_default())
+            );
+        }
+    }
+    h.push_str("</div>");
+}
+
+fn render_webhooks(h: &mut String, hooks: &[WebhookRecord]) {
+    h.push_str(r#"<div data-testid="webhooks"><h4>Webhooks delivered during the step</h4><table class="hooks"><thead><tr><th>Event</th><th>Id</th><th>Attempt</th><th>Result</th></tr></thead><tbody>"#);
+    for w in hooks {
+        let result = match (w.succeeded, w.status_code, &w.error) {
+            (true, Some(code), _) => format!(r#"<span class="ok">{code} delivered</span>"#),
+            (true, None, _) => r#"<span class="ok">delivered</span>"#.into(),
+            (false, Some(code), _) => format!(
+                r#"<span class="bad">HTTP {code}{}</span>"#,
+                if w.will_retry { ", will retry" } else { "" }
+            ),
+            (false, None, err) => format!(
+                r#"<span class="bad">{}</span>"#,
+                esc(err.as_deref().unwrap_or("no answer"))
+            ),
+        };
+        let _ = write!(
+            h,
+            r#"<tr data-testid="webhook" data-type="{t}"><td><code>{t}</code></td><td><code>{id}</code></td><td>{attempt}</td><td>{result}</td></tr>"#,
+            t = esc(&w.event_type),
+            id = esc(&w.event_id),
+            attempt = w.attempt,
+        );
+    }
+    h.push_str("</tbody></table></div>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::report::ErrorReport;
+    use crate::evidence::slots::slot_verdicts;
+    use crate::evidence::slots::tests::{report, scenario, step};
+
+    #[test]
+    fn escapes_text_and_paths() {
+        assert_eq!(
+            esc(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(href("scenarios/01-a/02 b.png"), "scenarios/01-a/02%20b.png");
+        assert_eq!(href("javascript:alert(1)"), "javascript%3Aalert%281%29");
+        assert_eq!(href("../../etc/passwd"), "etc/passwd");
+        assert_eq!(href("a?b#c\"<"), "a%3Fb%23c%22%3C");
+    }
+
+    #[test]
+    fn page_has_six_slot_rows_steps_errors_and_no_raw_markup_from_data() {
+        let mut bad = step("<b>Pay</b>", Status::Failed, "p.png", Some("p.mp4"));
+        bad.error = Some(ErrorReport {
+            message: "expected <script>alert(1)</script>".into(),
+            file: "scenarios/b.yaml".into(),
+            line: 12,
+            column: 9,
+            source_line: Some("      - expect_text: \"<active>\"".into()),
+        });
+        bad.state_before = Some(serde_json::json!({"status": "none", "entitled": false}));
+        bad.state_after = Some(serde_json::json!({"status": "active", "entitled": true}));
+        bad.webhooks = vec![WebhookRecord {
+            event_id: "evt_1".into(),
+            event_type: "subscription.active".into(),
+            endpoint_url: "http://127.0.0.1:1/api/polar/webhooks".into(),
+            attempt: 1,
+            status_code: Some(202),
+            succeeded: true,
+            error: None,
+            will_retry: false,
+            at: "2026-01-01T00:00:01Z".into(),
+        }];
+        let mut r = report(
+            "on",
+            vec![scenario(
+                "Checkout & pay",
+                "payment-recovery",
+                "failed",
+                vec![bad],
+            )],
+        );
+        r.slots = slot_verdicts(&r, &|_| true);
+        let html = render_html(&r);
+        assert_eq!(html.matches(r#"data-testid="slot-row""#).count(), 6);
+        assert!(html.contains(r#"data-slot="payment-recovery" data-status="failed""#));
+        assert_eq!(html.matches(r#"data-status="missing""#).count(), 5);
+        assert!(!html.contains("<script>"));
+        assert!(!html.contains("<b>Pay</b>"));
+        assert!(html.contains("&lt;b&gt;Pay&lt;/b&gt;"));
+        assert!(html.contains(r#"<pre class="source"><span class="ln">12</span>      - expect_text: &quot;&lt;active&gt;&quot;</pre>"#));
+        assert!(
+            html.contains(r#"<video controls preload="metadata" muted playsinline src="p.mp4""#)
+        );
+        assert!(html.contains(r#"<img src="p.png""#));
+        assert!(html.contains(r#"<tr class="changed"><td><code>status</code></td><td>none</td><td class="after">active</td></tr>"#));
+        assert!(html.contains(r#"data-type="subscription.active""#));
+        assert!(html.contains("202 delivered"));
+        assert!(
+            !html.contains("src=\"http") && !html.contains("<link"),
+            "no external resources"
+        );
+        assert!(!html.contains("<script"));
+    }
+}

@@ -1,0 +1,293 @@
+//! `junit.xml`: a test suite per scenario and a test case per step, for CI test tabs.
+//! Failures carry `file:line:col`, the message and the scenario's source line; the step's
+//! screenshot and clip are attached with `[[ATTACHMENT|path]]` lines in `system-out`
+//! (the Jenkins/GitLab convention; paths are relative to the run folder).
+//! Hand-written XML with escaping; pure over the (already redacted) report.
+
+use std::fmt::Write as _;
+
+use super::report::{Report, ScenarioReport, StepReport};
+use crate::runner::Status;
+
+/// Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn secs(ms: u64) -> String {
+    format!("{:.3}", ms as f64 / 1000.0)
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    ms: u64,
+}
+
+fn counts(s: &ScenarioReport) -> Counts {
+    let mut c = Counts {
+        tests: s.steps.len(),
+        ms: s.duration_ms,
+        ..Counts::default()
+    };
+    for step in &s.steps {
+        match step.status {
+            Status::Failed => c.failures += 1,
+            Status::Interrupted => c.errors += 1,
+            Status::Skipped => c.skipped += 1,
+            Status::Passed => {}
+        }
+    }
+    c
+}
+
+/// The whole document.
+pub fn render_junit(report: &Report) -> String {
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let total = report
+        .scenarios
+        .iter()
+        .map(counts)
+        .fold(Counts::default(), |a, c| Counts {
+            tests: a.tests + c.tests,
+            failures: a.failures + c.failures,
+            errors: a.errors + c.errors,
+            skipped: a.skipped + c.skipped,
+            ms: a.ms + c.ms,
+        });
+    let _ = writeln!(
+        x,
+        r#"<testsuites name="walkthrough {id}" tests="{t}" failures="{f}" errors="{e}" skipped="{s}" time="{time}" timestamp="{ts}">"#,
+        id = xml_escape(&report.run.id),
+        t = total.tests,
+        f = total.failures,
+        e = total.errors,
+        s = total.skipped,
+        time = secs(total.ms),
+        ts = report.run.started_at.format("%Y-%m-%dT%H:%M:%S"),
+    );
+    for scenario in &report.scenarios {
+        render_suite(&mut x, report, scenario);
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+fn render_suite(x: &mut String, report: &Report, s: &ScenarioReport) {
+    let c = counts(s);
+    let _ = writeln!(
+        x,
+        r#"  <testsuite name="{name}" tests="{t}" failures="{f}" errors="{e}" skipped="{sk}" time="{time}" timestamp="{ts}" file="{file}">"#,
+        name = xml_escape(&s.name),
+        t = c.tests,
+        f = c.failures,
+        e = c.errors,
+        sk = c.skipped,
+        time = secs(s.duration_ms),
+        ts = s.started_at.format("%Y-%m-%dT%H:%M:%S"),
+        file = xml_escape(&s.file),
+    );
+    x.push_str("    <properties>\n");
+    let mut props = vec![
+        ("status", s.status.clone()),
+        ("target", report.run.target.clone()),
+    ];
+    if let Some(slot) = &s.slot {
+        props.push(("slot", slot.clone()));
+        if let Some(v) = report.slots.iter().find(|v| &v.id == slot) {
+            props.push(("slot_verdict", v.status.clone()));
+        }
+    }
+    if let Some(video) = &s.video {
+        props.push(("video", video.clone()));
+    }
+    for (k, v) in props {
+        let _ = writeln!(
+            x,
+            r#"      <property name="{}" value="{}"/>"#,
+            xml_escape(k),
+            xml_escape(&v)
+        );
+    }
+    x.push_str("    </properties>\n");
+    for (i, step) in s.steps.iter().enumerate() {
+        render_case(x, s, i, step);
+    }
+    x.push_str("  </testsuite>\n");
+}
+
+fn render_case(x: &mut String, s: &ScenarioReport, index: usize, step: &StepReport) {
+    let _ = write!(
+        x,
+        r#"    <testcase name="{n:02} {name}" classname="{class}" time="{time}" file="{file}" line="{line}">"#,
+        n = index + 1,
+        name = xml_escape(&step.name),
+        class = xml_escape(&s.name),
+        time = secs(step.duration_ms),
+        file = xml_escape(&step.file),
+        line = step.line,
+    );
+    x.push('\n');
+    let detail = |kind: &str| -> String {
+        match &step.error {
+            Some(err) => {
+                let first = err.message.lines().next().unwrap_or_default();
+                let mut body = format!("{}:{}:{}: {}", err.file, err.line, err.column, err.message);
+                if let Some(src) = &err.source_line {
+                    let _ = write!(body, "\n{:>5} | {}", err.line, src.trim_end());
+                }
+                format!(
+                    r#"      <{kind} message="{m}" type="{kind}">{b}</{kind}>"#,
+                    m = xml_escape(&format!("{}:{}: {first}", err.file, err.line)),
+                    b = xml_escape(&body),
+                )
+            }
+            None => format!(r#"      <{kind} message="{kind}" type="{kind}"/>"#),
+        }
+    };
+    match step.status {
+        Status::Passed => {}
+        Status::Failed => {
+            x.push_str(&detail("failure"));
+            x.push('\n');
+        }
+        Status::Interrupted => {
+            x.push_str(&detail("error"));
+            x.push('\n');
+        }
+        Status::Skipped => {
+            x.push_str("      <skipped message=\"an earlier step did not pass\"/>\n");
+        }
+    }
+    let mut out = String::new();
+    for path in step
+        .screenshot
+        .iter()
+        .chain(step.screenshots.iter().map(|s| &s.path))
+        .chain(step.clip.iter())
+    {
+        let _ = writeln!(out, "[[ATTACHMENT|{path}]]");
+    }
+    for w in &step.webhooks {
+        let _ = writeln!(
+            out,
+            "webhook {} {} attempt {}: {}",
+            w.event_type,
+            w.event_id,
+            w.attempt,
+            match (w.succeeded, w.status_code) {
+                (true, Some(c)) => format!("delivered ({c})"),
+                (true, None) => "delivered".into(),
+                (false, Some(c)) => format!("HTTP {c}"),
+                (false, None) => w.error.clone().unwrap_or_else(|| "no answer".into()),
+            }
+        );
+    }
+    if let Some(problem) = &step.clip_problem {
+        let _ = writeln!(out, "clip check failed: {problem}");
+    }
+    if !out.is_empty() {
+        let _ = writeln!(x, "      <system-out>{}</system-out>", xml_escape(&out));
+    }
+    x.push_str("    </testcase>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::report::ErrorReport;
+    use crate::evidence::slots::tests::{report, scenario, step};
+
+    #[test]
+    fn escapes_markup_quotes_and_control_characters() {
+        assert_eq!(
+            xml_escape("a<b>&\"c\" 'd'\u{1}\u{7}\tz"),
+            "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;\tz"
+        );
+    }
+
+    #[test]
+    fn a_suite_per_scenario_and_a_case_per_step_with_failure_and_attachments() {
+        let mut failing = step("Pay <now>", Status::Failed, "s/02.png", Some("s/02.mp4"));
+        failing.error = Some(ErrorReport {
+            message: "expected \"active\" & got \"none\"".into(),
+            file: "scenarios/b.yaml".into(),
+            line: 9,
+            column: 7,
+            source_line: Some("      - expect_text: active".into()),
+        });
+        let r = report(
+            "on",
+            vec![
+                scenario(
+                    "Recovery",
+                    "payment-recovery",
+                    "failed",
+                    vec![
+                        step("Open", Status::Passed, "s/01.png", Some("s/01.mp4")),
+                        failing,
+                        step("Later", Status::Skipped, "s/03.png", None),
+                    ],
+                ),
+                scenario(
+                    "Smoke",
+                    "production-smoke",
+                    "passed",
+                    vec![step("Verify", Status::Passed, "t/01.png", None)],
+                ),
+            ],
+        );
+        let xml = render_junit(&r);
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
+        assert!(xml.contains(r#"tests="4" failures="1" errors="0" skipped="1""#));
+        assert_eq!(xml.matches("<testsuite ").count(), 2);
+        assert_eq!(xml.matches("<testcase ").count(), 4);
+        assert!(xml.contains(
+            r#"<testsuite name="Recovery" tests="3" failures="1" errors="0" skipped="1""#
+        ));
+        assert!(xml.contains(r#"<testcase name="02 Pay &lt;now&gt;" classname="Recovery""#));
+        assert!(xml.contains(
+            r#"<failure message="scenarios/b.yaml:9: expected &quot;active&quot; &amp; got &quot;none&quot;" type="failure">scenarios/b.yaml:9:7: expected"#
+        ));
+        assert!(xml.contains("    9 |       - expect_text: active</failure>"));
+        assert!(xml.contains("[[ATTACHMENT|s/02.png]]\n[[ATTACHMENT|s/02.mp4]]\n</system-out>"));
+        assert!(xml.contains(r#"<skipped message="an earlier step did not pass"/>"#));
+        assert!(xml.contains(r#"<property name="slot" value="payment-recovery"/>"#));
+        // Well-formed: every opened element closes, in order.
+        assert_balanced(&xml);
+    }
+
+    /// A small tag-balance check (the XML here has no comments, CDATA or processing
+    /// instructions besides the declaration).
+    fn assert_balanced(xml: &str) {
+        let mut stack: Vec<String> = Vec::new();
+        let mut rest = xml.split_once("?>").unwrap().1;
+        while let Some(start) = rest.find('<') {
+            let end = rest[start..].find('>').unwrap() + start;
+            let tag = &rest[start + 1..end];
+            if let Some(name) = tag.strip_prefix('/') {
+                assert_eq!(stack.pop().as_deref(), Some(name), "in {xml}");
+            } else if !tag.ends_with('/') {
+                stack.push(tag.split_whitespace().next().unwrap().to_string());
+            }
+            rest = &rest[end + 1..];
+        }
+        assert!(stack.is_empty(), "unclosed {stack:?}");
+    }
+}

@@ -1,0 +1,200 @@
+//! `summary.md`: the run in a few Markdown tables, fit for a CI job summary
+//! (`$GITHUB_STEP_SUMMARY`, a merge-request note). Pure over the (already redacted) report.
+
+use std::fmt::Write as _;
+
+use super::report::Report;
+use crate::runner::Status;
+
+/// Makes text safe inside one Markdown table cell: no line breaks, pipes escaped, no HTML.
+pub fn md_cell(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(one_line.len());
+    for ch in one_line.chars() {
+        match ch {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' => out.push('\''),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn mark(status: &str) -> &'static str {
+    match status {
+        "verified" | "passed" => "✅",
+        "failed" | "interrupted" => "❌",
+        "unverified" | "running" => "⚠️",
+        _ => "⬜",
+    }
+}
+
+fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+/// The whole summary.
+pub fn render_summary(report: &Report) -> String {
+    let run = &report.run;
+    let status = format!("{:?}", run.status).to_lowercase();
+    let mut m = String::new();
+    let _ = writeln!(
+        m,
+        "## {} Billing lifecycle evidence: {status}\n",
+        mark(&status)
+    );
+    let _ = writeln!(
+        m,
+        "Run `{}` · target {} · {} {} · video {} · app {}\n",
+        md_cell(&run.id),
+        md_cell(&run.target),
+        md_cell(&run.browser.name),
+        md_cell(&run.browser.version),
+        md_cell(if run.video.is_empty() {
+            "off"
+        } else {
+            &run.video
+        }),
+        md_cell(&run.app_url),
+    );
+    m.push_str("| Slot | Verdict | Scenario | Why |\n|---|---|---|---|\n");
+    for slot in &report.slots {
+        let _ = writeln!(
+            m,
+            "| `{}` | {} {} | {} | {} |",
+            md_cell(&slot.id),
+            mark(&slot.status),
+            md_cell(&slot.status),
+            slot.scenario
+                .as_deref()
+                .map(md_cell)
+                .unwrap_or_else(|| "—".into()),
+            md_cell(&slot.reason),
+        );
+    }
+    m.push_str("\n| Scenario | Status | Steps passed | Duration |\n|---|---|---|---|\n");
+    for s in &report.scenarios {
+        let passed = s
+            .steps
+            .iter()
+            .filter(|st| st.status == Status::Passed)
+            .count();
+        let _ = writeln!(
+            m,
+            "| {} | {} {} | {passed}/{} | {} |",
+            md_cell(&s.name),
+            mark(&s.status),
+            md_cell(&s.status),
+            s.steps.len(),
+            duration(s.duration_ms),
+        );
+    }
+    let failures: Vec<String> = report
+        .scenarios
+        .iter()
+        .flat_map(|s| {
+            s.steps.iter().filter_map(move |st| {
+                let err = st.error.as_ref()?;
+                Some(format!(
+                    "- **{} › {}** at `{}:{}:{}`: {}",
+                    md_cell(&s.name),
+                    md_cell(&st.name),
+                    md_cell(&err.file),
+                    err.line,
+                    err.column,
+                    md_cell(&err.message),
+                ))
+            })
+        })
+        .collect();
+    if !failures.is_empty() {
+        m.push_str("\n### Failures\n\n");
+        for f in failures {
+            m.push_str(&f);
+            m.push('\n');
+        }
+    }
+    m.push_str(
+        "\nOpen `index.html` in the run folder for screenshots, clips, webhooks and state.\n",
+    );
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::report::ErrorReport;
+    use crate::evidence::slots::slot_verdicts;
+    use crate::evidence::slots::tests::{report, scenario, step};
+
+    #[test]
+    fn cells_stay_on_one_line_and_cannot_break_the_table() {
+        assert_eq!(
+            md_cell("a | b\nc  <i>`x`</i>"),
+            "a \\| b c &lt;i&gt;'x'&lt;/i&gt;"
+        );
+    }
+
+    #[test]
+    fn table_has_a_row_per_slot_and_per_scenario_and_lists_failures() {
+        let mut bad = step("Pay | now", Status::Failed, "p.png", Some("p.mp4"));
+        bad.error = Some(ErrorReport {
+            message: "expected active\nbut saw none".into(),
+            file: "scenarios/r.yaml".into(),
+            line: 3,
+            column: 9,
+            source_line: None,
+        });
+        let mut r = report(
+            "on",
+            vec![
+                scenario("Recovery", "payment-recovery", "failed", vec![bad]),
+                scenario(
+                    "Checkout",
+                    "new-user-to-checkout",
+                    "passed",
+                    vec![step("Open", Status::Passed, "o.png", Some("o.mp4"))],
+                ),
+            ],
+        );
+        r.slots = slot_verdicts(&r, &|_| true);
+        let md = render_summary(&r);
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| `")).collect();
+        assert_eq!(rows.len(), 6, "{md}");
+        assert!(
+            rows[0].starts_with("| `new-user-to-checkout` | ✅ verified | Checkout |"),
+            "{}",
+            rows[0]
+        );
+        assert!(
+            rows[4].starts_with("| `payment-recovery` | ❌ failed | Recovery |"),
+            "{}",
+            rows[4]
+        );
+        assert!(
+            rows[2].starts_with("| `continue-using` | ⬜ missing | — |"),
+            "{}",
+            rows[2]
+        );
+        assert!(
+            md.contains("| Recovery | ❌ failed | 0/1 | 2.4 s |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| Checkout | ✅ passed | 1/1 | 2.4 s |"),
+            "{md}"
+        );
+        assert!(md.contains("- **Recovery › Pay \\| now** at `scenarios/r.yaml:3:9`: expected active but saw none"), "{md}");
+        // Every table row has the same number of unescaped cell separators.
+        for line in md.lines().filter(|l| l.starts_with('|')) {
+            let pipes = line.replace("\\|", "").matches('|').count();
+            assert_eq!(pipes, 5, "{line}");
+        }
+    }
+}
