@@ -87,6 +87,7 @@ fn step(name: &str, status: Status, shot: Option<String>, clip: Option<String>) 
         webhooks: Vec::new(),
         state_before: None,
         state_after: None,
+        given: false,
     }
 }
 

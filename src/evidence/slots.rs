@@ -241,6 +241,7 @@ pub(crate) mod tests {
             webhooks: Vec::new(),
             state_before: None,
             state_after: None,
+            given: false,
         }
     }
 

@@ -1,0 +1,105 @@
+//! The mission in one command: `walkthrough run` with no arguments runs the six lifecycle
+//! scenarios as one journey against the embedded demo app and mock Polar, video on, and
+//! ends with all six evidence slots verified.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn the_default_run_verifies_all_six_slots() {
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("report.json"),
+        "the report path is printed: {stdout}"
+    );
+
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["run"]["status"], "passed");
+    assert_eq!(report["run"]["target"], "mock");
+    assert_eq!(report["run"]["video"], "on");
+    let slots = report["slots"].as_array().unwrap();
+    let ids: Vec<&str> = slots.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, walkthrough::scenario::SLOT_IDS);
+    for slot in slots {
+        assert_eq!(slot["status"], "verified", "{slot:#}");
+    }
+
+    // One journey: after the first scenario no `given` step ran.
+    let scenarios = report["scenarios"].as_array().unwrap();
+    assert_eq!(scenarios.len(), 6);
+    for s in scenarios {
+        for step in s["steps"].as_array().unwrap() {
+            assert_eq!(step["given"], false, "{}: {}", s["name"], step["name"]);
+            let clip = step["clip"].as_str().expect("every step has a clip");
+            assert!(out.path().join(clip).is_file(), "{clip}");
+            assert_eq!(step["clip_ok"], true, "{}", step["name"]);
+        }
+    }
+
+    // The checkout showed the workspace's three seats and USD 60 per month.
+    let checkout = &scenarios[0]["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(checkout["status"], "passed");
+    assert!(checkout["screenshots"][0]["path"].is_string());
+
+    // The purchase step saw the signed webhooks land and the entitlement turn active.
+    let paid = scenarios[1]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "The browser returns to the product and billing becomes active")
+        .unwrap()
+        .clone();
+    let after = &paid["state_after"];
+    assert_eq!(after["status"], "active", "{paid:#}");
+    let webhooks: Vec<String> = scenarios[1]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["webhooks"].as_array().cloned().unwrap_or_default())
+        .filter(|w| w["succeeded"] == true)
+        .map(|w| w["event_type"].as_str().unwrap_or_default().to_string())
+        .collect();
+    for event in [
+        "subscription.created",
+        "subscription.active",
+        "customer.state_changed",
+    ] {
+        assert!(
+            webhooks.iter().any(|w| w == event),
+            "{event} in {webhooks:?}"
+        );
+    }
+
+    // Evidence files all exist and the manifest covers them.
+    for file in ["index.html", "junit.xml", "summary.md", "manifest.json"] {
+        assert!(out.path().join(file).is_file(), "{file}");
+    }
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
+    let listed: Vec<PathBuf> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| PathBuf::from(f["path"].as_str().unwrap()))
+        .collect();
+    assert!(listed
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "mp4")));
+}
