@@ -103,3 +103,40 @@ fn the_default_run_verifies_all_six_slots() {
         .iter()
         .any(|p| p.extension().is_some_and(|e| e == "mp4")));
 }
+
+#[test]
+fn a_shard_runs_its_scenarios_alone_through_their_given_steps() {
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run", "--quiet", "--video", "off", "--shard", "3/3", "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let scenarios = report["scenarios"].as_array().unwrap();
+    let slots: Vec<&str> = scenarios
+        .iter()
+        .map(|s| s["slot"].as_str().unwrap())
+        .collect();
+    assert_eq!(slots, ["continue-using", "production-smoke"]);
+    // Continue-using did not follow its journey predecessor: it bought the seats itself.
+    let steps = scenarios[0]["steps"].as_array().unwrap();
+    assert!(
+        steps.iter().filter(|s| s["given"] == true).count() >= 4,
+        "{steps:#?}"
+    );
+    assert!(steps.iter().all(|s| s["status"] == "passed"));
+    let by_slot: Vec<(&str, &str)> = report["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(by_slot[0], ("new-user-to-checkout", "missing"));
+}

@@ -58,6 +58,10 @@ pub struct Args {
     /// No live spinner, only the per-step lines.
     #[arg(long)]
     pub quiet: bool,
+    /// Run only shard I of N (1-based): scenario k (in file order, from 0) belongs to shard
+    /// k mod N + 1. Each scenario then reaches its starting state through its `given` steps.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
 }
 
 /// `10s`, `500ms`, `2m`, or a bare number of seconds.
@@ -77,6 +81,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         _ => return Err(format!("{text:?}: unknown unit {unit:?} (use ms, s or m)")),
     };
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// `I/N` with 1 ≤ I ≤ N.
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not a shard like 1/3"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?}: bad shard number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?}: bad shard count"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("{text:?}: the shard must be between 1/N and N/N"));
+    }
+    Ok((i, n))
+}
+
+/// The scenarios of shard `shard` of `of`: the k-th (from 0, in file order) goes to shard
+/// k mod `of` + 1, so every scenario is in exactly one shard and the split is stable.
+pub fn shard_of<T>(items: Vec<T>, shard: usize, of: usize) -> Vec<T> {
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % of + 1 == shard)
+        .map(|(_, item)| item)
+        .collect()
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -133,7 +167,7 @@ pub async fn run(args: Args) -> i32 {
             .map(|s| s.to_string())
             .collect(),
     };
-    let loaded = match scenario::load(&args.paths, &options) {
+    let mut loaded = match scenario::load(&args.paths, &options) {
         Ok(loaded) => loaded,
         Err(diagnostics) => {
             eprint!("{}", diagnostics.render());
@@ -148,6 +182,23 @@ pub async fn run(args: Args) -> i32 {
         let names: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
         eprintln!("error: no scenario files found in {}", names.join(", "));
         return exit::INVALID_SCENARIOS;
+    }
+    if let Some((shard, of)) = args.shard {
+        loaded.scenarios = shard_of(std::mem::take(&mut loaded.scenarios), shard, of);
+        eprintln!(
+            "shard {shard}/{of}: {} scenario(s): {}",
+            loaded.scenarios.len(),
+            loaded
+                .scenarios
+                .iter()
+                .map(|s| s.file.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if loaded.scenarios.is_empty() {
+            println!("shard {shard}/{of} has no scenario; nothing to run");
+            return exit::PASSED;
+        }
     }
 
     let run_id = new_run_id();
@@ -367,6 +418,22 @@ mod tests {
         assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("5h").is_err());
+    }
+
+    #[test]
+    fn shards_split_every_scenario_into_exactly_one_shard() {
+        let items: Vec<usize> = (0..7).collect();
+        let mut seen = Vec::new();
+        for shard in 1..=3 {
+            seen.extend(shard_of(items.clone(), shard, 3));
+        }
+        seen.sort();
+        assert_eq!(seen, items);
+        assert_eq!(shard_of(items.clone(), 2, 3), vec![1, 4]);
+        assert_eq!(parse_shard("2/3").unwrap(), (2, 3));
+        assert!(parse_shard("0/3").is_err());
+        assert!(parse_shard("4/3").is_err());
+        assert!(parse_shard("x").is_err());
     }
 
     #[test]
