@@ -39,6 +39,13 @@ pub struct RunInfo {
     pub browser: BrowserInfo,
     pub tool_version: String,
     pub status: RunStatus,
+    /// `--video`: `on`, `off` or `retain-on-failure`.
+    #[serde(default = "video_off")]
+    pub video: String,
+}
+
+fn video_off() -> String {
+    "off".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,6 +64,12 @@ pub struct ScenarioReport {
     pub started_at: DateTime<Utc>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
+    /// The scenario video (one chapter per step), relative to the run folder.
+    #[serde(default)]
+    pub video: Option<String>,
+    /// Why the scenario video is missing, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,6 +86,26 @@ pub struct StepReport {
     pub line: usize,
     pub column: usize,
     pub error: Option<ErrorReport>,
+    /// The step's video clip, relative to the run folder (`None` when video is off, the
+    /// step was skipped, or the clip could not be made — see `clip_ok`).
+    #[serde(default)]
+    pub clip: Option<String>,
+    /// False when a clip was recorded for this step but is missing, empty or shorter than
+    /// the step by more than two frame intervals: the step's evidence is defective.
+    #[serde(default = "yes")]
+    pub clip_ok: bool,
+    /// Why `clip_ok` is false.
+    #[serde(default)]
+    pub clip_problem: Option<String>,
+    /// The clip's duration and decoded frame count as ffprobe measured them.
+    #[serde(default)]
+    pub clip_duration_ms: Option<u64>,
+    #[serde(default)]
+    pub clip_frames: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,6 +149,8 @@ impl Report {
                 started_at: *started_at,
                 duration_ms: 0,
                 steps: Vec::new(),
+                video: None,
+                video_problem: None,
             }),
             Event::StepStarted { .. } => {}
             Event::StepFinished { scenario, step } => {
@@ -144,7 +179,39 @@ impl Report {
                             column: e.location.column,
                             source_line: e.source_line.clone(),
                         }),
+                        clip: None,
+                        clip_ok: true,
+                        clip_problem: None,
+                        clip_duration_ms: None,
+                        clip_frames: None,
                     });
+                }
+            }
+            Event::StepClip {
+                scenario,
+                index,
+                clip,
+            } => {
+                let step = self
+                    .scenarios
+                    .get_mut(*scenario)
+                    .and_then(|s| s.steps.get_mut(*index));
+                if let Some(step) = step {
+                    step.clip = clip.path.clone();
+                    step.clip_ok = clip.ok;
+                    step.clip_problem = clip.problem.clone();
+                    step.clip_duration_ms = clip.duration_ms;
+                    step.clip_frames = clip.frames;
+                }
+            }
+            Event::ScenarioVideo {
+                index,
+                video,
+                problem,
+            } => {
+                if let Some(s) = self.scenarios.get_mut(*index) {
+                    s.video = video.clone();
+                    s.video_problem = problem.clone();
                 }
             }
             Event::ScenarioFinished {
