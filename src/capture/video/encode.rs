@@ -27,11 +27,14 @@ pub struct Encoder {
 impl Encoder {
     /// Encodes the concat script at `script` (JPEG frames with durations) into an H.264
     /// MP4 of exactly `seconds` at the constant frame rate, scaled and padded to the video
-    /// size (always even).
+    /// size (always even). The `fps` filter (not `-r`) makes the constant rate: it fills the
+    /// tail up to the next listed frame, where `-r` stops at the first frame past `-t` and
+    /// drops the held last frame.
     pub async fn encode_clip(&self, script: &Path, seconds: f64, out: &Path) -> Result<(), String> {
         let (w, h) = (self.size.0 & !1, self.size.1 & !1);
         let filter = format!(
-            "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p"
+            "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={},format=yuv420p",
+            self.fps
         );
         let seconds = seconds.max(1.0 / self.fps.max(1) as f64);
         let mut cmd = Command::new(&self.ffmpeg);
@@ -39,7 +42,6 @@ impl Encoder {
             .args(["-f", "concat", "-safe", "0", "-i"])
             .arg(script)
             .args(["-an", "-vf", &filter])
-            .args(["-fps_mode", "cfr", "-r", &self.fps.to_string()])
             .args(["-t", &format!("{seconds:.6}")])
             .args(x264_args())
             .arg(out);
@@ -67,15 +69,17 @@ impl Encoder {
     }
 }
 
-/// H.264 in MP4, yuv420p: plays in every browser. `veryfast` with CRF 30 keeps a minute of
-/// screen video well under 3 MB at a fraction of a core; B-frames off keeps joined clips
-/// simple (no reordering across the joins).
+/// H.264 in MP4, yuv420p: plays in every browser (Chromium and Firefox alike). `superfast`
+/// at CRF 30 keeps screen video around 0.5 MB per minute for about 4 CPU-seconds per
+/// minute (VP9 realtime: 1.3 MB and 5 CPU-s; VP8: 1.6 MB and 23 CPU-s; x264 ultrafast:
+/// 1.3 MB and 2.8 CPU-s, see scripts/bench-video.sh). B-frames off keeps clips joinable
+/// without reordering across the joins.
 pub fn x264_args() -> [&'static str; 12] {
     [
         "-c:v",
         "libx264",
         "-preset",
-        "veryfast",
+        "superfast",
         "-crf",
         "30",
         "-bf",

@@ -467,8 +467,8 @@ impl ClipJob {
             .iter()
             .map(|s| (frames[s.frame].path.display().to_string(), s.duration))
             .collect();
-        // The encoder stops at the first frame past `-t`; hold the last frame two frame
-        // intervals beyond the end so the tail is filled up to exactly `-t`.
+        // Hold the last frame two frame intervals beyond the end, so the frame-rate filter
+        // has a frame to fill the tail towards; `-t` then cuts at exactly the end.
         if let Some(last) = entries.last_mut() {
             last.1 += 2.0 / self.encoder.fps.max(1) as f64;
         }

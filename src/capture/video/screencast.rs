@@ -295,12 +295,10 @@ impl State {
         let params = &message["params"];
         match method {
             "goog:cdp.Page.screencastFrame" => self.frame(params),
-            "browsingContext.contextCreated" => {
-                // A new top-level tab or window: it is what the user would now look at.
-                if params["parent"].is_null() {
-                    if let Some(context) = params["context"].as_str() {
-                        self.follow(context.to_string(), None);
-                    }
+            // A new top-level tab or window: it is what the user would now look at.
+            "browsingContext.contextCreated" if params["parent"].is_null() => {
+                if let Some(context) = params["context"].as_str() {
+                    self.follow(context.to_string(), None);
                 }
             }
             "browsingContext.contextDestroyed" => {
