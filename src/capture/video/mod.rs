@@ -198,8 +198,9 @@ impl VideoRecorder {
             max_width: w,
             max_height: h,
             quality: recorder.options.jpeg_quality.clamp(1, 100),
-            // Chromium composites at up to 60 Hz; ask for about `fps` of them.
-            every_nth_frame: (60 / recorder.encoder.fps).max(1),
+            // Chromium composites at up to 60 Hz; ask for a little more than `fps` so a
+            // frame is there for every output frame when the machine is busy.
+            every_nth_frame: (60 / (recorder.encoder.fps + 5)).max(1),
         };
         let started = match bidi_url {
             None => Err(
