@@ -39,13 +39,9 @@ pub struct RunInfo {
     pub browser: BrowserInfo,
     pub tool_version: String,
     pub status: RunStatus,
-    /// `--video`: `on`, `off` or `retain-on-failure`.
-    #[serde(default = "video_off")]
+    /// The video mode: `on`, `off` or `retain-on-failure`.
+    #[serde(default)]
     pub video: String,
-}
-
-fn video_off() -> String {
-    "off".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -90,10 +86,12 @@ pub struct StepReport {
     /// step was skipped, or the clip could not be made — see `clip_ok`).
     #[serde(default)]
     pub clip: Option<String>,
-    /// False when a clip was recorded for this step but is missing, empty or shorter than
-    /// the step by more than two frame intervals: the step's evidence is defective.
-    #[serde(default = "yes")]
-    pub clip_ok: bool,
+    /// Whether the clip passed its check (ffprobe duration and decoded frames against the
+    /// step's wall time, within two frame intervals); `None` when no clip was due (video
+    /// off, a skipped step, or a passing scenario under `retain-on-failure`). `Some(false)`
+    /// also when a clip was due but could not be made: the step's evidence is defective.
+    #[serde(default)]
+    pub clip_ok: Option<bool>,
     /// Why `clip_ok` is false.
     #[serde(default)]
     pub clip_problem: Option<String>,
@@ -102,10 +100,6 @@ pub struct StepReport {
     pub clip_duration_ms: Option<u64>,
     #[serde(default)]
     pub clip_frames: Option<u64>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,7 +174,7 @@ impl Report {
                             source_line: e.source_line.clone(),
                         }),
                         clip: None,
-                        clip_ok: true,
+                        clip_ok: None,
                         clip_problem: None,
                         clip_duration_ms: None,
                         clip_frames: None,
@@ -198,7 +192,7 @@ impl Report {
                     .and_then(|s| s.steps.get_mut(*index));
                 if let Some(step) = step {
                     step.clip = clip.path.clone();
-                    step.clip_ok = clip.ok;
+                    step.clip_ok = Some(clip.ok);
                     step.clip_problem = clip.problem.clone();
                     step.clip_duration_ms = clip.duration_ms;
                     step.clip_frames = clip.frames;
