@@ -88,6 +88,8 @@ fn step(name: &str, status: Status, shot: Option<String>, clip: Option<String>) 
         state_before: None,
         state_after: None,
         given: false,
+        clip_duration_ms: None,
+        clip_frames: None,
     }
 }
 
@@ -101,6 +103,7 @@ fn scenario(name: &str, slot: &str, status: &str, steps: Vec<StepReport>) -> Sce
         duration_ms: 4200,
         steps,
         video: None,
+        video_problem: None,
     }
 }
 

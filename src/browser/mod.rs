@@ -108,6 +108,9 @@ pub struct BrowserOptions {
     pub viewport: (u32, u32),
     /// Where the driver log goes.
     pub log_dir: PathBuf,
+    /// Ask the driver for its WebDriver BiDi socket (`webSocketUrl`), which video capture
+    /// reads the DevTools screencast from. Costs ~0.5 s of session start, so off by default.
+    pub bidi: bool,
 }
 
 impl BrowserOptions {
@@ -118,6 +121,7 @@ impl BrowserOptions {
             chromium: which("chromium").or_else(|| which("chromium-browser")),
             viewport: (1280, 800),
             log_dir: log_dir.to_path_buf(),
+            bidi: false,
         }
     }
 }
@@ -129,6 +133,7 @@ pub struct Browser {
     profile: Option<tempfile::TempDir>,
     name: String,
     version: String,
+    bidi_url: Option<String>,
 }
 
 impl Browser {
@@ -195,6 +200,9 @@ impl Browser {
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert("goog:chromeOptions".into(), chrome_options);
         caps.insert("pageLoadStrategy".into(), json!("normal"));
+        if options.bidi {
+            caps.insert("webSocketUrl".into(), json!(true));
+        }
         // Plain HTTP: the driver listens on loopback; a grid is reached over http:// too.
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
@@ -230,12 +238,17 @@ impl Browser {
             .and_then(Value::as_str)
             .unwrap_or("unknown")
             .to_string();
+        let bidi_url = caps
+            .get("webSocketUrl")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let browser = Browser {
             client,
             driver,
             profile: Some(profile),
             name,
             version,
+            bidi_url,
         };
         browser.fix_viewport(width, height).await;
         Ok(browser)
@@ -268,6 +281,18 @@ impl Browser {
 
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The session's WebDriver BiDi socket (`ws://…/session/<id>`), when it was asked for
+    /// with [`BrowserOptions::bidi`] and the driver offers one.
+    pub fn bidi_url(&self) -> Option<&str> {
+        self.bidi_url.as_deref()
+    }
+
+    /// The current window handle (also the BiDi browsing-context id in chromedriver).
+    pub async fn window_handle(&self) -> Result<String, BrowserError> {
+        let handle = self.client.window().await?;
+        Ok(String::from(handle))
     }
 
     /// The chromedriver pid when this session started one.

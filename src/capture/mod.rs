@@ -1,6 +1,9 @@
-//! Turns what the browser shows into evidence files: screenshots now (video comes on top),
-//! and the artifact store that names and writes them inside the run folder.
-//! Must not import the runner, the scenario model or evidence writers.
+//! Turns what the browser shows into evidence files: screenshots, video ([`video`]: the
+//! DevTools screencast, per-step clips and scenario videos), and the artifact store that
+//! names and writes them inside the run folder. tokio-tungstenite lives here (the
+//! screencast socket). Must not import the runner, the scenario model or evidence writers.
+
+pub mod video;
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::exit;
 use crate::browser::{Browser, BrowserOptions};
+use crate::capture::video::{VideoMode, VideoOptions, VideoRecorder};
 use crate::capture::ArtifactStore;
 use crate::evidence::{console::Console, BrowserInfo, Recorder, Redactor, RunInfo, RunStatus};
 use crate::runner::{self, RunContext, Status};
@@ -62,6 +63,20 @@ pub struct Args {
     /// k mod N + 1. Each scenario then reaches its starting state through its `given` steps.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
+    /// Video of every step and scenario: on, off, or retain-on-failure (clips are kept only
+    /// for scenarios that did not pass).
+    #[arg(long, value_name = "MODE", default_value = "on", value_parser = parse_video_mode)]
+    pub video: VideoMode,
+    /// Frames per second of the videos.
+    #[arg(long, value_name = "FPS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub video_fps: u32,
+    /// The size of the videos; both numbers even [default: the viewport].
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub video_size: Option<(u32, u32)>,
+}
+
+fn parse_video_mode(text: &str) -> Result<VideoMode, String> {
+    text.parse()
 }
 
 /// `10s`, `500ms`, `2m`, or a bare number of seconds.
@@ -274,6 +289,7 @@ pub async fn run(args: Args) -> i32 {
         browser_options.chromium = Some(path.clone());
     }
     browser_options.viewport = args.viewport;
+    browser_options.bidi = args.video != VideoMode::Off;
 
     let started_at = Utc::now();
     eprintln!("walkthrough {} — run {run_id}", env!("CARGO_PKG_VERSION"));
@@ -296,6 +312,15 @@ pub async fn run(args: Args) -> i32 {
         }
     };
     eprintln!("  browser: {} {}", browser.name(), browser.version());
+    let video = match start_video(&args, &out, &browser).await {
+        Ok(video) => video,
+        Err(e) => {
+            eprintln!("error: setup failed: {e}");
+            browser.close().await;
+            signals.abort();
+            return exit::SETUP_FAILED;
+        }
+    };
 
     let run_info = RunInfo {
         id: run_id.clone(),
@@ -309,7 +334,7 @@ pub async fn run(args: Args) -> i32 {
         },
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         status: RunStatus::Running,
-        video: "off".to_string(),
+        video: args.video.as_str().to_string(),
     };
     let mut recorder = Recorder::start(&out, run_info, Console::new(args.quiet));
     // Every file of the run folder is redacted: secret env vars, the target's token and
@@ -345,8 +370,12 @@ pub async fn run(args: Args) -> i32 {
         base_vars,
         cancel: cancel_rx.clone(),
         observer,
+        video,
     };
     let summary = runner::run(&browser, &loaded, &ctx, &store, &mut recorder).await;
+    if let Some(video) = &ctx.video {
+        video.close().await;
+    }
     // The observer holds the mock: let it go so the target can stop.
     drop(ctx);
     browser.close().await;
@@ -384,6 +413,28 @@ pub async fn run(args: Args) -> i32 {
         RunStatus::Failed => exit::STEP_FAILED,
         RunStatus::Interrupted => exit::INTERRUPTED,
     }
+}
+
+/// Starts the video recorder unless `--video off`; a screencast that cannot start is
+/// reported per clip, missing ffmpeg is a setup error.
+async fn start_video(
+    args: &Args,
+    out: &Path,
+    browser: &Browser,
+) -> Result<Option<VideoRecorder>, String> {
+    if args.video == VideoMode::Off {
+        return Ok(None);
+    }
+    let mut options = VideoOptions::new(args.video, args.video_size.unwrap_or(args.viewport));
+    options.fps = args.video_fps;
+    let window = browser.window_handle().await.ok();
+    let video = VideoRecorder::start(options, out, browser.bidi_url(), window.as_deref()).await?;
+    if let Some(why) = video.unavailable() {
+        eprintln!("  video: unavailable: {why}");
+    } else {
+        eprintln!("  video: {} at {} fps", args.video.as_str(), args.video_fps);
+    }
+    Ok(Some(video))
 }
 
 async fn wait_for_signal(cancel: watch::Sender<bool>) {

@@ -118,6 +118,18 @@ impl Console {
                     }
                 }
             }
+            Event::StepClip { index, clip, .. } => {
+                if let Some(problem) = clip.problem.as_ref().filter(|_| !clip.ok) {
+                    eprintln!("  ✗ video of step {}: {problem}", index + 1);
+                }
+            }
+            Event::ScenarioVideo {
+                problem: Some(problem),
+                ..
+            } => {
+                eprintln!("  ✗ scenario video: {problem}");
+            }
+            Event::ScenarioVideo { .. } => {}
             Event::ScenarioFinished {
                 status, duration, ..
             } => {

@@ -60,7 +60,7 @@ pub struct RunInfo {
     pub browser: BrowserInfo,
     pub tool_version: String,
     pub status: RunStatus,
-    /// The video mode: `on`, `off` or `retain-on-failure` (filled by capture).
+    /// The video mode: `on`, `off` or `retain-on-failure`.
     #[serde(default)]
     pub video: String,
 }
@@ -81,9 +81,12 @@ pub struct ScenarioReport {
     pub started_at: DateTime<Utc>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
-    /// The whole scenario's video, relative to the run folder (filled by capture).
+    /// The scenario video (one chapter per step), relative to the run folder.
     #[serde(default)]
     pub video: Option<String>,
+    /// Why the scenario video is missing, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,15 +106,24 @@ pub struct StepReport {
     /// A `given` step (the scenario ran on its own and set up its starting state).
     #[serde(default)]
     pub given: bool,
-    /// The step's video clip, relative to the run folder (filled by capture).
+    /// The step's video clip, relative to the run folder (`None` when video is off, the
+    /// step was skipped, or the clip could not be made — see `clip_ok`).
     #[serde(default)]
     pub clip: Option<String>,
-    /// Whether the clip passed its check (duration vs wall time, frames) (filled by capture).
+    /// Whether the clip passed its check (ffprobe duration and decoded frames against the
+    /// step's wall time, within two frame intervals); `None` when no clip was due (video
+    /// off, a skipped step, or a passing scenario under `retain-on-failure`). `Some(false)`
+    /// also when a clip was due but could not be made: the step's evidence is defective.
     #[serde(default)]
     pub clip_ok: Option<bool>,
-    /// What is wrong with the clip when `clip_ok` is false (filled by capture).
+    /// Why `clip_ok` is false.
     #[serde(default)]
     pub clip_problem: Option<String>,
+    /// The clip's duration and decoded frame count as ffprobe measured them.
+    #[serde(default)]
+    pub clip_duration_ms: Option<u64>,
+    #[serde(default)]
+    pub clip_frames: Option<u64>,
     /// Webhook delivery attempts that finished during the step (when the target exposes them).
     #[serde(default)]
     pub webhooks: Vec<WebhookRecord>,
@@ -165,6 +177,7 @@ impl Report {
                 duration_ms: 0,
                 steps: Vec::new(),
                 video: None,
+                video_problem: None,
             }),
             Event::StepStarted { .. } => {}
             Event::StepFinished { scenario, step } => {
@@ -197,10 +210,39 @@ impl Report {
                         clip: None,
                         clip_ok: None,
                         clip_problem: None,
+                        clip_duration_ms: None,
+                        clip_frames: None,
                         webhooks: step.observation.webhooks.clone(),
                         state_before: step.observation.state_before.clone(),
                         state_after: step.observation.state_after.clone(),
                     });
+                }
+            }
+            Event::StepClip {
+                scenario,
+                index,
+                clip,
+            } => {
+                let step = self
+                    .scenarios
+                    .get_mut(*scenario)
+                    .and_then(|s| s.steps.get_mut(*index));
+                if let Some(step) = step {
+                    step.clip = clip.path.clone();
+                    step.clip_ok = Some(clip.ok);
+                    step.clip_problem = clip.problem.clone();
+                    step.clip_duration_ms = clip.duration_ms;
+                    step.clip_frames = clip.frames;
+                }
+            }
+            Event::ScenarioVideo {
+                index,
+                video,
+                problem,
+            } => {
+                if let Some(s) = self.scenarios.get_mut(*index) {
+                    s.video = video.clone();
+                    s.video_problem = problem.clone();
                 }
             }
             Event::ScenarioFinished {

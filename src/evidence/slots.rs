@@ -242,6 +242,8 @@ pub(crate) mod tests {
             state_before: None,
             state_after: None,
             given: false,
+            clip_duration_ms: None,
+            clip_frames: None,
         }
     }
 
@@ -260,6 +262,7 @@ pub(crate) mod tests {
             duration_ms: 2400,
             steps,
             video: None,
+            video_problem: None,
         }
     }
 

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::browser::Browser;
+use crate::capture::video::{ClipReport, VideoRecorder};
 use crate::capture::ArtifactStore;
 use crate::scenario::{LoadedScenarios, Location, Scenario, Vars};
 
@@ -75,6 +76,19 @@ pub enum Event {
         scenario: usize,
         step: StepResult,
     },
+    /// A step's clip, made and probed (sent for every recorded step before the scenario's
+    /// `ScenarioFinished`; never sent with `--video off`).
+    StepClip {
+        scenario: usize,
+        index: usize,
+        clip: ClipReport,
+    },
+    /// The scenario's joined video (one chapter per step), before its `ScenarioFinished`.
+    ScenarioVideo {
+        index: usize,
+        video: Option<String>,
+        problem: Option<String>,
+    },
     ScenarioFinished {
         index: usize,
         status: Status,
@@ -97,6 +111,8 @@ pub struct RunContext {
     pub cancel: watch::Receiver<bool>,
     /// Watches what the product did during each step (state, webhooks); `None` skips it.
     pub observer: Option<Box<dyn Observer>>,
+    /// The run's video recorder; `None` with `--video off`.
+    pub video: Option<VideoRecorder>,
 }
 
 /// The run's verdict.
@@ -229,6 +245,12 @@ async fn run_scenario(
             index: step_index,
             name: step.name.clone(),
         });
+        if let Some(video) = &ctx.video {
+            // Show the window the step acts on (a new tab or window is followed).
+            if let Ok(window) = browser.window_handle().await {
+                video.follow(&window).await;
+            }
+        }
         let step_started_at = Utc::now();
         let state_before = match &ctx.observer {
             Some(observer) => observer.before_step(browser).await,
@@ -270,6 +292,9 @@ async fn run_scenario(
             ),
         };
         let duration = step_clock.elapsed();
+        if let Some(video) = &ctx.video {
+            video.step_finished(&dir, step_index, &step.name, step_started_at, duration);
+        }
         // Every step gets its screenshot, a failed one above all; from the top document so
         // a failure inside an iframe still shows the whole page.
         let _ = browser.top_frame().await;
@@ -308,10 +333,30 @@ async fn run_scenario(
             },
         });
     }
+    let duration = started.elapsed();
+    if let Some(video) = &ctx.video {
+        let made = video
+            .finish_scenario(&dir, &scenario.name, status != Status::Passed)
+            .await;
+        for (step, clip) in made.clips {
+            sink.event(&Event::StepClip {
+                scenario: index,
+                index: step,
+                clip,
+            });
+        }
+        if made.video.is_some() || made.problem.is_some() {
+            sink.event(&Event::ScenarioVideo {
+                index,
+                video: made.video,
+                problem: made.problem,
+            });
+        }
+    }
     sink.event(&Event::ScenarioFinished {
         index,
         status,
-        duration: started.elapsed(),
+        duration,
     });
     status
 }

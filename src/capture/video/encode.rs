@@ -1,0 +1,192 @@
+//! ffmpeg and ffprobe: encoding a planned clip from JPEG frames, joining clips into a
+//! scenario video with chapters, and probing a clip's duration and decodable frames.
+//! Every process runs in its own group through [`GroupChild`], so none outlives the run.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
+
+use super::plan::ClipProbe;
+use crate::process::GroupChild;
+
+/// How long one ffmpeg/ffprobe call may take before it is killed.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Encoder settings shared by every clip so clips can be joined without re-encoding.
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    pub ffmpeg: std::path::PathBuf,
+    pub ffprobe: std::path::PathBuf,
+    pub fps: u32,
+    pub size: (u32, u32),
+}
+
+impl Encoder {
+    /// Encodes the concat script at `script` (JPEG frames with durations) into an H.264
+    /// MP4 of exactly `seconds` at the constant frame rate, scaled and padded to the video
+    /// size (always even). The `fps` filter (not `-r`) makes the constant rate: it fills the
+    /// tail up to the next listed frame, where `-r` stops at the first frame past `-t` and
+    /// drops the held last frame.
+    pub async fn encode_clip(&self, script: &Path, seconds: f64, out: &Path) -> Result<(), String> {
+        let (w, h) = (self.size.0 & !1, self.size.1 & !1);
+        let filter = format!(
+            "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={},format=yuv420p",
+            self.fps
+        );
+        let seconds = seconds.max(1.0 / self.fps.max(1) as f64);
+        let mut cmd = Command::new(&self.ffmpeg);
+        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
+            .args(["-f", "concat", "-safe", "0", "-i"])
+            .arg(script)
+            .args(["-an", "-vf", &filter])
+            .args(["-t", &format!("{seconds:.6}")])
+            .args(x264_args())
+            .arg(out);
+        run_tool("ffmpeg", &mut cmd).await.map(|_| ())
+    }
+
+    /// Joins finished clips (same encoder settings) without re-encoding, adding the
+    /// chapters and title of the ffmetadata file `metadata`.
+    pub async fn join(&self, script: &Path, metadata: &Path, out: &Path) -> Result<(), String> {
+        let mut cmd = Command::new(&self.ffmpeg);
+        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
+            .args(["-f", "concat", "-safe", "0", "-i"])
+            .arg(script)
+            .arg("-i")
+            .arg(metadata)
+            .args(["-map", "0:v", "-map_metadata", "1", "-map_chapters", "1"])
+            .args(["-c", "copy", "-movflags", "+faststart"])
+            .arg(out);
+        run_tool("ffmpeg", &mut cmd).await.map(|_| ())
+    }
+
+    /// The clip's container duration and the number of frames that really decode.
+    pub async fn probe(&self, clip: &Path) -> Result<ClipProbe, String> {
+        probe_with(&self.ffprobe, clip).await
+    }
+}
+
+/// H.264 in MP4, yuv420p: plays in every browser (Chromium and Firefox alike). `superfast`
+/// at CRF 30 keeps screen video around 0.5 MB per minute for about 4 CPU-seconds per
+/// minute (VP9 realtime: 1.3 MB and 5 CPU-s; VP8: 1.6 MB and 23 CPU-s; x264 ultrafast:
+/// 1.3 MB and 2.8 CPU-s, see scripts/bench-video.sh). B-frames off keeps clips joinable
+/// without reordering across the joins.
+pub fn x264_args() -> [&'static str; 12] {
+    [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "superfast",
+        "-crf",
+        "30",
+        "-bf",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+    ]
+}
+
+/// ffprobe's view of `clip`: duration and decoded frame count.
+pub async fn probe_with(ffprobe: &Path, clip: &Path) -> Result<ClipProbe, String> {
+    let mut cmd = Command::new(ffprobe);
+    cmd.args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=nb_read_frames:format=duration",
+            "-of",
+            "json",
+        ])
+        .arg(clip);
+    let out = run_tool("ffprobe", &mut cmd).await?;
+    let json: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| format!("ffprobe printed no JSON: {e}"))?;
+    let frames = json["streams"][0]["nb_read_frames"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let duration = json["format"]["duration"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.0);
+    Ok(ClipProbe { duration, frames })
+}
+
+/// Chapter start times (seconds) and titles of a video, as ffprobe reads them.
+pub async fn probe_chapters(ffprobe: &Path, video: &Path) -> Result<Vec<(f64, String)>, String> {
+    let mut cmd = Command::new(ffprobe);
+    cmd.args(["-v", "error", "-show_chapters", "-of", "json"])
+        .arg(video);
+    let out = run_tool("ffprobe", &mut cmd).await?;
+    let json: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| format!("ffprobe printed no JSON: {e}"))?;
+    Ok(json["chapters"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            (
+                c["start_time"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(-1.0),
+                c["tags"]["title"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+/// Runs a tool in its own process group; its stdout on success, its stderr tail on failure.
+async fn run_tool(name: &str, cmd: &mut Command) -> Result<String, String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child =
+        GroupChild::spawn(name, cmd).map_err(|e| format!("cannot start {name}: {e}"))?;
+    let mut stdout = child.child_mut().stdout.take();
+    let mut stderr = child.child_mut().stderr.take();
+    let work = async {
+        let mut out = String::new();
+        let mut err = String::new();
+        let read_out = async {
+            if let Some(s) = stdout.as_mut() {
+                let _ = s.read_to_string(&mut out).await;
+            }
+        };
+        let read_err = async {
+            if let Some(s) = stderr.as_mut() {
+                let _ = s.read_to_string(&mut err).await;
+            }
+        };
+        tokio::join!(read_out, read_err);
+        (out, err)
+    };
+    let result = tokio::time::timeout(TOOL_TIMEOUT, work).await;
+    let status = match &result {
+        Ok(_) => tokio::time::timeout(Duration::from_secs(5), child.child_mut().wait())
+            .await
+            .ok()
+            .and_then(Result::ok),
+        Err(_) => None,
+    };
+    child.shutdown(Duration::from_millis(200)).await;
+    match (result, status) {
+        (Ok((out, _)), Some(status)) if status.success() => Ok(out),
+        (Ok((_, err)), status) => Err(format!(
+            "{name} failed ({}): {}",
+            status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "no exit status".into()),
+            err.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
+        )),
+        (Err(_), _) => Err(format!(
+            "{name} took longer than {} s",
+            TOOL_TIMEOUT.as_secs()
+        )),
+    }
+}

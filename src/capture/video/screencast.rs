@@ -1,0 +1,395 @@
+//! The Chromium DevTools screencast read through the driver's WebDriver BiDi socket
+//! (`goog:cdp.*` commands on chromedriver's `webSocketUrl`): one background task owns the
+//! socket, writes every frame as a JPEG with its `metadata.timestamp` into the frame log,
+//! acknowledges it, and follows new top-level tabs and windows. The only room of
+//! tokio-tungstenite.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+/// A captured frame: the JPEG on disk and when the browser showed it (epoch seconds).
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub ts: f64,
+    pub path: PathBuf,
+}
+
+/// Every frame received so far, in timestamp order, shared with the encoders.
+#[derive(Debug, Default)]
+pub struct FrameLog {
+    frames: Mutex<Vec<Frame>>,
+}
+
+impl FrameLog {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Frame>> {
+        self.frames.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn push(&self, frame: Frame) {
+        let mut frames = self.lock();
+        // Timestamps come from the compositor; keep the log sorted even if one is late.
+        let at = frames.partition_point(|f| f.ts <= frame.ts);
+        frames.insert(at, frame);
+    }
+
+    /// A copy of the frames that can matter for the window ending at `end`.
+    pub fn snapshot(&self) -> Vec<Frame> {
+        self.lock().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The newest frame's timestamp.
+    pub fn latest(&self) -> Option<f64> {
+        self.lock().last().map(|f| f.ts)
+    }
+
+    /// Forgets (and deletes) frames no window starting at or after `before` can show:
+    /// every frame older than the last one at or before `before`.
+    pub fn prune(&self, before: f64) {
+        let mut frames = self.lock();
+        let keep_from = frames.partition_point(|f| f.ts <= before).saturating_sub(1);
+        for frame in frames.drain(..keep_from) {
+            let _ = std::fs::remove_file(&frame.path);
+        }
+    }
+}
+
+/// Screencast settings sent to `Page.startScreencast`.
+#[derive(Debug, Clone, Copy)]
+pub struct ScreencastSettings {
+    pub max_width: u32,
+    pub max_height: u32,
+    pub quality: u8,
+    /// 60 / every_nth_frame is the frame rate on moving content.
+    pub every_nth_frame: u32,
+}
+
+enum Command {
+    Follow(String, oneshot::Sender<Result<(), String>>),
+    Stop(oneshot::Sender<()>),
+}
+
+/// A running screencast; dropping it aborts the reader task.
+pub struct Screencast {
+    commands: mpsc::UnboundedSender<Command>,
+    task: JoinHandle<()>,
+}
+
+impl Screencast {
+    /// Connects to the BiDi socket and subscribes to frames and new browsing contexts.
+    /// Frames are written under `frames_dir` and recorded in `log`.
+    pub async fn connect(
+        ws_url: &str,
+        settings: ScreencastSettings,
+        frames_dir: &Path,
+        log: Arc<FrameLog>,
+    ) -> Result<Screencast, String> {
+        let (socket, _) = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio_tungstenite::connect_async(ws_url),
+        )
+        .await
+        .map_err(|_| format!("timed out connecting to the BiDi socket {ws_url}"))?
+        .map_err(|e| format!("cannot connect to the BiDi socket {ws_url}: {e}"))?;
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let mut state = State {
+            settings,
+            frames_dir: frames_dir.to_path_buf(),
+            log,
+            next_id: 1,
+            pending: HashMap::new(),
+            current: None,
+            history: Vec::new(),
+            starting: HashMap::new(),
+            outgoing: Vec::new(),
+            frame_count: 0,
+        };
+        let id = state.request(
+            "session.subscribe",
+            json!({"events": [
+                "goog:cdp.Page.screencastFrame",
+                "browsingContext.contextCreated",
+                "browsingContext.contextDestroyed"
+            ]}),
+        );
+        state.pending.insert(id, Pending::Reply(ready_tx));
+        let task = tokio::spawn(state.run(socket, rx));
+        match tokio::time::timeout(Duration::from_secs(10), ready_rx).await {
+            Ok(Ok(Ok(_))) => Ok(Screencast { commands, task }),
+            Ok(Ok(Err(e))) => Err(format!("session.subscribe failed: {e}")),
+            _ => Err("the BiDi socket did not answer session.subscribe".into()),
+        }
+    }
+
+    /// Makes the screencast show browsing context `context` (a window handle); a no-op
+    /// when it already does.
+    pub async fn follow(&self, context: &str) -> Result<(), String> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Follow(context.to_string(), tx))
+            .map_err(|_| "the screencast reader has stopped".to_string())?;
+        match tokio::time::timeout(Duration::from_secs(10), rx).await {
+            Ok(Ok(result)) => result,
+            _ => Err("the screencast did not start in time".into()),
+        }
+    }
+
+    /// Whether the reader task is still running (the socket is open).
+    pub fn is_running(&self) -> bool {
+        !self.task.is_finished()
+    }
+
+    /// Stops the screencast and closes the socket.
+    pub async fn stop(self) {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Stop(tx)).is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), rx).await;
+        }
+        self.task.abort();
+    }
+}
+
+impl Drop for Screencast {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+enum Pending {
+    Reply(oneshot::Sender<Result<Value, String>>),
+    Session { context: String },
+    Start { context: String, session: String },
+    Ignore,
+}
+
+struct State {
+    settings: ScreencastSettings,
+    frames_dir: PathBuf,
+    log: Arc<FrameLog>,
+    next_id: u64,
+    pending: HashMap<u64, Pending>,
+    /// The browsing context shown and its CDP session.
+    current: Option<(String, String)>,
+    /// Contexts followed, newest last; a closed one falls back to the one before.
+    history: Vec<String>,
+    /// Contexts whose screencast is being started, with who waits for it.
+    starting: HashMap<String, Vec<oneshot::Sender<Result<(), String>>>>,
+    outgoing: Vec<String>,
+    frame_count: u64,
+}
+
+impl State {
+    fn request(&mut self, method: &str, params: Value) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.outgoing
+            .push(json!({"id": id, "method": method, "params": params}).to_string());
+        id
+    }
+
+    fn cdp(&mut self, session: &str, method: &str, params: Value) -> u64 {
+        self.request(
+            "goog:cdp.sendCommand",
+            json!({"method": method, "params": params, "session": session}),
+        )
+    }
+
+    fn follow(&mut self, context: String, done: Option<oneshot::Sender<Result<(), String>>>) {
+        if self.current.as_ref().map(|(c, _)| c) == Some(&context) {
+            if let Some(done) = done {
+                let _ = done.send(Ok(()));
+            }
+            return;
+        }
+        // Already being started (e.g. the contextCreated event and the runner at once):
+        // wait for that start instead of starting a second screencast.
+        if let Some(waiters) = self.starting.get_mut(&context) {
+            waiters.extend(done);
+            return;
+        }
+        self.starting
+            .insert(context.clone(), done.into_iter().collect());
+        let id = self.request("goog:cdp.getSession", json!({ "context": context }));
+        self.pending.insert(id, Pending::Session { context });
+    }
+
+    fn started(&mut self, context: &str, outcome: Result<(), String>) {
+        for done in self.starting.remove(context).unwrap_or_default() {
+            let _ = done.send(outcome.clone());
+        }
+    }
+
+    async fn run(
+        mut self,
+        socket: tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+    ) {
+        let (mut write, mut read) = socket.split();
+        loop {
+            for text in std::mem::take(&mut self.outgoing) {
+                if write.send(Message::text(text)).await.is_err() {
+                    return;
+                }
+            }
+            tokio::select! {
+                message = read.next() => match message {
+                    Some(Ok(Message::Text(text))) => self.incoming(text.as_str()),
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                    Some(Ok(_)) => {}
+                },
+                command = commands.recv() => match command {
+                    Some(Command::Follow(context, done)) => self.follow(context, Some(done)),
+                    stop @ (Some(Command::Stop(_)) | None) => {
+                        if let Some((_, session)) = self.current.take() {
+                            let text = json!({"id": 0, "method": "goog:cdp.sendCommand",
+                                "params": {"method": "Page.stopScreencast", "params": {}, "session": session}})
+                                .to_string();
+                            let _ = write.send(Message::text(text)).await;
+                        }
+                        let _ = write.close().await;
+                        if let Some(Command::Stop(done)) = stop {
+                            let _ = done.send(());
+                        }
+                        return;
+                    }
+                },
+            }
+        }
+    }
+
+    fn incoming(&mut self, text: &str) {
+        let Ok(message) = serde_json::from_str::<Value>(text) else {
+            return;
+        };
+        if let Some(id) = message.get("id").and_then(Value::as_u64) {
+            let result = if message.get("type").and_then(Value::as_str) == Some("error")
+                || message.get("error").is_some()
+            {
+                Err(format!(
+                    "{}: {}",
+                    message["error"].as_str().unwrap_or("error"),
+                    message["message"].as_str().unwrap_or_default()
+                ))
+            } else {
+                Ok(message.get("result").cloned().unwrap_or(Value::Null))
+            };
+            self.reply(id, result);
+            return;
+        }
+        let method = message["method"].as_str().unwrap_or_default();
+        let params = &message["params"];
+        match method {
+            "goog:cdp.Page.screencastFrame" => self.frame(params),
+            // A new top-level tab or window: it is what the user would now look at.
+            "browsingContext.contextCreated" if params["parent"].is_null() => {
+                if let Some(context) = params["context"].as_str() {
+                    self.follow(context.to_string(), None);
+                }
+            }
+            "browsingContext.contextDestroyed" => {
+                if let Some(context) = params["context"].as_str() {
+                    self.history.retain(|c| c != context);
+                    if self.current.as_ref().map(|(c, _)| c.as_str()) == Some(context) {
+                        self.current = None;
+                        if let Some(previous) = self.history.last().cloned() {
+                            self.follow(previous, None);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn reply(&mut self, id: u64, result: Result<Value, String>) {
+        match self.pending.remove(&id) {
+            Some(Pending::Reply(tx)) => {
+                let _ = tx.send(result);
+            }
+            Some(Pending::Session { context }) => {
+                let session = result.and_then(|v| {
+                    v["session"]
+                        .as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("goog:cdp.getSession gave no session: {v}"))
+                });
+                match session {
+                    Ok(session) => {
+                        let s = self.settings;
+                        let id = self.cdp(
+                            &session,
+                            "Page.startScreencast",
+                            json!({"format": "jpeg", "quality": s.quality,
+                                   "maxWidth": s.max_width, "maxHeight": s.max_height,
+                                   "everyNthFrame": s.every_nth_frame}),
+                        );
+                        self.pending.insert(id, Pending::Start { context, session });
+                    }
+                    Err(e) => self.started(&context, Err(e)),
+                }
+            }
+            Some(Pending::Start { context, session }) => {
+                let outcome = match result {
+                    Ok(_) => {
+                        if let Some((_, old)) = self.current.replace((context.clone(), session)) {
+                            let id = self.cdp(&old, "Page.stopScreencast", json!({}));
+                            self.pending.insert(id, Pending::Ignore);
+                        }
+                        self.history.retain(|c| c != &context);
+                        self.history.push(context.clone());
+                        Ok(())
+                    }
+                    Err(e) => Err(format!("Page.startScreencast failed: {e}")),
+                };
+                self.started(&context, outcome);
+            }
+            Some(Pending::Ignore) | None => {}
+        }
+    }
+
+    fn frame(&mut self, params: &Value) {
+        let Some(session) = params["session"].as_str() else {
+            return;
+        };
+        let cdp = &params["params"];
+        // Acknowledge every frame, or Chromium stops sending.
+        if let Some(frame_session) = cdp["sessionId"].as_i64() {
+            let id = self.cdp(
+                session,
+                "Page.screencastFrameAck",
+                json!({ "sessionId": frame_session }),
+            );
+            self.pending.insert(id, Pending::Ignore);
+        }
+        if self.current.as_ref().map(|(_, s)| s.as_str()) != Some(session) {
+            return;
+        }
+        let (Some(data), Some(ts)) = (cdp["data"].as_str(), cdp["metadata"]["timestamp"].as_f64())
+        else {
+            return;
+        };
+        let Ok(jpeg) = base64::engine::general_purpose::STANDARD.decode(data) else {
+            return;
+        };
+        self.frame_count += 1;
+        let path = self.frames_dir.join(format!("{:07}.jpg", self.frame_count));
+        if std::fs::write(&path, jpeg).is_ok() {
+            self.log.push(Frame { ts, path });
+        }
+    }
+}
