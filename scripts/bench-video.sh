@@ -36,7 +36,7 @@ run() { # mode round -> prints "wall cpu_total steps_ms"
   local start end
   start=$(date +%s.%N)
   PATH="$WORK/bin:$PATH" /usr/bin/time -f "%U %S" -o "$out.time" \
-    "$BIN" run "$SCENARIO" --out "$out" --quiet --video "$1" >/dev/null 2>"$out.log" \
+    "$BIN" run "$SCENARIO" --app fixtures --out "$out" --quiet --video "$1" >/dev/null 2>"$out.log" \
     || { echo "run failed, see $out.log" >&2; cat "$out.log" >&2; exit 1; }
   end=$(date +%s.%N)
   cp "$WORK/cpu.log" "$out.cpu"

@@ -59,6 +59,7 @@ fn run(dir: &Path, scenarios: &[(&str, &str)], args: &[&str]) -> (i32, PathBuf, 
         .arg("--out")
         .arg(&out)
         .arg("--quiet")
+        .args(["--app", "fixtures"])
         .args(args)
         .output()
         .unwrap();

@@ -521,6 +521,15 @@ impl Browser {
         }
     }
 
+    /// An attribute of a matched element (`None` when it has none).
+    pub async fn attribute(
+        &self,
+        found: &Match,
+        name: &str,
+    ) -> Result<Option<String>, BrowserError> {
+        Ok(found.element.attr(name).await?)
+    }
+
     /// The visible text of the whole page (current frame).
     pub async fn page_text(&self) -> Result<String, BrowserError> {
         let v = self
@@ -592,6 +601,21 @@ impl Browser {
         })
     }
 
+    /// Forgets every cookie of every site, so the next page sees a new visitor. Uses the
+    /// DevTools passthrough (all sites at once); without it, WebDriver's delete-all-cookies,
+    /// which covers the current page's site only.
+    pub async fn clear_cookies(&self) -> Result<(), BrowserError> {
+        let cdp = CdpCommand {
+            cmd: "Network.clearBrowserCookies",
+            params: json!({}),
+        };
+        if self.client.issue_cmd(cdp).await.is_ok() {
+            return Ok(());
+        }
+        self.client.delete_all_cookies().await?;
+        Ok(())
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Result<Vec<u8>, BrowserError> {
         Ok(self.client.screenshot().await?)
@@ -607,6 +631,31 @@ impl Browser {
             kill_processes_using(profile.path());
             let _ = profile.close();
         }
+    }
+}
+
+/// chromedriver's DevTools passthrough: `{"cmd": …, "params": …}`.
+#[derive(Debug)]
+struct CdpCommand {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -63,6 +63,10 @@ pub struct Args {
     /// k mod N + 1. Each scenario then reaches its starting state through its `given` steps.
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<(usize, usize)>,
+    /// Run scenarios in N parallel browser sessions. Each scenario then runs alone through
+    /// its `given` steps instead of as one journey.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub jobs: u16,
     /// Video of every step and scenario: on, off, or retain-on-failure (clips are kept only
     /// for scenarios that did not pass).
     #[arg(long, value_name = "MODE", default_value = "on", value_parser = parse_video_mode)]
@@ -361,24 +365,59 @@ pub async fn run(args: Args) -> i32 {
     for (name, value) in &cli_vars {
         base_vars.set(name, value);
     }
-    let observer = local
-        .as_ref()
-        .map(|l| super::observe::AppObserver::boxed(&app, Some(l.mock.clone())));
-    let ctx = RunContext {
+    let mock = local.as_ref().map(|l| l.mock.clone());
+    let make_ctx = |video: Option<VideoRecorder>| RunContext {
         app_url: app.clone(),
         default_timeout: args.timeout,
-        base_vars,
+        base_vars: base_vars.clone(),
         cancel: cancel_rx.clone(),
-        observer,
+        observer: mock
+            .as_ref()
+            .map(|m| super::observe::AppObserver::boxed(&app, Some(m.clone()))),
         video,
     };
-    let summary = runner::run(&browser, &loaded, &ctx, &store, &mut recorder).await;
-    if let Some(video) = &ctx.video {
-        video.close().await;
-    }
-    // The observer holds the mock: let it go so the target can stop.
-    drop(ctx);
-    browser.close().await;
+    let ctx = make_ctx(video);
+    let jobs = usize::from(args.jobs).min(loaded.scenarios.len()).max(1);
+    let summary = if jobs == 1 {
+        let summary = runner::run(&browser, &loaded, &ctx, &store, &mut recorder).await;
+        if let Some(video) = &ctx.video {
+            video.close().await;
+        }
+        drop(ctx);
+        browser.close().await;
+        summary
+    } else {
+        // More sessions, each with its own browser and recorder; every scenario then runs
+        // alone, reaching its starting state through its `given` steps.
+        let mut sessions = vec![(browser, ctx)];
+        for _ in 1..jobs {
+            match Browser::launch(&browser_options).await {
+                Ok(extra) => {
+                    let video = start_video(&args, &out, &extra).await.unwrap_or(None);
+                    let ctx = make_ctx(video);
+                    sessions.push((extra, ctx));
+                }
+                Err(e) => {
+                    eprintln!(
+                        "  warning: could not start browser session {}: {e}",
+                        sessions.len() + 1
+                    );
+                    break;
+                }
+            }
+        }
+        eprintln!("  jobs: {} browser sessions", sessions.len());
+        let summary = run_parallel(&sessions, &loaded, &store, &mut recorder).await;
+        for (extra, ctx) in sessions {
+            if let Some(video) = &ctx.video {
+                video.close().await;
+            }
+            drop(ctx);
+            extra.close().await;
+        }
+        summary
+    };
+    drop(mock);
     if let Some(local) = local.take() {
         local.shutdown().await;
     }
@@ -412,6 +451,83 @@ pub async fn run(args: Args) -> i32 {
         RunStatus::Passed | RunStatus::Running => exit::PASSED,
         RunStatus::Failed => exit::STEP_FAILED,
         RunStatus::Interrupted => exit::INTERRUPTED,
+    }
+}
+
+/// Runs the scenarios across the sessions, each taking the next scenario as it frees up;
+/// events are funnelled to the one recorder in the order they happen.
+async fn run_parallel(
+    sessions: &[(Browser, RunContext)],
+    loaded: &crate::scenario::LoadedScenarios,
+    store: &ArtifactStore,
+    recorder: &mut Recorder,
+) -> runner::RunSummary {
+    struct ChannelSink(tokio::sync::mpsc::UnboundedSender<runner::Event>);
+    impl runner::EventSink for ChannelSink {
+        fn event(&mut self, event: &runner::Event) {
+            let _ = self.0.send(event.clone());
+        }
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let sinks: Vec<ChannelSink> = sessions.iter().map(|_| ChannelSink(tx.clone())).collect();
+    let workers = sessions
+        .iter()
+        .zip(sinks)
+        .map(|((browser, ctx), mut sink)| {
+            let next = &next;
+            async move {
+                let mut failed_steps = 0;
+                let mut statuses = Vec::new();
+                loop {
+                    if *ctx.cancel.borrow() {
+                        break;
+                    }
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if index >= loaded.scenarios.len() {
+                        break;
+                    }
+                    let status = runner::run_alone(
+                        browser,
+                        loaded,
+                        index,
+                        ctx,
+                        store,
+                        &mut sink,
+                        &mut failed_steps,
+                    )
+                    .await;
+                    statuses.push(status);
+                }
+                (statuses, failed_steps)
+            }
+        });
+    drop(tx);
+    let forward = async {
+        while let Some(event) = rx.recv().await {
+            runner::EventSink::event(recorder, &event);
+        }
+    };
+    let (results, ()) = tokio::join!(futures_util::future::join_all(workers), forward);
+    let mut status = Status::Passed;
+    let mut failed_steps = 0;
+    for (statuses, failed) in results {
+        failed_steps += failed;
+        for s in statuses {
+            match s {
+                Status::Interrupted => status = Status::Interrupted,
+                Status::Failed if status != Status::Interrupted => status = Status::Failed,
+                _ => {}
+            }
+        }
+    }
+    if *sessions[0].1.cancel.borrow() {
+        status = Status::Interrupted;
+    }
+    runner::RunSummary {
+        status,
+        scenarios: loaded.scenarios.len(),
+        failed_steps,
     }
 }
 

@@ -163,22 +163,40 @@ impl Report {
     pub fn apply(&mut self, event: &Event) {
         match event {
             Event::ScenarioStarted {
+                index,
                 name,
                 file,
                 slot,
                 started_at,
                 ..
-            } => self.scenarios.push(ScenarioReport {
-                name: name.clone(),
-                file: file.display().to_string(),
-                slot: slot.clone(),
-                status: "running".into(),
-                started_at: *started_at,
-                duration_ms: 0,
-                steps: Vec::new(),
-                video: None,
-                video_problem: None,
-            }),
+            } => {
+                let entry = ScenarioReport {
+                    name: name.clone(),
+                    file: file.display().to_string(),
+                    slot: slot.clone(),
+                    status: "running".into(),
+                    started_at: *started_at,
+                    duration_ms: 0,
+                    steps: Vec::new(),
+                    video: None,
+                    video_problem: None,
+                };
+                // Parallel runs (`--jobs`) may start scenario 3 before scenario 2: keep
+                // every scenario at its own index, with `pending` entries in between.
+                while self.scenarios.len() < *index {
+                    let mut pending = entry.clone();
+                    pending.name = String::new();
+                    pending.file = String::new();
+                    pending.slot = None;
+                    pending.status = "pending".into();
+                    self.scenarios.push(pending);
+                }
+                if *index < self.scenarios.len() {
+                    self.scenarios[*index] = entry;
+                } else {
+                    self.scenarios.push(entry);
+                }
+            }
             Event::StepStarted { .. } => {}
             Event::StepFinished { scenario, step } => {
                 if let Some(s) = self.scenarios.get_mut(*scenario) {

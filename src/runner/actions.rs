@@ -320,6 +320,30 @@ impl Exec<'_> {
                 }
                 Ok(())
             }
+            ActionKind::Remember {
+                target,
+                attribute,
+                var,
+            } => {
+                let t = self.target(target).map_err(fail)?;
+                let found = browser
+                    .wait_visible(&t, timeout)
+                    .await
+                    .map_err(|e| fail(format!("remember {t}: {e}")))?;
+                let value = match attribute {
+                    None => found.text,
+                    Some(name) => {
+                        let name = self.vars.render(name).map_err(fail)?;
+                        browser
+                            .attribute(&found, &name)
+                            .await
+                            .map_err(|e| fail(format!("remember {t}: {e}")))?
+                            .ok_or_else(|| fail(format!("remember {t}: no attribute `{name}`")))?
+                    }
+                };
+                self.vars.set(var, &value);
+                Ok(())
+            }
             ActionKind::VerifyConfig {
                 server,
                 product_name,

@@ -184,6 +184,34 @@ pub fn needs_given(scenario: &Scenario, previous: Option<(Option<&str>, Status)>
     }
 }
 
+/// Runs scenario `index` on its own in `browser` (its `given` steps included) and reports
+/// through `sink`: the unit of work of parallel runs (`--jobs`) and shards.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_alone(
+    browser: &Browser,
+    loaded: &LoadedScenarios,
+    index: usize,
+    ctx: &RunContext,
+    store: &ArtifactStore,
+    sink: &mut dyn EventSink,
+    failed_steps: &mut usize,
+) -> Status {
+    let scenario = &loaded.scenarios[index];
+    let with_given = needs_given(scenario, None);
+    run_scenario(
+        browser,
+        loaded,
+        index,
+        scenario,
+        with_given,
+        ctx,
+        store,
+        sink,
+        failed_steps,
+    )
+    .await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run_scenario(
     browser: &Browser,
@@ -205,6 +233,10 @@ async fn run_scenario(
         started_at: Utc::now(),
         steps: scenario.steps.len() + if with_given { scenario.given.len() } else { 0 },
     });
+    // A scenario that sets up its own starting state starts as a new visitor.
+    if with_given {
+        let _ = browser.clear_cookies().await;
+    }
     let dir = ArtifactStore::scenario_dir(index, &scenario.name);
     let mut vars = ctx.base_vars.clone();
     let mut setup_error = vars

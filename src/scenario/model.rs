@@ -130,6 +130,13 @@ pub enum ActionKind {
         interval: Duration,
     },
     Http(HttpCall),
+    /// Reads the visible text (or an attribute) of the target into the variable `var`, for
+    /// later actions: `remember: { testid: subscription, attribute: data-subscription-id, as: sub }`.
+    Remember {
+        target: Locator,
+        attribute: Option<Template>,
+        var: String,
+    },
     /// Runs the Polar configuration verifier against the target's Polar (product lookup,
     /// name, public visibility, monthly interval, seat-based price) and shows its report
     /// in the browser, so the step's screenshot and clip carry it.

@@ -13,7 +13,7 @@ use super::vars::{check_name, parse_template, substitute_params, Piece};
 use super::yaml::{self, Node, NodeKind};
 use super::{Diagnostic, Diagnostics, LoadOptions, SLOT_IDS};
 
-pub(crate) const ACTIONS: [&str; 15] = [
+pub(crate) const ACTIONS: [&str; 16] = [
     "open",
     "click",
     "fill",
@@ -29,6 +29,7 @@ pub(crate) const ACTIONS: [&str; 15] = [
     "eventually",
     "http",
     "verify_config",
+    "remember",
 ];
 pub(crate) const LOCATORS: [&str; 5] = ["css", "xpath", "text", "label", "testid"];
 pub(crate) const MATCHERS: [&str; 3] = ["equals", "contains", "matches"];
@@ -1209,6 +1210,7 @@ impl<'o> Loader<'o> {
             "screenshot" => (&["name"], false),
             "eventually" => (&["timeout", "interval", "do"], false),
             "verify_config" => (&["server", "product_name", "timeout"], false),
+            "remember" => (&["as", "attribute", "timeout"], true),
             _ => (
                 &[
                     "method", "url", "headers", "json", "expect", "capture", "timeout",
@@ -1378,6 +1380,38 @@ impl<'o> Loader<'o> {
             }
             "screenshot" => {
                 wrong(self, "a name such as `checkout-page`");
+                return None;
+            }
+            "remember" if is_map => {
+                let target = self.locator_in(scope, v, known, !unknown_key);
+                let attribute = match v.get("attribute") {
+                    Some(n) => Some(self.template(scope, n, known, "an attribute name")?),
+                    None => None,
+                };
+                let as_node = required(self, "as")?;
+                let var = self.text(scope, &as_node, "a variable name")?;
+                if let Err(e) = check_name(&var) {
+                    self.error(&scope.file, &as_node, e, None);
+                    return None;
+                }
+                if var.starts_with("env.") || self.opts.provided_vars.contains(&var) {
+                    self.error(
+                        &scope.file,
+                        &as_node,
+                        format!("`{var}` is set by the runner and cannot be remembered into"),
+                        None,
+                    );
+                    return None;
+                }
+                known.names.push(var.clone());
+                ActionKind::Remember {
+                    target: target?,
+                    attribute,
+                    var,
+                }
+            }
+            "remember" => {
+                wrong(self, "a target with `as` (and optionally `attribute`)");
                 return None;
             }
             "verify_config" if is_text => ActionKind::VerifyConfig {

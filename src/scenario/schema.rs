@@ -206,6 +206,22 @@ pub(crate) fn json_schema() -> Value {
         ], &["url"], false)] }),
     );
     add(
+        "remember",
+        "Read an element's visible text, or one of its attributes, into a variable.",
+        with_one_locator(
+            object(
+                &[
+                    ("as", string()),
+                    ("attribute", string()),
+                    ("timeout", timeout.clone()),
+                ],
+                &["as"],
+                true,
+            ),
+            false,
+        ),
+    );
+    add(
         "verify_config",
         "Run the Polar configuration verifier (product lookup, name, public, monthly, seat-based) and show its report.",
         json!({ "anyOf": [

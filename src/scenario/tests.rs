@@ -640,3 +640,24 @@ fn verify_config_short_and_long_forms() {
         "{p:?}"
     );
 }
+
+#[test]
+fn remember_defines_a_variable_for_later_actions() {
+    let a = actions(
+        "- remember: { testid: sub, attribute: data-id, as: sub_id }\n- open: \"/s/${sub_id}\"\n",
+    );
+    match &a[0].kind {
+        ActionKind::Remember {
+            target,
+            attribute,
+            var,
+        } => {
+            assert_eq!(loc(target), (By::TestId, "sub"));
+            assert_eq!(attribute.as_ref().unwrap().raw, "data-id");
+            assert_eq!(var, "sub_id");
+        }
+        other => panic!("{other:?}"),
+    }
+    let p = action_problems("- remember: { testid: sub }\n");
+    assert!(p.iter().any(|x| x.2.contains("`as`")), "{p:?}");
+}
