@@ -183,7 +183,13 @@ pub fn render_html(report: &Report) -> String {
         tool = esc(&run.tool_version),
     );
     h.push_str(r#"<div class="counts">"#);
-    for status in ["verified", "unverified", "failed", "missing", "not_runnable"] {
+    for status in [
+        "verified",
+        "unverified",
+        "failed",
+        "missing",
+        "not_runnable",
+    ] {
         let n = report.slots.iter().filter(|s| s.status == status).count();
         if n > 0 {
             let _ = write!(

@@ -448,7 +448,12 @@ pub(crate) mod tests {
     fn a_slot_whose_only_scenario_cannot_run_here_is_not_runnable() {
         let mut r = report(
             "on",
-            vec![scenario("Recovery", "payment-recovery", "not_runnable", vec![])],
+            vec![scenario(
+                "Recovery",
+                "payment-recovery",
+                "not_runnable",
+                vec![],
+            )],
         );
         r.run.target = "sandbox".into();
         let s = status_of(&slot_verdicts(&r, &all_exist), "payment-recovery").clone();

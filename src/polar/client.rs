@@ -11,9 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::types::{
-    Checkout, CheckoutCreate, Customer, CustomerSession, CustomerSessionCreate, CustomerState, ListResource,
-    Product, ProductListParams, Subscription, SubscriptionListParams, SubscriptionUpdate,
-    WebhookEndpoint, WebhookEndpointCreate,
+    Checkout, CheckoutCreate, Customer, CustomerSession, CustomerSessionCreate, CustomerState,
+    ListResource, Product, ProductListParams, Subscription, SubscriptionListParams,
+    SubscriptionUpdate, WebhookEndpoint, WebhookEndpointCreate,
 };
 
 /// The two Polar deployments. They share nothing: a token works only where it was created.
