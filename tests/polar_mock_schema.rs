@@ -237,6 +237,23 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         .await;
     assert_eq!(s, 200);
     ck.response("get", "/v1/customers/{id}/state", 200, &b);
+    // The customer list (the sandbox cleanup finds a run's customer by email).
+    let (s, b) = api
+        .call("GET", "/v1/customers/?email=BUYER@example.com", None)
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/customers/", 200, &b);
+    assert_eq!(b["items"].as_array().map(Vec::len), Some(1), "{b}");
+    assert_eq!(b["items"][0]["id"], json!(customer_id));
+    let (s, b) = api
+        .call("GET", "/v1/customers/?email=nobody@example.com", None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["items"], json!([]));
+    ck.response("get", "/v1/customers/", 200, &b);
+    let (s, b) = api.call("GET", "/v1/customers/?limit=0", None).await;
+    assert_eq!(s, 422);
+    ck.response("get", "/v1/customers/", 422, &b);
     let (s, b) = api
         .call("GET", &format!("/v1/customers/{missing}/state"), None)
         .await;

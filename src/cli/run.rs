@@ -77,6 +77,10 @@ pub struct Args {
     /// The size of the videos; both numbers even [default: the viewport].
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub video_size: Option<(u32, u32)>,
+    /// Where Polar is: `mock` (the local mock) or `sandbox` (Polar's sandbox, needs
+    /// `--app URL` and POLAR_ACCESS_TOKEN / POLAR_PRODUCT_ID; see docs/sandbox.md).
+    #[arg(long, value_name = "TARGET", default_value = "mock", value_parser = ["mock", "sandbox"])]
+    pub target: String,
 }
 
 fn parse_video_mode(text: &str) -> Result<VideoMode, String> {
@@ -161,6 +165,12 @@ pub fn new_run_id() -> String {
     format!("{}-{}", Utc::now().format("%Y%m%d-%H%M%S"), &suffix[..6])
 }
 
+/// `${run.email}`: the run's own customer email, unique per run (the sandbox cleanup finds
+/// the run's subscriptions by it).
+pub fn run_email(run_id: &str) -> String {
+    format!("walkthrough+{run_id}@example.com")
+}
+
 /// The built-in fixture pages, next to the working folder or the source tree.
 fn fixture_pages() -> PathBuf {
     let local = PathBuf::from("fixtures/pages");
@@ -178,6 +188,27 @@ pub async fn run(args: Args) -> i32 {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
+    };
+    // `--target sandbox`: a deployed app and the POLAR_* variables, checked before anything runs.
+    let sandbox = if args.target == "sandbox" {
+        match args.app.as_deref() {
+            None | Some(FIXTURES_APP) => {
+                eprintln!(
+                    "error: --target sandbox needs --app URL: the deployed staging app whose webhooks the sandbox reaches (not `fixtures`)"
+                );
+                return exit::USAGE;
+            }
+            Some(_) => {}
+        }
+        match target::SandboxTarget::from_env(|k| std::env::var(k).ok()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::SETUP_FAILED;
+            }
+        }
+    } else {
+        None
     };
     let options = LoadOptions {
         cli_vars: cli_vars.clone(),
@@ -258,6 +289,7 @@ pub async fn run(args: Args) -> i32 {
                 return exit::SETUP_FAILED;
             }
         },
+        Some(url) if sandbox.is_some() => (url.to_string(), "sandbox"),
         Some(url) => (url.to_string(), "url"),
         None => match target::start_local(!args.no_enforce).await {
             Ok(t) => {
@@ -349,11 +381,16 @@ pub async fn run(args: Args) -> i32 {
             .with_secret(&local.mock.token())
             .with_secret(&local.app.webhook_secret());
     }
+    if let Some(sandbox) = &sandbox {
+        for secret in sandbox.secrets() {
+            redactor = redactor.with_secret(secret);
+        }
+    }
     recorder.set_redactor(redactor);
 
     let mut base_vars = Vars::new();
     base_vars.set("run.id", &run_id);
-    base_vars.set("run.email", &format!("walkthrough+{run_id}@example.com"));
+    base_vars.set("run.email", &run_email(&run_id));
     base_vars.set("run.started_at", &started_at.to_rfc3339());
     base_vars.set("app.url", app_url.trim_end_matches('/'));
     if let Some(token) = &target_token {
@@ -361,6 +398,12 @@ pub async fn run(args: Args) -> i32 {
     }
     for (name, value) in &target_vars {
         base_vars.set(name, value);
+    }
+    if let Some(sandbox) = &sandbox {
+        base_vars.set_secret("polar.token", sandbox.token());
+        for (name, value) in sandbox.vars() {
+            base_vars.set(name, &value);
+        }
     }
     for (name, value) in &cli_vars {
         base_vars.set(name, value);
@@ -375,6 +418,11 @@ pub async fn run(args: Args) -> i32 {
             .as_ref()
             .map(|m| super::observe::AppObserver::boxed(&app, Some(m.clone()))),
         video,
+        // `targets:` name Polar targets; fixtures and a bare URL run every scenario.
+        target: match target {
+            "mock" | "sandbox" => target.to_string(),
+            _ => String::new(),
+        },
     };
     let ctx = make_ctx(video);
     let jobs = usize::from(args.jobs).min(loaded.scenarios.len()).max(1);
@@ -422,9 +470,21 @@ pub async fn run(args: Args) -> i32 {
         local.shutdown().await;
     }
     signals.abort();
+    // On the sandbox, revoke what the run bought (keyed by the run's customer email).
+    if let Some(sandbox) = &sandbox {
+        let email = run_email(&run_id);
+        match sandbox.cleanup(&email).await {
+            Ok(done) => {
+                if let Ok(json) = serde_json::to_vec_pretty(&done) {
+                    let _ = store.write(Path::new("cleanup.json"), &json);
+                }
+            }
+            Err(e) => eprintln!("warning: {e}; revoke its subscriptions in the sandbox dashboard"),
+        }
+    }
 
     let status = match summary.status {
-        Status::Passed | Status::Skipped => RunStatus::Passed,
+        Status::Passed | Status::Skipped | Status::NotRunnable => RunStatus::Passed,
         Status::Failed => RunStatus::Failed,
         Status::Interrupted => RunStatus::Interrupted,
     };

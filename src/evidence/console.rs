@@ -15,6 +15,8 @@ pub struct Console {
     running: Arc<Mutex<Option<(String, Instant)>>>,
     spinner: Option<JoinHandle<()>>,
     stop: Arc<Mutex<bool>>,
+    /// The `targets:` of the scenario that started last, for a not-runnable line.
+    targets: Vec<String>,
 }
 
 impl Console {
@@ -25,6 +27,7 @@ impl Console {
             running: Arc::new(Mutex::new(None)),
             spinner: None,
             stop: Arc::new(Mutex::new(false)),
+            targets: Vec::new(),
         }
     }
 
@@ -82,8 +85,13 @@ impl Console {
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::ScenarioStarted {
-                name, file, steps, ..
+                name,
+                file,
+                steps,
+                targets,
+                ..
             } => {
+                self.targets = targets.clone();
                 eprintln!("▶ {name}  ({}, {steps} steps)", file.display());
             }
             Event::StepStarted { name, .. } => {
@@ -98,7 +106,7 @@ impl Console {
                 let mark = match step.status {
                     Status::Passed => "✓",
                     Status::Failed => "✗",
-                    Status::Skipped => "-",
+                    Status::Skipped | Status::NotRunnable => "-",
                     Status::Interrupted => "!",
                 };
                 let time = if step.status == Status::Skipped {
@@ -131,6 +139,12 @@ impl Console {
             }
             Event::ScenarioVideo { .. } => {}
             Event::ScenarioFinished {
+                status: Status::NotRunnable,
+                ..
+            } => {
+                eprintln!("{}", not_runnable_line(&self.targets));
+            }
+            Event::ScenarioFinished {
                 status, duration, ..
             } => {
                 eprintln!(
@@ -141,6 +155,14 @@ impl Console {
             }
         }
     }
+}
+
+/// `  - not runnable on this target (targets: mock)`.
+pub fn not_runnable_line(targets: &[String]) -> String {
+    format!(
+        "  - not runnable on this target (targets: {})",
+        targets.join(", ")
+    )
 }
 
 impl Drop for Console {

@@ -96,7 +96,7 @@ dl.meta dd{margin:0;word-break:break-all}
 .s-verified,.s-passed{background:var(--ok-bg);color:var(--ok)}
 .s-failed,.s-interrupted{background:var(--bad-bg);color:var(--bad)}
 .s-unverified,.s-running{background:var(--warn-bg);color:var(--warn)}
-.s-missing,.s-skipped{background:var(--none-bg);color:var(--none)}
+.s-missing,.s-skipped,.s-not_runnable{background:var(--none-bg);color:var(--none)}
 section.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px;margin-bottom:24px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;vertical-align:top;padding:8px 10px;border-bottom:1px solid var(--line)}
@@ -183,7 +183,13 @@ pub fn render_html(report: &Report) -> String {
         tool = esc(&run.tool_version),
     );
     h.push_str(r#"<div class="counts">"#);
-    for status in ["verified", "unverified", "failed", "missing"] {
+    for status in [
+        "verified",
+        "unverified",
+        "failed",
+        "missing",
+        "not_runnable",
+    ] {
         let n = report.slots.iter().filter(|s| s.status == status).count();
         if n > 0 {
             let _ = write!(
@@ -294,7 +300,7 @@ fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepReport)
         n = index + 1,
         name = esc(&step.name),
         badge = badge(status),
-        dur = if step.status == Status::Skipped {
+        dur = if matches!(step.status, Status::Skipped | Status::NotRunnable) {
             "not run".to_string()
         } else {
             duration(step.duration_ms)

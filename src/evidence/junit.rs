@@ -50,9 +50,13 @@ fn counts(s: &ScenarioReport) -> Counts {
         match step.status {
             Status::Failed => c.failures += 1,
             Status::Interrupted => c.errors += 1,
-            Status::Skipped => c.skipped += 1,
+            Status::Skipped | Status::NotRunnable => c.skipped += 1,
             Status::Passed => {}
         }
+    }
+    if s.status == "not_runnable" {
+        c.tests += 1;
+        c.skipped += 1;
     }
     c
 }
@@ -129,6 +133,16 @@ fn render_suite(x: &mut String, report: &Report, s: &ScenarioReport) {
     for (i, step) in s.steps.iter().enumerate() {
         render_case(x, s, i, step);
     }
+    if s.status == "not_runnable" {
+        let _ = writeln!(
+            x,
+            r#"    <testcase name="{name}" classname="{class}" time="0.000" file="{file}"><skipped message="{m}"/></testcase>"#,
+            name = xml_escape(&s.name),
+            class = xml_escape(&s.name),
+            file = xml_escape(&s.file),
+            m = xml_escape(&format!("not runnable on target {}", report.run.target)),
+        );
+    }
     x.push_str("  </testsuite>\n");
 }
 
@@ -173,6 +187,9 @@ fn render_case(x: &mut String, s: &ScenarioReport, index: usize, step: &StepRepo
         }
         Status::Skipped => {
             x.push_str("      <skipped message=\"an earlier step did not pass\"/>\n");
+        }
+        Status::NotRunnable => {
+            x.push_str("      <skipped message=\"not runnable on this target\"/>\n");
         }
     }
     let mut out = String::new();

@@ -76,7 +76,8 @@ pub struct ScenarioReport {
     pub name: String,
     pub file: String,
     pub slot: Option<String>,
-    /// `running` while it runs; then passed / failed / interrupted.
+    /// `running` while it runs; then passed / failed / interrupted, or `not_runnable`
+    /// when its `targets:` exclude the run's target.
     pub status: String,
     pub started_at: DateTime<Utc>,
     pub duration_ms: u64,
@@ -294,6 +295,7 @@ pub fn status_word(status: Status) -> &'static str {
         Status::Failed => "failed",
         Status::Skipped => "skipped",
         Status::Interrupted => "interrupted",
+        Status::NotRunnable => "not_runnable",
     }
 }
 

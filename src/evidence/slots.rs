@@ -2,6 +2,8 @@
 //!
 //! Rules (also in `recordings/README.md`):
 //! - **missing**: no scenario in the run covers the slot.
+//! - **not_runnable**: every covering scenario's `targets:` exclude the run's target, so
+//!   none ran (nothing is faked); any scenario that did run decides instead.
 //! - **failed**: a covering scenario failed, was interrupted or did not finish.
 //! - **unverified**: the scenario passed but its evidence is incomplete: a step without a
 //!   screenshot file, without a clip (e.g. `--video off`, or `retain-on-failure`, which
@@ -22,6 +24,7 @@ pub const VERIFIED: &str = "verified";
 pub const UNVERIFIED: &str = "unverified";
 pub const FAILED: &str = "failed";
 pub const MISSING: &str = "missing";
+pub const NOT_RUNNABLE: &str = "not_runnable";
 
 /// What the slot's clip must show (from the product's billing status report).
 pub fn slot_title(id: &str) -> &'static str {
@@ -70,6 +73,26 @@ pub fn slot_verdicts(report: &Report, artifact_ok: &dyn Fn(&str) -> bool) -> Vec
                 .filter(|(_, s)| s.slot.as_deref() == Some(*id))
                 .collect();
             let mut best: Option<SlotReport> = None;
+            // Scenarios that could not run on this target do not decide the slot, unless
+            // none of its scenarios could.
+            let runnable: Vec<(usize, &ScenarioReport)> = covering
+                .iter()
+                .copied()
+                .filter(|(_, s)| s.status != NOT_RUNNABLE)
+                .collect();
+            if runnable.is_empty() {
+                if let Some((index, scenario)) = covering.first() {
+                    return SlotReport {
+                        id: id.to_string(),
+                        status: NOT_RUNNABLE.into(),
+                        reason: format!("not runnable on target {}", report.run.target),
+                        scenario: Some(scenario.name.clone()),
+                        scenario_index: Some(*index),
+                        clip: None,
+                    };
+                }
+            }
+            let covering = runnable;
             for (index, scenario) in &covering {
                 let (status, reason) = scenario_verdict(report, scenario, artifact_ok);
                 let candidate = SlotReport {
@@ -422,6 +445,35 @@ pub(crate) mod tests {
             s.reason
         );
         assert!(s.reason.contains("2 scenarios"), "{}", s.reason);
+    }
+
+    #[test]
+    fn a_slot_whose_only_scenario_cannot_run_here_is_not_runnable() {
+        let mut r = report(
+            "on",
+            vec![scenario(
+                "Recovery",
+                "payment-recovery",
+                "not_runnable",
+                vec![],
+            )],
+        );
+        r.run.target = "sandbox".into();
+        let s = status_of(&slot_verdicts(&r, &all_exist), "payment-recovery").clone();
+        assert_eq!(s.status, NOT_RUNNABLE);
+        assert_eq!(s.reason, "not runnable on target sandbox");
+        assert_eq!(s.scenario.as_deref(), Some("Recovery"));
+
+        // A scenario of the same slot that did run decides instead.
+        r.scenarios.push(scenario(
+            "Recovery 2",
+            "payment-recovery",
+            "failed",
+            vec![step("a", Status::Failed, "a.png", None)],
+        ));
+        let s = status_of(&slot_verdicts(&r, &all_exist), "payment-recovery").clone();
+        assert_eq!(s.status, FAILED, "{}", s.reason);
+        assert_eq!(s.scenario.as_deref(), Some("Recovery 2"));
     }
 
     #[test]

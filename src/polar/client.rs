@@ -11,9 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::types::{
-    Checkout, CheckoutCreate, CustomerSession, CustomerSessionCreate, CustomerState, ListResource,
-    Product, ProductListParams, Subscription, SubscriptionListParams, SubscriptionUpdate,
-    WebhookEndpoint, WebhookEndpointCreate,
+    Checkout, CheckoutCreate, Customer, CustomerSession, CustomerSessionCreate, CustomerState,
+    ListResource, Product, ProductListParams, Subscription, SubscriptionListParams,
+    SubscriptionUpdate, WebhookEndpoint, WebhookEndpointCreate,
 };
 
 /// The two Polar deployments. They share nothing: a token works only where it was created.
@@ -409,6 +409,20 @@ impl PolarClient {
             Some(body),
         )
         .await
+    }
+
+    /// `GET /v1/customers/` (first page, 100 per page), optionally only the customer with
+    /// this email (`ListResource[Customer]`).
+    pub async fn list_customers(
+        &self,
+        email: Option<&str>,
+    ) -> Result<ListResource<Customer>, PolarError> {
+        let mut q = vec![("limit", "100".to_string())];
+        if let Some(email) = email {
+            q.push(("email", email.to_string()));
+        }
+        self.send(Method::GET, self.url(&["v1", "customers", ""], &q), None)
+            .await
     }
 
     /// `GET /v1/customers/{id}/state`.

@@ -1,6 +1,7 @@
 //! Polar: API types, the HTTP client for sandbox and production, and webhook signing.
 //! Must not import the mock, the demo app, the browser or the runner.
 
+pub mod cleanup;
 pub mod client;
 pub mod types;
 pub mod verify;

@@ -376,6 +376,30 @@ pub struct CustomerStateSubscription {
     pub product_id: String,
 }
 
+/// `Customer` (`CustomerIndividual` or `CustomerTeam`, told apart by `type`; the fields
+/// this project reads are common to both).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub modified_at: Option<DateTime<Utc>>,
+    #[serde(rename = "type", default)]
+    pub customer_type: Option<CustomerType>,
+    #[serde(default)]
+    pub metadata: Metadata,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    pub email: String,
+    #[serde(default)]
+    pub email_verified: bool,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub organization_id: String,
+    #[serde(default)]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
 /// `SubscriptionCustomer` (the customer embedded in a `Subscription`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionCustomer {

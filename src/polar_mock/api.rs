@@ -159,6 +159,7 @@ pub(crate) fn handle(state: &mut State, req: &Request, segs: &[&str]) -> Respons
         ("POST", ["checkouts", ""]) => Some(create_checkout),
         ("GET", ["checkouts", id]) if !id.is_empty() => Some(get_checkout),
         ("POST", ["customer-sessions", ""]) => Some(create_session),
+        ("GET", ["customers", ""]) => Some(list_customers),
         ("GET", ["customers", _, "state"]) => Some(customer_state),
         ("GET", ["customers", "external", _, "state"]) => Some(customer_state_external),
         ("GET", ["subscriptions", ""]) => Some(list_subscriptions),
@@ -781,6 +782,45 @@ fn create_session(
     };
     let session = state.create_session(&customer_id, return_url);
     Ok(json_reply(201, &state.render_session(&session)))
+}
+
+/// `GET /v1/customers/`: `ListResource[Customer]`, newest first, filtered by `email`
+/// (exact, case-insensitive), `query` (part of the email, name or external id),
+/// `organization_id`, and — an extension Polar's list does not document — `external_id`.
+fn list_customers(
+    state: &mut State,
+    req: &Request,
+    _: &[&str],
+) -> Result<ResponseTemplate, ApiError> {
+    let (page, limit) = page_params(req)?;
+    let q = query(req);
+    for (k, v) in &q {
+        if k == "organization_id" && !is_uuid(v) {
+            return Err(uuid_error(json!(["query", k]), v));
+        }
+    }
+    let mut customers: Vec<_> = state
+        .customers
+        .iter()
+        .filter(|c| {
+            q.iter().all(|(k, v)| match k.as_str() {
+                "email" => c.email.eq_ignore_ascii_case(v),
+                "external_id" => c.external_id.as_deref() == Some(v.as_str()),
+                "organization_id" => state.org_id() == v,
+                "query" => {
+                    let needle = v.to_lowercase();
+                    [Some(&c.email), c.name.as_ref(), c.external_id.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .any(|h| h.to_lowercase().contains(&needle))
+                }
+                _ => true,
+            })
+        })
+        .collect();
+    customers.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+    let items = customers.iter().map(|c| state.render_customer(c)).collect();
+    Ok(json_reply(200, &paginate(items, page, limit)))
 }
 
 fn customer_state(

@@ -27,6 +27,8 @@ pub enum Status {
     Failed,
     Skipped,
     Interrupted,
+    /// The scenario's `targets:` exclude the run's target: it was not run (and not faked).
+    NotRunnable,
 }
 
 /// A step's failure: the message, where in the scenario it happened and that source line.
@@ -66,6 +68,8 @@ pub enum Event {
         slot: Option<String>,
         started_at: DateTime<Utc>,
         steps: usize,
+        /// The scenario's `targets:` (empty: every target).
+        targets: Vec<String>,
     },
     StepStarted {
         scenario: usize,
@@ -113,6 +117,9 @@ pub struct RunContext {
     pub observer: Option<Box<dyn Observer>>,
     /// The run's video recorder; `None` with `--video off`.
     pub video: Option<VideoRecorder>,
+    /// The run's target (`mock`, `sandbox`, …): a scenario whose `targets:` exclude it is
+    /// reported [`Status::NotRunnable`]. Empty runs every scenario.
+    pub target: String,
 }
 
 /// The run's verdict.
@@ -135,6 +142,12 @@ pub async fn run(
     let mut failed_steps = 0;
     let mut previous: Option<(Option<&str>, Status)> = None;
     for (index, scenario) in loaded.scenarios.iter().enumerate() {
+        if !ctx.target.is_empty() && !scenario.runs_on(&ctx.target) {
+            not_runnable(index, scenario, sink);
+            // The journey's state does not carry over a scenario that did not run.
+            previous = Some((scenario.slot.as_deref(), Status::NotRunnable));
+            continue;
+        }
         let with_given = needs_given(scenario, previous);
         let scenario_status = run_scenario(
             browser,
@@ -197,6 +210,10 @@ pub async fn run_alone(
     failed_steps: &mut usize,
 ) -> Status {
     let scenario = &loaded.scenarios[index];
+    if !ctx.target.is_empty() && !scenario.runs_on(&ctx.target) {
+        not_runnable(index, scenario, sink);
+        return Status::NotRunnable;
+    }
     let with_given = needs_given(scenario, None);
     run_scenario(
         browser,
@@ -210,6 +227,25 @@ pub async fn run_alone(
         failed_steps,
     )
     .await
+}
+
+/// Reports a scenario the run's target cannot run: started with no steps, finished
+/// [`Status::NotRunnable`].
+fn not_runnable(index: usize, scenario: &Scenario, sink: &mut dyn EventSink) {
+    sink.event(&Event::ScenarioStarted {
+        index,
+        name: scenario.name.clone(),
+        file: scenario.file.clone(),
+        slot: scenario.slot.clone(),
+        started_at: Utc::now(),
+        steps: 0,
+        targets: scenario.targets.clone(),
+    });
+    sink.event(&Event::ScenarioFinished {
+        index,
+        status: Status::NotRunnable,
+        duration: Duration::ZERO,
+    });
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -232,6 +268,7 @@ async fn run_scenario(
         slot: scenario.slot.clone(),
         started_at: Utc::now(),
         steps: scenario.steps.len() + if with_given { scenario.given.len() } else { 0 },
+        targets: scenario.targets.clone(),
     });
     // A scenario that sets up its own starting state starts as a new visitor.
     if with_given {

@@ -1,0 +1,248 @@
+//! `run --target sandbox` without a sandbox: nothing here calls a real Polar host. The
+//! cleanup runs against the mock over HTTP; the CLI's usage and configuration errors; and a
+//! `targets: [mock]` scenario reported not runnable (never run, never faked) while the
+//! rest of the run passes, with `POLAR_API_URL` pointed at a local mock.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+use walkthrough::polar::cleanup::revoke_run_subscriptions;
+use walkthrough::polar::PolarClient;
+use walkthrough::polar_mock::{MockConfig, MockPolar};
+use walkthrough::static_site::StaticSite;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary with no POLAR_* variable inherited from the environment.
+fn walkthrough() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_walkthrough"));
+    cmd.current_dir(root());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("POLAR_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+async fn call(mock: &MockPolar, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .request(
+            method.parse().unwrap(),
+            format!("{}{path}", mock.base_url()),
+        )
+        .bearer_auth(mock.token());
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Buys a subscription on the mock as `email`: a checkout through the REST API, paid on
+/// the public confirm endpoint the hosted page uses. Returns the subscription id.
+async fn subscribe(mock: &MockPolar, email: &str) -> String {
+    let (s, checkout) = call(
+        mock,
+        "POST",
+        "/v1/checkouts/",
+        Some(json!({"products": [mock.product_id()], "seats": 1, "customer_email": email})),
+    )
+    .await;
+    assert_eq!(s, 201, "{checkout}");
+    let secret = checkout["client_secret"].as_str().unwrap();
+    let (s, confirmed) = call(
+        mock,
+        "POST",
+        &format!("/v1/checkouts/client/{secret}/confirm"),
+        Some(json!({
+            "customer_email": email, "customer_name": "Run Buyer",
+            "customer_billing_address": {"country": "DE"},
+            "card": {"number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"},
+        })),
+    )
+    .await;
+    assert_eq!(s, 200, "{confirmed}");
+    let customer = confirmed["customer_id"].as_str().unwrap().to_string();
+    let (s, subs) = call(
+        mock,
+        "GET",
+        &format!("/v1/subscriptions/?customer_id={customer}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{subs}");
+    let items = subs["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{subs}");
+    assert_eq!(items[0]["status"], "active", "{subs}");
+    items[0]["id"].as_str().unwrap().to_string()
+}
+
+async fn status_of(mock: &MockPolar, id: &str) -> String {
+    let (s, sub) = call(mock, "GET", &format!("/v1/subscriptions/{id}"), None).await;
+    assert_eq!(s, 200, "{sub}");
+    sub["status"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn cleanup_revokes_the_runs_subscriptions_and_nobody_elses() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let ours = "walkthrough+20260101-000000-abcdef@example.com";
+    let theirs = "walkthrough+20260101-000000-123456@example.com";
+    let our_sub = subscribe(&mock, ours).await;
+    let their_sub = subscribe(&mock, theirs).await;
+
+    let client = PolarClient::builder(mock.base_url(), mock.token())
+        .build()
+        .unwrap();
+    let done = revoke_run_subscriptions(&client, ours).await.unwrap();
+    assert_eq!(done.revoked, vec![our_sub.clone()]);
+    assert_eq!(done.customers.len(), 1);
+    assert!(done.failed.is_empty(), "{:?}", done.failed);
+    assert_eq!(status_of(&mock, &our_sub).await, "canceled");
+    assert_eq!(status_of(&mock, &their_sub).await, "active");
+
+    // A second cleanup finds nothing left to revoke.
+    let again = revoke_run_subscriptions(&client, ours).await.unwrap();
+    assert!(again.revoked.is_empty(), "{again:?}");
+    // An email nobody used revokes nothing.
+    let none = revoke_run_subscriptions(&client, "nobody@example.com")
+        .await
+        .unwrap();
+    assert!(none.customers.is_empty() && none.revoked.is_empty());
+    assert_eq!(status_of(&mock, &their_sub).await, "active");
+}
+
+#[tokio::test]
+async fn sandbox_needs_an_app_url_and_the_polar_variables() {
+    for app in [None, Some("fixtures")] {
+        let mut cmd = walkthrough();
+        cmd.args(["run", "fixtures/scenarios", "--target", "sandbox"]);
+        if let Some(app) = app {
+            cmd.args(["--app", app]);
+        }
+        cmd.env("POLAR_ACCESS_TOKEN", "polar_oat_unused123")
+            .env("POLAR_PRODUCT_ID", "p");
+        let out = output(cmd).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{app:?}: {stderr}");
+        assert!(
+            stderr.contains("--target sandbox needs --app URL"),
+            "{stderr}"
+        );
+    }
+
+    let mut cmd = walkthrough();
+    cmd.args([
+        "run",
+        "fixtures/scenarios",
+        "--target",
+        "sandbox",
+        "--app",
+        "http://127.0.0.1:9/",
+    ])
+    .env("POLAR_PRODUCT_ID", "p");
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("POLAR_ACCESS_TOKEN is not set"), "{stderr}");
+    assert!(stderr.contains("fix:"), "{stderr}");
+
+    let mut cmd = walkthrough();
+    cmd.args(["run", "fixtures/scenarios", "--target", "sandbox"])
+        .args(["--app", "http://127.0.0.1:9/"])
+        .env("POLAR_ACCESS_TOKEN", "polar_oat_unused123");
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("POLAR_PRODUCT_ID is not set"), "{stderr}");
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mock_only_scenario_is_not_runnable_on_the_sandbox_and_the_run_passes() {
+    let site = StaticSite::start(&root().join("fixtures/pages"))
+        .await
+        .unwrap();
+    // POLAR_API_URL points at a local mock: the run's cleanup talks to it, not to Polar.
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let scenarios = tempfile::tempdir().unwrap();
+    write(
+        scenarios.path(),
+        "01-open.yaml",
+        "name: Open the fixture pages\nslot: new-user-to-checkout\nsteps:\n  - name: Open\n    do:\n      - open: /index.html\n      - expect_text: { in: { css: h1 }, equals: Fixture pages }\n",
+    );
+    write(
+        scenarios.path(),
+        "02-mock-only.yaml",
+        "name: Advance a period\nslot: payment-recovery\ntargets: [mock]\nsteps:\n  - name: Would need the control plane\n    do:\n      - open: /index.html\n      - expect_text: { in: { css: h1 }, equals: Not this }\n",
+    );
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut cmd = walkthrough();
+    cmd.arg("run")
+        .arg(scenarios.path())
+        .args(["--quiet", "--target", "sandbox", "--app"])
+        .arg(format!("{}/", site.url()))
+        .arg("--out")
+        .arg(out_dir.path())
+        .env("POLAR_ACCESS_TOKEN", mock.token())
+        .env("POLAR_PRODUCT_ID", mock.product_id())
+        .env("POLAR_API_URL", mock.base_url());
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("- not runnable on this target (targets: mock)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cleanup: no live subscription"), "{stderr}");
+    assert!(
+        !stderr.contains(&mock.token()),
+        "the token leaked: {stderr}"
+    );
+
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["run"]["target"], "sandbox");
+    assert_eq!(report["run"]["status"], "passed");
+    let s = report["scenarios"].as_array().unwrap();
+    assert_eq!(s[0]["status"], "passed", "{}", s[0]);
+    assert_eq!(s[1]["status"], "not_runnable", "{}", s[1]);
+    assert_eq!(s[1]["steps"], json!([]), "never run, never faked");
+    let slot = report["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "payment-recovery")
+        .unwrap();
+    assert_eq!(slot["status"], "not_runnable", "{slot}");
+    assert_eq!(slot["reason"], "not runnable on target sandbox");
+
+    let junit = std::fs::read_to_string(out_dir.path().join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<skipped message="not runnable on target sandbox"/>"#),
+        "{junit}"
+    );
+    let cleanup: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.path().join("cleanup.json")).unwrap())
+            .unwrap();
+    assert_eq!(cleanup["revoked"], json!([]));
+    assert!(cleanup["email"]
+        .as_str()
+        .unwrap()
+        .contains(report["run"]["id"].as_str().unwrap()));
+}
