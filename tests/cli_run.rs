@@ -313,3 +313,49 @@ async fn sigint_mid_run_exits_130_writes_an_interrupted_report_and_leaves_nothin
         .join(steps[1]["screenshot"].as_str().unwrap())
         .is_file());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_running_webdriver_is_used_instead_of_starting_one() {
+    let site = site().await;
+    let logs = tempfile::tempdir().unwrap();
+    let driver = walkthrough::browser::ChromeDriver::start(
+        &walkthrough::browser::which("chromedriver").expect("chromedriver is installed"),
+        &logs.path().join("driver.log"),
+        Duration::from_secs(15),
+    )
+    .await
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let app = format!("{}/", site.url());
+    let url = driver.url().to_string();
+    let output = tokio::task::spawn_blocking({
+        let out = out.path().to_path_buf();
+        move || {
+            walkthrough()
+                .args([
+                    "run",
+                    "fixtures/scenarios/01-form.yaml",
+                    "--quiet",
+                    "--video",
+                    "off",
+                ])
+                .args(["--app", &app, "--webdriver-url", &url, "--out"])
+                .arg(&out)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    // The session ran on our driver: its log shows the run's commands.
+    let log = std::fs::read_to_string(logs.path().join("driver.log")).unwrap();
+    assert!(
+        log.contains("form.html"),
+        "the run used the given WebDriver"
+    );
+    // No chromedriver of its own: the run folder has no driver log.
+    assert!(!out.path().join("logs/chromedriver.log").exists());
+    driver.stop().await;
+}

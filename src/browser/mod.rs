@@ -187,9 +187,10 @@ impl Browser {
             "--mute-audio".into(),
             format!("--window-size={width},{window_height}"),
         ];
-        // Chromium refuses to run as root without this; only a remote grid decides itself.
+        // Chromium refuses to run as root (and in most containers) without this.
+        args.push("--no-sandbox".into());
+        // A private profile, so nothing is shared with other runs; a remote node keeps its own.
         if options.webdriver_url.is_none() {
-            args.push("--no-sandbox".into());
             args.push(format!("--user-data-dir={}", profile.path().display()));
         }
         let mut chrome_options = json!({ "args": args });
