@@ -26,6 +26,13 @@ async fn site() -> StaticSite {
         .unwrap()
 }
 
+/// Runs the binary with `args` off the async runtime's threads (the fixture site runs on them).
+async fn run_cli(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || walkthrough().args(&args).output().unwrap())
+        .await
+        .unwrap()
+}
+
 fn report(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
 }
@@ -35,25 +42,16 @@ async fn passing_scenarios_exit_0_with_a_screenshot_for_every_step() {
     let site = site().await;
     let out = tempfile::tempdir().unwrap();
     let app = format!("{}/", site.url());
-    let output = tokio::task::spawn_blocking({
-        let out = out.path().to_path_buf();
-        move || {
-            walkthrough()
-                .args([
-                    "run",
-                    "fixtures/scenarios",
-                    "--quiet",
-                    "--app",
-                    &app,
-                    "--out",
-                ])
-                .arg(&out)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let output = run_cli(vec![
+        "run".to_string(),
+        "fixtures/scenarios".to_string(),
+        "--quiet".to_string(),
+        "--app".to_string(),
+        app.clone(),
+        "--out".to_string(),
+        out.path().display().to_string(),
+    ])
+    .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -87,25 +85,16 @@ async fn a_failed_expectation_exits_5_with_its_location_and_screenshot() {
     let site = site().await;
     let out = tempfile::tempdir().unwrap();
     let app = format!("{}/", site.url());
-    let output = tokio::task::spawn_blocking({
-        let out = out.path().to_path_buf();
-        move || {
-            walkthrough()
-                .args([
-                    "run",
-                    "fixtures/failing/expectation.yaml",
-                    "--quiet",
-                    "--app",
-                    &app,
-                    "--out",
-                ])
-                .arg(&out)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let output = run_cli(vec![
+        "run".to_string(),
+        "fixtures/failing/expectation.yaml".to_string(),
+        "--quiet".to_string(),
+        "--app".to_string(),
+        app.clone(),
+        "--out".to_string(),
+        out.path().display().to_string(),
+    ])
+    .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(5), "{stderr}");
     assert!(
@@ -175,19 +164,17 @@ async fn a_missing_driver_exits_4_with_the_cause_and_the_fix() {
     let site = site().await;
     let out = tempfile::tempdir().unwrap();
     let app = format!("{}/", site.url());
-    let output = tokio::task::spawn_blocking({
-        let out = out.path().to_path_buf();
-        move || {
-            walkthrough()
-                .args(["run", "fixtures/scenarios", "--app", &app])
-                .args(["--chromedriver", "/nonexistent/chromedriver", "--out"])
-                .arg(&out)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let output = run_cli(vec![
+        "run".to_string(),
+        "fixtures/scenarios".to_string(),
+        "--app".to_string(),
+        app.clone(),
+        "--chromedriver".to_string(),
+        "/nonexistent/chromedriver".to_string(),
+        "--out".to_string(),
+        out.path().display().to_string(),
+    ])
+    .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(4), "{stderr}");
     assert!(
@@ -328,25 +315,20 @@ async fn a_running_webdriver_is_used_instead_of_starting_one() {
     let out = tempfile::tempdir().unwrap();
     let app = format!("{}/", site.url());
     let url = driver.url().to_string();
-    let output = tokio::task::spawn_blocking({
-        let out = out.path().to_path_buf();
-        move || {
-            walkthrough()
-                .args([
-                    "run",
-                    "fixtures/scenarios/01-form.yaml",
-                    "--quiet",
-                    "--video",
-                    "off",
-                ])
-                .args(["--app", &app, "--webdriver-url", &url, "--out"])
-                .arg(&out)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let output = run_cli(vec![
+        "run".to_string(),
+        "fixtures/scenarios/01-form.yaml".to_string(),
+        "--quiet".to_string(),
+        "--video".to_string(),
+        "off".to_string(),
+        "--app".to_string(),
+        app.clone(),
+        "--webdriver-url".to_string(),
+        url.clone(),
+        "--out".to_string(),
+        out.path().display().to_string(),
+    ])
+    .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     // The session ran on our driver: its log shows the run's commands.

@@ -397,11 +397,8 @@ fn address_field(
         Some(Value::Object(m)) => {
             let country = m.get("country").and_then(Value::as_str);
             let Some(country) = country else {
-                return Err(ApiError::validation(
-                    "RequestValidationError",
-                    "missing",
+                return Err(ApiError::missing(
                     json!([loc_root, key, "country"]),
-                    "Field required",
                     Value::Object(m.clone()),
                 ));
             };
@@ -476,11 +473,8 @@ fn create_checkout(
         }
         (_, Some(Value::String(pid))) if is_uuid(pid) => vec![pid.clone()],
         _ => {
-            return Err(ApiError::validation(
-                "RequestValidationError",
-                "missing",
+            return Err(ApiError::missing(
                 json!(["body", "products"]),
-                "Field required",
                 Value::Object(body.clone()),
             ))
         }
@@ -701,21 +695,15 @@ fn checkout_client(
                 }
                 for f in required {
                     if a[f].as_str().is_none_or(|v| v.trim().is_empty()) {
-                        return Err(ApiError::validation(
-                            "RequestValidationError",
-                            "missing",
+                        return Err(ApiError::missing(
                             json!(["body", "customer_billing_address", f]),
-                            "Field required",
                             Value::Null,
                         ));
                     }
                 }
             } else {
-                return Err(ApiError::validation(
-                    "RequestValidationError",
-                    "missing",
+                return Err(ApiError::missing(
                     json!(["body", "customer_billing_address", "country"]),
-                    "Field required",
                     Value::Null,
                 ));
             }
@@ -772,11 +760,8 @@ fn create_session(
                 )
             })?
     } else {
-        return Err(ApiError::validation(
-            "RequestValidationError",
-            "missing",
+        return Err(ApiError::missing(
             json!(["body", "customer_id"]),
-            "Field required",
             Value::Object(body),
         ));
     };
@@ -1039,22 +1024,16 @@ fn create_endpoint(
 ) -> Result<ResponseTemplate, ApiError> {
     let body = body_json(req)?;
     let Some(url) = url_field(&body, "url")? else {
-        return Err(ApiError::validation(
-            "RequestValidationError",
-            "missing",
+        return Err(ApiError::missing(
             json!(["body", "url"]),
-            "Field required",
             Value::Object(body),
         ));
     };
     let format = match body.get("format") {
         Some(Value::String(f)) if ["raw", "discord", "slack"].contains(&f.as_str()) => f.clone(),
         None => {
-            return Err(ApiError::validation(
-                "RequestValidationError",
-                "missing",
+            return Err(ApiError::missing(
                 json!(["body", "format"]),
-                "Field required",
                 Value::Object(body),
             ))
         }
@@ -1088,11 +1067,8 @@ fn create_endpoint(
             out
         }
         None => {
-            return Err(ApiError::validation(
-                "RequestValidationError",
-                "missing",
+            return Err(ApiError::missing(
                 json!(["body", "events"]),
-                "Field required",
                 Value::Object(body),
             ))
         }
@@ -1175,11 +1151,8 @@ fn customer_portal(
                 )?,
                 Some(Value::Bool(false)) => state.uncancel(i)?,
                 _ => {
-                    return Err(ApiError::validation(
-                        "RequestValidationError",
-                        "missing",
+                    return Err(ApiError::missing(
                         json!(["body", "cancel_at_period_end"]),
-                        "Field required",
                         Value::Object(body),
                     ))
                 }

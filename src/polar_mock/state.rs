@@ -282,6 +282,16 @@ impl ApiError {
     pub fn not_found() -> Self {
         Self::new(404, "ResourceNotFound", "Not found")
     }
+    /// Pydantic's "Field required" for a missing field at `loc`.
+    pub fn missing(loc: Value, input: Value) -> Self {
+        Self::validation(
+            "RequestValidationError",
+            "missing",
+            loc,
+            "Field required",
+            input,
+        )
+    }
     /// 422 with one item; `error` is `RequestValidationError` for schema-level failures and
     /// `PolarRequestValidationError` for business checks.
     pub fn validation(error: &str, kind: &str, loc: Value, msg: &str, input: Value) -> Self {
