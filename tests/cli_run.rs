@@ -27,7 +27,8 @@ async fn site() -> StaticSite {
 }
 
 /// Runs the binary with `args` off the async runtime's threads (the fixture site runs on them).
-async fn run_cli(args: Vec<String>) -> std::process::Output {
+async fn run_cli(args: &[&str]) -> std::process::Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     tokio::task::spawn_blocking(move || walkthrough().args(&args).output().unwrap())
         .await
         .unwrap()
@@ -42,14 +43,14 @@ async fn passing_scenarios_exit_0_with_a_screenshot_for_every_step() {
     let site = site().await;
     let out = tempfile::tempdir().unwrap();
     let app = format!("{}/", site.url());
-    let output = run_cli(vec![
-        "run".to_string(),
-        "fixtures/scenarios".to_string(),
-        "--quiet".to_string(),
-        "--app".to_string(),
-        app.clone(),
-        "--out".to_string(),
-        out.path().display().to_string(),
+    let output = run_cli(&[
+        "run",
+        "fixtures/scenarios",
+        "--quiet",
+        "--app",
+        &app,
+        "--out",
+        &out.path().display().to_string(),
     ])
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -85,14 +86,14 @@ async fn a_failed_expectation_exits_5_with_its_location_and_screenshot() {
     let site = site().await;
     let out = tempfile::tempdir().unwrap();
     let app = format!("{}/", site.url());
-    let output = run_cli(vec![
-        "run".to_string(),
-        "fixtures/failing/expectation.yaml".to_string(),
-        "--quiet".to_string(),
-        "--app".to_string(),
-        app.clone(),
-        "--out".to_string(),
-        out.path().display().to_string(),
+    let output = run_cli(&[
+        "run",
+        "fixtures/failing/expectation.yaml",
+        "--quiet",
+        "--app",
+        &app,
+        "--out",
+        &out.path().display().to_string(),
     ])
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -164,15 +165,15 @@ async fn a_missing_driver_exits_4_with_the_cause_and_the_fix() {
     let site = site().await;
     let out = tempfile::tempdir().unwrap();
     let app = format!("{}/", site.url());
-    let output = run_cli(vec![
-        "run".to_string(),
-        "fixtures/scenarios".to_string(),
-        "--app".to_string(),
-        app.clone(),
-        "--chromedriver".to_string(),
-        "/nonexistent/chromedriver".to_string(),
-        "--out".to_string(),
-        out.path().display().to_string(),
+    let output = run_cli(&[
+        "run",
+        "fixtures/scenarios",
+        "--app",
+        &app,
+        "--chromedriver",
+        "/nonexistent/chromedriver",
+        "--out",
+        &out.path().display().to_string(),
     ])
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -315,18 +316,18 @@ async fn a_running_webdriver_is_used_instead_of_starting_one() {
     let out = tempfile::tempdir().unwrap();
     let app = format!("{}/", site.url());
     let url = driver.url().to_string();
-    let output = run_cli(vec![
-        "run".to_string(),
-        "fixtures/scenarios/01-form.yaml".to_string(),
-        "--quiet".to_string(),
-        "--video".to_string(),
-        "off".to_string(),
-        "--app".to_string(),
-        app.clone(),
-        "--webdriver-url".to_string(),
-        url.clone(),
-        "--out".to_string(),
-        out.path().display().to_string(),
+    let output = run_cli(&[
+        "run",
+        "fixtures/scenarios/01-form.yaml",
+        "--quiet",
+        "--video",
+        "off",
+        "--app",
+        &app,
+        "--webdriver-url",
+        &url,
+        "--out",
+        &out.path().display().to_string(),
     ])
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
