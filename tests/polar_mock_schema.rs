@@ -1,35 +1,90 @@
 //! Every response body the mock returns (each endpoint, success and error statuses) and every
-//! webhook payload type it emits validates against Polar's own OpenAPI 3.1 document
-//! (`../shared/polar/openapi-2026-04.json`), with `#/components/schemas/…` refs resolved inside it.
+//! webhook payload type it emits validates against Polar's own OpenAPI 3.1 document, with
+//! `#/components/schemas/…` refs resolved inside it.
+//!
+//! The full document (`../shared/polar/openapi-2026-04.json`, or `POLAR_OPENAPI`) lives outside
+//! the repository. When it is there the test uses it; otherwise (a checkout alone, as in the
+//! GitHub workflow) it uses the committed subset `fixtures/polar/openapi-2026-04.subset.json`,
+//! cut by `scripts/openapi-subset.py` from the operations and webhooks listed in
+//! `fixtures/polar/openapi-subset.txt`, and says so on stderr. The test validates against nothing
+//! outside that list and exercises all of it, and `committed_subset_is_cut_from_polars_document`
+//! regenerates the subset from the full document and compares bytes, so none of the three drift.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use walkthrough::polar_mock::{MockConfig, MockPolar};
 
-fn load_doc() -> Value {
-    // `POLAR_OPENAPI` overrides the location (for checkouts whose `shared/` lives elsewhere).
-    let path = std::env::var_os("POLAR_OPENAPI")
+const SUBSET: &str = "fixtures/polar/openapi-2026-04.subset.json";
+const SUBSET_LIST: &str = "fixtures/polar/openapi-subset.txt";
+const SUBSET_SCRIPT: &str = "scripts/openapi-subset.py";
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Where the full document is expected: `POLAR_OPENAPI`, else `shared/` beside the checkout.
+fn full_doc_path() -> PathBuf {
+    std::env::var_os("POLAR_OPENAPI")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/polar/openapi-2026-04.json")
-        });
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
-        panic!(
-            "Polar's OpenAPI document is required for this test and is missing at {}: {err}. \
-             Clone the repository with `shared/` beside it.",
-            path.display()
-        )
-    });
+        .unwrap_or_else(|| repo("../shared/polar/openapi-2026-04.json"))
+}
+
+/// Says something in the test output even when the test passes (libtest captures `eprintln!`
+/// of passing tests, not writes to the process's stderr).
+fn announce(message: &str) {
+    let _ = writeln!(std::io::stderr(), "polar_mock_schema: {message}");
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
     serde_json::from_str(&text)
         .unwrap_or_else(|err| panic!("{} is not JSON: {err}", path.display()))
+}
+
+/// The full document when it exists, else the committed subset (announced, never silent).
+fn load_doc() -> Value {
+    let full = full_doc_path();
+    if full.is_file() {
+        announce(&format!(
+            "validating against the full document {}",
+            full.display()
+        ));
+        read_json(&full)
+    } else {
+        announce(&format!(
+            "the full document is absent at {}; validating against the committed subset {SUBSET}",
+            full.display()
+        ));
+        read_json(&repo(SUBSET))
+    }
+}
+
+/// The entries of `fixtures/polar/openapi-subset.txt`: `("GET /v1/products/", …)` for
+/// operations and `webhook TYPE` for webhooks, exactly as written there.
+fn subset_list() -> BTreeSet<String> {
+    let path = repo(SUBSET_LIST);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 struct Checker {
     doc: Value,
     cache: HashMap<String, jsonschema::Validator>,
     checked: BTreeSet<String>,
+    /// The subset list; validating against anything outside it fails, so the subset covers the test.
+    listed: BTreeSet<String>,
+    /// The list entries validated against so far.
+    used: BTreeSet<String>,
 }
 
 impl Checker {
@@ -61,6 +116,12 @@ impl Checker {
 
     /// Validates a response against `paths[path][method].responses[status]`.
     fn response(&mut self, method: &str, path: &str, status: u16, body: &Value) {
+        let entry = format!("{} {path}", method.to_uppercase());
+        assert!(
+            self.listed.contains(&entry),
+            "`{entry}` is not in {SUBSET_LIST}: add it there and run {SUBSET_SCRIPT}"
+        );
+        self.used.insert(entry);
         let schema = self.doc["paths"][path][method]["responses"][status.to_string()]["content"]
             ["application/json"]["schema"]
             .clone();
@@ -75,6 +136,12 @@ impl Checker {
 
     fn webhook(&mut self, payload: &Value) {
         let kind = payload["type"].as_str().unwrap_or_default().to_string();
+        let entry = format!("webhook {kind}");
+        assert!(
+            self.listed.contains(&entry),
+            "`{entry}` is not in {SUBSET_LIST}: add it there and run {SUBSET_SCRIPT}"
+        );
+        self.used.insert(entry);
         let schema = self.doc["webhooks"][&kind]["post"]["requestBody"]["content"]
             ["application/json"]["schema"]
             .clone();
@@ -112,6 +179,8 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         doc,
         cache: HashMap::new(),
         checked: BTreeSet::new(),
+        listed: subset_list(),
+        used: BTreeSet::new(),
     };
     let mock = MockPolar::start(MockConfig::default()).await.unwrap();
     let api = Api {
@@ -413,9 +482,129 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         kinds, expected,
         "every webhook type the mock emits was validated"
     );
+    assert_eq!(
+        ck.used, ck.listed,
+        "{SUBSET_LIST} lists exactly what this test validates against"
+    );
     assert!(
         ck.checked.len() >= 40,
         "validated {} distinct operation/status pairs",
         ck.checked.len()
     );
+}
+
+fn refs_in(node: &Value, found: &mut BTreeSet<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                found.insert(r.clone());
+            }
+            map.values().for_each(|v| refs_in(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs_in(v, found)),
+        _ => {}
+    }
+}
+
+/// The committed subset holds exactly the listed operations and webhooks, resolves every `$ref`
+/// inside itself, and — whenever Polar's full document is present — is byte for byte what
+/// `scripts/openapi-subset.py` cuts from it.
+#[test]
+fn committed_subset_is_cut_from_polars_document() {
+    let committed_bytes = std::fs::read(repo(SUBSET))
+        .unwrap_or_else(|err| panic!("cannot read the committed subset {SUBSET}: {err}"));
+    let subset: Value = serde_json::from_slice(&committed_bytes)
+        .unwrap_or_else(|err| panic!("{SUBSET} is not JSON: {err}"));
+
+    // Exactly the listed entries, nothing more or less.
+    let mut present = BTreeSet::new();
+    for (path, item) in subset["paths"].as_object().expect("subset has paths") {
+        for method in item.as_object().unwrap().keys() {
+            if method != "parameters" {
+                present.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    for kind in subset["webhooks"]
+        .as_object()
+        .expect("subset has webhooks")
+        .keys()
+    {
+        present.insert(format!("webhook {kind}"));
+    }
+    assert_eq!(
+        present,
+        subset_list(),
+        "{SUBSET} does not hold what {SUBSET_LIST} lists: run {SUBSET_SCRIPT}"
+    );
+
+    // Self-contained: every reference resolves to a schema the subset carries.
+    let mut refs = BTreeSet::new();
+    refs_in(&subset, &mut refs);
+    assert!(refs.len() > 50, "only {} refs in the subset", refs.len());
+    for r in &refs {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected $ref {r} in {SUBSET}"));
+        assert!(
+            subset["components"]["schemas"].get(name).is_some(),
+            "{SUBSET} lacks the schema {name} that {r} points to: run {SUBSET_SCRIPT}"
+        );
+    }
+    let recorded_sha = subset["x-subset-of"]["sha256"]
+        .as_str()
+        .expect("the subset names its source's SHA-256 in x-subset-of");
+    assert_eq!(recorded_sha.len(), 64, "{recorded_sha}");
+
+    let full = full_doc_path();
+    if !full.is_file() {
+        announce(&format!(
+            "the full document is absent at {}; checked the committed subset {SUBSET} against \
+             {SUBSET_LIST} and for dangling refs only, not against Polar's document \
+             (recorded source SHA-256 {recorded_sha})",
+            full.display()
+        ));
+        return;
+    }
+
+    let full_bytes =
+        std::fs::read(&full).unwrap_or_else(|err| panic!("cannot read {}: {err}", full.display()));
+    let full_sha = format!("{:x}", Sha256::digest(&full_bytes));
+    assert_eq!(
+        recorded_sha,
+        full_sha,
+        "{SUBSET} was cut from another version of {}: run {SUBSET_SCRIPT}",
+        full.display()
+    );
+    let out = std::process::Command::new("python3")
+        .arg(repo(SUBSET_SCRIPT))
+        .arg("--source")
+        .arg(&full)
+        .arg("--list")
+        .arg(repo(SUBSET_LIST))
+        .args(["--out", "-"])
+        .output()
+        .unwrap_or_else(|err| {
+            panic!(
+                "python3 is needed to regenerate the subset from {}: {err}",
+                full.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{SUBSET_SCRIPT} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout == committed_bytes,
+        "{SUBSET} differs from what {SUBSET_SCRIPT} cuts from {} ({} bytes regenerated, {} \
+         committed): run {SUBSET_SCRIPT} and commit the result",
+        full.display(),
+        out.stdout.len(),
+        committed_bytes.len()
+    );
+    announce(&format!(
+        "the committed subset {SUBSET} is byte for byte what {SUBSET_SCRIPT} cuts from {}",
+        full.display()
+    ));
 }
