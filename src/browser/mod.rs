@@ -218,6 +218,7 @@ impl Browser {
             // screen's top-left viewport-sized rectangle is exactly the page.
             vec![
                 "--kiosk".into(),
+                "--app=data:,".into(),
                 "--window-position=0,0".into(),
                 format!("--window-size={width},{height}"),
                 "--disable-features=Translate,MediaRouter".into(),
