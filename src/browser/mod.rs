@@ -134,7 +134,8 @@ impl BrowserOptions {
             bidi: false,
             headed: false,
             display: None,
-            xvfb: which("Xvfb").unwrap_or_else(|| "/usr/bin/Xvfb".into()),
+            // Only from PATH: a missing Xvfb must say so, not guess a path.
+            xvfb: which("Xvfb").unwrap_or_else(|| "Xvfb".into()),
         }
     }
 }

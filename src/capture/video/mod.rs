@@ -32,8 +32,8 @@ use tokio::task::JoinHandle;
 pub use encode::{probe_chapters, probe_with, x264_args, Encoder};
 pub use plan::{judge_clip, ClipProbe};
 pub use sample::Grab;
-pub use screen::parse_start;
 use sample::Sampler;
+pub use screen::parse_start;
 use screen::ScreenRecording;
 use screencast::{FrameLog, Screencast, ScreencastSettings};
 
@@ -463,8 +463,7 @@ impl VideoRecorder {
             problem,
         };
         // A screen recording is cut when the scenario ends and ffmpeg has closed the file.
-        if self.options.mode == VideoMode::On && mark.problem.is_none() && self.screen.is_none()
-        {
+        if self.options.mode == VideoMode::On && mark.problem.is_none() && self.screen.is_none() {
             mark.task = Some(self.spawn_clip(&mark, true));
         }
         self.steps
@@ -499,7 +498,11 @@ impl VideoRecorder {
     }
 
     fn spawn_clip(&self, mark: &StepMark, wait_for_late_frames: bool) -> JoinHandle<ClipReport> {
-        self.spawn_job(mark, ClipFrom::Frames(self.log.clone()), wait_for_late_frames)
+        self.spawn_job(
+            mark,
+            ClipFrom::Frames(self.log.clone()),
+            wait_for_late_frames,
+        )
     }
 
     fn spawn_job(
@@ -572,9 +575,9 @@ impl VideoRecorder {
                                 },
                                 false,
                             ),
-                            Some(Err(e)) => tokio::spawn(std::future::ready(
-                                ClipReport::missing(e.clone()),
-                            )),
+                            Some(Err(e)) => {
+                                tokio::spawn(std::future::ready(ClipReport::missing(e.clone())))
+                            }
                         };
                         task.await.unwrap_or_else(|e| {
                             ClipReport::missing(format!("the clip encoder task failed: {e}"))
@@ -667,7 +670,10 @@ impl VideoRecorder {
 enum ClipFrom {
     Frames(Arc<FrameLog>),
     /// A finished screen recording whose time 0 is epoch `start`.
-    Recording { file: PathBuf, start: f64 },
+    Recording {
+        file: PathBuf,
+        start: f64,
+    },
 }
 
 /// One clip to make: plan it from the frame log (or cut it from the recording), encode,

@@ -46,7 +46,10 @@ impl Sampler {
     /// Starts sampling (a no-op when it already runs). The first screenshot is taken at once.
     pub fn begin(&self) {
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        if running.as_ref().is_some_and(|(_, task)| !task.is_finished()) {
+        if running
+            .as_ref()
+            .is_some_and(|(_, task)| !task.is_finished())
+        {
             return;
         }
         let (stop, mut stopped) = watch::channel(false);

@@ -42,7 +42,14 @@ impl ScreenRecording {
             .arg(format!("{}x{}", size.0, size.1))
             .args(["-framerate", &fps.to_string(), "-i", display])
             .args(["-an", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0"])
-            .args(["-g", &fps.to_string(), "-pix_fmt", "yuv420p", "-f", "matroska"])
+            .args([
+                "-g",
+                &fps.to_string(),
+                "-pix_fmt",
+                "yuv420p",
+                "-f",
+                "matroska",
+            ])
             .arg(file)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -119,7 +126,11 @@ impl ScreenRecording {
         if ok {
             Ok(self.file.clone())
         } else {
-            let said = self.tail.lock().unwrap_or_else(|p| p.into_inner()).join(" | ");
+            let said = self
+                .tail
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .join(" | ");
             Err(format!(
                 "the screen recording is empty (ffmpeg {}): {said}",
                 status
@@ -158,7 +169,10 @@ mod tests {
             parse_start("  Duration: N/A, start: 1795468093.852963, bitrate: N/A"),
             Some(1795468093.852963)
         );
-        assert_eq!(parse_start("  Duration: 00:00:01.00, start: 0.000000, bitrate: 1 kb/s"), None);
+        assert_eq!(
+            parse_start("  Duration: 00:00:01.00, start: 0.000000, bitrate: 1 kb/s"),
+            None
+        );
         assert_eq!(parse_start("Stream #0:0: Video: rawvideo"), None);
     }
 }
