@@ -63,17 +63,15 @@ impl Sampler {
             loop {
                 // Read before the shot: a stop during it still gets one shot after it.
                 let stopping = *stopped.borrow_and_update();
-                match grab().await {
-                    Ok(png) => {
-                        let ts = now_epoch();
-                        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-                        let path = dir.join(format!("s{n:07}.png"));
-                        if std::fs::write(&path, png).is_ok() {
-                            log.push(Frame { ts, path });
-                        }
+                // An error (e.g. an alert is open) leaves that moment without a frame: the
+                // last one holds.
+                if let Ok(png) = grab().await {
+                    let ts = now_epoch();
+                    let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                    let path = dir.join(format!("s{n:07}.png"));
+                    if std::fs::write(&path, png).is_ok() {
+                        log.push(Frame { ts, path });
                     }
-                    // E.g. an alert is open: that moment has no frame, the last one holds.
-                    Err(_) => {}
                 }
                 if stopping {
                     return;
