@@ -310,6 +310,7 @@ async fn a_running_webdriver_is_used_instead_of_starting_one() {
         &walkthrough::browser::which("chromedriver").expect("chromedriver is installed"),
         &logs.path().join("driver.log"),
         Duration::from_secs(15),
+        None,
     )
     .await
     .unwrap();

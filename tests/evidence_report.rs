@@ -206,6 +206,7 @@ fn outcome(dir: &Path) -> Report {
         tool_version: "0.1.0".into(),
         status: RunStatus::Failed,
         video: "on".into(),
+        video_source: None,
     });
     report.scenarios = vec![first, second, third];
     report

@@ -38,6 +38,16 @@ fn tool_shims(dir: &Path) -> (PathBuf, PathBuf) {
 /// Runs `walkthrough run` on `scenario` text with extra args; returns (exit code, run
 /// folder, the report, the shim call log).
 fn run(dir: &Path, scenarios: &[(&str, &str)], args: &[&str]) -> (i32, PathBuf, Value, String) {
+    let (code, out, report, calls, _) = run_full(dir, scenarios, args);
+    (code, out, report, calls)
+}
+
+/// [`run`], also handing back the run's stderr.
+fn run_full(
+    dir: &Path,
+    scenarios: &[(&str, &str)],
+    args: &[&str],
+) -> (i32, PathBuf, Value, String, String) {
     let (bin, log) = tool_shims(dir);
     let mut files = Vec::new();
     for (name, text) in scenarios {
@@ -54,6 +64,7 @@ fn run(dir: &Path, scenarios: &[(&str, &str)], args: &[&str]) -> (i32, PathBuf, 
     let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("PATH", path)
+        .env_remove("DISPLAY")
         .arg("run")
         .args(&files)
         .arg("--out")
@@ -72,7 +83,13 @@ fn run(dir: &Path, scenarios: &[(&str, &str)], args: &[&str]) -> (i32, PathBuf, 
         }))
         .unwrap();
     let calls = std::fs::read_to_string(&log).unwrap_or_default();
-    (output.status.code().unwrap_or(-1), out, report, calls)
+    (
+        output.status.code().unwrap_or(-1),
+        out,
+        report,
+        calls,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 fn ffprobe() -> PathBuf {
@@ -251,4 +268,178 @@ async fn a_truncated_clip_is_reported_unhealthy() {
     std::fs::write(&clip, b"").unwrap();
     let empty = check_clip(&encoder, &clip, 2.0).await;
     assert!(!empty.ok && empty.path.is_none());
+}
+
+/// Every step's clip is healthy and, measured with ffprobe, within two frame intervals of
+/// its step; the scenario video has the four chapters.
+async fn assert_clips_match_steps(out: &Path, report: &Value) {
+    let scenario = &report["scenarios"][0];
+    let steps = scenario["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 4);
+    for step in steps {
+        let name = step["name"].as_str().unwrap();
+        assert_eq!(step["clip_ok"], true, "{name}: {}", step["clip_problem"]);
+        let clip = out.join(step["clip"].as_str().expect("a clip path"));
+        let probe = probe_with(&ffprobe(), &clip).await.unwrap();
+        let step_s = step["duration_ms"].as_f64().unwrap() / 1000.0;
+        assert!(
+            (probe.duration - step_s).abs() <= 2.0 / FPS,
+            "{name}: clip {:.3} s, step {step_s:.3} s",
+            probe.duration
+        );
+        assert_eq!(step["clip_frames"].as_u64(), Some(probe.frames), "{name}");
+    }
+    let video = out.join(scenario["video"].as_str().expect("a scenario video"));
+    let chapters = probe_chapters(&ffprobe(), &video).await.unwrap();
+    assert_eq!(chapters.len(), 4, "{chapters:?}");
+    assert_eq!(chapters[3].1, "04 Wait while nothing moves");
+}
+
+/// Live processes whose environment or command line names X display `display`.
+fn processes_on_display(display: &str) -> Vec<String> {
+    let env_needle = format!("DISPLAY={display}\0");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if !walkthrough::process::is_alive(pid) {
+            continue;
+        }
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(
+            &std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default(),
+        )
+        .replace('\0', " ");
+        let named = cmdline
+            .split_whitespace()
+            .any(|word| word == display || word == format!("{display}.0"));
+        if String::from_utf8_lossy(&environ).contains(&env_needle)
+            || (named && (cmdline.contains("x11grab") || cmdline.contains("Xvfb")))
+        {
+            found.push(format!("{pid}: {cmdline}"));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn headed_runs_record_the_xvfb_screen_and_leave_no_process_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, report, calls, stderr) = run_full(
+        dir.path(),
+        &[("moving.yaml", MOVING_AND_STILL)],
+        &["--headed"],
+    );
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["run"]["video"], "on");
+    assert_eq!(report["run"]["video_source"], "x11grab");
+    assert!(calls.contains("ffmpeg"));
+    let display = stderr
+        .split("x11grab of display ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the console names the display: {stderr}"))
+        .to_string();
+    assert!(display.starts_with(':'), "{display}");
+    assert_clips_match_steps(&out, &report).await;
+    // The recorded screen is the page (kiosk app window, no browser chrome): the last frame
+    // of the still step matches the step's WebDriver screenshot closely.
+    let steps = report["scenarios"][0]["steps"].as_array().unwrap();
+    let clip = out.join(steps[3]["clip"].as_str().unwrap());
+    let shot = out.join(steps[3]["screenshot"].as_str().unwrap());
+    let compare = Command::new("ffmpeg")
+        .args(["-v", "info", "-sseof", "-0.2", "-i"])
+        .arg(&clip)
+        .arg("-i")
+        .arg(&shot)
+        .args([
+            "-frames:v",
+            "1",
+            "-lavfi",
+            "[0:v][1:v]scale2ref[a][b];[a][b]ssim",
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&compare.stderr);
+    let ssim: f64 = log
+        .split("All:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no SSIM in {log}"));
+    assert!(ssim > 0.9, "the recording shows the page (SSIM {ssim})");
+    // Xvfb, the screen recorder and the browser on that display are all gone.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let left = processes_on_display(&display);
+    assert!(left.is_empty(), "left behind: {left:#?}");
+    let n = display.trim_start_matches(':');
+    assert!(
+        !Path::new(&format!("/tmp/.X{n}-lock")).exists(),
+        "Xvfb lock left"
+    );
+}
+
+#[tokio::test]
+async fn sampled_screenshots_make_clips_when_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, report, _, stderr) = run_full(
+        dir.path(),
+        &[("moving.yaml", MOVING_AND_STILL)],
+        &["--video-source", "screenshots"],
+    );
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["run"]["video_source"], "screenshots");
+    assert!(
+        stderr.contains("sampled screenshots") && stderr.contains("no DevTools screencast"),
+        "{stderr}"
+    );
+    assert_clips_match_steps(&out, &report).await;
+}
+
+#[test]
+fn x11grab_needs_headed() {
+    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--app", "fixtures", "--video-source", "x11grab"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--headed"));
+}
+
+#[test]
+fn headed_without_xvfb_is_a_setup_error_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    // A PATH without Xvfb (but with the rest of the tools) and no DISPLAY.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["chromedriver", "chromium", "ffmpeg", "ffprobe"] {
+        if let Some(real) = walkthrough::browser::which(tool) {
+            std::os::unix::fs::symlink(real, bin.join(tool)).unwrap();
+        }
+    }
+    let scenario = dir.path().join("q.yaml");
+    std::fs::write(&scenario, QUICK).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PATH", &bin)
+        .env_remove("DISPLAY")
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .args(["--app", "fixtures", "--headed", "--quiet"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("apt-get install xvfb"), "{stderr}");
 }

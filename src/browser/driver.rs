@@ -20,11 +20,12 @@ pub struct ChromeDriver {
 
 impl ChromeDriver {
     /// Starts `binary` on a free port and waits (up to `ready_timeout`) for `/status` to
-    /// say ready. Its log goes to `log_path` and its tail is quoted in errors.
+    /// say ready; with `display`, the browser it starts draws on that X display. Its log goes to `log_path` and its tail is quoted in errors.
     pub async fn start(
         binary: &Path,
         log_path: &Path,
         ready_timeout: Duration,
+        display: Option<&str>,
     ) -> Result<ChromeDriver, BrowserError> {
         if !is_executable(binary) {
             return Err(BrowserError::Setup {
@@ -50,6 +51,10 @@ impl ChromeDriver {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::from(log));
+        // A headed browser draws on this X display (it inherits the driver's environment).
+        if let Some(display) = display {
+            command.env("DISPLAY", display);
+        }
         let mut process =
             GroupChild::spawn("chromedriver", &mut command).map_err(|e| BrowserError::Setup {
                 what: format!("cannot start {}: {e}", binary.display()),

@@ -2,8 +2,10 @@
 //! The only room where fantoccini lives. Knows nothing of scenarios, the runner or
 //! evidence: callers hand it a [`Target`] (locator kind + rendered value) and get data back.
 
+mod display;
 mod driver;
 
+pub use display::VirtualDisplay;
 pub use driver::{which, ChromeDriver};
 
 use std::path::{Path, PathBuf};
@@ -111,6 +113,14 @@ pub struct BrowserOptions {
     /// Ask the driver for its WebDriver BiDi socket (`webSocketUrl`), which video capture
     /// reads the DevTools screencast from. Costs ~0.5 s of session start, so off by default.
     pub bidi: bool,
+    /// A visible browser window (no `--headless`) in kiosk mode at 0,0, so a screen
+    /// recorder sees exactly the viewport. Drawn on `display`, else on `$DISPLAY`, else on
+    /// an Xvfb the session starts (and stops) itself, with a screen of the viewport's size.
+    pub headed: bool,
+    /// The X display for `headed` (`:N`); `None` means `$DISPLAY` or an own Xvfb.
+    pub display: Option<String>,
+    /// The Xvfb binary used when a display has to be started.
+    pub xvfb: PathBuf,
 }
 
 impl BrowserOptions {
@@ -122,6 +132,10 @@ impl BrowserOptions {
             viewport: (1280, 800),
             log_dir: log_dir.to_path_buf(),
             bidi: false,
+            headed: false,
+            display: None,
+            // Only from PATH: a missing Xvfb must say so, not guess a path.
+            xvfb: which("Xvfb").unwrap_or_else(|| "Xvfb".into()),
         }
     }
 }
@@ -134,11 +148,15 @@ pub struct Browser {
     name: String,
     version: String,
     bidi_url: Option<String>,
+    /// The X display of a headed session, and the Xvfb behind it when the session owns one.
+    display: Option<String>,
+    xvfb: Option<VirtualDisplay>,
 }
 
 impl Browser {
-    /// Starts chromedriver (unless `webdriver_url` is given) and a headless Chromium with
-    /// the flags this closed, root environment needs, at exactly the requested viewport.
+    /// Starts chromedriver (unless `webdriver_url` is given) and a Chromium (headless, or
+    /// headed on an X display, see [`BrowserOptions::headed`]) with the flags this closed,
+    /// root environment needs, at exactly the requested viewport.
     pub async fn launch(options: &BrowserOptions) -> Result<Browser, BrowserError> {
         let (width, height) = options.viewport;
         if width % 2 != 0 || height % 2 != 0 || width < 200 || height < 200 {
@@ -146,16 +164,43 @@ impl Browser {
                 "viewport {width}x{height}: width and height must be even and at least 200"
             )));
         }
+        if options.headed && options.webdriver_url.is_some() {
+            return Err(BrowserError::Invalid(
+                "--headed records the local screen, so it cannot be used with --webdriver-url"
+                    .into(),
+            ));
+        }
+        let (display, xvfb) = match (options.headed, &options.display) {
+            (false, _) => (None, None),
+            (true, Some(d)) => (Some(d.clone()), None),
+            (true, None) => match std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
+                Some(d) => (Some(d), None),
+                None => {
+                    let xvfb = VirtualDisplay::start(&options.xvfb, (width, height)).await?;
+                    (Some(xvfb.name().to_string()), Some(xvfb))
+                }
+            },
+        };
         let driver = match &options.webdriver_url {
             Some(_) => None,
-            None => Some(
-                ChromeDriver::start(
+            None => {
+                let started = ChromeDriver::start(
                     &options.chromedriver,
                     &options.log_dir.join("chromedriver.log"),
                     Duration::from_secs(15),
+                    display.as_deref(),
                 )
-                .await?,
-            ),
+                .await;
+                match started {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        if let Some(x) = xvfb {
+                            x.stop().await;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
         };
         let url = match (&options.webdriver_url, &driver) {
             (Some(url), _) => url.clone(),
@@ -169,11 +214,26 @@ impl Browser {
                 what: format!("cannot create a browser profile folder: {e}"),
                 fix: "check that the temp folder is writable".into(),
             })?;
-        // In --headless=new the window includes 143 px of chrome above the viewport.
-        let window_height = height + 143;
-        let mut args = vec![
-            "--headless=new".to_string(),
-            "--disable-gpu".into(),
+        let mut args: Vec<String> = if options.headed {
+            // Kiosk: no tab strip or toolbar, the page fills the window at 0,0, so the
+            // screen's top-left viewport-sized rectangle is exactly the page.
+            vec![
+                "--kiosk".into(),
+                "--app=data:,".into(),
+                "--window-position=0,0".into(),
+                format!("--window-size={width},{height}"),
+                "--disable-features=Translate,MediaRouter".into(),
+                "--password-store=basic".into(),
+            ]
+        } else {
+            // In --headless=new the window includes 143 px of chrome above the viewport.
+            vec![
+                "--headless=new".into(),
+                format!("--window-size={width},{}", height + 143),
+            ]
+        };
+        args.extend([
+            "--disable-gpu".to_string(),
             "--disable-dev-shm-usage".into(),
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
@@ -185,8 +245,7 @@ impl Browser {
             "--disable-breakpad".into(),
             "--hide-scrollbars".into(),
             "--mute-audio".into(),
-            format!("--window-size={width},{window_height}"),
-        ];
+        ]);
         // Chromium refuses to run as root (and in most containers) without this.
         args.push("--no-sandbox".into());
         // A private profile, so nothing is shared with other runs; a remote node keeps its own.
@@ -194,6 +253,10 @@ impl Browser {
             args.push(format!("--user-data-dir={}", profile.path().display()));
         }
         let mut chrome_options = json!({ "args": args });
+        if options.headed {
+            // Without this the "controlled by automated test software" bar is recorded.
+            chrome_options["excludeSwitches"] = json!(["enable-automation"]);
+        }
         if let (Some(binary), None) = (&options.chromium, &options.webdriver_url) {
             chrome_options["binary"] = json!(binary.display().to_string());
         }
@@ -218,6 +281,9 @@ impl Browser {
                     .unwrap_or_default();
                 if let Some(d) = driver {
                     d.stop().await;
+                }
+                if let Some(x) = xvfb {
+                    x.stop().await;
                 }
                 return Err(BrowserError::Setup {
                     what: format!("the browser session could not be created: {e}"),
@@ -250,6 +316,8 @@ impl Browser {
             name,
             version,
             bidi_url,
+            display,
+            xvfb,
         };
         browser.fix_viewport(width, height).await;
         Ok(browser)
@@ -288,6 +356,24 @@ impl Browser {
     /// with [`BrowserOptions::bidi`] and the driver offers one.
     pub fn bidi_url(&self) -> Option<&str> {
         self.bidi_url.as_deref()
+    }
+
+    /// The X display a headed session draws on (`:N`); `None` when headless.
+    pub fn display(&self) -> Option<&str> {
+        self.display.as_deref()
+    }
+
+    /// The Xvfb pid when this session started one.
+    pub fn xvfb_pid(&self) -> Option<i32> {
+        self.xvfb.as_ref().map(VirtualDisplay::pid)
+    }
+
+    /// A handle that takes viewport PNGs on the same session, usable from another task
+    /// while this one drives the page (video by screenshot sampling).
+    pub fn screenshotter(&self) -> Screenshotter {
+        Screenshotter {
+            client: self.client.clone(),
+        }
     }
 
     /// The current window handle (also the BiDi browsing-context id in chromedriver).
@@ -632,6 +718,22 @@ impl Browser {
             kill_processes_using(profile.path());
             let _ = profile.close();
         }
+        if let Some(xvfb) = self.xvfb.take() {
+            xvfb.stop().await;
+        }
+    }
+}
+
+/// Takes screenshots of a session from another task (see [`Browser::screenshotter`]).
+#[derive(Clone)]
+pub struct Screenshotter {
+    client: Client,
+}
+
+impl Screenshotter {
+    /// A PNG of the current viewport.
+    pub async fn png(&self) -> Result<Vec<u8>, BrowserError> {
+        Ok(self.client.screenshot().await?)
     }
 }
 

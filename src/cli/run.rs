@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::exit;
 use crate::browser::{Browser, BrowserOptions};
-use crate::capture::video::{VideoMode, VideoOptions, VideoRecorder};
+use crate::capture::video::{CaptureFrom, VideoMode, VideoOptions, VideoRecorder, VideoSource};
 use crate::capture::ArtifactStore;
 use crate::evidence::{console::Console, BrowserInfo, Recorder, Redactor, RunInfo, RunStatus};
 use crate::runner::{self, RunContext, Status};
@@ -74,6 +74,17 @@ pub struct Args {
     /// Frames per second of the videos.
     #[arg(long, value_name = "FPS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub video_fps: u32,
+    /// Where the video comes from: `screencast` (the DevTools screencast of headless
+    /// Chromium), `x11grab` (ffmpeg recording the screen; needs --headed) or `screenshots`
+    /// (WebDriver screenshots sampled at up to 5 fps while steps run; any browser, jerky,
+    /// slows steps). Default: x11grab with --headed, else screencast, else screenshots when
+    /// the browser offers no screencast (e.g. a remote grid).
+    #[arg(long, value_name = "SOURCE", value_parser = parse_video_source)]
+    pub video_source: Option<VideoSource>,
+    /// Run Chromium with a visible window (kiosk, at 0,0) instead of headless, on $DISPLAY
+    /// or on an Xvfb the run starts and stops itself (`apt-get install xvfb`).
+    #[arg(long)]
+    pub headed: bool,
     /// The size of the videos; both numbers even [default: the viewport].
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub video_size: Option<(u32, u32)>,
@@ -84,6 +95,10 @@ pub struct Args {
 }
 
 fn parse_video_mode(text: &str) -> Result<VideoMode, String> {
+    text.parse()
+}
+
+fn parse_video_source(text: &str) -> Result<VideoSource, String> {
     text.parse()
 }
 
@@ -301,6 +316,16 @@ pub async fn run(args: Args) -> i32 {
         }
     };
 
+    if args.video_source == Some(VideoSource::X11grab) && !args.headed {
+        eprintln!("error: --video-source x11grab records a visible browser: add --headed");
+        signals.abort();
+        return exit::USAGE;
+    }
+    if args.headed && args.webdriver_url.is_some() {
+        eprintln!("error: --headed starts a local browser; it cannot be used with --webdriver-url");
+        signals.abort();
+        return exit::USAGE;
+    }
     let mut browser_options = BrowserOptions::new(&logs);
     browser_options.webdriver_url = args.webdriver_url.clone();
     if let Some(path) = &args.chromedriver {
@@ -310,7 +335,13 @@ pub async fn run(args: Args) -> i32 {
         browser_options.chromium = Some(path.clone());
     }
     browser_options.viewport = args.viewport;
-    browser_options.bidi = args.video != VideoMode::Off;
+    browser_options.headed = args.headed;
+    // The BiDi socket (~0.5 s of session start) only serves the screencast.
+    browser_options.bidi = args.video != VideoMode::Off
+        && match args.video_source {
+            Some(source) => source == VideoSource::Screencast,
+            None => !args.headed,
+        };
 
     let started_at = Utc::now();
     eprintln!("walkthrough {} — run {run_id}", env!("CARGO_PKG_VERSION"));
@@ -356,6 +387,7 @@ pub async fn run(args: Args) -> i32 {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         status: RunStatus::Running,
         video: args.video.as_str().to_string(),
+        video_source: video.as_ref().map(|v| v.source().as_str().to_string()),
     };
     let mut recorder = Recorder::start(&out, run_info, Console::new(args.quiet));
     // Every file of the run folder is redacted: secret env vars, the target's token and
@@ -589,11 +621,41 @@ async fn start_video(
     let mut options = VideoOptions::new(args.video, args.video_size.unwrap_or(args.viewport));
     options.fps = args.video_fps;
     let window = browser.window_handle().await.ok();
-    let video = VideoRecorder::start(options, out, browser.bidi_url(), window.as_deref()).await?;
+    let source = match args.video_source {
+        Some(source) => source,
+        None if browser.display().is_some() => VideoSource::X11grab,
+        None if browser.bidi_url().is_some() => VideoSource::Screencast,
+        None => VideoSource::Screenshots,
+    };
+    let from = match source {
+        VideoSource::Screencast => CaptureFrom::Screencast {
+            bidi_url: browser.bidi_url(),
+            window: window.as_deref(),
+        },
+        VideoSource::X11grab => CaptureFrom::Screen {
+            display: browser
+                .display()
+                .ok_or("--video-source x11grab needs --headed")?,
+            size: args.viewport,
+        },
+        VideoSource::Screenshots => {
+            let shooter = browser.screenshotter();
+            CaptureFrom::Screenshots(std::sync::Arc::new(move || {
+                let shooter = shooter.clone();
+                Box::pin(async move { shooter.png().await.map_err(|e| e.to_string()) })
+            }))
+        }
+    };
+    let video = VideoRecorder::start_with(options, out, from).await?;
     if let Some(why) = video.unavailable() {
         eprintln!("  video: unavailable: {why}");
     } else {
-        eprintln!("  video: {} at {} fps", args.video.as_str(), args.video_fps);
+        eprintln!(
+            "  video: {} at {} fps, {}",
+            args.video.as_str(),
+            args.video_fps,
+            video.describe()
+        );
     }
     Ok(Some(video))
 }

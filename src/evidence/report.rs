@@ -63,6 +63,10 @@ pub struct RunInfo {
     /// The video mode: `on`, `off` or `retain-on-failure`.
     #[serde(default)]
     pub video: String,
+    /// Where the video came from: `screencast`, `x11grab` or `screenshots` (sampled, when
+    /// the browser has no DevTools screencast); `None` with video off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_source: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -303,6 +303,7 @@ pub(crate) mod tests {
             tool_version: "0.1.0".into(),
             status: RunStatus::Passed,
             video: video.into(),
+            video_source: None,
         });
         r.scenarios = scenarios;
         r

@@ -319,6 +319,7 @@ async fn run_scenario(
             if let Ok(window) = browser.window_handle().await {
                 video.follow(&window).await;
             }
+            video.step_started().await;
         }
         let step_started_at = Utc::now();
         let state_before = match &ctx.observer {

@@ -1,16 +1,27 @@
-//! Video evidence: the DevTools screencast is recorded for the whole run into a frame log
-//! (JPEGs with the browser's own timestamps); when a step ends, its clip is planned from
-//! the frames covering exactly `[start, end]` (the last frame held on a static page) and
-//! encoded in the background with ffmpeg; when a scenario ends, every clip is probed, and
-//! the clips are joined into the scenario video with one chapter per step.
+//! Video evidence, from one of three sources ([`VideoSource`]):
+//! - `screencast`: the DevTools screencast is recorded for the whole run into a frame log
+//!   (JPEGs with the browser's own timestamps);
+//! - `screenshots`: without a screencast, WebDriver screenshots sampled while each step
+//!   runs go into the same frame log, stamped on arrival ([`sample`]);
+//! - `x11grab`: a headed browser's X display is recorded by ffmpeg, one continuous
+//!   recording per scenario ([`screen`]).
+//!
+//! From a frame log, a step's clip is planned from the frames covering exactly
+//! `[start, end]` (the last frame held on a static page) and encoded in the background when
+//! the step ends; from a screen recording, it is cut out by re-encoding when the scenario
+//! ends. Then every clip is probed, and the clips are joined into the scenario video with
+//! one chapter per step.
 //! Knows nothing of the runner or the report: it is handed window handles, step windows
 //! and folders, and hands back [`ClipReport`]s. `--video off` never builds one of these.
 
 mod encode;
 pub mod plan;
+mod sample;
+mod screen;
 mod screencast;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,6 +31,10 @@ use tokio::task::JoinHandle;
 
 pub use encode::{probe_chapters, probe_with, x264_args, Encoder};
 pub use plan::{judge_clip, ClipProbe};
+pub use sample::Grab;
+use sample::Sampler;
+pub use screen::parse_start;
+use screen::ScreenRecording;
 use screencast::{FrameLog, Screencast, ScreencastSettings};
 
 use super::ArtifactStore;
@@ -54,6 +69,55 @@ impl std::str::FromStr for VideoMode {
             )),
         }
     }
+}
+
+/// Where the video comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoSource {
+    /// The DevTools screencast over the driver's BiDi socket (headless Chromium).
+    Screencast,
+    /// ffmpeg recording the X display of a headed browser.
+    X11grab,
+    /// WebDriver screenshots sampled while steps run (any browser; jerky, slows steps).
+    Screenshots,
+}
+
+impl VideoSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VideoSource::Screencast => "screencast",
+            VideoSource::X11grab => "x11grab",
+            VideoSource::Screenshots => "screenshots",
+        }
+    }
+}
+
+impl std::str::FromStr for VideoSource {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "screencast" => Ok(VideoSource::Screencast),
+            "x11grab" => Ok(VideoSource::X11grab),
+            "screenshots" => Ok(VideoSource::Screenshots),
+            other => Err(format!(
+                "{other:?} is not a video source (use screencast, x11grab or screenshots)"
+            )),
+        }
+    }
+}
+
+/// What a recorder captures from, with what that source needs.
+pub enum CaptureFrom<'a> {
+    /// The screencast on BiDi socket `bidi_url` (none: every clip says why it is missing),
+    /// showing `window` first.
+    Screencast {
+        bidi_url: Option<&'a str>,
+        window: Option<&'a str>,
+    },
+    /// The top-left `size` of X display `display`.
+    Screen { display: &'a str, size: (u32, u32) },
+    /// Screenshots taken by `grab`, at most `min(fps, 5)` a second.
+    Screenshots(Grab),
 }
 
 /// How to record.
@@ -133,6 +197,14 @@ struct StepMark {
     problem: Option<String>,
 }
 
+/// The screen recorder of a headed session: the display and the scenario's recording.
+struct ScreenSource {
+    display: String,
+    size: (u32, u32),
+    recording: tokio::sync::Mutex<Option<ScreenRecording>>,
+    made: AtomicU32,
+}
+
 /// Records the run's video; see the module doc.
 pub struct VideoRecorder {
     options: VideoOptions,
@@ -145,6 +217,9 @@ pub struct VideoRecorder {
     steps: Mutex<Vec<StepMark>>,
     /// One encoder at a time: the run's own steps keep the other core.
     encode_slot: Arc<Semaphore>,
+    source: VideoSource,
+    sampler: Option<Sampler>,
+    screen: Option<ScreenSource>,
 }
 
 impl VideoRecorder {
@@ -157,6 +232,21 @@ impl VideoRecorder {
         run_folder: &Path,
         bidi_url: Option<&str>,
         window: Option<&str>,
+    ) -> Result<VideoRecorder, String> {
+        Self::start_with(
+            options,
+            run_folder,
+            CaptureFrom::Screencast { bidi_url, window },
+        )
+        .await
+    }
+
+    /// Like [`VideoRecorder::start`], from any source. Sampling and screen recording only
+    /// run while steps do (see [`VideoRecorder::step_started`]).
+    pub async fn start_with(
+        options: VideoOptions,
+        run_folder: &Path,
+        from: CaptureFrom<'_>,
     ) -> Result<VideoRecorder, String> {
         for tool in [&options.ffmpeg, &options.ffprobe] {
             if !tool.is_file() {
@@ -183,10 +273,37 @@ impl VideoRecorder {
             fps: options.fps.max(1),
             size: options.size,
         };
+        let source = match &from {
+            CaptureFrom::Screencast { .. } => VideoSource::Screencast,
+            CaptureFrom::Screen { .. } => VideoSource::X11grab,
+            CaptureFrom::Screenshots(_) => VideoSource::Screenshots,
+        };
+        let log = Arc::new(FrameLog::default());
+        let sampler = match &from {
+            CaptureFrom::Screenshots(grab) => Some(Sampler::new(
+                grab.clone(),
+                options.fps.clamp(1, 5),
+                work.path().to_path_buf(),
+                log.clone(),
+            )),
+            _ => None,
+        };
+        let screen = match &from {
+            CaptureFrom::Screen { display, size } => Some(ScreenSource {
+                display: display.to_string(),
+                size: *size,
+                recording: tokio::sync::Mutex::new(None),
+                made: AtomicU32::new(0),
+            }),
+            _ => None,
+        };
         let recorder = VideoRecorder {
+            source,
+            sampler,
+            screen,
             encoder,
             root,
-            log: Arc::new(FrameLog::default()),
+            log,
             screencast: tokio::sync::Mutex::new(None),
             unavailable: Mutex::new(None),
             work,
@@ -201,6 +318,10 @@ impl VideoRecorder {
             // Chromium composites at up to 60 Hz; ask for a little more than `fps` so a
             // frame is there for every output frame when the machine is busy.
             every_nth_frame: (60 / (recorder.encoder.fps + 5)).max(1),
+        };
+        let (bidi_url, window) = match from {
+            CaptureFrom::Screencast { bidi_url, window } => (bidi_url, window),
+            _ => return Ok(recorder),
         };
         let started = match bidi_url {
             None => Err(
@@ -243,6 +364,56 @@ impl VideoRecorder {
         }
     }
 
+    pub fn source(&self) -> VideoSource {
+        self.source
+    }
+
+    /// The source in words, for the console.
+    pub fn describe(&self) -> String {
+        match (&self.source, &self.screen) {
+            (VideoSource::Screencast, _) => "DevTools screencast".into(),
+            (VideoSource::X11grab, Some(screen)) => {
+                format!("x11grab of display {}", screen.display)
+            }
+            (VideoSource::X11grab, None) => "x11grab".into(),
+            (VideoSource::Screenshots, _) => format!(
+                "sampled screenshots at {} fps (no DevTools screencast)",
+                self.options.fps.clamp(1, 5)
+            ),
+        }
+    }
+
+    /// A step is about to start: sampling starts, or the scenario's screen recording
+    /// (returning once its first frame is grabbed, so the step is covered from its start).
+    pub async fn step_started(&self) {
+        if let Some(sampler) = &self.sampler {
+            sampler.begin();
+        }
+        if let Some(screen) = &self.screen {
+            let mut recording = screen.recording.lock().await;
+            if recording.as_mut().is_some_and(|r| r.is_running()) {
+                return;
+            }
+            if let Some(dead) = recording.take() {
+                let _ = dead.stop().await;
+            }
+            let n = screen.made.fetch_add(1, Ordering::SeqCst) + 1;
+            let file = self.work.path().join(format!("screen-{n:03}.mkv"));
+            match ScreenRecording::start(
+                &self.options.ffmpeg,
+                &screen.display,
+                screen.size,
+                self.encoder.fps,
+                &file,
+            )
+            .await
+            {
+                Ok(r) => *recording = Some(r),
+                Err(e) => self.set_unavailable(e),
+            }
+        }
+    }
+
     /// Frames received so far (for diagnostics and tests).
     pub fn frames_received(&self) -> usize {
         self.log.len()
@@ -278,6 +449,9 @@ impl VideoRecorder {
             None,
             "mp4",
         ));
+        if let Some(sampler) = &self.sampler {
+            sampler.end();
+        }
         let problem = self.capture_problem();
         let mut mark = StepMark {
             index,
@@ -288,7 +462,8 @@ impl VideoRecorder {
             task: None,
             problem,
         };
-        if self.options.mode == VideoMode::On && mark.problem.is_none() {
+        // A screen recording is cut when the scenario ends and ffmpeg has closed the file.
+        if self.options.mode == VideoMode::On && mark.problem.is_none() && self.screen.is_none() {
             mark.task = Some(self.spawn_clip(&mark, true));
         }
         self.steps
@@ -300,6 +475,16 @@ impl VideoRecorder {
     fn capture_problem(&self) -> Option<String> {
         if let Some(why) = self.unavailable() {
             return Some(why);
+        }
+        if let Some(screen) = &self.screen {
+            return match screen.recording.try_lock() {
+                Ok(mut guard) => match guard.as_mut().map(|r| r.is_running()) {
+                    None => Some("the screen was not being recorded".into()),
+                    Some(false) => Some("the screen recording stopped (ffmpeg exited)".into()),
+                    Some(true) => None,
+                },
+                Err(_) => None,
+            };
         }
         match self.screencast.try_lock() {
             Ok(guard) => match guard.as_ref() {
@@ -313,9 +498,22 @@ impl VideoRecorder {
     }
 
     fn spawn_clip(&self, mark: &StepMark, wait_for_late_frames: bool) -> JoinHandle<ClipReport> {
+        self.spawn_job(
+            mark,
+            ClipFrom::Frames(self.log.clone()),
+            wait_for_late_frames,
+        )
+    }
+
+    fn spawn_job(
+        &self,
+        mark: &StepMark,
+        from: ClipFrom,
+        wait_for_late_frames: bool,
+    ) -> JoinHandle<ClipReport> {
         let job = ClipJob {
             encoder: self.encoder.clone(),
-            log: self.log.clone(),
+            from,
             root: self.root.clone(),
             work: self.work.path().to_path_buf(),
             rel: mark.rel.clone(),
@@ -349,6 +547,14 @@ impl VideoRecorder {
             VideoMode::RetainOnFailure => failed,
             VideoMode::Off => false,
         };
+        // The scenario's screen recording ends here; its clips are cut from the file.
+        let mut recorded: Option<Result<(PathBuf, f64), String>> = None;
+        if let Some(screen) = &self.screen {
+            if let Some(recording) = screen.recording.lock().await.take() {
+                let start = recording.start_epoch();
+                recorded = Some(recording.stop().await.map(|file| (file, start)));
+            }
+        }
         let mut out = ScenarioVideo::default();
         if keep {
             let mut named = Vec::new();
@@ -359,7 +565,20 @@ impl VideoRecorder {
                         ClipReport::missing(format!("the clip encoder task failed: {e}"))
                     }),
                     (None, None) => {
-                        let task = self.spawn_clip(&mark, false);
+                        let task = match &recorded {
+                            None => self.spawn_clip(&mark, false),
+                            Some(Ok((file, start))) => self.spawn_job(
+                                &mark,
+                                ClipFrom::Recording {
+                                    file: file.clone(),
+                                    start: *start,
+                                },
+                                false,
+                            ),
+                            Some(Err(e)) => {
+                                tokio::spawn(std::future::ready(ClipReport::missing(e.clone())))
+                            }
+                        };
                         task.await.unwrap_or_else(|e| {
                             ClipReport::missing(format!("the clip encoder task failed: {e}"))
                         })
@@ -386,6 +605,9 @@ impl VideoRecorder {
                     task.abort();
                 }
             }
+        }
+        if let Some(Ok((file, _))) = &recorded {
+            let _ = std::fs::remove_file(file);
         }
         if last_end > f64::MIN {
             self.log.prune(last_end);
@@ -426,18 +648,39 @@ impl VideoRecorder {
         Ok(rel)
     }
 
-    /// Stops the screencast; clips already made stay.
+    /// Stops the screencast, sampling and screen recording; clips already made stay.
     pub async fn close(&self) {
+        if let Some(sampler) = &self.sampler {
+            sampler.abort();
+        }
+        if let Some(screen) = &self.screen {
+            if let Some(recording) = screen.recording.lock().await.take() {
+                if let Ok(file) = recording.stop().await {
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+        }
         if let Some(sc) = self.screencast.lock().await.take() {
             sc.stop().await;
         }
     }
 }
 
-/// One clip to make: plan it from the frame log, encode, probe, judge.
+/// What a clip is made from.
+enum ClipFrom {
+    Frames(Arc<FrameLog>),
+    /// A finished screen recording whose time 0 is epoch `start`.
+    Recording {
+        file: PathBuf,
+        start: f64,
+    },
+}
+
+/// One clip to make: plan it from the frame log (or cut it from the recording), encode,
+/// probe, judge.
 struct ClipJob {
     encoder: Encoder,
-    log: Arc<FrameLog>,
+    from: ClipFrom,
     root: PathBuf,
     work: PathBuf,
     rel: String,
@@ -449,9 +692,12 @@ impl ClipJob {
     /// Frames are stamped by the compositor and arrive a little later: give the frame
     /// that shows the step's last effect up to 300 ms to arrive.
     async fn wait_for_late_frames(&self) {
+        let ClipFrom::Frames(log) = &self.from else {
+            return;
+        };
         let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
         while tokio::time::Instant::now() < deadline {
-            if self.log.latest().is_some_and(|t| t >= self.end) {
+            if log.latest().is_some_and(|t| t >= self.end) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -459,10 +705,17 @@ impl ClipJob {
     }
 
     async fn run(self) -> ClipReport {
-        let frames = self.log.snapshot();
+        let log = match &self.from {
+            ClipFrom::Frames(log) => log.clone(),
+            ClipFrom::Recording { file, start } => {
+                let (file, start) = (file.clone(), *start);
+                return self.cut(&file, start).await;
+            }
+        };
+        let frames = log.snapshot();
         let ts: Vec<f64> = frames.iter().map(|f| f.ts).collect();
         let Some(segments) = plan::plan_clip(&ts, self.start, self.end) else {
-            return ClipReport::missing("the screencast sent no frame at all".to_string());
+            return ClipReport::missing("no frame was captured at all".to_string());
         };
         let mut entries: Vec<(String, f64)> = segments
             .iter()
@@ -488,6 +741,27 @@ impl ClipJob {
             return ClipReport::missing(e);
         }
         let _ = std::fs::remove_file(&script);
+        let mut report = check_clip(&self.encoder, &out, seconds).await;
+        report.path = Some(self.rel);
+        report
+    }
+}
+
+impl ClipJob {
+    /// Cuts the step's window out of a screen recording whose time 0 is epoch `start`.
+    async fn cut(self, file: &Path, start: f64) -> ClipReport {
+        let out = self.root.join(&self.rel);
+        if let Some(parent) = out.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let seconds = self.end - self.start;
+        if let Err(e) = self
+            .encoder
+            .cut(file, self.start - start, seconds, &out)
+            .await
+        {
+            return ClipReport::missing(e);
+        }
         let mut report = check_clip(&self.encoder, &out, seconds).await;
         report.path = Some(self.rel);
         report
