@@ -315,9 +315,7 @@ impl VideoRecorder {
             max_width: w,
             max_height: h,
             quality: recorder.options.jpeg_quality.clamp(1, 100),
-            // Chromium composites at up to 60 Hz; ask for a little more than `fps` so a
-            // frame is there for every output frame when the machine is busy.
-            // Twice the output rate from Chromium's ~60 Hz compositor, so the 15 fps output
+            // Chromium composites at up to 60 Hz; ask for twice the output rate, so the output
             // has a fresh frame in every slot (scripts/bench-video.sh: 15.0 fps effective).
             every_nth_frame: (60 / (recorder.encoder.fps * 2)).max(1),
         };
