@@ -309,36 +309,15 @@ impl ApiError {
     }
 }
 
+/// The amount in cents for `seats` of a price, by the same pricing rule as the Polar client
+/// ([`crate::polar::types::SeatTiers::amount_for`]).
 pub(crate) fn seat_amount(price: &Value, seats: i64) -> i64 {
     match price.get("amount_type").and_then(Value::as_str) {
         Some("seat_based") => {
-            let st = &price["seat_tiers"];
-            let tiers = st["tiers"].as_array().cloned().unwrap_or_default();
-            let graduated = st["seat_tier_type"].as_str() == Some("graduated");
-            let bounds = |t: &Value| {
-                (
-                    t["min_seats"].as_i64().unwrap_or(1),
-                    t["max_seats"].as_i64(),
-                    t["price_per_seat"].as_i64().unwrap_or(0),
-                )
-            };
-            if graduated {
-                tiers
-                    .iter()
-                    .map(|t| {
-                        let (min, max, pps) = bounds(t);
-                        let top = max.map_or(seats, |m| m.min(seats));
-                        (top - min + 1).max(0) * pps
-                    })
-                    .sum()
-            } else {
-                tiers
-                    .iter()
-                    .map(bounds)
-                    .find(|(min, max, _)| seats >= *min && max.is_none_or(|m| seats <= m))
-                    .or_else(|| tiers.last().map(bounds))
-                    .map_or(0, |(_, _, pps)| pps * seats)
-            }
+            serde_json::from_value::<crate::polar::types::SeatTiers>(price["seat_tiers"].clone())
+                .ok()
+                .and_then(|tiers| tiers.amount_for(seats))
+                .unwrap_or(0)
         }
         Some("fixed") => price["price_amount"].as_i64().unwrap_or(0),
         _ => 0,
