@@ -172,9 +172,16 @@ impl Drop for Console {
 }
 
 pub fn format_duration(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
+    format_ms(d.as_millis() as u64)
+}
+
+/// `412 ms`, `3.2 s`, `2 min 05 s`: the one duration format of console, HTML and summary.
+pub fn format_ms(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
     } else {
-        format!("{:.1} s", d.as_secs_f64())
+        format!("{} min {:02} s", ms / 60_000, (ms % 60_000) / 1000)
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::console::format_ms as duration;
 use super::report::{Report, ScenarioReport, SlotReport, StepReport};
 use super::slots::slot_title;
 use crate::runner::{Status, WebhookRecord};
@@ -45,16 +46,6 @@ pub fn href(path: &str) -> String {
         })
         .collect();
     esc(&encoded.join("/"))
-}
-
-fn duration(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 60_000 {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    } else {
-        format!("{} min {:02} s", ms / 60_000, (ms % 60_000) / 1000)
-    }
 }
 
 fn step_status(status: Status) -> &'static str {

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::console::format_ms as duration;
 use super::report::Report;
 use crate::runner::Status;
 
@@ -28,14 +29,6 @@ fn mark(status: &str) -> &'static str {
         "failed" | "interrupted" => "❌",
         "unverified" | "running" => "⚠️",
         _ => "⬜",
-    }
-}
-
-fn duration(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
     }
 }
 
