@@ -221,17 +221,6 @@ fn descendants(pid: u32) -> Vec<u32> {
     out
 }
 
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            let state = s
-                .rsplit_once(')')
-                .map(|(_, r)| r.trim_start().chars().next());
-            !matches!(state, Some(Some('Z')) | Some(Some('X')) | None)
-        })
-        .unwrap_or(false)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sigint_mid_run_exits_130_writes_an_interrupted_report_and_leaves_nothing() {
     let site = site().await;
@@ -289,7 +278,10 @@ async fn sigint_mid_run_exits_130_writes_an_interrupted_report_and_leaves_nothin
     .unwrap();
     assert_eq!(code, Some(130), "{stderr}");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let left: Vec<u32> = family.into_iter().filter(|&p| alive(p)).collect();
+    let left: Vec<u32> = family
+        .into_iter()
+        .filter(|&p| walkthrough::process::is_alive(p as i32))
+        .collect();
     assert!(left.is_empty(), "still running after SIGINT: {left:?}");
     let r = report(out.path());
     assert_eq!(r["run"]["status"], "interrupted");
