@@ -142,12 +142,6 @@ pub async fn run(
     let mut failed_steps = 0;
     let mut previous: Option<(Option<&str>, Status)> = None;
     for (index, scenario) in loaded.scenarios.iter().enumerate() {
-        if !ctx.target.is_empty() && !scenario.runs_on(&ctx.target) {
-            not_runnable(index, scenario, sink);
-            // The journey's state does not carry over a scenario that did not run.
-            previous = Some((scenario.slot.as_deref(), Status::NotRunnable));
-            continue;
-        }
         let with_given = needs_given(scenario, previous);
         let scenario_status = run_scenario(
             browser,
@@ -210,10 +204,6 @@ pub async fn run_alone(
     failed_steps: &mut usize,
 ) -> Status {
     let scenario = &loaded.scenarios[index];
-    if !ctx.target.is_empty() && !scenario.runs_on(&ctx.target) {
-        not_runnable(index, scenario, sink);
-        return Status::NotRunnable;
-    }
     let with_given = needs_given(scenario, None);
     run_scenario(
         browser,
@@ -260,6 +250,12 @@ async fn run_scenario(
     sink: &mut dyn EventSink,
     failed_steps: &mut usize,
 ) -> Status {
+    // On a target its `targets:` exclude, a scenario is reported, never run or faked; the
+    // journey's state does not carry over it (the next scenario runs its `given` steps).
+    if !ctx.target.is_empty() && !scenario.runs_on(&ctx.target) {
+        not_runnable(index, scenario, sink);
+        return Status::NotRunnable;
+    }
     let started = Instant::now();
     sink.event(&Event::ScenarioStarted {
         index,
