@@ -188,6 +188,15 @@ fn fixture_pages() -> PathBuf {
 }
 
 pub async fn run(args: Args) -> i32 {
+    // Options that contradict each other are usage errors, before anything starts.
+    if args.video_source == Some(VideoSource::X11grab) && !args.headed {
+        eprintln!("error: --video-source x11grab records a visible browser: add --headed");
+        return exit::USAGE;
+    }
+    if args.headed && args.webdriver_url.is_some() {
+        eprintln!("error: --headed starts a local browser; it cannot be used with --webdriver-url");
+        return exit::USAGE;
+    }
     let cli_vars = args.vars.clone();
     // `--target sandbox`: a deployed app and the POLAR_* variables, checked before anything runs.
     let sandbox = if args.target == "sandbox" {
@@ -316,16 +325,6 @@ pub async fn run(args: Args) -> i32 {
         }
     };
 
-    if args.video_source == Some(VideoSource::X11grab) && !args.headed {
-        eprintln!("error: --video-source x11grab records a visible browser: add --headed");
-        signals.abort();
-        return exit::USAGE;
-    }
-    if args.headed && args.webdriver_url.is_some() {
-        eprintln!("error: --headed starts a local browser; it cannot be used with --webdriver-url");
-        signals.abort();
-        return exit::USAGE;
-    }
     let mut browser_options = BrowserOptions::new(&logs);
     browser_options.webdriver_url = args.webdriver_url.clone();
     if let Some(path) = &args.chromedriver {
