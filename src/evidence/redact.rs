@@ -53,14 +53,6 @@ impl fmt::Debug for Redactor {
     }
 }
 
-/// Whether an environment variable's name marks its value as a secret.
-fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    ["TOKEN", "SECRET", "PASSWORD", "KEY"]
-        .iter()
-        .any(|w| upper.contains(w))
-}
-
 impl Redactor {
     /// Only the shape rules (query tokens, Polar prefixes, `Bearer`), no known values.
     pub fn new() -> Redactor {
@@ -72,7 +64,7 @@ impl Redactor {
     pub fn from_env() -> Redactor {
         let mut r = Redactor::new();
         for (name, value) in std::env::vars() {
-            if is_secret_name(&name) {
+            if crate::scenario::is_secret_env_name(&name) {
                 r.add_secret(&value);
             }
         }

@@ -12,7 +12,7 @@ mod vars;
 mod yaml;
 
 pub use model::*;
-pub use vars::Vars;
+pub use vars::{is_secret_env_name, Vars};
 
 use std::path::PathBuf;
 

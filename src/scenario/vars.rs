@@ -112,8 +112,9 @@ pub(crate) fn substitute_params(raw: &str, params: &BTreeMap<String, String>) ->
     out
 }
 
-/// Whether an environment variable's name marks its value as a secret.
-pub(crate) fn is_secret_env_name(name: &str) -> bool {
+/// Whether an environment variable's name marks its value as a secret: the one rule for
+/// scenario vars and for the evidence redactor.
+pub fn is_secret_env_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     ["TOKEN", "SECRET", "PASSWORD", "KEY"]
         .iter()
