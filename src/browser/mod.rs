@@ -5,7 +5,8 @@
 mod display;
 mod driver;
 
-pub use display::VirtualDisplay;
+use crate::viewport::Viewport;
+use display::VirtualDisplay;
 pub use driver::{which, ChromeDriver};
 
 use std::path::{Path, PathBuf};
@@ -107,7 +108,7 @@ pub struct BrowserOptions {
     pub chromedriver: PathBuf,
     /// The browser binary; `None` lets the driver find it.
     pub chromium: Option<PathBuf>,
-    pub viewport: (u32, u32),
+    pub viewport: Viewport,
     /// Where the driver log goes.
     pub log_dir: PathBuf,
     /// Ask the driver for its WebDriver BiDi socket (`webSocketUrl`), which video capture
@@ -129,7 +130,7 @@ impl BrowserOptions {
             webdriver_url: None,
             chromedriver: which("chromedriver").unwrap_or_else(|| "/usr/bin/chromedriver".into()),
             chromium: which("chromium").or_else(|| which("chromium-browser")),
-            viewport: (1280, 800),
+            viewport: Viewport::DEFAULT,
             log_dir: log_dir.to_path_buf(),
             bidi: false,
             headed: false,
@@ -158,12 +159,7 @@ impl Browser {
     /// headed on an X display, see [`BrowserOptions::headed`]) with the flags this closed,
     /// root environment needs, at exactly the requested viewport.
     pub async fn launch(options: &BrowserOptions) -> Result<Browser, BrowserError> {
-        let (width, height) = options.viewport;
-        if width % 2 != 0 || height % 2 != 0 || width < 200 || height < 200 {
-            return Err(BrowserError::Invalid(format!(
-                "viewport {width}x{height}: width and height must be even and at least 200"
-            )));
-        }
+        let Viewport { width, height } = options.viewport;
         if options.headed && options.webdriver_url.is_some() {
             return Err(BrowserError::Invalid(
                 "--headed records the local screen, so it cannot be used with --webdriver-url"

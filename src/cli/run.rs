@@ -16,6 +16,7 @@ use crate::evidence::{console::Console, BrowserInfo, Recorder, Redactor, RunInfo
 use crate::runner::{self, RunContext, Status};
 use crate::scenario::{self, LoadOptions, Vars};
 use crate::static_site::StaticSite;
+use crate::viewport::Viewport;
 
 use super::target;
 
@@ -42,7 +43,7 @@ pub struct Args {
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = super::check::parse_var)]
     pub vars: Vec<(String, String)>,
     /// How long an action waits for its element or expectation by default.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::duration::parse_timeout)]
     pub timeout: Duration,
     /// Use a running WebDriver endpoint (e.g. a Selenium Grid) instead of starting chromedriver.
     #[arg(long, value_name = "URL")]
@@ -54,8 +55,8 @@ pub struct Args {
     #[arg(long, value_name = "PATH", env = "WALKTHROUGH_CHROMIUM")]
     pub chromium: Option<PathBuf>,
     /// The browser viewport in CSS pixels; both numbers even.
-    #[arg(long, value_name = "WxH", default_value = "1280x800", value_parser = parse_size)]
-    pub viewport: (u32, u32),
+    #[arg(long, value_name = "WxH", default_value = "1280x800")]
+    pub viewport: Viewport,
     /// No live spinner, only the per-step lines.
     #[arg(long)]
     pub quiet: bool,
@@ -86,8 +87,8 @@ pub struct Args {
     #[arg(long)]
     pub headed: bool,
     /// The size of the videos; both numbers even [default: the viewport].
-    #[arg(long, value_name = "WxH", value_parser = parse_size)]
-    pub video_size: Option<(u32, u32)>,
+    #[arg(long, value_name = "WxH")]
+    pub video_size: Option<Viewport>,
     /// Where Polar is: `mock` (the local mock) or `sandbox` (Polar's sandbox, needs
     /// `--app URL` and POLAR_ACCESS_TOKEN / POLAR_PRODUCT_ID; see docs/sandbox.md).
     #[arg(long, value_name = "TARGET", default_value = "mock", value_parser = ["mock", "sandbox"])]
@@ -100,25 +101,6 @@ fn parse_video_mode(text: &str) -> Result<VideoMode, String> {
 
 fn parse_video_source(text: &str) -> Result<VideoSource, String> {
     text.parse()
-}
-
-/// `10s`, `500ms`, `2m`, or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 500ms, 10s or 2m"))?;
-    let secs = match unit {
-        "ms" => value / 1000.0,
-        "s" => value,
-        "m" => value * 60.0,
-        _ => return Err(format!("{text:?}: unknown unit {unit:?} (use ms, s or m)")),
-    };
-    Ok(Duration::from_secs_f64(secs))
 }
 
 /// `I/N` with 1 ≤ I ≤ N.
@@ -149,20 +131,6 @@ pub fn shard_of<T>(items: Vec<T>, shard: usize, of: usize) -> Vec<T> {
         .filter(|(k, _)| k % of + 1 == shard)
         .map(|(_, item)| item)
         .collect()
-}
-
-fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let (w, h) = text
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("{text:?} is not a size like 1280x800"))?;
-    let w: u32 = w.parse().map_err(|_| format!("{text:?}: bad width"))?;
-    let h: u32 = h.parse().map_err(|_| format!("{text:?}: bad height"))?;
-    if w % 2 != 0 || h % 2 != 0 || w < 200 || h < 200 {
-        return Err(format!(
-            "{text:?}: width and height must be even and at least 200 (video encoders need even sizes)"
-        ));
-    }
-    Ok((w, h))
 }
 
 /// A run id that sorts by time and is unique across concurrent runs.
@@ -684,16 +652,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("10s").unwrap(), Duration::from_secs(10));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
-        assert!(parse_duration("ten").is_err());
-        assert!(parse_duration("5h").is_err());
-    }
-
-    #[test]
     fn shards_split_every_scenario_into_exactly_one_shard() {
         let items: Vec<usize> = (0..7).collect();
         let mut seen = Vec::new();
@@ -707,12 +665,5 @@ mod tests {
         assert!(parse_shard("0/3").is_err());
         assert!(parse_shard("4/3").is_err());
         assert!(parse_shard("x").is_err());
-    }
-
-    #[test]
-    fn sizes_must_be_even() {
-        assert_eq!(parse_size("1280x800").unwrap(), (1280, 800));
-        assert!(parse_size("1280x657").is_err());
-        assert!(parse_size("big").is_err());
     }
 }

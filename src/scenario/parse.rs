@@ -12,6 +12,7 @@ use super::model::*;
 use super::vars::{check_name, parse_template, substitute_params, Piece};
 use super::yaml::{self, Node, NodeKind};
 use super::{Diagnostic, Diagnostics, LoadOptions, SLOT_IDS};
+use crate::duration::Zero;
 
 pub(crate) const ACTIONS: [&str; 16] = [
     "open",
@@ -65,25 +66,6 @@ fn one_of(names: &[&str]) -> String {
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
         None => String::new(),
     }
-}
-
-/// Parses `500ms`, `10s`, `2m` (also `1.5s`).
-pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
-    let t = text.trim();
-    let (num, unit) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        return None;
-    };
-    if num.is_empty() || !num.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return None;
-    }
-    let value: f64 = num.parse().ok()?;
-    Some(Duration::from_secs_f64(value * unit))
 }
 
 /// Removes `.` and resolves `..` lexically, so flow paths read well in diagnostics.
@@ -1020,25 +1002,16 @@ impl<'o> Loader<'o> {
         }
     }
 
-    fn duration(&mut self, scope: &Scope, node: &Node, positive: bool) -> Option<Duration> {
+    fn duration(&mut self, scope: &Scope, node: &Node, zero: Zero) -> Option<Duration> {
         let text = self.text(scope, node, "a duration such as `10s`")?;
-        match parse_duration(&text) {
-            Some(d) if positive && d.is_zero() => {
+        match crate::duration::parse(&text, zero) {
+            Ok(d) => Some(d),
+            Err(e) => {
                 self.error(
                     &scope.file,
                     node,
-                    "a timeout must be longer than zero".into(),
-                    None,
-                );
-                None
-            }
-            Some(d) => Some(d),
-            None => {
-                self.error(
-                    &scope.file,
-                    node,
-                    format!("invalid duration `{text}`"),
-                    Some("use a number and a unit: `500ms`, `10s` or `2m`".into()),
+                    e.to_string(),
+                    Some("durations look like `500ms`, `10s` or `2m`".into()),
                 );
                 None
             }
@@ -1226,7 +1199,7 @@ impl<'o> Loader<'o> {
             unknown_key = self.check_keys(scope, v, &all, &format!("`{name}`"));
             if name != "eventually" {
                 if let Some(t) = v.get("timeout") {
-                    timeout = self.duration(scope, t, true);
+                    timeout = self.duration(scope, t, Zero::Rejected);
                 }
             }
         }
@@ -1458,11 +1431,11 @@ impl<'o> Loader<'o> {
             }
             "eventually" if is_map => {
                 let t = match v.get("timeout") {
-                    Some(n) => self.duration(scope, n, true),
+                    Some(n) => self.duration(scope, n, Zero::Rejected),
                     None => Some(EVENTUALLY_TIMEOUT),
                 };
                 let interval = match v.get("interval") {
-                    Some(n) => self.duration(scope, n, false),
+                    Some(n) => self.duration(scope, n, Zero::Allowed),
                     None => Some(EVENTUALLY_INTERVAL),
                 };
                 let actions = match required(self, "do") {

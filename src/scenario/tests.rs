@@ -265,7 +265,7 @@ fn every_problem_is_reported_at_once_and_sorted() {
             "unknown slot `new-user-checkout`",
             "unknown key `stepz` in a scenario",
             "unknown action `clik`",
-            "invalid duration `10 sec`",
+            "`10 sec`: unknown unit `sec` (use ms, s, m or h)",
             "unknown key `contain` in `expect_text`",
             "`fill` expects a mapping with a target and `value`, like `{ label: Email, value: … }`, found a string",
         ]
@@ -349,7 +349,7 @@ fn action_shape_problems() {
     let p = action_problems("- http: { url: /x, expect: { status: 99 } }");
     assert!(p[0].2.starts_with("invalid HTTP status"));
     let p = action_problems("- eventually: { timeout: 0s, do: [ { click: a } ] }");
-    assert_eq!(p[0].2, "a timeout must be longer than zero");
+    assert_eq!(p[0].2, "`0s` is zero: a wait must be longer than 0");
     let p = action_problems("- eventually: { do: [] }");
     assert_eq!(
         p[0].2,
@@ -566,15 +566,13 @@ fn the_valid_fixture_set_loads() {
 }
 
 #[test]
-fn durations() {
-    use super::parse::parse_duration;
-    assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
-    assert_eq!(parse_duration("10s"), Some(Duration::from_secs(10)));
-    assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
-    assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
-    for bad in ["10", "s", "10 sec", "-1s", "1h", "1e3s"] {
-        assert_eq!(parse_duration(bad), None, "{bad}");
-    }
+fn durations_in_scenarios_use_the_one_parser_and_its_wording() {
+    let p = action_problems("- wait_for: { testid: r, timeout: 10 }");
+    assert_eq!(p[0].2, "`10` has no unit: write 10s, or use ms, m or h");
+    let p = action_problems("- wait_for: { testid: r, timeout: 99999999999999999999999s }");
+    assert_eq!(p[0].2, "`99999999999999999999999s` is too long: at most 1h");
+    let p = action_problems("- eventually: { timeout: 5s, interval: 0s, do: [ { click: a } ] }");
+    assert!(p.is_empty(), "{p:?}");
 }
 
 #[test]

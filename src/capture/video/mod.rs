@@ -20,6 +20,7 @@ mod sample;
 mod screen;
 mod screencast;
 
+use crate::viewport::Viewport;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -115,7 +116,7 @@ pub enum CaptureFrom<'a> {
         window: Option<&'a str>,
     },
     /// The top-left `size` of X display `display`.
-    Screen { display: &'a str, size: (u32, u32) },
+    Screen { display: &'a str, size: Viewport },
     /// Screenshots taken by `grab`, at most `min(fps, 5)` a second.
     Screenshots(Grab),
 }
@@ -127,7 +128,7 @@ pub struct VideoOptions {
     /// Frames per second of the encoded video; the screencast is asked for about as many.
     pub fps: u32,
     /// The video's size; both even. Frames are scaled (aspect kept) and padded to it.
-    pub size: (u32, u32),
+    pub size: Viewport,
     pub ffmpeg: PathBuf,
     pub ffprobe: PathBuf,
     /// JPEG quality of screencast frames (1–100).
@@ -135,7 +136,7 @@ pub struct VideoOptions {
 }
 
 impl VideoOptions {
-    pub fn new(mode: VideoMode, size: (u32, u32)) -> VideoOptions {
+    pub fn new(mode: VideoMode, size: Viewport) -> VideoOptions {
         let find = |name: &str| {
             crate::browser::which(name).unwrap_or_else(|| PathBuf::from("/usr/bin").join(name))
         };
@@ -256,10 +257,6 @@ impl VideoRecorder {
                 ));
             }
         }
-        let (w, h) = options.size;
-        if w % 2 != 0 || h % 2 != 0 || w == 0 || h == 0 {
-            return Err(format!("video size {w}x{h}: both numbers must be even"));
-        }
         let root = run_folder
             .canonicalize()
             .map_err(|e| format!("cannot resolve {}: {e}", run_folder.display()))?;
@@ -271,7 +268,7 @@ impl VideoRecorder {
             ffmpeg: options.ffmpeg.clone(),
             ffprobe: options.ffprobe.clone(),
             fps: options.fps.max(1),
-            size: options.size,
+            size: (options.size.width, options.size.height),
         };
         let source = match &from {
             CaptureFrom::Screencast { .. } => VideoSource::Screencast,
@@ -291,7 +288,7 @@ impl VideoRecorder {
         let screen = match &from {
             CaptureFrom::Screen { display, size } => Some(ScreenSource {
                 display: display.to_string(),
-                size: *size,
+                size: (size.width, size.height),
                 recording: tokio::sync::Mutex::new(None),
                 made: AtomicU32::new(0),
             }),
@@ -312,8 +309,8 @@ impl VideoRecorder {
             options,
         };
         let settings = ScreencastSettings {
-            max_width: w,
-            max_height: h,
+            max_width: recorder.options.size.width,
+            max_height: recorder.options.size.height,
             quality: recorder.options.jpeg_quality.clamp(1, 100),
             // Chromium composites at up to 60 Hz; ask for twice the output rate, so the output
             // has a fresh frame in every slot (scripts/bench-video.sh: 15.0 fps effective).
