@@ -14,7 +14,7 @@ use support::{
     count_visible, fill_card, id, label, text, text_of, wait_text, wait_text_for, wait_url, WAIT,
 };
 use walkthrough::browser::{Browser, BrowserOptions};
-use walkthrough::cli::target::{start_local, LocalTarget};
+use walkthrough::target::local::{start_local, LocalTarget};
 
 /// Webhook-driven state may take a few polls.
 const EVENTUALLY: Duration = Duration::from_secs(15);

@@ -12,11 +12,14 @@ use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
 
 use walkthrough::browser::{Browser, BrowserOptions};
-use walkthrough::evidence::report::{
-    ErrorReport, Report, ScenarioReport, StepReport, SCHEMA_VERSION,
+use walkthrough::evidence::{manifest, write_evidence};
+use walkthrough::outcome::{
+    BrowserInfo, ClipEvidence, RunInfo, RunOutcome as Report, RunStatus, ScenarioOutcome,
+    StepError as ErrorReport, StepOutcome, StepStatus as Status, WebhookRecord, SCHEMA_VERSION,
 };
-use walkthrough::evidence::{manifest, write_evidence, BrowserInfo, Redactor, RunInfo, RunStatus};
-use walkthrough::runner::{Status, WebhookRecord};
+use walkthrough::redact::Redactor;
+use walkthrough::run_folder::RunFolder;
+use walkthrough::scenario::Location;
 
 const SECRET: &str = "sup3r-s3cret-var-value";
 const SESSION: &str = "polar_cst_Q1w2E3r4T5y6U7i8O9p0";
@@ -69,38 +72,40 @@ fn mp4(dir: &Path, rel: &str) -> String {
     rel.to_string()
 }
 
-fn step(name: &str, status: Status, shot: Option<String>, clip: Option<String>) -> StepReport {
-    StepReport {
+fn step(name: &str, status: Status, shot: Option<String>, clip: Option<String>) -> StepOutcome {
+    StepOutcome {
         name: name.into(),
         status,
         started_at: Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap(),
-        duration_ms: 1500,
+        duration: Duration::from_millis(1500),
         screenshot: shot,
         screenshots: Vec::new(),
-        file: "scenarios/x.yaml".into(),
-        line: 6,
-        column: 5,
+        location: Location {
+            file: "scenarios/x.yaml".into(),
+            line: 6,
+            column: 5,
+        },
         error: None,
-        clip_ok: clip.as_ref().map(|_| true),
-        clip,
-        clip_problem: None,
+        clip: ClipEvidence {
+            ok: clip.as_ref().map(|_| true),
+            path: clip,
+            ..ClipEvidence::default()
+        },
         webhooks: Vec::new(),
         state_before: None,
         state_after: None,
         given: false,
-        clip_duration_ms: None,
-        clip_frames: None,
     }
 }
 
-fn scenario(name: &str, slot: &str, status: &str, steps: Vec<StepReport>) -> ScenarioReport {
-    ScenarioReport {
+fn scenario(name: &str, slot: &str, status: &str, steps: Vec<StepOutcome>) -> ScenarioOutcome {
+    ScenarioOutcome {
         name: name.into(),
         file: format!("scenarios/{slot}.yaml"),
         slot: Some(slot.into()),
-        status: status.into(),
+        status: serde_json::from_value(json!(status)).unwrap(),
         started_at: Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap(),
-        duration_ms: 4200,
+        duration: Duration::from_millis(4200),
         steps,
         video: None,
         video_problem: None,
@@ -156,9 +161,11 @@ fn outcome(dir: &Path) -> Report {
         message: format!(
             "expected url to contain /new but was http://127.0.0.1:7/acme/portal?customer_session_token={SESSION}&email=a%40b.com (password {SECRET})"
         ),
-        file: "scenarios/payment-recovery.yaml".into(),
-        line: 14,
-        column: 9,
+        location: Location {
+            file: "scenarios/payment-recovery.yaml".into(),
+            line: 14,
+            column: 9,
+        },
         source_line: Some(format!("      - fill: {{ label: Card, with: \"{SECRET}\" }}")),
     });
     let second = scenario(
@@ -184,8 +191,8 @@ fn outcome(dir: &Path) -> Report {
         Some(png(dir, &format!("{c}/01-cancel.png"))),
         Some(mp4(dir, &format!("{c}/01-cancel.mp4"))),
     );
-    cancel.clip_ok = Some(false);
-    cancel.clip_problem = Some("0.3 s of video for a 1.5 s step".into());
+    cancel.clip.ok = Some(false);
+    cancel.clip.problem = Some("0.3 s of video for a 1.5 s step".into());
     let third = scenario(
         "Portal cancellation",
         "portal-cancellation",
@@ -231,7 +238,8 @@ async fn report_files_are_redacted_consistent_and_play_in_chromium() {
     )
     .unwrap();
     let redactor = Redactor::new().with_secret(SECRET);
-    let written = write_evidence(dir, &report, &redactor).expect("evidence is written");
+    let written =
+        write_evidence(&RunFolder::open(dir), &report, &redactor).expect("evidence is written");
 
     // Secrets: none of the five files (nor the driver log) keeps a planted secret.
     for name in FILES.iter().chain(["logs/chromedriver.log"].iter()) {

@@ -11,10 +11,10 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use walkthrough::browser::{Browser, BrowserOptions};
-use walkthrough::cli::observe::AppObserver;
 use walkthrough::demo_app::{DemoApp, DemoAppConfig};
 use walkthrough::polar_mock::{MockConfig, MockPolar};
 use walkthrough::runner::Observer;
+use walkthrough::target::observer::AppObserver;
 
 #[tokio::test]
 async fn reports_state_before_and_after_and_the_step_webhooks() {

@@ -1,28 +1,17 @@
-//! The command line: clap commands, and the one place that wires modules together.
-//! Each subcommand has its own file with its `Args` and an async `run` that returns the
-//! process exit code (see [`exit`]).
+//! The command line: clap lives here and nowhere else. Each subcommand has its own file with
+//! its `Args`; it turns them into a plan, calls one library function and maps the result to
+//! the process exit code ([`exit`]). No domain work happens here.
 
 mod check;
 mod demo_app;
 mod mock_polar;
-pub mod observe;
 mod run;
 mod schema;
-pub mod target;
 mod verify_config;
 
 use clap::{Parser, Subcommand};
 
-/// Exit codes, documented in the README.
-pub mod exit {
-    pub const PASSED: i32 = 0;
-    pub const USAGE: i32 = 2;
-    pub const INVALID_SCENARIOS: i32 = 3;
-    pub const SETUP_FAILED: i32 = 4;
-    pub const STEP_FAILED: i32 = 5;
-    pub const EVIDENCE_FAILED: i32 = 6;
-    pub const INTERRUPTED: i32 = 130;
-}
+pub use crate::harness::exit;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::runner::{Event, Status};
+use crate::outcome::{ScenarioStatus, StepStatus};
+use crate::runner::Event;
 
 const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -104,12 +105,12 @@ impl Console {
                     eprint!("\r\x1b[2K");
                 }
                 let mark = match step.status {
-                    Status::Passed => "✓",
-                    Status::Failed => "✗",
-                    Status::Skipped | Status::NotRunnable => "-",
-                    Status::Interrupted => "!",
+                    StepStatus::Passed => "✓",
+                    StepStatus::Failed => "✗",
+                    StepStatus::Skipped => "-",
+                    StepStatus::Interrupted => "!",
                 };
-                let time = if step.status == Status::Skipped {
+                let time = if step.status == StepStatus::Skipped {
                     "skipped".to_string()
                 } else {
                     format_duration(step.duration)
@@ -127,7 +128,7 @@ impl Console {
                 }
             }
             Event::StepClip { index, clip, .. } => {
-                if let Some(problem) = clip.problem.as_ref().filter(|_| !clip.ok) {
+                if let Some(problem) = clip.problem.as_ref().filter(|_| clip.ok != Some(true)) {
                     eprintln!("  ✗ video of step {}: {problem}", index + 1);
                 }
             }
@@ -139,7 +140,7 @@ impl Console {
             }
             Event::ScenarioVideo { .. } => {}
             Event::ScenarioFinished {
-                status: Status::NotRunnable,
+                status: ScenarioStatus::NotRunnable,
                 ..
             } => {
                 eprintln!("{}", not_runnable_line(&self.targets));
@@ -147,11 +148,7 @@ impl Console {
             Event::ScenarioFinished {
                 status, duration, ..
             } => {
-                eprintln!(
-                    "  = {}  {}",
-                    super::report::status_word(*status),
-                    format_duration(*duration)
-                );
+                eprintln!("  = {}  {}", status.as_str(), format_duration(*duration));
             }
         }
     }

@@ -7,9 +7,10 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::console::format_ms as duration;
-use super::report::{Report, ScenarioReport, SlotReport, StepReport};
 use super::slots::slot_title;
-use crate::runner::{Status, WebhookRecord};
+use crate::outcome::{
+    RunOutcome, ScenarioOutcome, SlotStatus, SlotVerdict, StepOutcome, StepStatus, WebhookRecord,
+};
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(text: &str) -> String {
@@ -46,10 +47,6 @@ pub fn href(path: &str) -> String {
         })
         .collect();
     esc(&encoded.join("/"))
-}
-
-fn step_status(status: Status) -> &'static str {
-    super::report::status_word(status)
 }
 
 fn badge(status: &str) -> String {
@@ -125,10 +122,10 @@ footer{color:var(--muted);font-size:13px;text-align:center}
 "#;
 
 /// The whole page.
-pub fn render_html(report: &Report) -> String {
+pub fn render_html(report: &RunOutcome) -> String {
     let mut h = String::with_capacity(32 * 1024);
     let run = &report.run;
-    let run_status = format!("{:?}", run.status).to_lowercase();
+    let run_status = run.status.as_str();
     let _ = write!(
         h,
         r#"<!doctype html>
@@ -155,8 +152,8 @@ pub fn render_html(report: &Report) -> String {
 </dl>
 "#,
         id = esc(&run.id),
-        status = esc(&run_status),
-        badge = badge(&run_status),
+        status = esc(run_status),
+        badge = badge(run_status),
         target = esc(&run.target),
         app = esc(&run.app_url),
         browser = esc(&run.browser.name),
@@ -175,13 +172,14 @@ pub fn render_html(report: &Report) -> String {
     );
     h.push_str(r#"<div class="counts">"#);
     for status in [
-        "verified",
-        "unverified",
-        "failed",
-        "missing",
-        "not_runnable",
+        SlotStatus::Verified,
+        SlotStatus::Unverified,
+        SlotStatus::Failed,
+        SlotStatus::Missing,
+        SlotStatus::NotRunnable,
     ] {
         let n = report.slots.iter().filter(|s| s.status == status).count();
+        let status = status.as_str();
         if n > 0 {
             let _ = write!(
                 h,
@@ -208,7 +206,7 @@ pub fn render_html(report: &Report) -> String {
     h
 }
 
-fn render_slots(h: &mut String, report: &Report) {
+fn render_slots(h: &mut String, report: &RunOutcome) {
     h.push_str(
         r#"<section class="card" id="slots">
 <h2>Evidence slots</h2>
@@ -223,7 +221,7 @@ fn render_slots(h: &mut String, report: &Report) {
     h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn render_slot_row(h: &mut String, slot: &SlotReport) {
+fn render_slot_row(h: &mut String, slot: &SlotVerdict) {
     let scenario = match (&slot.scenario, slot.scenario_index) {
         (Some(name), Some(i)) => format!(
             r##"<a href="#scenario-{n}">{name}</a>"##,
@@ -239,15 +237,15 @@ fn render_slot_row(h: &mut String, slot: &SlotReport) {
     let _ = writeln!(
         h,
         r#"<tr class="slot-{status}" data-testid="slot-row" data-slot="{id}" data-status="{status}"><td><code>{id}</code><div class="what">{what}</div></td><td>{badge}<div class="reason">{reason}</div></td><td>{scenario}</td><td class="clip">{clip}</td></tr>"#,
-        status = esc(&slot.status),
+        status = esc(slot.status.as_str()),
         id = esc(&slot.id),
         what = esc(slot_title(&slot.id)),
-        badge = badge(&slot.status),
+        badge = badge(slot.status.as_str()),
         reason = esc(&slot.reason),
     );
 }
 
-fn render_scenario(h: &mut String, index: usize, s: &ScenarioReport) {
+fn render_scenario(h: &mut String, index: usize, s: &ScenarioOutcome) {
     let _ = write!(
         h,
         r#"<section class="card scenario" id="scenario-{n}" data-testid="scenario" data-status="{status}">
@@ -255,15 +253,15 @@ fn render_scenario(h: &mut String, index: usize, s: &ScenarioReport) {
 <div class="sub">{file}{slot} · {dur} · started {started}</div>
 "#,
         n = index + 1,
-        status = esc(&s.status),
+        status = esc(s.status.as_str()),
         name = esc(&s.name),
-        badge = badge(&s.status),
+        badge = badge(s.status.as_str()),
         file = esc(&s.file),
         slot = match &s.slot {
             Some(slot) => format!(" · slot <code>{}</code>", esc(slot)),
             None => String::new(),
         },
-        dur = duration(s.duration_ms),
+        dur = duration(s.duration_ms()),
         started = esc(&s.started_at.to_rfc3339()),
     );
     if let Some(video) = &s.video {
@@ -280,8 +278,8 @@ fn render_scenario(h: &mut String, index: usize, s: &ScenarioReport) {
     h.push_str("</ol>\n</section>\n");
 }
 
-fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepReport) {
-    let status = step_status(step.status);
+fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepOutcome) {
+    let status = step.status.as_str();
     let _ = write!(
         h,
         r#"<li class="step st-{status}" id="scenario-{sn}-step-{n}" data-testid="step" data-status="{status}">
@@ -291,13 +289,13 @@ fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepReport)
         n = index + 1,
         name = esc(&step.name),
         badge = badge(status),
-        dur = if matches!(step.status, Status::Skipped | Status::NotRunnable) {
+        dur = if step.status == StepStatus::Skipped {
             "not run".to_string()
         } else {
-            duration(step.duration_ms)
+            duration(step.duration_ms())
         },
-        file = esc(&step.file),
-        line = step.line,
+        file = esc(&step.location.file.display().to_string()),
+        line = step.location.line,
     );
     let mut media = String::new();
     if let Some(shot) = &step.screenshot {
@@ -308,8 +306,8 @@ fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepReport)
             name = esc(&step.name)
         );
     }
-    if let Some(clip) = &step.clip {
-        let health = match (step.clip_ok, &step.clip_problem) {
+    if let Some(clip) = &step.clip.path {
+        let health = match (step.clip.ok, &step.clip.problem) {
             (Some(true), _) => r#"<span class="ok">checked</span>"#.to_string(),
             (Some(false), problem) => format!(
                 r#"<span class="clip-bad">check failed: {}</span>"#,
@@ -339,15 +337,15 @@ fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepReport)
             h,
             r#"<div class="error" data-testid="step-error"><p class="msg">{msg}</p><div class="where">at {file}:{line}:{col}</div>"#,
             msg = esc(&err.message),
-            file = esc(&err.file),
-            line = err.line,
-            col = err.column,
+            file = esc(&err.location.file.display().to_string()),
+            line = err.location.line,
+            col = err.location.column,
         );
         if let Some(src) = &err.source_line {
             let _ = write!(
                 h,
                 r#"<pre class="source"><span class="ln">{line}</span>{src}</pre>"#,
-                line = err.line,
+                line = err.location.line,
                 src = esc(src.trim_end())
             );
         }
@@ -462,9 +460,9 @@ fn render_webhooks(h: &mut String, hooks: &[WebhookRecord]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::report::ErrorReport;
     use crate::evidence::slots::slot_verdicts;
     use crate::evidence::slots::tests::{report, scenario, step};
+    use crate::outcome::StepError;
 
     #[test]
     fn escapes_text_and_paths() {
@@ -480,12 +478,14 @@ mod tests {
 
     #[test]
     fn page_has_six_slot_rows_steps_errors_and_no_raw_markup_from_data() {
-        let mut bad = step("<b>Pay</b>", Status::Failed, "p.png", Some("p.mp4"));
-        bad.error = Some(ErrorReport {
+        let mut bad = step("<b>Pay</b>", StepStatus::Failed, "p.png", Some("p.mp4"));
+        bad.error = Some(StepError {
             message: "expected <script>alert(1)</script>".into(),
-            file: "scenarios/b.yaml".into(),
-            line: 12,
-            column: 9,
+            location: crate::scenario::Location {
+                file: "scenarios/b.yaml".into(),
+                line: 12,
+                column: 9,
+            },
             source_line: Some("      - expect_text: \"<active>\"".into()),
         });
         bad.state_before = Some(serde_json::json!({"status": "none", "entitled": false}));

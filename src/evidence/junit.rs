@@ -6,8 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::{Report, ScenarioReport, StepReport};
-use crate::runner::Status;
+use crate::outcome::{RunOutcome, ScenarioOutcome, ScenarioStatus, StepOutcome, StepStatus};
 
 /// Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids.
 pub fn xml_escape(text: &str) -> String {
@@ -40,21 +39,21 @@ struct Counts {
     ms: u64,
 }
 
-fn counts(s: &ScenarioReport) -> Counts {
+fn counts(s: &ScenarioOutcome) -> Counts {
     let mut c = Counts {
         tests: s.steps.len(),
-        ms: s.duration_ms,
+        ms: s.duration_ms(),
         ..Counts::default()
     };
     for step in &s.steps {
         match step.status {
-            Status::Failed => c.failures += 1,
-            Status::Interrupted => c.errors += 1,
-            Status::Skipped | Status::NotRunnable => c.skipped += 1,
-            Status::Passed => {}
+            StepStatus::Failed => c.failures += 1,
+            StepStatus::Interrupted => c.errors += 1,
+            StepStatus::Skipped => c.skipped += 1,
+            StepStatus::Passed => {}
         }
     }
-    if s.status == "not_runnable" {
+    if s.status == ScenarioStatus::NotRunnable {
         c.tests += 1;
         c.skipped += 1;
     }
@@ -62,7 +61,7 @@ fn counts(s: &ScenarioReport) -> Counts {
 }
 
 /// The whole document.
-pub fn render_junit(report: &Report) -> String {
+pub fn render_junit(report: &RunOutcome) -> String {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let total = report
         .scenarios
@@ -93,7 +92,7 @@ pub fn render_junit(report: &Report) -> String {
     x
 }
 
-fn render_suite(x: &mut String, report: &Report, s: &ScenarioReport) {
+fn render_suite(x: &mut String, report: &RunOutcome, s: &ScenarioOutcome) {
     let c = counts(s);
     let _ = writeln!(
         x,
@@ -103,19 +102,19 @@ fn render_suite(x: &mut String, report: &Report, s: &ScenarioReport) {
         f = c.failures,
         e = c.errors,
         sk = c.skipped,
-        time = secs(s.duration_ms),
+        time = secs(s.duration_ms()),
         ts = s.started_at.format("%Y-%m-%dT%H:%M:%S"),
         file = xml_escape(&s.file),
     );
     x.push_str("    <properties>\n");
     let mut props = vec![
-        ("status", s.status.clone()),
+        ("status", s.status.as_str().to_string()),
         ("target", report.run.target.clone()),
     ];
     if let Some(slot) = &s.slot {
         props.push(("slot", slot.clone()));
         if let Some(v) = report.slots.iter().find(|v| &v.id == slot) {
-            props.push(("slot_verdict", v.status.clone()));
+            props.push(("slot_verdict", v.status.as_str().to_string()));
         }
     }
     if let Some(video) = &s.video {
@@ -133,7 +132,7 @@ fn render_suite(x: &mut String, report: &Report, s: &ScenarioReport) {
     for (i, step) in s.steps.iter().enumerate() {
         render_case(x, s, i, step);
     }
-    if s.status == "not_runnable" {
+    if s.status == ScenarioStatus::NotRunnable {
         let _ = writeln!(
             x,
             r#"    <testcase name="{name}" classname="{class}" time="0.000" file="{file}"><skipped message="{m}"/></testcase>"#,
@@ -146,29 +145,39 @@ fn render_suite(x: &mut String, report: &Report, s: &ScenarioReport) {
     x.push_str("  </testsuite>\n");
 }
 
-fn render_case(x: &mut String, s: &ScenarioReport, index: usize, step: &StepReport) {
+fn render_case(x: &mut String, s: &ScenarioOutcome, index: usize, step: &StepOutcome) {
     let _ = write!(
         x,
         r#"    <testcase name="{n:02} {name}" classname="{class}" time="{time}" file="{file}" line="{line}">"#,
         n = index + 1,
         name = xml_escape(&step.name),
         class = xml_escape(&s.name),
-        time = secs(step.duration_ms),
-        file = xml_escape(&step.file),
-        line = step.line,
+        time = secs(step.duration_ms()),
+        file = xml_escape(&step.location.file.display().to_string()),
+        line = step.location.line,
     );
     x.push('\n');
     let detail = |kind: &str| -> String {
         match &step.error {
             Some(err) => {
                 let first = err.message.lines().next().unwrap_or_default();
-                let mut body = format!("{}:{}:{}: {}", err.file, err.line, err.column, err.message);
+                let mut body = format!(
+                    "{}:{}:{}: {}",
+                    err.location.file.display(),
+                    err.location.line,
+                    err.location.column,
+                    err.message
+                );
                 if let Some(src) = &err.source_line {
-                    let _ = write!(body, "\n{:>5} | {}", err.line, src.trim_end());
+                    let _ = write!(body, "\n{:>5} | {}", err.location.line, src.trim_end());
                 }
                 format!(
                     r#"      <{kind} message="{m}" type="{kind}">{b}</{kind}>"#,
-                    m = xml_escape(&format!("{}:{}: {first}", err.file, err.line)),
+                    m = xml_escape(&format!(
+                        "{}:{}: {first}",
+                        err.location.file.display(),
+                        err.location.line
+                    )),
                     b = xml_escape(&body),
                 )
             }
@@ -176,20 +185,17 @@ fn render_case(x: &mut String, s: &ScenarioReport, index: usize, step: &StepRepo
         }
     };
     match step.status {
-        Status::Passed => {}
-        Status::Failed => {
+        StepStatus::Passed => {}
+        StepStatus::Failed => {
             x.push_str(&detail("failure"));
             x.push('\n');
         }
-        Status::Interrupted => {
+        StepStatus::Interrupted => {
             x.push_str(&detail("error"));
             x.push('\n');
         }
-        Status::Skipped => {
+        StepStatus::Skipped => {
             x.push_str("      <skipped message=\"an earlier step did not pass\"/>\n");
-        }
-        Status::NotRunnable => {
-            x.push_str("      <skipped message=\"not runnable on this target\"/>\n");
         }
     }
     let mut out = String::new();
@@ -197,7 +203,7 @@ fn render_case(x: &mut String, s: &ScenarioReport, index: usize, step: &StepRepo
         .screenshot
         .iter()
         .chain(step.screenshots.iter().map(|s| &s.path))
-        .chain(step.clip.iter())
+        .chain(step.clip.path.iter())
     {
         let _ = writeln!(out, "[[ATTACHMENT|{path}]]");
     }
@@ -216,7 +222,7 @@ fn render_case(x: &mut String, s: &ScenarioReport, index: usize, step: &StepRepo
             }
         );
     }
-    if let Some(problem) = &step.clip_problem {
+    if let Some(problem) = &step.clip.problem {
         let _ = writeln!(out, "clip check failed: {problem}");
     }
     if !out.is_empty() {
@@ -228,7 +234,6 @@ fn render_case(x: &mut String, s: &ScenarioReport, index: usize, step: &StepRepo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::report::ErrorReport;
     use crate::evidence::slots::tests::{report, scenario, step};
 
     #[test]
@@ -241,12 +246,19 @@ mod tests {
 
     #[test]
     fn a_suite_per_scenario_and_a_case_per_step_with_failure_and_attachments() {
-        let mut failing = step("Pay <now>", Status::Failed, "s/02.png", Some("s/02.mp4"));
-        failing.error = Some(ErrorReport {
+        let mut failing = step(
+            "Pay <now>",
+            StepStatus::Failed,
+            "s/02.png",
+            Some("s/02.mp4"),
+        );
+        failing.error = Some(crate::outcome::StepError {
             message: "expected \"active\" & got \"none\"".into(),
-            file: "scenarios/b.yaml".into(),
-            line: 9,
-            column: 7,
+            location: crate::scenario::Location {
+                file: "scenarios/b.yaml".into(),
+                line: 9,
+                column: 7,
+            },
             source_line: Some("      - expect_text: active".into()),
         });
         let r = report(
@@ -257,16 +269,16 @@ mod tests {
                     "payment-recovery",
                     "failed",
                     vec![
-                        step("Open", Status::Passed, "s/01.png", Some("s/01.mp4")),
+                        step("Open", StepStatus::Passed, "s/01.png", Some("s/01.mp4")),
                         failing,
-                        step("Later", Status::Skipped, "s/03.png", None),
+                        step("Later", StepStatus::Skipped, "s/03.png", None),
                     ],
                 ),
                 scenario(
                     "Smoke",
                     "production-smoke",
                     "passed",
-                    vec![step("Verify", Status::Passed, "t/01.png", None)],
+                    vec![step("Verify", StepStatus::Passed, "t/01.png", None)],
                 ),
             ],
         );

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The manifest's own file name; it is never listed in itself.
-pub const MANIFEST: &str = "manifest.json";
+pub const MANIFEST: &str = crate::run_folder::RunFolder::MANIFEST;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {

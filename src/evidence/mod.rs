@@ -10,25 +10,24 @@ pub mod console;
 pub mod html;
 pub mod junit;
 pub mod manifest;
-pub mod redact;
 pub mod report;
 pub mod slots;
 pub mod summary;
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::Utc;
 
-pub use redact::Redactor;
-pub use report::{BrowserInfo, Report, RunInfo, RunStatus};
-
+use crate::outcome::{RunInfo, RunOutcome, RunStatus};
+use crate::redact::Redactor;
+use crate::run_folder::RunFolder;
 use crate::runner::{Event, EventSink};
 
-/// Folds events into the report, writes it after each scenario, and shows progress.
+/// Folds events into the run outcome, writes it after each scenario, and shows progress.
 pub struct Recorder {
-    dir: PathBuf,
-    report: Report,
+    folder: RunFolder,
+    outcome: RunOutcome,
     console: console::Console,
     write_error: Option<String>,
     redactor: Redactor,
@@ -36,10 +35,10 @@ pub struct Recorder {
 
 impl Recorder {
     /// Writes a first `report.json` (status `running`) so the folder is never empty.
-    pub fn start(dir: &Path, run: RunInfo, console: console::Console) -> Recorder {
+    pub fn start(folder: &RunFolder, run: RunInfo, console: console::Console) -> Recorder {
         let mut recorder = Recorder {
-            dir: dir.to_path_buf(),
-            report: Report::new(run),
+            folder: folder.clone(),
+            outcome: RunOutcome::new(run),
             console,
             write_error: None,
             redactor: Redactor::new(),
@@ -48,8 +47,8 @@ impl Recorder {
         recorder
     }
 
-    pub fn report(&self) -> &Report {
-        &self.report
+    pub fn outcome(&self) -> &RunOutcome {
+        &self.outcome
     }
 
     /// The first error met while writing evidence, if any.
@@ -63,41 +62,46 @@ impl Recorder {
         self.flush();
     }
 
-    fn flush(&mut self) {
-        self.report.slots = slots::slot_verdicts(&self.report, &|p| artifact_ok(&self.dir, p));
-        let redacted = self.redactor.redact_report(&self.report);
-        if let Err(e) = report::write_report(&self.dir, &redacted) {
-            if self.write_error.is_none() {
-                self.write_error = Some(format!(
-                    "cannot write {}: {e}",
-                    self.dir.join("report.json").display()
-                ));
-            }
+    fn note_error(&mut self, what: String) {
+        if self.write_error.is_none() {
+            self.write_error = Some(what);
         }
     }
 
-    /// Records the run's end and writes the final report.
+    fn flush(&mut self) {
+        self.outcome.slots = slots::slot_verdicts(&self.outcome, &|p| self.folder.has_artifact(p));
+        let written = match self.redactor.redact_serialized(&self.outcome) {
+            Some(redacted) => report::write_report(&self.folder, &redacted),
+            None => Err(io::Error::other("the report could not be redacted")),
+        };
+        if let Err(e) = written {
+            let path = self.folder.report_path();
+            self.note_error(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+
+    /// Records the run's end and writes the final report and the other evidence files.
     pub fn finish(&mut self, status: RunStatus) {
         self.console.stop_spinner();
-        self.report.finish(status, Utc::now());
+        report::finish(&mut self.outcome, status, Utc::now());
         self.flush();
-        if let Err(e) = write_evidence(&self.dir, &self.report, &self.redactor) {
-            if self.write_error.is_none() {
-                self.write_error = Some(format!(
-                    "cannot write the report files in {}: {e}",
-                    self.dir.display()
-                ));
-            }
+        if let Err(e) = write_evidence(&self.folder, &self.outcome, &self.redactor) {
+            let dir = self.folder.root().display().to_string();
+            self.note_error(format!("cannot write the report files in {dir}: {e}"));
         }
     }
 }
 
 impl EventSink for Recorder {
     fn event(&mut self, event: &Event) {
-        self.report.apply(event);
+        report::apply(&mut self.outcome, event);
         match event {
             // Errors may quote URLs with session tokens: the console sees them redacted.
-            Event::StepFinished { scenario, step } if step.error.is_some() => {
+            Event::StepFinished {
+                scenario,
+                index,
+                step,
+            } if step.error.is_some() => {
                 let mut step = step.clone();
                 if let Some(err) = &mut step.error {
                     err.message = self.redactor.redact(&err.message);
@@ -105,6 +109,7 @@ impl EventSink for Recorder {
                 }
                 self.console.event(&Event::StepFinished {
                     scenario: *scenario,
+                    index: *index,
                     step,
                 });
             }
@@ -116,44 +121,33 @@ impl EventSink for Recorder {
     }
 }
 
-/// Whether `relative` (a path from the report) names a non-empty file inside `dir`.
-pub fn artifact_ok(dir: &Path, relative: &str) -> bool {
-    let rel = Path::new(relative);
-    if rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_)))
-    {
-        return false;
-    }
-    std::fs::metadata(dir.join(rel)).is_ok_and(|m| m.is_file() && m.len() > 0)
-}
-
 /// Writes the whole run folder's report from one outcome: computes the slot verdicts,
 /// redacts, writes `report.json`, `index.html`, `junit.xml` and `summary.md`, redacts the
 /// text logs under `logs/`, and last `manifest.json` over everything. Returns the redacted
-/// report that was written.
-pub fn write_evidence(dir: &Path, report: &Report, redactor: &Redactor) -> io::Result<Report> {
-    let mut full = report.clone();
-    full.slots = slots::slot_verdicts(&full, &|p| artifact_ok(dir, p));
-    let redacted = redactor.redact_report(&full);
-    report::write_report(dir, &redacted)?;
-    report::write_atomically(
-        &dir.join("index.html"),
-        html::render_html(&redacted).as_bytes(),
-    )?;
-    report::write_atomically(
-        &dir.join("junit.xml"),
-        junit::render_junit(&redacted).as_bytes(),
-    )?;
-    report::write_atomically(
-        &dir.join("summary.md"),
-        summary::render_summary(&redacted).as_bytes(),
-    )?;
-    redact_logs(&dir.join("logs"), redactor);
-    let m = manifest::manifest(dir)?;
+/// outcome that was written.
+pub fn write_evidence(
+    folder: &RunFolder,
+    outcome: &RunOutcome,
+    redactor: &Redactor,
+) -> io::Result<RunOutcome> {
+    let mut full = outcome.clone();
+    full.slots = slots::slot_verdicts(&full, &|p| folder.has_artifact(p));
+    let redacted = redactor
+        .redact_serialized(&full)
+        .ok_or_else(|| io::Error::other("the report could not be redacted"))?;
+    report::write_report(folder, &redacted)?;
+    let files = [
+        (RunFolder::HTML, html::render_html(&redacted)),
+        (RunFolder::JUNIT, junit::render_junit(&redacted)),
+        (RunFolder::SUMMARY, summary::render_summary(&redacted)),
+    ];
+    for (name, text) in files {
+        folder.write_atomically(Path::new(name), text.as_bytes())?;
+    }
+    redact_logs(&folder.logs_dir(), redactor);
+    let m = manifest::manifest(folder.root())?;
     let json = serde_json::to_vec_pretty(&m).map_err(io::Error::other)?;
-    report::write_atomically(&dir.join(manifest::MANIFEST), &json)?;
+    folder.write_atomically(Path::new(RunFolder::MANIFEST), &json)?;
     Ok(redacted)
 }
 
@@ -172,7 +166,7 @@ fn redact_logs(dir: &Path, redactor: &Redactor) {
         };
         let clean = redactor.redact(&text);
         if clean != text {
-            let _ = report::write_atomically(&path, clean.as_bytes());
+            let _ = crate::run_folder::write_atomically(&path, clean.as_bytes());
         }
     }
 }

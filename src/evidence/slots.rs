@@ -16,15 +16,13 @@
 //! verified) and names the scenario that decided it. All six slots always appear, in
 //! journey order.
 
-use super::report::{Report, ScenarioReport, SlotReport};
-use crate::runner::Status;
+use crate::outcome::{
+    RunOutcome, ScenarioOutcome, ScenarioStatus, SlotStatus, SlotVerdict, StepStatus,
+};
 use crate::scenario::SLOT_IDS;
 
-pub const VERIFIED: &str = "verified";
-pub const UNVERIFIED: &str = "unverified";
-pub const FAILED: &str = "failed";
-pub const MISSING: &str = "missing";
-pub const NOT_RUNNABLE: &str = "not_runnable";
+use SlotStatus::{Failed as FAILED, Missing as MISSING, NotRunnable as NOT_RUNNABLE};
+use SlotStatus::{Unverified as UNVERIFIED, Verified as VERIFIED};
 
 /// What the slot's clip must show (from the product's billing status report).
 pub fn slot_title(id: &str) -> &'static str {
@@ -51,40 +49,31 @@ pub fn slot_title(id: &str) -> &'static str {
     }
 }
 
-fn rank(status: &str) -> u8 {
-    match status {
-        FAILED => 3,
-        UNVERIFIED => 2,
-        VERIFIED => 1,
-        _ => 0,
-    }
-}
-
 /// The verdict of every slot. `artifact_ok(path)` says whether a file named in the report
 /// (relative to the run folder) exists and is non-empty; it is the only outside knowledge.
-pub fn slot_verdicts(report: &Report, artifact_ok: &dyn Fn(&str) -> bool) -> Vec<SlotReport> {
+pub fn slot_verdicts(report: &RunOutcome, artifact_ok: &dyn Fn(&str) -> bool) -> Vec<SlotVerdict> {
     SLOT_IDS
         .iter()
         .map(|id| {
-            let covering: Vec<(usize, &ScenarioReport)> = report
+            let covering: Vec<(usize, &ScenarioOutcome)> = report
                 .scenarios
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.slot.as_deref() == Some(*id))
                 .collect();
-            let mut best: Option<SlotReport> = None;
+            let mut best: Option<SlotVerdict> = None;
             // Scenarios that could not run on this target do not decide the slot, unless
             // none of its scenarios could.
-            let runnable: Vec<(usize, &ScenarioReport)> = covering
+            let runnable: Vec<(usize, &ScenarioOutcome)> = covering
                 .iter()
                 .copied()
-                .filter(|(_, s)| s.status != NOT_RUNNABLE)
+                .filter(|(_, s)| s.status != ScenarioStatus::NotRunnable)
                 .collect();
             if runnable.is_empty() {
                 if let Some((index, scenario)) = covering.first() {
-                    return SlotReport {
+                    return SlotVerdict {
                         id: id.to_string(),
-                        status: NOT_RUNNABLE.into(),
+                        status: NOT_RUNNABLE,
                         reason: format!("not runnable on target {}", report.run.target),
                         scenario: Some(scenario.name.clone()),
                         scenario_index: Some(*index),
@@ -95,18 +84,15 @@ pub fn slot_verdicts(report: &Report, artifact_ok: &dyn Fn(&str) -> bool) -> Vec
             let covering = runnable;
             for (index, scenario) in &covering {
                 let (status, reason) = scenario_verdict(report, scenario, artifact_ok);
-                let candidate = SlotReport {
+                let candidate = SlotVerdict {
                     id: id.to_string(),
-                    status: status.to_string(),
+                    status,
                     reason,
                     scenario: Some(scenario.name.clone()),
                     scenario_index: Some(*index),
                     clip: slot_clip(scenario, artifact_ok),
                 };
-                if best
-                    .as_ref()
-                    .is_none_or(|b| rank(&candidate.status) > rank(&b.status))
-                {
+                if best.as_ref().is_none_or(|b| candidate.status > b.status) {
                     best = Some(candidate);
                 }
             }
@@ -121,9 +107,9 @@ pub fn slot_verdicts(report: &Report, artifact_ok: &dyn Fn(&str) -> bool) -> Vec
                     }
                     slot
                 }
-                None => SlotReport {
+                None => SlotVerdict {
                     id: id.to_string(),
-                    status: MISSING.into(),
+                    status: MISSING,
                     reason: "no scenario in this run covers this slot".into(),
                     scenario: None,
                     scenario_index: None,
@@ -135,7 +121,7 @@ pub fn slot_verdicts(report: &Report, artifact_ok: &dyn Fn(&str) -> bool) -> Vec
 }
 
 /// The scenario's video if its file exists, else the clip of its last step that has one.
-fn slot_clip(scenario: &ScenarioReport, artifact_ok: &dyn Fn(&str) -> bool) -> Option<String> {
+fn slot_clip(scenario: &ScenarioOutcome, artifact_ok: &dyn Fn(&str) -> bool) -> Option<String> {
     if let Some(v) = scenario.video.as_deref().filter(|v| artifact_ok(v)) {
         return Some(v.to_string());
     }
@@ -143,24 +129,23 @@ fn slot_clip(scenario: &ScenarioReport, artifact_ok: &dyn Fn(&str) -> bool) -> O
         .steps
         .iter()
         .rev()
-        .filter_map(|s| s.clip.as_deref())
+        .filter_map(|s| s.clip.path.as_deref())
         .find(|c| artifact_ok(c))
         .map(str::to_string)
 }
 
 fn scenario_verdict(
-    report: &Report,
-    scenario: &ScenarioReport,
+    report: &RunOutcome,
+    scenario: &ScenarioOutcome,
     artifact_ok: &dyn Fn(&str) -> bool,
-) -> (&'static str, String) {
-    match scenario.status.as_str() {
-        "passed" => {}
-        "failed" | "interrupted" => {
-            let culprit = scenario
-                .steps
-                .iter()
-                .enumerate()
-                .find(|(_, s)| matches!(s.status, Status::Failed | Status::Interrupted));
+) -> (SlotStatus, String) {
+    match scenario.status {
+        ScenarioStatus::Passed => {}
+        ScenarioStatus::Failed | ScenarioStatus::Interrupted => {
+            let culprit =
+                scenario.steps.iter().enumerate().find(|(_, s)| {
+                    matches!(s.status, StepStatus::Failed | StepStatus::Interrupted)
+                });
             let reason = match culprit {
                 Some((i, step)) => {
                     let what = step
@@ -172,25 +157,30 @@ fn scenario_verdict(
                         "step {} “{}” {}: {what}",
                         i + 1,
                         step.name,
-                        if step.status == Status::Interrupted {
+                        if step.status == StepStatus::Interrupted {
                             "was interrupted"
                         } else {
                             "failed"
                         }
                     )
                 }
-                None => format!("the scenario {}", scenario.status),
+                None => format!("the scenario {}", scenario.status.as_str()),
             };
             return (FAILED, reason);
         }
-        other => return (FAILED, format!("the scenario did not finish ({other})")),
+        other => {
+            return (
+                FAILED,
+                format!("the scenario did not finish ({})", other.as_str()),
+            )
+        }
     }
     if scenario.steps.is_empty() {
         return (UNVERIFIED, "the scenario has no steps to show".into());
     }
     for (i, step) in scenario.steps.iter().enumerate() {
         let n = i + 1;
-        if step.status != Status::Passed {
+        if step.status != StepStatus::Passed {
             return (FAILED, format!("step {n} “{}” did not pass", step.name));
         }
         match step.screenshot.as_deref() {
@@ -203,7 +193,7 @@ fn scenario_verdict(
             }
             None => return (UNVERIFIED, format!("step {n} has no screenshot")),
         }
-        match step.clip.as_deref() {
+        match step.clip.path.as_deref() {
             None if report.run.video == "off" || report.run.video.is_empty() => {
                 return (
                     UNVERIFIED,
@@ -216,14 +206,14 @@ fn scenario_verdict(
             }
             Some(_) => {}
         }
-        match step.clip_ok {
+        match step.clip.ok {
             Some(true) => {}
             Some(false) => {
                 return (
                     UNVERIFIED,
                     format!(
                         "the clip of step {n} failed its check: {}",
-                        step.clip_problem.as_deref().unwrap_or("no detail")
+                        step.clip.problem.as_deref().unwrap_or("no detail")
                     ),
                 )
             }
@@ -242,31 +232,38 @@ fn scenario_verdict(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::evidence::report::{ErrorReport, RunInfo, RunStatus, StepReport};
-    use crate::evidence::BrowserInfo;
+    use crate::outcome::{BrowserInfo, ClipEvidence, RunInfo, RunStatus, StepOutcome};
+    use crate::scenario::Location;
     use chrono::{TimeZone, Utc};
 
-    pub(crate) fn step(name: &str, status: Status, shot: &str, clip: Option<&str>) -> StepReport {
-        StepReport {
+    pub(crate) fn step(
+        name: &str,
+        status: StepStatus,
+        shot: &str,
+        clip: Option<&str>,
+    ) -> StepOutcome {
+        StepOutcome {
             name: name.into(),
             status,
             started_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            duration_ms: 1200,
+            duration: std::time::Duration::from_millis(1200),
             screenshot: Some(shot.into()),
             screenshots: Vec::new(),
-            file: "scenarios/a.yaml".into(),
-            line: 4,
-            column: 5,
+            location: Location {
+                file: "scenarios/a.yaml".into(),
+                line: 4,
+                column: 5,
+            },
             error: None,
-            clip: clip.map(str::to_string),
-            clip_ok: clip.map(|_| true),
-            clip_problem: None,
+            clip: ClipEvidence {
+                path: clip.map(str::to_string),
+                ok: clip.map(|_| true),
+                ..ClipEvidence::default()
+            },
             webhooks: Vec::new(),
             state_before: None,
             state_after: None,
             given: false,
-            clip_duration_ms: None,
-            clip_frames: None,
         }
     }
 
@@ -274,23 +271,23 @@ pub(crate) mod tests {
         name: &str,
         slot: &str,
         status: &str,
-        steps: Vec<StepReport>,
-    ) -> ScenarioReport {
-        ScenarioReport {
+        steps: Vec<StepOutcome>,
+    ) -> ScenarioOutcome {
+        ScenarioOutcome {
             name: name.into(),
             file: "scenarios/a.yaml".into(),
             slot: Some(slot.into()),
-            status: status.into(),
+            status: serde_json::from_value(serde_json::json!(status)).unwrap(),
             started_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            duration_ms: 2400,
+            duration: std::time::Duration::from_millis(2400),
             steps,
             video: None,
             video_problem: None,
         }
     }
 
-    pub(crate) fn report(video: &str, scenarios: Vec<ScenarioReport>) -> Report {
-        let mut r = Report::new(RunInfo {
+    pub(crate) fn report(video: &str, scenarios: Vec<ScenarioOutcome>) -> RunOutcome {
+        let mut r = RunOutcome::new(RunInfo {
             id: "20260101-000000-abcdef".into(),
             started_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             finished_at: Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 1, 0).unwrap()),
@@ -313,7 +310,7 @@ pub(crate) mod tests {
         true
     }
 
-    fn status_of<'a>(slots: &'a [SlotReport], id: &str) -> &'a SlotReport {
+    fn status_of<'a>(slots: &'a [SlotVerdict], id: &str) -> &'a SlotVerdict {
         slots.iter().find(|s| s.id == id).unwrap()
     }
 
@@ -338,8 +335,8 @@ pub(crate) mod tests {
                 "new-user-to-checkout",
                 "passed",
                 vec![
-                    step("a", Status::Passed, "a.png", Some("a.mp4")),
-                    step("b", Status::Passed, "b.png", Some("b.mp4")),
+                    step("a", StepStatus::Passed, "a.png", Some("a.mp4")),
+                    step("b", StepStatus::Passed, "b.png", Some("b.mp4")),
                 ],
             )],
         );
@@ -360,7 +357,7 @@ pub(crate) mod tests {
                 "Checkout",
                 "new-user-to-checkout",
                 "passed",
-                vec![step("a", Status::Passed, "a.png", None)],
+                vec![step("a", StepStatus::Passed, "a.png", None)],
             )],
         );
         let s = slot_verdicts(&r, &all_exist).remove(0);
@@ -370,9 +367,9 @@ pub(crate) mod tests {
 
     #[test]
     fn missing_files_and_bad_clips_make_it_unverified() {
-        let mut bad = step("a", Status::Passed, "a.png", Some("a.mp4"));
-        bad.clip_ok = Some(false);
-        bad.clip_problem = Some("0.2 s of video for a 3.0 s step".into());
+        let mut bad = step("a", StepStatus::Passed, "a.png", Some("a.mp4"));
+        bad.clip.ok = Some(false);
+        bad.clip.problem = Some("0.2 s of video for a 3.0 s step".into());
         let r = report(
             "on",
             vec![scenario("S", "continue-using", "passed", vec![bad])],
@@ -387,7 +384,7 @@ pub(crate) mod tests {
                 "S",
                 "continue-using",
                 "passed",
-                vec![step("a", Status::Passed, "a.png", Some("a.mp4"))],
+                vec![step("a", StepStatus::Passed, "a.png", Some("a.mp4"))],
             )],
         );
         let no_png = |p: &str| !p.ends_with(".png");
@@ -406,12 +403,14 @@ pub(crate) mod tests {
 
     #[test]
     fn a_failed_step_fails_the_slot_and_the_worst_scenario_decides() {
-        let mut failing = step("Pay", Status::Failed, "p.png", Some("p.mp4"));
-        failing.error = Some(ErrorReport {
+        let mut failing = step("Pay", StepStatus::Failed, "p.png", Some("p.mp4"));
+        failing.error = Some(crate::outcome::StepError {
             message: "expected text \"active\"\nmore".into(),
-            file: "scenarios/b.yaml".into(),
-            line: 9,
-            column: 7,
+            location: crate::scenario::Location {
+                file: "scenarios/b.yaml".into(),
+                line: 9,
+                column: 7,
+            },
             source_line: Some("      - expect_text: active".into()),
         });
         let r = report(
@@ -421,16 +420,16 @@ pub(crate) mod tests {
                     "Good",
                     "payment-recovery",
                     "passed",
-                    vec![step("a", Status::Passed, "a.png", Some("a.mp4"))],
+                    vec![step("a", StepStatus::Passed, "a.png", Some("a.mp4"))],
                 ),
                 scenario(
                     "Bad",
                     "payment-recovery",
                     "failed",
                     vec![
-                        step("ok", Status::Passed, "o.png", Some("o.mp4")),
+                        step("ok", StepStatus::Passed, "o.png", Some("o.mp4")),
                         failing,
-                        step("later", Status::Skipped, "l.png", None),
+                        step("later", StepStatus::Skipped, "l.png", None),
                     ],
                 ),
             ],
@@ -470,7 +469,7 @@ pub(crate) mod tests {
             "Recovery 2",
             "payment-recovery",
             "failed",
-            vec![step("a", Status::Failed, "a.png", None)],
+            vec![step("a", StepStatus::Failed, "a.png", None)],
         ));
         let s = status_of(&slot_verdicts(&r, &all_exist), "payment-recovery").clone();
         assert_eq!(s.status, FAILED, "{}", s.reason);
@@ -486,7 +485,7 @@ pub(crate) mod tests {
                     "S",
                     "production-smoke",
                     status,
-                    vec![step("a", Status::Passed, "a.png", Some("a.mp4"))],
+                    vec![step("a", StepStatus::Passed, "a.png", Some("a.mp4"))],
                 )],
             );
             let s = status_of(&slot_verdicts(&r, &all_exist), "production-smoke").clone();

@@ -4,8 +4,7 @@
 use std::fmt::Write as _;
 
 use super::console::format_ms as duration;
-use super::report::Report;
-use crate::runner::Status;
+use crate::outcome::{RunOutcome, StepStatus};
 
 /// Makes text safe inside one Markdown table cell: no line breaks, pipes escaped, no HTML.
 pub fn md_cell(text: &str) -> String {
@@ -33,14 +32,14 @@ fn mark(status: &str) -> &'static str {
 }
 
 /// The whole summary.
-pub fn render_summary(report: &Report) -> String {
+pub fn render_summary(report: &RunOutcome) -> String {
     let run = &report.run;
-    let status = format!("{:?}", run.status).to_lowercase();
+    let status = run.status.as_str();
     let mut m = String::new();
     let _ = writeln!(
         m,
         "## {} Billing lifecycle evidence: {status}\n",
-        mark(&status)
+        mark(status)
     );
     let _ = writeln!(
         m,
@@ -62,8 +61,8 @@ pub fn render_summary(report: &Report) -> String {
             m,
             "| `{}` | {} {} | {} | {} |",
             md_cell(&slot.id),
-            mark(&slot.status),
-            md_cell(&slot.status),
+            mark(slot.status.as_str()),
+            md_cell(slot.status.as_str()),
             slot.scenario
                 .as_deref()
                 .map(md_cell)
@@ -76,16 +75,16 @@ pub fn render_summary(report: &Report) -> String {
         let passed = s
             .steps
             .iter()
-            .filter(|st| st.status == Status::Passed)
+            .filter(|st| st.status == StepStatus::Passed)
             .count();
         let _ = writeln!(
             m,
             "| {} | {} {} | {passed}/{} | {} |",
             md_cell(&s.name),
-            mark(&s.status),
-            md_cell(&s.status),
+            mark(s.status.as_str()),
+            md_cell(s.status.as_str()),
             s.steps.len(),
-            duration(s.duration_ms),
+            duration(s.duration_ms()),
         );
     }
     let failures: Vec<String> = report
@@ -98,9 +97,9 @@ pub fn render_summary(report: &Report) -> String {
                     "- **{} › {}** at `{}:{}:{}`: {}",
                     md_cell(&s.name),
                     md_cell(&st.name),
-                    md_cell(&err.file),
-                    err.line,
-                    err.column,
+                    md_cell(&err.location.file.display().to_string()),
+                    err.location.line,
+                    err.location.column,
                     md_cell(&err.message),
                 ))
             })
@@ -122,9 +121,9 @@ pub fn render_summary(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::report::ErrorReport;
     use crate::evidence::slots::slot_verdicts;
     use crate::evidence::slots::tests::{report, scenario, step};
+    use crate::outcome::StepError;
 
     #[test]
     fn cells_stay_on_one_line_and_cannot_break_the_table() {
@@ -136,12 +135,14 @@ mod tests {
 
     #[test]
     fn table_has_a_row_per_slot_and_per_scenario_and_lists_failures() {
-        let mut bad = step("Pay | now", Status::Failed, "p.png", Some("p.mp4"));
-        bad.error = Some(ErrorReport {
+        let mut bad = step("Pay | now", StepStatus::Failed, "p.png", Some("p.mp4"));
+        bad.error = Some(StepError {
             message: "expected active\nbut saw none".into(),
-            file: "scenarios/r.yaml".into(),
-            line: 3,
-            column: 9,
+            location: crate::scenario::Location {
+                file: "scenarios/r.yaml".into(),
+                line: 3,
+                column: 9,
+            },
             source_line: None,
         });
         let mut r = report(
@@ -152,7 +153,7 @@ mod tests {
                     "Checkout",
                     "new-user-to-checkout",
                     "passed",
-                    vec![step("Open", Status::Passed, "o.png", Some("o.mp4"))],
+                    vec![step("Open", StepStatus::Passed, "o.png", Some("o.mp4"))],
                 ),
             ],
         );

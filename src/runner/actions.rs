@@ -1,14 +1,20 @@
 //! Performing one step's actions: rendering templates, translating locators for the
-//! browser, polling expectations until their timeout, `within_frame`, `eventually`, `http`.
+//! browser, waiting for expectations until their timeout, `within_frame`, `eventually`.
+//! The `http:` and `verify_config` actions have their own files ([`super::http_call`],
+//! [`super::verify`]).
 
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::browser::{Browser, Target, TargetKind};
-use crate::capture::ArtifactStore;
-use crate::scenario::{Action, ActionKind, By, Location, Locator, Vars, WaitTarget};
+use crate::browser::{Browser, BrowserError, Target, TargetKind};
+use crate::outcome::NamedShot;
+use crate::run_folder::RunFolder;
+use crate::scenario::{
+    Action, ActionKind, By, Location, Locator, Template, TextMatch, Vars, WaitTarget,
+};
 
 use super::RunContext;
 
@@ -16,19 +22,41 @@ const POLL: Duration = Duration::from_millis(100);
 /// The timeout of one try of an action nested in `eventually` (unless it names its own).
 const EVENTUALLY_TRY: Duration = Duration::from_millis(1000);
 
+/// Why an action did not do what it says; `Display` is the step's error message.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ActionError {
+    /// A template could not be rendered (unknown or oversized variable).
+    #[error("{0}")]
+    Vars(String),
+    /// The browser could not do it: `what` names the action and its target.
+    #[error("{what}: {source}")]
+    Browser { what: String, source: BrowserError },
+    /// An expectation was not met, or the action's own check failed.
+    #[error("{0}")]
+    Unmet(String),
+}
+
+impl ActionError {
+    fn browser(what: impl Into<String>) -> impl FnOnce(BrowserError) -> ActionError {
+        let what = what.into();
+        move |source| ActionError::Browser { what, source }
+    }
+}
+
 pub(super) enum Failure {
     Failed(String, Location),
     Interrupted(Location),
 }
 
 type Outcome = Result<(), Failure>;
+type Tracker = Arc<Mutex<Location>>;
 
 pub(super) struct Exec<'a> {
     pub browser: &'a Browser,
     pub ctx: &'a RunContext,
-    pub store: &'a ArtifactStore,
+    pub folder: &'a RunFolder,
     pub vars: &'a mut Vars,
-    pub shots: Vec<(String, String)>,
+    pub shots: Vec<NamedShot>,
     pub shot_dir: &'a Path,
     pub step_index: usize,
     pub step_name: &'a str,
@@ -49,7 +77,7 @@ impl Exec<'_> {
         if *cancel.borrow() {
             return Err(Failure::Interrupted(first));
         }
-        let current = std::sync::Arc::new(std::sync::Mutex::new(first));
+        let current = Arc::new(Mutex::new(first));
         let tracker = current.clone();
         let work = self.run_all(actions, None, tracker);
         tokio::select! {
@@ -65,7 +93,7 @@ impl Exec<'_> {
         &'s mut self,
         actions: &'s [Action],
         nested_timeout: Option<Duration>,
-        tracker: std::sync::Arc<std::sync::Mutex<Location>>,
+        tracker: Tracker,
     ) -> Pin<Box<dyn Future<Output = Outcome> + 's>> {
         Box::pin(async move {
             for action in actions {
@@ -83,324 +111,297 @@ impl Exec<'_> {
         })
     }
 
+    /// One action. Nesting actions (`within_frame`, `eventually`) keep their inner
+    /// failure's location; every other error is located at the action.
     async fn run_one(
         &mut self,
         action: &Action,
         timeout: Duration,
         nested_timeout: Option<Duration>,
-        tracker: std::sync::Arc<std::sync::Mutex<Location>>,
+        tracker: Tracker,
     ) -> Outcome {
         let at = &action.location;
-        let fail = |message: String| Failure::Failed(message, at.clone());
-        let browser = self.browser;
-        match &action.kind {
-            ActionKind::Open { url } => {
-                let raw = self.vars.render(url).map_err(fail)?;
-                let target = resolve_url(&self.ctx.app_url, &raw).map_err(fail)?;
-                browser
-                    .goto(target.as_str())
-                    .await
-                    .map_err(|e| fail(format!("open {target}: {e}")))
-            }
-            ActionKind::Click { target } => {
-                let t = self.target(target).map_err(fail)?;
-                browser
-                    .click(&t, timeout)
-                    .await
-                    .map_err(|e| fail(format!("click {t}: {e}")))
-            }
-            ActionKind::Fill { target, value } => {
-                let t = self.target(target).map_err(fail)?;
-                let v = self.vars.render(value).map_err(fail)?;
-                browser
-                    .fill(&t, &v, timeout)
-                    .await
-                    .map_err(|e| fail(format!("fill {t}: {e}")))
-            }
-            ActionKind::Select { target, option } => {
-                let t = self.target(target).map_err(fail)?;
-                let o = self.vars.render(option).map_err(fail)?;
-                browser
-                    .select(&t, &o, timeout)
-                    .await
-                    .map_err(|e| fail(format!("select {o:?} in {t}: {e}")))
-            }
-            ActionKind::Press { key, target } => {
-                let k = self.vars.render(key).map_err(fail)?;
-                let t = match target {
-                    Some(target) => Some(self.target(target).map_err(fail)?),
-                    None => None,
-                };
-                browser
-                    .press(&k, t.as_ref(), timeout)
-                    .await
-                    .map_err(|e| fail(format!("press {k:?}: {e}")))
-            }
-            ActionKind::ExpectText { target, matcher } => {
-                let t = match target {
-                    Some(target) => Some(self.target(target).map_err(fail)?),
-                    None => None,
-                };
-                let vars = &*self.vars;
-                poll(timeout, || async {
-                    let actual = match &t {
-                        Some(t) => {
-                            let probe = browser.probe(t).await.map_err(|e| e.to_string())?;
-                            match probe.first_visible() {
-                                Some(m) => m.text.clone(),
-                                None => return Err(format!("no visible element matches {t}")),
-                            }
-                        }
-                        None => browser.page_text().await.map_err(|e| e.to_string())?,
-                    };
-                    matcher.check(&actual, vars).map_err(|e| match &t {
-                        Some(t) => format!("text of {t}: {e}"),
-                        None => format!("page text: {e}"),
-                    })
-                })
-                .await
-                .map_err(|e| fail(format!("expect_text: {e}")))
-            }
-            ActionKind::ExpectUrl { matcher } => {
-                let vars = &*self.vars;
-                poll(timeout, || async {
-                    let url = browser.current_url().await.map_err(|e| e.to_string())?;
-                    matcher.check(&url, vars).map_err(|e| format!("url: {e}"))
-                })
-                .await
-                .map_err(|e| fail(format!("expect_url: {e}")))
-            }
-            ActionKind::ExpectVisible { target } => {
-                let t = self.target(target).map_err(fail)?;
-                poll(timeout, || async {
-                    let probe = browser.probe(&t).await.map_err(|e| e.to_string())?;
-                    if probe.any_visible() {
-                        Ok(())
-                    } else if probe.matches.is_empty() {
-                        Err(format!("no element matches {t}"))
-                    } else {
-                        Err(format!(
-                            "{t} matches {} element(s), none visible",
-                            probe.matches.len()
-                        ))
-                    }
-                })
-                .await
-                .map_err(|e| fail(format!("expect_visible: {e}")))
-            }
-            ActionKind::ExpectHidden { target } => {
-                let t = self.target(target).map_err(fail)?;
-                poll(timeout, || async {
-                    let probe = browser.probe(&t).await.map_err(|e| e.to_string())?;
-                    if probe.any_visible() {
-                        Err(format!("{t} is still visible"))
-                    } else {
-                        Ok(())
-                    }
-                })
-                .await
-                .map_err(|e| fail(format!("expect_hidden: {e}")))
-            }
+        let result = match &action.kind {
             ActionKind::WithinFrame { frame, actions } => {
-                let t = self.target(frame).map_err(fail)?;
-                browser
-                    .enter_frame(&t, timeout)
+                return self
+                    .within_frame(frame, actions, timeout, nested_timeout, tracker, at)
                     .await
-                    .map_err(|e| fail(format!("within_frame {t}: {e}")))?;
-                let outcome = self.run_all(actions, nested_timeout, tracker).await;
-                let left = browser.leave_frame().await;
-                outcome?;
-                left.map_err(|e| fail(format!("leaving frame {t}: {e}")))
             }
-            ActionKind::Screenshot { name } => {
-                let n = self.vars.render(name).map_err(fail)?;
-                let png = browser
-                    .screenshot()
-                    .await
-                    .map_err(|e| fail(format!("screenshot: {e}")))?;
-                let rel = ArtifactStore::step_file(
-                    self.shot_dir,
-                    self.step_index,
-                    self.step_name,
-                    Some(&n),
-                    "png",
-                );
-                let written = self
-                    .store
-                    .write(&rel, &png)
-                    .map_err(|e| fail(format!("screenshot {n:?} could not be written: {e}")))?;
-                self.shots.push((n, written));
-                Ok(())
-            }
-            ActionKind::WaitFor { target } => match target {
-                WaitTarget::Element(target) => {
-                    let t = self.target(target).map_err(fail)?;
-                    browser
-                        .wait_visible(&t, timeout)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| fail(format!("wait_for: {e}")))
-                }
-                WaitTarget::Text(text) => {
-                    let want = self.vars.render(text).map_err(fail)?;
-                    let folded = fold(&want);
-                    poll(timeout, || async {
-                        let page = browser.page_text().await.map_err(|e| e.to_string())?;
-                        if fold(&page).contains(&folded) {
-                            Ok(())
-                        } else {
-                            Err(format!("text {want:?} did not appear"))
-                        }
-                    })
-                    .await
-                    .map_err(|e| fail(format!("wait_for: {e}")))
-                }
-            },
             ActionKind::Eventually {
                 actions,
                 timeout: limit,
                 interval,
             } => {
-                let started = Instant::now();
-                let mut rounds = 0;
-                loop {
-                    rounds += 1;
-                    let attempt = self
-                        .run_all(actions, Some(EVENTUALLY_TRY), tracker.clone())
-                        .await;
-                    match attempt {
-                        Ok(()) => return Ok(()),
-                        Err(Failure::Interrupted(l)) => return Err(Failure::Interrupted(l)),
-                        Err(Failure::Failed(message, inner_at)) => {
-                            if started.elapsed() + *interval > *limit {
-                                return Err(Failure::Failed(
-                                    format!(
-                                        "eventually: not satisfied within {} ms ({rounds} rounds); last failure at {inner_at}: {message}",
-                                        limit.as_millis()
-                                    ),
-                                    at.clone(),
-                                ));
-                            }
-                            tokio::time::sleep(*interval).await;
-                        }
-                    }
-                }
-            }
-            ActionKind::Http(call) => {
-                let raw_url = self.vars.render(&call.url).map_err(fail)?;
-                let url = resolve_url(&self.ctx.app_url, &raw_url).map_err(fail)?;
-                let method = reqwest::Method::from_bytes(call.method.as_bytes())
-                    .map_err(|_| fail(format!("http: unknown method {}", call.method)))?;
-                let client = reqwest::Client::builder()
-                    .timeout(timeout)
-                    .build()
-                    .map_err(|e| fail(format!("http: {e}")))?;
-                let mut request = client.request(method, url.clone());
-                for (name, value) in &call.headers {
-                    let v = self.vars.render(value).map_err(fail)?;
-                    request = request.header(name.as_str(), v);
-                }
-                if let Some(json) = &call.json {
-                    let body = self.vars.render_json(json, at).map_err(fail)?;
-                    request = request.json(&body);
-                }
-                let response = request
-                    .send()
+                return self
+                    .eventually(actions, *limit, *interval, tracker, at)
                     .await
-                    .map_err(|e| fail(format!("http {} {url}: {e}", call.method)))?;
-                let status = response.status().as_u16();
-                let text = response.text().await.unwrap_or_default();
-                let body: serde_json::Value =
-                    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-                let captures = call
-                    .evaluate(status, &body, self.vars)
-                    .map_err(|e| fail(format!("http {} {url}: {e}", call.method)))?;
-                for (name, value) in captures {
-                    self.vars.set(&name, &value);
-                }
-                Ok(())
             }
+            ActionKind::Http(call) => super::http_call::run(self, call, timeout, at).await,
+            ActionKind::VerifyConfig {
+                server,
+                product_name,
+            } => super::verify::run(self, server.as_ref(), product_name.as_ref(), timeout).await,
+            ActionKind::Screenshot { name } => self.screenshot(name).await,
             ActionKind::Remember {
                 target,
                 attribute,
                 var,
             } => {
-                let t = self.target(target).map_err(fail)?;
-                let found = browser
-                    .wait_visible(&t, timeout)
+                self.remember(target, attribute.as_ref(), var, timeout)
                     .await
-                    .map_err(|e| fail(format!("remember {t}: {e}")))?;
-                let value = match attribute {
-                    None => found.text,
-                    Some(name) => {
-                        let name = self.vars.render(name).map_err(fail)?;
-                        browser
-                            .attribute(&found, &name)
-                            .await
-                            .map_err(|e| fail(format!("remember {t}: {e}")))?
-                            .ok_or_else(|| fail(format!("remember {t}: no attribute `{name}`")))?
-                    }
-                };
-                self.vars.set(var, &value);
-                Ok(())
             }
-            ActionKind::VerifyConfig {
-                server,
-                product_name,
-            } => {
-                let server = match server {
-                    Some(s) => self.vars.render(s).map_err(fail)?,
-                    None => self
-                        .vars
-                        .get("polar.server")
-                        .unwrap_or("sandbox")
-                        .to_string(),
-                };
-                let product_name = match product_name {
-                    Some(n) => Some(self.vars.render(n).map_err(fail)?),
+            ActionKind::WaitFor { target } => self.wait_for(target, timeout).await,
+            kind if is_expectation(kind) => self.expect(kind, timeout).await,
+            kind => self.interact(kind, timeout).await,
+        };
+        result.map_err(|e| Failure::Failed(e.to_string(), at.clone()))
+    }
+
+    /// Actions that do something to the page: open, click, fill, type, select, press.
+    async fn interact(&mut self, kind: &ActionKind, timeout: Duration) -> Result<(), ActionError> {
+        let browser = self.browser;
+        match kind {
+            ActionKind::Open { url } => {
+                let raw = self.render(url)?;
+                let target = resolve_url(&self.ctx.app_url, &raw).map_err(ActionError::Unmet)?;
+                browser
+                    .goto(target.as_str())
+                    .await
+                    .map_err(ActionError::browser(format!("open {target}")))
+            }
+            ActionKind::Click { target } => {
+                let t = self.target(target)?;
+                let what = format!("click {t}");
+                browser
+                    .click(&t, timeout)
+                    .await
+                    .map_err(ActionError::browser(what))
+            }
+            ActionKind::Fill { target, value } => {
+                let t = self.target(target)?;
+                let v = self.render(value)?;
+                let what = format!("fill {t}");
+                browser
+                    .fill(&t, &v, timeout)
+                    .await
+                    .map_err(ActionError::browser(what))
+            }
+            ActionKind::Select { target, option } => {
+                let t = self.target(target)?;
+                let o = self.render(option)?;
+                let what = format!("select {o:?} in {t}");
+                browser
+                    .select(&t, &o, timeout)
+                    .await
+                    .map_err(ActionError::browser(what))
+            }
+            ActionKind::Press { key, target } => {
+                let k = self.render(key)?;
+                let t = match target {
+                    Some(target) => Some(self.target(target)?),
                     None => None,
                 };
-                // The target's Polar comes from the run's vars; the environment fills in
-                // what the run does not know (the sandbox target's POLAR_* secrets).
-                let from_vars = |var: &str| self.vars.get(var).map(str::to_string);
-                let lookup = |key: &str| -> Option<String> {
-                    let var = match key {
-                        "POLAR_SERVER" => return Some(server.clone()),
-                        "POLAR_API_URL" => "polar.api_url",
-                        "POLAR_ACCESS_TOKEN" => "polar.token",
-                        "POLAR_PRODUCT_ID" => "polar.product_id",
-                        _ => return std::env::var(key).ok(),
-                    };
-                    from_vars(var).or_else(|| std::env::var(key).ok())
+                browser
+                    .press(&k, t.as_ref(), timeout)
+                    .await
+                    .map_err(ActionError::browser(format!("press {k:?}")))
+            }
+            other => Err(ActionError::Unmet(format!(
+                "the runner cannot perform {other:?}"
+            ))),
+        }
+    }
+
+    /// expect_text, expect_url, expect_visible, expect_hidden: polled until they hold.
+    async fn expect(&mut self, kind: &ActionKind, timeout: Duration) -> Result<(), ActionError> {
+        let browser = self.browser;
+        let (name, result) = match kind {
+            ActionKind::ExpectText { target, matcher } => {
+                let t = match target {
+                    Some(target) => Some(self.target(target)?),
+                    None => None,
                 };
-                let expect = crate::polar::verify::Expectations { product_name };
-                let verification =
-                    tokio::time::timeout(timeout, crate::polar::verify::verify(lookup, &expect))
-                        .await
-                        .map_err(|_| {
-                            fail(format!(
-                                "verify_config: no answer within {} ms",
-                                timeout.as_millis()
-                            ))
-                        })?;
-                let text = verification.render_text();
-                let _ = browser
-                    .goto(&verifier_page(&text, verification.passed()))
-                    .await;
-                if verification.passed() {
-                    Ok(())
-                } else {
-                    Err(fail(format!(
-                        "verify_config: the configuration is not usable:\n{}",
-                        text.trim_end()
-                    )))
+                let vars = &*self.vars;
+                let result =
+                    poll(timeout, || expect_text(browser, t.as_ref(), matcher, vars)).await;
+                ("expect_text", result)
+            }
+            ActionKind::ExpectUrl { matcher } => {
+                let vars = &*self.vars;
+                let result = poll(timeout, || async {
+                    let url = browser.current_url().await.map_err(|e| e.to_string())?;
+                    matcher.check(&url, vars).map_err(|e| format!("url: {e}"))
+                })
+                .await;
+                ("expect_url", result)
+            }
+            ActionKind::ExpectVisible { target } => {
+                let t = self.target(target)?;
+                let result = poll(timeout, || visibility(browser, &t, true)).await;
+                ("expect_visible", result)
+            }
+            ActionKind::ExpectHidden { target } => {
+                let t = self.target(target)?;
+                let result = poll(timeout, || visibility(browser, &t, false)).await;
+                ("expect_hidden", result)
+            }
+            other => {
+                return Err(ActionError::Unmet(format!(
+                    "{other:?} is not an expectation"
+                )))
+            }
+        };
+        result.map_err(|e| ActionError::Unmet(format!("{name}: {e}")))
+    }
+
+    async fn within_frame(
+        &mut self,
+        frame: &Locator,
+        actions: &[Action],
+        timeout: Duration,
+        nested_timeout: Option<Duration>,
+        tracker: Tracker,
+        at: &Location,
+    ) -> Outcome {
+        let fail = |e: ActionError| Failure::Failed(e.to_string(), at.clone());
+        let t = self.target(frame).map_err(fail)?;
+        self.browser
+            .enter_frame(&t, timeout)
+            .await
+            .map_err(ActionError::browser(format!("within_frame {t}")))
+            .map_err(fail)?;
+        let outcome = self.run_all(actions, nested_timeout, tracker).await;
+        let left = self.browser.leave_frame().await;
+        outcome?;
+        left.map_err(ActionError::browser(format!("leaving frame {t}")))
+            .map_err(fail)
+    }
+
+    async fn eventually(
+        &mut self,
+        actions: &[Action],
+        limit: Duration,
+        interval: Duration,
+        tracker: Tracker,
+        at: &Location,
+    ) -> Outcome {
+        let started = Instant::now();
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            let attempt = self
+                .run_all(actions, Some(EVENTUALLY_TRY), tracker.clone())
+                .await;
+            match attempt {
+                Ok(()) => return Ok(()),
+                Err(Failure::Interrupted(l)) => return Err(Failure::Interrupted(l)),
+                Err(Failure::Failed(message, inner_at)) => {
+                    if started.elapsed() + interval > limit {
+                        return Err(Failure::Failed(
+                            format!(
+                                "eventually: not satisfied within {} ms ({rounds} rounds); last failure at {inner_at}: {message}",
+                                limit.as_millis()
+                            ),
+                            at.clone(),
+                        ));
+                    }
+                    tokio::time::sleep(interval).await;
                 }
             }
         }
     }
 
-    fn target(&self, locator: &Locator) -> Result<Target, String> {
-        let value = self.vars.render(&locator.value)?;
+    async fn screenshot(&mut self, name: &Template) -> Result<(), ActionError> {
+        let n = self.render(name)?;
+        let png = self
+            .browser
+            .screenshot()
+            .await
+            .map_err(ActionError::browser("screenshot"))?;
+        let rel = RunFolder::step_file(
+            self.shot_dir,
+            self.step_index,
+            self.step_name,
+            Some(&n),
+            "png",
+        );
+        let written = self.folder.write(&rel, &png).map_err(|e| {
+            ActionError::Unmet(format!("screenshot {n:?} could not be written: {e}"))
+        })?;
+        self.shots.push(NamedShot {
+            name: n,
+            path: written,
+        });
+        Ok(())
+    }
+
+    async fn wait_for(
+        &mut self,
+        target: &WaitTarget,
+        timeout: Duration,
+    ) -> Result<(), ActionError> {
+        let browser = self.browser;
+        match target {
+            WaitTarget::Element(target) => {
+                let t = self.target(target)?;
+                browser
+                    .wait_visible(&t, timeout)
+                    .await
+                    .map(|_| ())
+                    .map_err(ActionError::browser("wait_for"))
+            }
+            WaitTarget::Text(text) => {
+                let want = self.render(text)?;
+                let folded = fold(&want);
+                poll(timeout, || async {
+                    let page = browser.page_text().await.map_err(|e| e.to_string())?;
+                    if fold(&page).contains(&folded) {
+                        Ok(())
+                    } else {
+                        Err(format!("text {want:?} did not appear"))
+                    }
+                })
+                .await
+                .map_err(|e| ActionError::Unmet(format!("wait_for: {e}")))
+            }
+        }
+    }
+
+    async fn remember(
+        &mut self,
+        target: &Locator,
+        attribute: Option<&Template>,
+        var: &str,
+        timeout: Duration,
+    ) -> Result<(), ActionError> {
+        let t = self.target(target)?;
+        let what = format!("remember {t}");
+        let found = self
+            .browser
+            .wait_visible(&t, timeout)
+            .await
+            .map_err(ActionError::browser(what.clone()))?;
+        let value = match attribute {
+            None => found.text,
+            Some(name) => {
+                let name = self.render(name)?;
+                self.browser
+                    .attribute(&found, &name)
+                    .await
+                    .map_err(ActionError::browser(what.clone()))?
+                    .ok_or_else(|| ActionError::Unmet(format!("{what}: no attribute `{name}`")))?
+            }
+        };
+        self.vars.set(var, &value);
+        Ok(())
+    }
+
+    pub(super) fn render(&self, template: &Template) -> Result<String, ActionError> {
+        self.vars.render(template).map_err(ActionError::Vars)
+    }
+
+    fn target(&self, locator: &Locator) -> Result<Target, ActionError> {
+        let value = self.render(&locator.value)?;
         let kind = match locator.by {
             By::Css => TargetKind::Css,
             By::Xpath => TargetKind::Xpath,
@@ -409,6 +410,53 @@ impl Exec<'_> {
             By::TestId => TargetKind::TestId,
         };
         Ok(Target { kind, value })
+    }
+}
+
+fn is_expectation(kind: &ActionKind) -> bool {
+    matches!(
+        kind,
+        ActionKind::ExpectText { .. }
+            | ActionKind::ExpectUrl { .. }
+            | ActionKind::ExpectVisible { .. }
+            | ActionKind::ExpectHidden { .. }
+    )
+}
+
+/// One check of `expect_text`: the text of the first visible match (or of the page).
+async fn expect_text(
+    browser: &Browser,
+    target: Option<&Target>,
+    matcher: &TextMatch,
+    vars: &Vars,
+) -> Result<(), String> {
+    let actual = match target {
+        Some(t) => {
+            let probe = browser.probe(t).await.map_err(|e| e.to_string())?;
+            match probe.first_visible() {
+                Some(m) => m.text.clone(),
+                None => return Err(format!("no visible element matches {t}")),
+            }
+        }
+        None => browser.page_text().await.map_err(|e| e.to_string())?,
+    };
+    matcher.check(&actual, vars).map_err(|e| match target {
+        Some(t) => format!("text of {t}: {e}"),
+        None => format!("page text: {e}"),
+    })
+}
+
+/// One check of `expect_visible` (`want_visible`) or `expect_hidden`.
+async fn visibility(browser: &Browser, t: &Target, want_visible: bool) -> Result<(), String> {
+    let probe = browser.probe(t).await.map_err(|e| e.to_string())?;
+    match (want_visible, probe.any_visible()) {
+        (true, true) | (false, false) => Ok(()),
+        (false, true) => Err(format!("{t} is still visible")),
+        (true, false) if probe.matches.is_empty() => Err(format!("no element matches {t}")),
+        (true, false) => Err(format!(
+            "{t} matches {} element(s), none visible",
+            probe.matches.len()
+        )),
     }
 }
 
@@ -431,36 +479,6 @@ where
             Err(_) => tokio::time::sleep(POLL).await,
         }
     }
-}
-
-/// A `data:` page showing the verifier's report, so the step's screenshot and clip show it.
-fn verifier_page(report: &str, passed: bool) -> String {
-    let escaped = report
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let (verdict, colour) = if passed {
-        ("every check passed", "#2b8a3e")
-    } else {
-        ("a check failed", "#c92a2a")
-    };
-    let html = format!(
-        "<!doctype html><meta charset=utf-8><title>walkthrough verify-config</title>\
-         <body style=\"margin:0;background:#1d1d27;color:#e9ecef;font:16px/1.6 monospace\">\
-         <div style=\"padding:32px\"><div style=\"color:#adb5bd\">$ walkthrough verify-config</div>\
-         <pre data-testid=verify-config style=\"font:inherit\">{escaped}</pre>\
-         <div data-testid=verify-verdict style=\"color:{colour};font-weight:bold\">{verdict}</div></div>"
-    );
-    let mut encoded = String::from("data:text/html;charset=utf-8,");
-    for byte in html.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                encoded.push(byte as char)
-            }
-            _ => encoded.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    encoded
 }
 
 fn fold(text: &str) -> String {

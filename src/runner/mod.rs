@@ -1,62 +1,31 @@
-//! Walks scenarios step by step: performs each action through the browser with automatic
-//! waiting, evaluates expectations, asks capture for the step's screenshot, and emits
-//! [`Event`]s. A failed expectation is data in the outcome, never a crash.
-//! Must not import evidence writers or the CLI; it reports only through [`EventSink`].
+//! Walks scenarios step by step in a browser [`Session`]: performs each action with
+//! automatic waiting, evaluates expectations, takes the step's screenshot, asks the video
+//! recorder for its clip and the [`Observer`] for what the product did, and emits
+//! [`Event`]s carrying [`crate::outcome`] values. A failed expectation is data in the
+//! outcome, never a crash. One journey in one session ([`run`]), or scenarios spread over
+//! several sessions ([`parallel`]).
+//! Must not import evidence writers, the target or the CLI; it reports only through
+//! [`EventSink`].
 
 mod actions;
+mod http_call;
 mod observe;
+pub mod parallel;
+mod session;
+mod verify;
 
-pub use observe::{Observation, ObserveFuture, Observer, WebhookRecord};
+pub use observe::{ObserveFuture, Observer};
+pub use session::Session;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::browser::Browser;
-use crate::capture::video::{ClipReport, VideoRecorder};
-use crate::capture::ArtifactStore;
-use crate::scenario::{LoadedScenarios, Location, Scenario, Vars};
-
-/// What happened to a step, a scenario or the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Passed,
-    Failed,
-    Skipped,
-    Interrupted,
-    /// The scenario's `targets:` exclude the run's target: it was not run (and not faked).
-    NotRunnable,
-}
-
-/// A step's failure: the message, where in the scenario it happened and that source line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepError {
-    pub message: String,
-    pub location: Location,
-    pub source_line: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct StepResult {
-    pub index: usize,
-    pub name: String,
-    pub location: Location,
-    pub status: Status,
-    pub started_at: DateTime<Utc>,
-    pub duration: Duration,
-    /// The step's screenshot, relative to the run folder.
-    pub screenshot: Option<String>,
-    /// Extra named screenshots (`screenshot:` actions): (name, relative path).
-    pub shots: Vec<(String, String)>,
-    pub error: Option<StepError>,
-    /// A `given` step: it set up the starting state for a scenario run on its own.
-    pub given: bool,
-    /// The app's state before/after and the webhooks delivered, when an observer is set.
-    pub observation: Box<Observation>,
-}
+use crate::outcome::{ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict};
+use crate::run_folder::RunFolder;
+use crate::scenario::{LoadedScenarios, PolarTarget, Scenario, Step, Vars};
 
 /// Everything the runner tells its sinks, in order.
 #[derive(Debug, Clone)]
@@ -78,14 +47,15 @@ pub enum Event {
     },
     StepFinished {
         scenario: usize,
-        step: StepResult,
+        index: usize,
+        step: Box<StepOutcome>,
     },
-    /// A step's clip, made and probed (sent for every recorded step before the scenario's
+    /// A step's clip, made and checked (sent for every recorded step before the scenario's
     /// `ScenarioFinished`; never sent with `--video off`).
     StepClip {
         scenario: usize,
         index: usize,
-        clip: ClipReport,
+        clip: ClipEvidence,
     },
     /// The scenario's joined video (one chapter per step), before its `ScenarioFinished`.
     ScenarioVideo {
@@ -95,7 +65,7 @@ pub enum Event {
     },
     ScenarioFinished {
         index: usize,
-        status: Status,
+        status: ScenarioStatus,
         duration: Duration,
     },
 }
@@ -105,7 +75,7 @@ pub trait EventSink {
     fn event(&mut self, event: &Event);
 }
 
-/// What the runner needs besides the scenarios and the browser.
+/// What the runner needs besides the scenarios and the session.
 pub struct RunContext {
     pub app_url: url::Url,
     pub default_timeout: Duration,
@@ -115,66 +85,81 @@ pub struct RunContext {
     pub cancel: watch::Receiver<bool>,
     /// Watches what the product did during each step (state, webhooks); `None` skips it.
     pub observer: Option<Box<dyn Observer>>,
-    /// The run's video recorder; `None` with `--video off`.
-    pub video: Option<VideoRecorder>,
-    /// The run's target (`mock`, `sandbox`, …): a scenario whose `targets:` exclude it is
-    /// reported [`Status::NotRunnable`]. Empty runs every scenario.
-    pub target: String,
+    /// Where Polar is: a scenario whose `targets:` exclude it is reported
+    /// [`ScenarioStatus::NotRunnable`]. `None` (fixture pages) runs every scenario.
+    pub polar: Option<PolarTarget>,
 }
 
-/// The run's verdict.
+/// The run's verdict and counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSummary {
-    pub status: Status,
+    pub verdict: Verdict,
     pub scenarios: usize,
     pub failed_steps: usize,
 }
 
-/// Runs every scenario in order in one browser session.
-pub async fn run(
-    browser: &Browser,
-    loaded: &LoadedScenarios,
-    ctx: &RunContext,
-    store: &ArtifactStore,
-    sink: &mut dyn EventSink,
-) -> RunSummary {
-    let mut status = Status::Passed;
-    let mut failed_steps = 0;
-    let mut previous: Option<(Option<&str>, Status)> = None;
-    for (index, scenario) in loaded.scenarios.iter().enumerate() {
-        let with_given = needs_given(scenario, previous);
-        let scenario_status = run_scenario(
-            browser,
-            loaded,
-            index,
-            scenario,
-            with_given,
-            ctx,
-            store,
-            sink,
-            &mut failed_steps,
-        )
-        .await;
-        previous = Some((scenario.slot.as_deref(), scenario_status));
-        match scenario_status {
-            Status::Interrupted => {
-                status = Status::Interrupted;
-                break;
+impl RunSummary {
+    /// Folds scenario statuses into the run's verdict: interrupted beats failed beats passed.
+    pub fn from_statuses(
+        statuses: impl IntoIterator<Item = ScenarioStatus>,
+        scenarios: usize,
+        failed_steps: usize,
+    ) -> RunSummary {
+        let mut verdict = Verdict::Passed;
+        for status in statuses {
+            match status {
+                ScenarioStatus::Interrupted => verdict = Verdict::Interrupted,
+                s if s.is_failure() && verdict != Verdict::Interrupted => verdict = Verdict::Failed,
+                _ => {}
             }
-            Status::Failed => status = Status::Failed,
-            _ => {}
+        }
+        RunSummary {
+            verdict,
+            scenarios,
+            failed_steps,
         }
     }
-    RunSummary {
-        status,
-        scenarios: loaded.scenarios.len(),
-        failed_steps,
+}
+
+/// Where a scenario's work goes and what it reports to.
+pub(crate) struct Place<'a> {
+    pub folder: &'a RunFolder,
+    pub sink: &'a mut dyn EventSink,
+    pub failed_steps: &'a mut usize,
+}
+
+/// Runs every scenario in order in one session, as one journey: a scenario that follows
+/// the passed scenario of the slot before its own skips its `given` steps.
+pub async fn run(
+    session: &Session,
+    loaded: &LoadedScenarios,
+    ctx: &RunContext,
+    folder: &RunFolder,
+    sink: &mut dyn EventSink,
+) -> RunSummary {
+    let mut failed_steps = 0;
+    let mut statuses = Vec::new();
+    let mut previous: Option<(Option<&str>, ScenarioStatus)> = None;
+    for (index, scenario) in loaded.scenarios.iter().enumerate() {
+        let with_given = needs_given(scenario, previous);
+        let mut place = Place {
+            folder,
+            sink,
+            failed_steps: &mut failed_steps,
+        };
+        let status = run_scenario(session, loaded, index, with_given, ctx, &mut place).await;
+        previous = Some((scenario.slot.as_deref(), status));
+        statuses.push(status);
+        if status == ScenarioStatus::Interrupted {
+            break;
+        }
     }
+    RunSummary::from_statuses(statuses, loaded.scenarios.len(), failed_steps)
 }
 
 /// Whether a scenario must run its `given` steps: unless it directly follows, in this
 /// run, the passed scenario of the slot before its own (the journey carries the state).
-pub fn needs_given(scenario: &Scenario, previous: Option<(Option<&str>, Status)>) -> bool {
+pub fn needs_given(scenario: &Scenario, previous: Option<(Option<&str>, ScenarioStatus)>) -> bool {
     if scenario.given.is_empty() {
         return false;
     }
@@ -186,91 +171,63 @@ pub fn needs_given(scenario: &Scenario, previous: Option<(Option<&str>, Status)>
         .and_then(|p| p.checked_sub(1))
         .map(|p| crate::scenario::SLOT_IDS[p]);
     match (previous, slot_before) {
-        (Some((Some(prev_slot), Status::Passed)), Some(before)) => prev_slot != before,
+        (Some((Some(prev_slot), ScenarioStatus::Passed)), Some(before)) => prev_slot != before,
         _ => true,
     }
 }
 
-/// Runs scenario `index` on its own in `browser` (its `given` steps included) and reports
-/// through `sink`: the unit of work of parallel runs (`--jobs`) and shards.
-#[allow(clippy::too_many_arguments)]
-pub async fn run_alone(
-    browser: &Browser,
-    loaded: &LoadedScenarios,
-    index: usize,
-    ctx: &RunContext,
-    store: &ArtifactStore,
-    sink: &mut dyn EventSink,
-    failed_steps: &mut usize,
-) -> Status {
-    let scenario = &loaded.scenarios[index];
-    let with_given = needs_given(scenario, None);
-    run_scenario(
-        browser,
-        loaded,
-        index,
-        scenario,
-        with_given,
-        ctx,
-        store,
-        sink,
-        failed_steps,
-    )
-    .await
-}
-
 /// Reports a scenario the run's target cannot run: started with no steps, finished
-/// [`Status::NotRunnable`].
+/// [`ScenarioStatus::NotRunnable`].
 fn not_runnable(index: usize, scenario: &Scenario, sink: &mut dyn EventSink) {
-    sink.event(&Event::ScenarioStarted {
-        index,
-        name: scenario.name.clone(),
-        file: scenario.file.clone(),
-        slot: scenario.slot.clone(),
-        started_at: Utc::now(),
-        steps: 0,
-        targets: scenario.targets.clone(),
-    });
+    sink.event(&started_event(index, scenario, 0));
     sink.event(&Event::ScenarioFinished {
         index,
-        status: Status::NotRunnable,
+        status: ScenarioStatus::NotRunnable,
         duration: Duration::ZERO,
     });
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_scenario(
-    browser: &Browser,
-    loaded: &LoadedScenarios,
-    index: usize,
-    scenario: &Scenario,
-    with_given: bool,
-    ctx: &RunContext,
-    store: &ArtifactStore,
-    sink: &mut dyn EventSink,
-    failed_steps: &mut usize,
-) -> Status {
-    // On a target its `targets:` exclude, a scenario is reported, never run or faked; the
-    // journey's state does not carry over it (the next scenario runs its `given` steps).
-    if !ctx.target.is_empty() && !scenario.runs_on(&ctx.target) {
-        not_runnable(index, scenario, sink);
-        return Status::NotRunnable;
-    }
-    let started = Instant::now();
-    sink.event(&Event::ScenarioStarted {
+fn started_event(index: usize, scenario: &Scenario, steps: usize) -> Event {
+    Event::ScenarioStarted {
         index,
         name: scenario.name.clone(),
         file: scenario.file.clone(),
         slot: scenario.slot.clone(),
         started_at: Utc::now(),
-        steps: scenario.steps.len() + if with_given { scenario.given.len() } else { 0 },
+        steps,
         targets: scenario.targets.clone(),
-    });
+    }
+}
+
+/// Runs scenario `index` (its `given` steps first when `with_given`), reporting every
+/// step; returns its status.
+pub(crate) async fn run_scenario(
+    session: &Session,
+    loaded: &LoadedScenarios,
+    index: usize,
+    with_given: bool,
+    ctx: &RunContext,
+    place: &mut Place<'_>,
+) -> ScenarioStatus {
+    let scenario = &loaded.scenarios[index];
+    // On a target its `targets:` exclude, a scenario is reported, never run or faked; the
+    // journey's state does not carry over it (the next scenario runs its `given` steps).
+    if ctx.polar.is_some_and(|p| !scenario.runs_on(p.as_str())) {
+        not_runnable(index, scenario, place.sink);
+        return ScenarioStatus::NotRunnable;
+    }
+    let started = Instant::now();
+    let given: &[Step] = if with_given { &scenario.given } else { &[] };
+    place.sink.event(&started_event(
+        index,
+        scenario,
+        scenario.steps.len() + given.len(),
+    ));
     // A scenario that sets up its own starting state starts as a new visitor.
     if with_given {
-        let _ = browser.clear_cookies().await;
+        let _ = session.browser.clear_cookies().await;
     }
-    let dir = ArtifactStore::scenario_dir(index, &scenario.name);
+    let dir = RunFolder::scenario_dir(index, &scenario.name);
     let mut vars = ctx.base_vars.clone();
     let mut setup_error = vars
         .extend_from_scenario(scenario)
@@ -280,149 +237,193 @@ async fn run_scenario(
             location: scenario.location.clone(),
             source_line: loaded.source_line(&scenario.location).map(str::to_string),
         });
-    let mut status = Status::Passed;
-    // `given` steps first (when the journey does not carry the state), then the scenario's.
-    let given: &[crate::scenario::Step] = if with_given { &scenario.given } else { &[] };
-    let given_count = given.len();
+    let mut status = ScenarioStatus::Passed;
     for (step_index, step) in given.iter().chain(scenario.steps.iter()).enumerate() {
-        let is_given = step_index < given_count;
-        if status != Status::Passed {
-            sink.event(&Event::StepFinished {
+        let is_given = step_index < given.len();
+        let outcome = if status != ScenarioStatus::Passed {
+            StepOutcome::skipped(&step.name, &step.location, is_given)
+        } else {
+            let run = StepRun {
+                session,
+                loaded,
+                ctx,
+                folder: place.folder,
+                dir: &dir,
+                index: step_index,
+                step,
+                given: is_given,
+            };
+            place.sink.event(&Event::StepStarted {
                 scenario: index,
-                step: StepResult {
-                    index: step_index,
-                    name: step.name.clone(),
-                    location: step.location.clone(),
-                    status: Status::Skipped,
-                    started_at: Utc::now(),
-                    duration: Duration::ZERO,
-                    screenshot: None,
-                    shots: Vec::new(),
-                    error: None,
-                    given: is_given,
-                    observation: Box::default(),
-                },
+                index: step_index,
+                name: step.name.clone(),
             });
-            continue;
-        }
-        sink.event(&Event::StepStarted {
+            let outcome = run.execute(&mut vars, setup_error.take()).await;
+            match outcome.status {
+                StepStatus::Failed => {
+                    *place.failed_steps += 1;
+                    status = ScenarioStatus::Failed;
+                }
+                StepStatus::Interrupted => status = ScenarioStatus::Interrupted,
+                _ => {}
+            }
+            outcome
+        };
+        place.sink.event(&Event::StepFinished {
             scenario: index,
             index: step_index,
-            name: step.name.clone(),
+            step: Box::new(outcome),
         });
-        if let Some(video) = &ctx.video {
+    }
+    finish_video(session, index, &dir, &scenario.name, status, place.sink).await;
+    place.sink.event(&Event::ScenarioFinished {
+        index,
+        status,
+        duration: started.elapsed(),
+    });
+    status
+}
+
+/// Hands the scenario's clips and joined video to the sink.
+async fn finish_video(
+    session: &Session,
+    index: usize,
+    dir: &Path,
+    name: &str,
+    status: ScenarioStatus,
+    sink: &mut dyn EventSink,
+) {
+    let Some(video) = &session.video else {
+        return;
+    };
+    let made = video
+        .finish_scenario(dir, name, status != ScenarioStatus::Passed)
+        .await;
+    for (step, clip) in made.clips {
+        sink.event(&Event::StepClip {
+            scenario: index,
+            index: step,
+            clip,
+        });
+    }
+    if made.video.is_some() || made.problem.is_some() {
+        sink.event(&Event::ScenarioVideo {
+            index,
+            video: made.video,
+            problem: made.problem,
+        });
+    }
+}
+
+/// One step to execute, and where its evidence goes.
+struct StepRun<'a> {
+    session: &'a Session,
+    loaded: &'a LoadedScenarios,
+    ctx: &'a RunContext,
+    folder: &'a RunFolder,
+    dir: &'a Path,
+    index: usize,
+    step: &'a Step,
+    given: bool,
+}
+
+impl StepRun<'_> {
+    /// Marks the video, observes, performs the actions (or reports `setup_error`), takes
+    /// the screenshot, and returns the step's outcome.
+    async fn execute(&self, vars: &mut Vars, setup_error: Option<StepError>) -> StepOutcome {
+        let browser = &self.session.browser;
+        if let Some(video) = &self.session.video {
             // Show the window the step acts on (a new tab or window is followed).
             if let Ok(window) = browser.window_handle().await {
                 video.follow(&window).await;
             }
             video.step_started().await;
         }
-        let step_started_at = Utc::now();
-        let state_before = match &ctx.observer {
+        let started_at = Utc::now();
+        let state_before = match &self.ctx.observer {
             Some(observer) => observer.before_step(browser).await,
             None => None,
         };
-        let step_clock = Instant::now();
+        let clock = Instant::now();
         let mut exec = actions::Exec {
             browser,
-            ctx,
-            store,
-            vars: &mut vars,
+            ctx: self.ctx,
+            folder: self.folder,
+            vars,
             shots: Vec::new(),
-            shot_dir: &dir,
-            step_index,
-            step_name: &step.name,
+            shot_dir: self.dir,
+            step_index: self.index,
+            step_name: &self.step.name,
         };
-        let outcome = match setup_error.take() {
+        let result = match setup_error {
             Some(err) => Err(actions::Failure::Failed(err.message, err.location)),
-            None => exec.run_cancellable(&step.actions).await,
+            None => exec.run_cancellable(&self.step.actions).await,
         };
-        let shots = std::mem::take(&mut exec.shots);
-        let (step_status, error) = match outcome {
-            Ok(()) => (Status::Passed, None),
+        let screenshots = std::mem::take(&mut exec.shots);
+        let (status, error) = self.verdict(result, vars);
+        let duration = clock.elapsed();
+        if let Some(video) = &self.session.video {
+            video.step_finished(self.dir, self.index, &self.step.name, started_at, duration);
+        }
+        let screenshot = self.screenshot().await;
+        let (state_after, webhooks) = match &self.ctx.observer {
+            Some(observer) => observer.after_step(browser, started_at).await,
+            None => (None, Vec::new()),
+        };
+        StepOutcome {
+            name: self.step.name.clone(),
+            status,
+            started_at,
+            duration,
+            screenshot,
+            screenshots,
+            location: self.step.location.clone(),
+            error,
+            given: self.given,
+            clip: ClipEvidence::default(),
+            webhooks,
+            state_before,
+            state_after,
+        }
+    }
+
+    fn verdict(
+        &self,
+        result: Result<(), actions::Failure>,
+        vars: &Vars,
+    ) -> (StepStatus, Option<StepError>) {
+        let source_line =
+            |at: &crate::scenario::Location| self.loaded.source_line(at).map(str::to_string);
+        match result {
+            Ok(()) => (StepStatus::Passed, None),
             Err(actions::Failure::Failed(message, location)) => (
-                Status::Failed,
+                StepStatus::Failed,
                 Some(StepError {
                     message: vars.redact(&message),
-                    source_line: loaded.source_line(&location).map(str::to_string),
+                    source_line: source_line(&location),
                     location,
                 }),
             ),
             Err(actions::Failure::Interrupted(location)) => (
-                Status::Interrupted,
+                StepStatus::Interrupted,
                 Some(StepError {
                     message: "interrupted (SIGINT/SIGTERM) during this step".into(),
-                    source_line: loaded.source_line(&location).map(str::to_string),
+                    source_line: source_line(&location),
                     location,
                 }),
             ),
-        };
-        let duration = step_clock.elapsed();
-        if let Some(video) = &ctx.video {
-            video.step_finished(&dir, step_index, &step.name, step_started_at, duration);
         }
-        // Every step gets its screenshot, a failed one above all; from the top document so
-        // a failure inside an iframe still shows the whole page.
+    }
+
+    /// Every step gets its screenshot, a failed one above all; from the top document so a
+    /// failure inside an iframe still shows the whole page.
+    async fn screenshot(&self) -> Option<String> {
+        let browser = &self.session.browser;
         let _ = browser.top_frame().await;
-        let rel = ArtifactStore::step_file(&dir, step_index, &step.name, None, "png");
-        let screenshot = match browser.screenshot().await {
-            Ok(png) => store.write(&rel, &png).ok(),
+        let rel = RunFolder::step_file(self.dir, self.index, &self.step.name, None, "png");
+        match browser.screenshot().await {
+            Ok(png) => self.folder.write(&rel, &png).ok(),
             Err(_) => None,
-        };
-        let mut observation = Observation {
-            state_before,
-            ..Observation::default()
-        };
-        if let Some(observer) = &ctx.observer {
-            let (state_after, webhooks) = observer.after_step(browser, step_started_at).await;
-            observation.state_after = state_after;
-            observation.webhooks = webhooks;
-        }
-        if step_status == Status::Failed {
-            *failed_steps += 1;
-        }
-        status = step_status;
-        sink.event(&Event::StepFinished {
-            scenario: index,
-            step: StepResult {
-                index: step_index,
-                name: step.name.clone(),
-                location: step.location.clone(),
-                status: step_status,
-                started_at: step_started_at,
-                duration,
-                screenshot,
-                shots,
-                error,
-                given: is_given,
-                observation: Box::new(observation),
-            },
-        });
-    }
-    let duration = started.elapsed();
-    if let Some(video) = &ctx.video {
-        let made = video
-            .finish_scenario(&dir, &scenario.name, status != Status::Passed)
-            .await;
-        for (step, clip) in made.clips {
-            sink.event(&Event::StepClip {
-                scenario: index,
-                index: step,
-                clip,
-            });
-        }
-        if made.video.is_some() || made.problem.is_some() {
-            sink.event(&Event::ScenarioVideo {
-                index,
-                video: made.video,
-                problem: made.problem,
-            });
         }
     }
-    sink.event(&Event::ScenarioFinished {
-        index,
-        status,
-        duration,
-    });
-    status
 }

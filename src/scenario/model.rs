@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Where something stands in a scenario or flow file. Line and column are 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Location {
     /// The path as the user named it (or as resolved from a `use:`), for display.
     pub file: PathBuf,
@@ -209,5 +211,28 @@ impl LoadedScenarios {
     pub fn source_line(&self, at: &Location) -> Option<&str> {
         let text = self.sources.get(&at.file)?;
         text.lines().nth(at.line.checked_sub(1)?)
+    }
+}
+
+/// Where Polar is for a run: the local mock or Polar's sandbox. A scenario's `targets:`
+/// name these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolarTarget {
+    Mock,
+    Sandbox,
+}
+
+impl PolarTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolarTarget::Mock => "mock",
+            PolarTarget::Sandbox => "sandbox",
+        }
+    }
+}
+
+impl fmt::Display for PolarTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }

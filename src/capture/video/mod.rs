@@ -12,8 +12,9 @@
 //! ends. Then every clip is probed, and the clips are joined into the scenario video with
 //! one chapter per step.
 //! Knows nothing of the runner or the report: it is handed window handles, step windows
-//! and folders, and hands back [`ClipReport`]s. `--video off` never builds one of these.
+//! and folders, and hands back [`ClipEvidence`]s. `--video off` never builds one of these.
 
+mod choose;
 mod encode;
 pub mod plan;
 mod sample;
@@ -30,6 +31,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+pub use choose::{choose_source, start_for, VideoPlan};
 pub use encode::{probe_chapters, probe_with, x264_args, Encoder};
 pub use plan::{judge_clip, ClipProbe};
 pub use sample::Grab;
@@ -38,7 +40,8 @@ pub use screen::parse_start;
 use screen::ScreenRecording;
 use screencast::{FrameLog, Screencast, ScreencastSettings};
 
-use super::ArtifactStore;
+use crate::outcome::ClipEvidence;
+use crate::run_folder::{slash_path, RunFolder};
 
 /// `--video`: record every step, nothing, or keep clips only of failed scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,37 +154,11 @@ impl VideoOptions {
     }
 }
 
-/// The video evidence of one step.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClipReport {
-    /// The clip, relative to the run folder; `None` when none could be made.
-    pub path: Option<String>,
-    /// False when the clip is missing, empty or shorter than its step by more than two
-    /// frame intervals: that step's evidence is defective.
-    pub ok: bool,
-    pub problem: Option<String>,
-    /// What ffprobe measured.
-    pub duration_ms: Option<u64>,
-    pub frames: Option<u64>,
-}
-
-impl ClipReport {
-    fn missing(problem: String) -> ClipReport {
-        ClipReport {
-            path: None,
-            ok: false,
-            problem: Some(problem),
-            duration_ms: None,
-            frames: None,
-        }
-    }
-}
-
 /// The video evidence of one scenario: a clip per recorded step and the joined video.
 #[derive(Debug, Clone, Default)]
 pub struct ScenarioVideo {
     /// (step index, its clip), in step order.
-    pub clips: Vec<(usize, ClipReport)>,
+    pub clips: Vec<(usize, ClipEvidence)>,
     /// The scenario video with one chapter per step, relative to the run folder.
     pub video: Option<String>,
     pub problem: Option<String>,
@@ -193,7 +170,7 @@ struct StepMark {
     rel: String,
     start: f64,
     end: f64,
-    task: Option<JoinHandle<ClipReport>>,
+    task: Option<JoinHandle<ClipEvidence>>,
     /// Known before encoding (e.g. the screencast had stopped).
     problem: Option<String>,
 }
@@ -439,7 +416,7 @@ impl VideoRecorder {
     ) {
         let start = epoch(started_at);
         let end = start + duration.as_secs_f64();
-        let rel = relative(&ArtifactStore::step_file(
+        let rel = slash_path(&RunFolder::step_file(
             scenario_dir,
             index,
             name,
@@ -494,7 +471,7 @@ impl VideoRecorder {
         }
     }
 
-    fn spawn_clip(&self, mark: &StepMark, wait_for_late_frames: bool) -> JoinHandle<ClipReport> {
+    fn spawn_clip(&self, mark: &StepMark, wait_for_late_frames: bool) -> JoinHandle<ClipEvidence> {
         self.spawn_job(
             mark,
             ClipFrom::Frames(self.log.clone()),
@@ -507,7 +484,7 @@ impl VideoRecorder {
         mark: &StepMark,
         from: ClipFrom,
         wait_for_late_frames: bool,
-    ) -> JoinHandle<ClipReport> {
+    ) -> JoinHandle<ClipEvidence> {
         let job = ClipJob {
             encoder: self.encoder.clone(),
             from,
@@ -557,9 +534,9 @@ impl VideoRecorder {
             let mut named = Vec::new();
             for mut mark in marks {
                 let report = match (mark.problem.take(), mark.task.take()) {
-                    (Some(problem), _) => ClipReport::missing(problem),
+                    (Some(problem), _) => ClipEvidence::missing(problem),
                     (None, Some(task)) => task.await.unwrap_or_else(|e| {
-                        ClipReport::missing(format!("the clip encoder task failed: {e}"))
+                        ClipEvidence::missing(format!("the clip encoder task failed: {e}"))
                     }),
                     (None, None) => {
                         let task = match &recorded {
@@ -573,11 +550,11 @@ impl VideoRecorder {
                                 false,
                             ),
                             Some(Err(e)) => {
-                                tokio::spawn(std::future::ready(ClipReport::missing(e.clone())))
+                                tokio::spawn(std::future::ready(ClipEvidence::missing(e.clone())))
                             }
                         };
                         task.await.unwrap_or_else(|e| {
-                            ClipReport::missing(format!("the clip encoder task failed: {e}"))
+                            ClipEvidence::missing(format!("the clip encoder task failed: {e}"))
                         })
                     }
                 };
@@ -621,7 +598,7 @@ impl VideoRecorder {
         if clips.is_empty() {
             return Err("no clip of this scenario could be made, so there is no video".into());
         }
-        let rel = relative(&scenario_dir.join("scenario.mp4"));
+        let rel = slash_path(&scenario_dir.join(RunFolder::SCENARIO_VIDEO));
         let stem = rel.replace('/', "_");
         let script = self.work.path().join(format!("{stem}.ffconcat"));
         let metadata = self.work.path().join(format!("{stem}.ffmeta"));
@@ -701,7 +678,7 @@ impl ClipJob {
         }
     }
 
-    async fn run(self) -> ClipReport {
+    async fn run(self) -> ClipEvidence {
         let log = match &self.from {
             ClipFrom::Frames(log) => log.clone(),
             ClipFrom::Recording { file, start } => {
@@ -712,7 +689,7 @@ impl ClipJob {
         let frames = log.snapshot();
         let ts: Vec<f64> = frames.iter().map(|f| f.ts).collect();
         let Some(segments) = plan::plan_clip(&ts, self.start, self.end) else {
-            return ClipReport::missing("no frame was captured at all".to_string());
+            return ClipEvidence::missing("no frame was captured at all".to_string());
         };
         let mut entries: Vec<(String, f64)> = segments
             .iter()
@@ -727,7 +704,7 @@ impl ClipJob {
             .work
             .join(format!("{}.ffconcat", self.rel.replace('/', "_")));
         if let Err(e) = std::fs::write(&script, plan::concat_script(&entries)) {
-            return ClipReport::missing(format!("cannot write {}: {e}", script.display()));
+            return ClipEvidence::missing(format!("cannot write {}: {e}", script.display()));
         }
         let out = self.root.join(&self.rel);
         if let Some(parent) = out.parent() {
@@ -735,7 +712,7 @@ impl ClipJob {
         }
         let seconds = self.end - self.start;
         if let Err(e) = self.encoder.encode_clip(&script, seconds, &out).await {
-            return ClipReport::missing(e);
+            return ClipEvidence::missing(e);
         }
         let _ = std::fs::remove_file(&script);
         let mut report = check_clip(&self.encoder, &out, seconds).await;
@@ -746,7 +723,7 @@ impl ClipJob {
 
 impl ClipJob {
     /// Cuts the step's window out of a screen recording whose time 0 is epoch `start`.
-    async fn cut(self, file: &Path, start: f64) -> ClipReport {
+    async fn cut(self, file: &Path, start: f64) -> ClipEvidence {
         let out = self.root.join(&self.rel);
         if let Some(parent) = out.parent() {
             let _ = std::fs::create_dir_all(parent);
@@ -757,7 +734,7 @@ impl ClipJob {
             .cut(file, self.start - start, seconds, &out)
             .await
         {
-            return ClipReport::missing(e);
+            return ClipEvidence::missing(e);
         }
         let mut report = check_clip(&self.encoder, &out, seconds).await;
         report.path = Some(self.rel);
@@ -767,30 +744,23 @@ impl ClipJob {
 
 /// Probes an encoded clip and judges it against the step's duration (the health rule of
 /// [`plan::judge_clip`]); `path` is left for the caller.
-pub async fn check_clip(encoder: &Encoder, clip: &Path, step_seconds: f64) -> ClipReport {
+pub async fn check_clip(encoder: &Encoder, clip: &Path, step_seconds: f64) -> ClipEvidence {
     let step_seconds = step_seconds.max(1.0 / encoder.fps.max(1) as f64);
     match encoder.probe(clip).await {
         Ok(probe) => {
             let verdict = judge_clip(&probe, step_seconds, encoder.fps);
-            ClipReport {
+            ClipEvidence {
                 path: None,
-                ok: verdict.is_ok(),
+                ok: Some(verdict.is_ok()),
                 problem: verdict.err(),
                 duration_ms: Some((probe.duration * 1000.0).round() as u64),
                 frames: Some(probe.frames),
             }
         }
-        Err(e) => ClipReport::missing(format!("the clip cannot be read: {e}")),
+        Err(e) => ClipEvidence::missing(format!("the clip cannot be read: {e}")),
     }
 }
 
 fn epoch(at: DateTime<Utc>) -> f64 {
     at.timestamp_micros() as f64 / 1e6
-}
-
-fn relative(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }

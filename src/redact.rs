@@ -1,15 +1,14 @@
-//! Redaction for everything the run folder keeps: known secret values (secret vars, the
-//! Polar token, webhook secrets, secret-named environment variables) and secret-shaped text
+//! The one redactor: known secret values (secret scenario vars, the Polar token, webhook
+//! secrets, secret-named environment variables) and secret-shaped text
 //! (`customer_session_token=…` and other token-like query values, Polar token prefixes,
-//! `Bearer …`). Every evidence file is written from a redacted copy of the report.
+//! `Bearer …`), in text and in JSON. Every evidence file, log and console error goes
+//! through it. Imports only the rule for secret-named environment variables.
 
 use std::fmt;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::Value;
-
-use super::report::Report;
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[redacted]";
@@ -126,29 +125,23 @@ impl Redactor {
         }
     }
 
+    /// A copy of any serialisable value with every string redacted (names, paths, errors,
+    /// URLs, records, app state); `None` if it does not read back, which cannot happen for
+    /// string-only changes — callers must then write nothing rather than the original.
+    pub fn redact_serialized<T>(&self, value: &T) -> Option<T>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let json = serde_json::to_value(value).ok()?;
+        serde_json::from_value(self.redact_json(&json)).ok()
+    }
+
     fn redact_leaf(&self, s: &str) -> String {
         // A secret that happens to occur inside a timestamp must not break the report's types.
         if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
             return s.to_string();
         }
         self.redact(s)
-    }
-
-    /// A copy of the report with every string redacted (names, paths, errors, source lines,
-    /// URLs, webhook records, app state).
-    pub fn redact_report(&self, report: &Report) -> Report {
-        let Ok(value) = serde_json::to_value(report) else {
-            return report.clone();
-        };
-        match serde_json::from_value(self.redact_json(&value)) {
-            Ok(r) => r,
-            // Cannot happen for string-only changes; never fall back to the unredacted report.
-            Err(_) => {
-                let mut r = report.clone();
-                r.scenarios.clear();
-                r
-            }
-        }
     }
 }
 

@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::browser::Browser;
+use crate::outcome::WebhookRecord;
 use crate::polar_mock::{Delivery, MockPolar};
-use crate::runner::{ObserveFuture, Observer, WebhookRecord};
+use crate::runner::{ObserveFuture, Observer};
 
 /// How long `after_step` waits for webhooks in flight.
 const SETTLE: Duration = Duration::from_secs(2);

@@ -1,0 +1,348 @@
+//! One `walkthrough run` from plan to verdict: loads the scenarios, creates the run folder,
+//! starts the target ([`crate::target`]) and the browser sessions, hands the scenarios to
+//! the [`crate::runner`], feeds its events to [`crate::evidence`], and stops everything it
+//! started on every way out (success, failure, SIGINT/SIGTERM). Each resource is released
+//! by the function that acquired it, once. [`exit_code`] is the one mapping from how a run
+//! ended to the documented process exit codes.
+//! The CLI builds a [`RunPlan`] and calls [`execute`]; nothing here parses arguments.
+
+mod run_vars;
+mod sessions;
+mod signals;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::browser::BrowserError;
+use crate::capture::video::VideoPlan;
+use crate::evidence::console::Console;
+use crate::evidence::Recorder;
+use crate::outcome::{BrowserInfo, RunInfo, RunStatus, Verdict};
+use crate::redact::Redactor;
+use crate::run_folder::RunFolder;
+use crate::runner::{self, RunContext};
+use crate::scenario::{self, Diagnostics, LoadOptions, LoadedScenarios};
+use crate::target::{RunningTarget, TargetError, TargetPlan};
+
+pub use sessions::BrowserPlan;
+use signals::Signals;
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    pub const PASSED: i32 = 0;
+    /// `verify-config` only: a check failed.
+    pub const CHECK_FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const INVALID_SCENARIOS: i32 = 3;
+    pub const SETUP_FAILED: i32 = 4;
+    pub const STEP_FAILED: i32 = 5;
+    pub const EVIDENCE_FAILED: i32 = 6;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+/// Everything a run needs to know, decided before anything starts.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// Scenario files or folders.
+    pub paths: Vec<PathBuf>,
+    pub target: TargetPlan,
+    /// The run folder; `recordings/<run-id>` when `None`.
+    pub out: Option<PathBuf>,
+    /// `--var NAME=VALUE`s.
+    pub vars: Vec<(String, String)>,
+    /// The default wait of every action.
+    pub timeout: Duration,
+    pub browser: BrowserPlan,
+    pub video: VideoPlan,
+    /// Shard `I` of `N` (1-based).
+    pub shard: Option<(usize, usize)>,
+    /// Parallel browser sessions.
+    pub jobs: usize,
+    /// No live spinner.
+    pub quiet: bool,
+}
+
+/// Why a run did not reach a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{} problem(s) in scenario files; nothing ran", .0.items.len())]
+    InvalidScenarios(Diagnostics),
+    #[error("no scenario files found in {0}")]
+    NoScenarios(String),
+    #[error("setup failed: {0}")]
+    Target(#[source] TargetError),
+    #[error("setup failed: {0}")]
+    Browser(#[from] BrowserError),
+    #[error("setup failed: {0}")]
+    Video(String),
+    #[error("cannot create the run folder {}: {source}", path.display())]
+    RunFolder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("evidence could not be written: {0}")]
+    Evidence(String),
+    #[error("interrupted while starting")]
+    InterruptedAtStart,
+}
+
+impl From<TargetError> for RunError {
+    fn from(e: TargetError) -> RunError {
+        if e.is_usage() {
+            RunError::Usage(e.to_string())
+        } else {
+            RunError::Target(e)
+        }
+    }
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Usage(_) => exit::USAGE,
+            RunError::InvalidScenarios(_) | RunError::NoScenarios(_) => exit::INVALID_SCENARIOS,
+            RunError::Target(_) | RunError::Browser(_) | RunError::Video(_) => exit::SETUP_FAILED,
+            RunError::RunFolder { .. } | RunError::Evidence(_) => exit::EVIDENCE_FAILED,
+            RunError::InterruptedAtStart => exit::INTERRUPTED,
+        }
+    }
+}
+
+/// How a run that reached a verdict ended.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub verdict: Verdict,
+    /// `None` when there was nothing to run (an empty shard).
+    pub report_path: Option<PathBuf>,
+    pub passed: usize,
+    pub not_passed: usize,
+    pub failed_steps: usize,
+}
+
+/// The process exit code of a run.
+pub fn exit_code(result: &Result<RunReport, RunError>) -> i32 {
+    match result {
+        Ok(report) => match report.verdict {
+            Verdict::Passed => exit::PASSED,
+            Verdict::Failed => exit::STEP_FAILED,
+            Verdict::Interrupted => exit::INTERRUPTED,
+        },
+        Err(e) => e.exit_code(),
+    }
+}
+
+/// A run id that sorts by time and is unique across concurrent runs.
+pub fn new_run_id() -> String {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}-{}", Utc::now().format("%Y%m%d-%H%M%S"), &suffix[..6])
+}
+
+/// `${run.email}`: the run's own customer email, unique per run (the sandbox cleanup finds
+/// the run's subscriptions by it).
+pub fn run_email(run_id: &str) -> String {
+    format!("walkthrough+{run_id}@example.com")
+}
+
+/// Runs the plan to its verdict. Progress goes to stderr; nothing is printed on stdout.
+pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
+    plan.check()?;
+    let loaded = load(&plan)?;
+    if loaded.scenarios.is_empty() {
+        // Only an empty shard gets here: `load` refuses a run without scenarios.
+        return Ok(RunReport {
+            verdict: Verdict::Passed,
+            report_path: None,
+            passed: 0,
+            not_passed: 0,
+            failed_steps: 0,
+        });
+    }
+    let run_id = new_run_id();
+    let out = plan
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("recordings").join(&run_id));
+    let folder = RunFolder::create(&out).map_err(|source| RunError::RunFolder {
+        path: out.clone(),
+        source,
+    })?;
+    let signals = Signals::install();
+    eprintln!("walkthrough {} — run {run_id}", env!("CARGO_PKG_VERSION"));
+    let target = tokio::select! {
+        t = plan.target.start() => t?,
+        _ = signals.cancelled() => return Err(RunError::InterruptedAtStart),
+    };
+    eprintln!("  app: {}", target.app_url());
+    eprintln!("  out: {}", out.display());
+    let run = Run {
+        plan: &plan,
+        loaded: &loaded,
+        folder: &folder,
+        run_id: &run_id,
+        started_at: Utc::now(),
+        signals: &signals,
+    };
+    let result = run.with_target(&target).await;
+    target.stop().await;
+    result
+}
+
+impl RunPlan {
+    /// Options that contradict each other are usage errors, before anything starts.
+    fn check(&self) -> Result<(), RunError> {
+        use crate::capture::video::VideoSource;
+        if self.video.source == Some(VideoSource::X11grab) && !self.browser.headed {
+            return Err(RunError::Usage(
+                "--video-source x11grab records a visible browser: add --headed".into(),
+            ));
+        }
+        if self.browser.headed && self.browser.webdriver_url.is_some() {
+            return Err(RunError::Usage(
+                "--headed starts a local browser; it cannot be used with --webdriver-url".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Loads and validates every scenario (nothing runs on a diagnostic), then keeps the shard.
+fn load(plan: &RunPlan) -> Result<LoadedScenarios, RunError> {
+    let options = LoadOptions {
+        cli_vars: plan.vars.clone(),
+        provided_vars: scenario::PROVIDED_VARS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    let mut loaded = scenario::load(&plan.paths, &options).map_err(RunError::InvalidScenarios)?;
+    if loaded.scenarios.is_empty() {
+        let names: Vec<String> = plan.paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(RunError::NoScenarios(names.join(", ")));
+    }
+    if let Some((shard, of)) = plan.shard {
+        loaded.scenarios =
+            runner::parallel::shard_of(std::mem::take(&mut loaded.scenarios), shard, of);
+        let files: Vec<String> = loaded
+            .scenarios
+            .iter()
+            .map(|s| s.file.display().to_string())
+            .collect();
+        eprintln!(
+            "shard {shard}/{of}: {} scenario(s): {}",
+            files.len(),
+            files.join(", ")
+        );
+    }
+    Ok(loaded)
+}
+
+/// What a run carries from one stage to the next.
+struct Run<'a> {
+    plan: &'a RunPlan,
+    loaded: &'a LoadedScenarios,
+    folder: &'a RunFolder,
+    run_id: &'a str,
+    started_at: DateTime<Utc>,
+    signals: &'a Signals,
+}
+
+impl Run<'_> {
+    /// With the target up: starts the sessions, runs, closes them.
+    async fn with_target(&self, target: &RunningTarget) -> Result<RunReport, RunError> {
+        let sessions = tokio::select! {
+            s = sessions::launch(self.plan, self.loaded.scenarios.len(), self.folder) => s?,
+            _ = self.signals.cancelled() => {
+                eprintln!("interrupted while starting the browser");
+                return Err(RunError::InterruptedAtStart);
+            }
+        };
+        let result = self.with_sessions(target, &sessions).await;
+        for session in sessions {
+            session.close().await;
+        }
+        result
+    }
+
+    /// With the target and the sessions up: runs every scenario and writes the evidence.
+    async fn with_sessions(
+        &self,
+        target: &RunningTarget,
+        sessions: &[runner::Session],
+    ) -> Result<RunReport, RunError> {
+        let first = &sessions[0];
+        let run_info = RunInfo {
+            id: self.run_id.to_string(),
+            started_at: self.started_at,
+            finished_at: None,
+            target: target.report_name().to_string(),
+            app_url: target.app_url().to_string(),
+            browser: BrowserInfo {
+                name: first.browser.name().to_string(),
+                version: first.browser.version().to_string(),
+            },
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            status: RunStatus::Running,
+            video: self.plan.video.mode.as_str().to_string(),
+            video_source: first
+                .video
+                .as_ref()
+                .map(|v| v.source().as_str().to_string()),
+        };
+        let mut recorder = Recorder::start(self.folder, run_info, Console::new(self.plan.quiet));
+        // Every file of the run folder is redacted: secret env vars, the target's token and
+        // webhook secret, session tokens in URLs.
+        let mut redactor = Redactor::from_env();
+        for secret in target.secrets() {
+            redactor.add_secret(&secret);
+        }
+        recorder.set_redactor(redactor);
+        let ctx = RunContext {
+            app_url: target.app_url().clone(),
+            default_timeout: self.plan.timeout,
+            base_vars: run_vars::base_vars(self, target),
+            cancel: self.signals.receiver(),
+            observer: target.observer(),
+            polar: target.polar(),
+        };
+        let summary = if sessions.len() == 1 {
+            runner::run(first, self.loaded, &ctx, self.folder, &mut recorder).await
+        } else {
+            eprintln!("  jobs: {} browser sessions", sessions.len());
+            runner::parallel::run(sessions, self.loaded, &ctx, self.folder, &mut recorder).await
+        };
+        self.cleanup(target).await;
+        recorder.finish(summary.verdict.into());
+        if let Some(e) = recorder.write_error() {
+            return Err(RunError::Evidence(e.to_string()));
+        }
+        let (passed, not_passed) = recorder.outcome().passed_and_not();
+        Ok(RunReport {
+            verdict: summary.verdict,
+            report_path: Some(self.folder.report_path()),
+            passed,
+            not_passed,
+            failed_steps: summary.failed_steps,
+        })
+    }
+
+    /// On the sandbox, revokes what the run bought (keyed by the run's customer email).
+    async fn cleanup(&self, target: &RunningTarget) {
+        match target.cleanup(&run_email(self.run_id)).await {
+            Some(Ok(done)) => {
+                if let Ok(json) = serde_json::to_vec_pretty(&done) {
+                    let _ = self
+                        .folder
+                        .write(std::path::Path::new(RunFolder::CLEANUP), &json);
+                }
+            }
+            Some(Err(e)) => {
+                eprintln!("warning: {e}; revoke its subscriptions in the sandbox dashboard")
+            }
+            None => {}
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! The outcome model, one shape per level: what happened to a step ([`StepOutcome`]), a
+//! scenario ([`ScenarioOutcome`]), the run ([`RunOutcome`], which is `report.json`) and each
+//! evidence slot ([`SlotVerdict`]), each with its own status enum. The runner and capture
+//! produce step and clip outcomes, evidence folds them into the run outcome and renders it;
+//! nobody converts between look-alike structs.
+//! Pure data: imports only the scenario model's `Location`; no I/O.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::scenario::Location;
+
+/// Bumped when a field changes meaning or disappears (adding fields keeps the version).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What happened to one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    /// An earlier step of its scenario did not pass, so it did not run.
+    Skipped,
+    Interrupted,
+}
+
+/// Where a scenario stands, while the run goes on and after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScenarioStatus {
+    /// A later scenario started first (parallel runs); this one has not started yet.
+    Pending,
+    Running,
+    Passed,
+    Failed,
+    Interrupted,
+    /// Its `targets:` exclude the run's Polar target: not run, and not faked.
+    NotRunnable,
+}
+
+impl ScenarioStatus {
+    /// Whether the scenario stopped the run from passing.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, ScenarioStatus::Passed | ScenarioStatus::NotRunnable)
+    }
+}
+
+/// How a finished run ended; the exit code is a function of this (and of the errors that
+/// kept a run from finishing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    Interrupted,
+}
+
+/// The run's status in `report.json`: running until it ends with a verdict, or aborted
+/// when a later run found it dead (killed without a chance to finish its report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Passed,
+    Failed,
+    Interrupted,
+    Aborted,
+}
+
+impl From<Verdict> for RunStatus {
+    fn from(v: Verdict) -> RunStatus {
+        match v {
+            Verdict::Passed => RunStatus::Passed,
+            Verdict::Failed => RunStatus::Failed,
+            Verdict::Interrupted => RunStatus::Interrupted,
+        }
+    }
+}
+
+/// An evidence slot's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotStatus {
+    /// No scenario in the run covers the slot.
+    Missing,
+    /// Every covering scenario's `targets:` exclude the run's target.
+    NotRunnable,
+    /// Every step passed and has its screenshot and a clip that passed its check.
+    Verified,
+    /// It passed, but the evidence is incomplete (no clip, a clip that failed its check…).
+    Unverified,
+    /// A covering scenario failed, was interrupted or did not finish.
+    Failed,
+}
+
+impl SlotStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlotStatus::Missing => "missing",
+            SlotStatus::NotRunnable => "not_runnable",
+            SlotStatus::Verified => "verified",
+            SlotStatus::Unverified => "unverified",
+            SlotStatus::Failed => "failed",
+        }
+    }
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Passed => "passed",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl ScenarioStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScenarioStatus::Pending => "pending",
+            ScenarioStatus::Running => "running",
+            ScenarioStatus::Passed => "passed",
+            ScenarioStatus::Failed => "failed",
+            ScenarioStatus::Interrupted => "interrupted",
+            ScenarioStatus::NotRunnable => "not_runnable",
+        }
+    }
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Passed => "passed",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Aborted => "aborted",
+        }
+    }
+}
+
+/// A step's failure: the message, where in the scenario it happened and that source line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepError {
+    pub message: String,
+    #[serde(flatten)]
+    pub location: Location,
+    pub source_line: Option<String>,
+}
+
+/// A named screenshot taken by a `screenshot:` action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedShot {
+    pub name: String,
+    pub path: String,
+}
+
+/// The video evidence of one step, as capture made and checked it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClipEvidence {
+    /// The clip, relative to the run folder; `None` when none could be made.
+    #[serde(rename = "clip", default)]
+    pub path: Option<String>,
+    /// Whether the clip passed its check (duration and frames against the step's wall
+    /// time, within two frame intervals); `None` when no clip was due (video off, a
+    /// skipped step, a passing scenario under `retain-on-failure`). `Some(false)` also
+    /// when a clip was due but could not be made: the step's evidence is defective.
+    #[serde(rename = "clip_ok", default)]
+    pub ok: Option<bool>,
+    /// Why `ok` is false.
+    #[serde(rename = "clip_problem", default)]
+    pub problem: Option<String>,
+    /// What the check measured.
+    #[serde(rename = "clip_duration_ms", default)]
+    pub duration_ms: Option<u64>,
+    #[serde(rename = "clip_frames", default)]
+    pub frames: Option<u64>,
+}
+
+impl ClipEvidence {
+    /// A clip that was due and could not be made.
+    pub fn missing(problem: String) -> ClipEvidence {
+        ClipEvidence {
+            ok: Some(false),
+            problem: Some(problem),
+            ..ClipEvidence::default()
+        }
+    }
+
+    /// Whether the clip was due, exists and passed its check.
+    pub fn passed(&self) -> bool {
+        self.ok == Some(true) && self.path.is_some()
+    }
+}
+
+/// One webhook delivery attempt seen during a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRecord {
+    /// The event id (`webhook-id`), the same on every attempt.
+    pub event_id: String,
+    /// e.g. `subscription.active`.
+    pub event_type: String,
+    pub endpoint_url: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The HTTP status the endpoint answered, if it answered.
+    pub status_code: Option<u16>,
+    /// A 2xx answer.
+    pub succeeded: bool,
+    /// Why the attempt failed without a status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub will_retry: bool,
+    /// When the attempt finished (RFC 3339, UTC).
+    pub at: String,
+}
+
+/// What happened to one step: the step itself, its evidence and what the product did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepOutcome {
+    pub name: String,
+    pub status: StepStatus,
+    pub started_at: DateTime<Utc>,
+    #[serde(rename = "duration_ms", with = "millis")]
+    pub duration: Duration,
+    /// The step's screenshot, relative to the run folder.
+    pub screenshot: Option<String>,
+    /// Extra named screenshots taken by `screenshot:` actions.
+    #[serde(default)]
+    pub screenshots: Vec<NamedShot>,
+    /// Where the step is written.
+    #[serde(flatten)]
+    pub location: Location,
+    pub error: Option<StepError>,
+    /// A `given` step: it set up the starting state for a scenario run on its own.
+    #[serde(default)]
+    pub given: bool,
+    #[serde(flatten)]
+    pub clip: ClipEvidence,
+    /// Webhook delivery attempts that finished during the step.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookRecord>,
+    /// The app's state (the workspace entitlement) before and after the step, when known.
+    #[serde(default)]
+    pub state_before: Option<Value>,
+    #[serde(default)]
+    pub state_after: Option<Value>,
+}
+
+impl StepOutcome {
+    pub fn duration_ms(&self) -> u64 {
+        u64::try_from(self.duration.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A step that did not run because an earlier one did not pass.
+    pub fn skipped(name: &str, location: &Location, given: bool) -> StepOutcome {
+        StepOutcome {
+            name: name.to_string(),
+            status: StepStatus::Skipped,
+            started_at: Utc::now(),
+            duration: Duration::ZERO,
+            screenshot: None,
+            screenshots: Vec::new(),
+            location: location.clone(),
+            error: None,
+            given,
+            clip: ClipEvidence::default(),
+            webhooks: Vec::new(),
+            state_before: None,
+            state_after: None,
+        }
+    }
+}
+
+/// What happened to one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioOutcome {
+    pub name: String,
+    pub file: String,
+    pub slot: Option<String>,
+    pub status: ScenarioStatus,
+    pub started_at: DateTime<Utc>,
+    #[serde(rename = "duration_ms", with = "millis")]
+    pub duration: Duration,
+    pub steps: Vec<StepOutcome>,
+    /// The scenario video (one chapter per step), relative to the run folder.
+    #[serde(default)]
+    pub video: Option<String>,
+    /// Why the scenario video is missing, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_problem: Option<String>,
+}
+
+impl ScenarioOutcome {
+    pub fn duration_ms(&self) -> u64 {
+        u64::try_from(self.duration.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// One evidence slot's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotVerdict {
+    /// One of `scenario::SLOT_IDS`.
+    pub id: String,
+    pub status: SlotStatus,
+    /// Why the slot has this status, in a sentence.
+    pub reason: String,
+    /// The covering scenario's name (the first one that decides the verdict).
+    pub scenario: Option<String>,
+    /// Its index in `scenarios`.
+    pub scenario_index: Option<usize>,
+    /// The clip that shows the slot: the scenario's video, else its last step clip.
+    pub clip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrowserInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// What the run was: when, against what, with which browser and video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// `mock`, `sandbox`, `url` (an app given with `--app` and no Polar target) or
+    /// `fixtures`.
+    pub target: String,
+    pub app_url: String,
+    pub browser: BrowserInfo,
+    pub tool_version: String,
+    pub status: RunStatus,
+    /// The video mode: `on`, `off` or `retain-on-failure`.
+    #[serde(default)]
+    pub video: String,
+    /// Where the video came from: `screencast`, `x11grab` or `screenshots`; `None` with
+    /// video off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_source: Option<String>,
+}
+
+/// The whole run: `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcome {
+    pub schema_version: u32,
+    pub run: RunInfo,
+    /// The six evidence slots with their verdicts; recomputed whenever the report is
+    /// written.
+    #[serde(default)]
+    pub slots: Vec<SlotVerdict>,
+    pub scenarios: Vec<ScenarioOutcome>,
+}
+
+impl RunOutcome {
+    pub fn new(run: RunInfo) -> RunOutcome {
+        RunOutcome {
+            schema_version: SCHEMA_VERSION,
+            run,
+            slots: Vec::new(),
+            scenarios: Vec::new(),
+        }
+    }
+
+    /// How many scenarios passed, and how many did not (not-runnable ones count as
+    /// neither).
+    pub fn passed_and_not(&self) -> (usize, usize) {
+        self.scenarios
+            .iter()
+            .fold((0, 0), |(p, f), s| match s.status {
+                ScenarioStatus::Passed => (p + 1, f),
+                ScenarioStatus::NotRunnable => (p, f),
+                _ => (p, f + 1),
+            })
+    }
+}
+
+/// Durations as whole milliseconds in JSON.
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step() -> StepOutcome {
+        StepOutcome {
+            name: "Pay".into(),
+            status: StepStatus::Failed,
+            started_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            duration: Duration::from_millis(1234),
+            screenshot: Some("scenarios/01-a/01-pay.png".into()),
+            screenshots: vec![],
+            location: Location {
+                file: "scenarios/a.yaml".into(),
+                line: 3,
+                column: 5,
+            },
+            error: Some(StepError {
+                message: "no element".into(),
+                location: Location {
+                    file: "scenarios/flows/pay.yaml".into(),
+                    line: 7,
+                    column: 9,
+                },
+                source_line: Some("      - click: Pay".into()),
+            }),
+            given: false,
+            clip: ClipEvidence {
+                path: Some("scenarios/01-a/01-pay.mp4".into()),
+                ok: Some(true),
+                problem: None,
+                duration_ms: Some(1200),
+                frames: Some(18),
+            },
+            webhooks: vec![],
+            state_before: None,
+            state_after: Some(serde_json::json!({"status": "active"})),
+        }
+    }
+
+    #[test]
+    fn a_step_serialises_to_the_report_fields_and_back() {
+        let json = serde_json::to_value(step()).unwrap();
+        assert_eq!(json["status"], "failed");
+        assert_eq!(json["duration_ms"], 1234);
+        assert_eq!(json["file"], "scenarios/a.yaml");
+        assert_eq!(json["line"], 3);
+        assert_eq!(json["column"], 5);
+        assert_eq!(json["error"]["file"], "scenarios/flows/pay.yaml");
+        assert_eq!(json["error"]["line"], 7);
+        assert_eq!(json["clip"], "scenarios/01-a/01-pay.mp4");
+        assert_eq!(json["clip_ok"], true);
+        assert_eq!(json["clip_frames"], 18);
+        assert_eq!(json["state_after"]["status"], "active");
+        let back: StepOutcome = serde_json::from_value(json).unwrap();
+        assert_eq!(back, step());
+    }
+
+    #[test]
+    fn statuses_have_one_word_each() {
+        assert_eq!(
+            serde_json::to_value(ScenarioStatus::NotRunnable).unwrap(),
+            "not_runnable"
+        );
+        assert_eq!(ScenarioStatus::NotRunnable.as_str(), "not_runnable");
+        assert_eq!(
+            RunStatus::from(Verdict::Interrupted).as_str(),
+            "interrupted"
+        );
+        assert_eq!(
+            serde_json::to_value(SlotStatus::Unverified).unwrap(),
+            "unverified"
+        );
+        assert!(SlotStatus::Failed > SlotStatus::Unverified);
+        assert!(SlotStatus::Unverified > SlotStatus::Verified);
+        assert!(!ScenarioStatus::NotRunnable.is_failure());
+        assert!(ScenarioStatus::Pending.is_failure());
+    }
+}

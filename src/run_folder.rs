@@ -1,0 +1,196 @@
+//! [`RunFolder`]: the one owner of a run folder's layout — the names of its files
+//! (`report.json`, `index.html`, …, `logs/`), where a scenario's and a step's artifacts go —
+//! and the only way files are written into it (relative paths in, `/`-separated relative
+//! paths out; whole files replaced atomically where a reader may be looking).
+//! Imports nothing of the crate: capture, evidence, the harness and the CLI all use it.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// The run folder of one `walkthrough run`.
+#[derive(Debug, Clone)]
+pub struct RunFolder {
+    root: PathBuf,
+}
+
+impl RunFolder {
+    /// The run outcome, rewritten after every scenario.
+    pub const REPORT: &'static str = "report.json";
+    pub const HTML: &'static str = "index.html";
+    pub const JUNIT: &'static str = "junit.xml";
+    pub const SUMMARY: &'static str = "summary.md";
+    /// Size and SHA-256 of every other file; never lists itself.
+    pub const MANIFEST: &'static str = "manifest.json";
+    /// What a sandbox run revoked at the end.
+    pub const CLEANUP: &'static str = "cleanup.json";
+    /// Text logs of the processes the run started (redacted at the end).
+    pub const LOGS: &'static str = "logs";
+    /// One folder per scenario under it.
+    pub const SCENARIOS: &'static str = "scenarios";
+    /// A scenario's video, inside its folder.
+    pub const SCENARIO_VIDEO: &'static str = "scenario.mp4";
+
+    /// Creates the folder (and `logs/`) if needed.
+    pub fn create(root: &Path) -> io::Result<RunFolder> {
+        std::fs::create_dir_all(root.join(Self::LOGS))?;
+        Ok(RunFolder {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// A folder that already exists, for reading or re-rendering (nothing is created).
+    pub fn open(root: &Path) -> RunFolder {
+        RunFolder {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The absolute (or as-given) path of `relative` inside the folder.
+    pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    pub fn report_path(&self) -> PathBuf {
+        self.path(Self::REPORT)
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.path(Self::LOGS)
+    }
+
+    /// Writes `bytes` to `relative` (creating folders); returns the relative path with `/`.
+    pub fn write(&self, relative: &Path, bytes: &[u8]) -> io::Result<String> {
+        let path = self.root.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, bytes)?;
+        Ok(slash_path(relative))
+    }
+
+    /// Replaces `relative` with `bytes` through a temporary file and a rename, so a reader
+    /// never sees half a file.
+    pub fn write_atomically(&self, relative: &Path, bytes: &[u8]) -> io::Result<()> {
+        write_atomically(&self.root.join(relative), bytes)
+    }
+
+    /// The folder for one scenario's artifacts: `scenarios/01-new-user-to-checkout`.
+    pub fn scenario_dir(index: usize, name: &str) -> PathBuf {
+        PathBuf::from(Self::SCENARIOS).join(format!("{:02}-{}", index + 1, slug(name)))
+    }
+
+    /// A step's file: `<scenario dir>/03-open-billing.png`, or with a shot name
+    /// `<scenario dir>/03-open-billing--checkout-page.png`.
+    pub fn step_file(
+        scenario_dir: &Path,
+        step_index: usize,
+        step_name: &str,
+        shot: Option<&str>,
+        ext: &str,
+    ) -> PathBuf {
+        let base = format!("{:02}-{}", step_index + 1, slug(step_name));
+        let file = match shot {
+            Some(shot) => format!("{base}--{}.{ext}", slug(shot)),
+            None => format!("{base}.{ext}"),
+        };
+        scenario_dir.join(file)
+    }
+
+    /// Whether `relative` (a path from the report) names a non-empty file inside the folder;
+    /// anything absolute or with `..` is not.
+    pub fn has_artifact(&self, relative: &str) -> bool {
+        let rel = Path::new(relative);
+        if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return false;
+        }
+        std::fs::metadata(self.root.join(rel)).is_ok_and(|m| m.is_file() && m.len() > 0)
+    }
+}
+
+/// `relative` with `/` between components, as the report and the manifest write paths.
+pub fn slash_path(relative: &Path) -> String {
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Replaces `path` with `bytes` through `path.tmp` and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Lower-case ASCII letters and digits joined by single dashes, at most 48 characters.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for ch in text.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let mut out: String = out.trim_end_matches('-').chars().take(48).collect();
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        "unnamed".into()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_short_and_safe() {
+        assert_eq!(
+            slug("Open Billing from the account menu!"),
+            "open-billing-from-the-account-menu"
+        );
+        assert_eq!(slug("  ../etc/passwd "), "etc-passwd");
+        assert_eq!(slug("???"), "unnamed");
+        assert!(slug(&"x".repeat(100)).len() <= 48);
+    }
+
+    #[test]
+    fn writes_relative_paths_and_knows_its_artifacts() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = RunFolder::create(dir.path()).unwrap();
+        assert!(dir.path().join(RunFolder::LOGS).is_dir());
+        let rel = RunFolder::step_file(
+            &RunFolder::scenario_dir(0, "New user"),
+            2,
+            "Open Billing",
+            Some("shot 1"),
+            "png",
+        );
+        let written = folder.write(&rel, b"png").unwrap();
+        assert_eq!(written, "scenarios/01-new-user/03-open-billing--shot-1.png");
+        assert_eq!(std::fs::read(dir.path().join(&written)).unwrap(), b"png");
+        assert!(folder.has_artifact(&written));
+        assert!(!folder.has_artifact("scenarios/01-new-user/missing.png"));
+        assert!(!folder.has_artifact("../escape.png"));
+        assert!(!folder.has_artifact("/etc/passwd"));
+        folder.write(Path::new("empty.png"), b"").unwrap();
+        assert!(
+            !folder.has_artifact("empty.png"),
+            "an empty file is no evidence"
+        );
+        folder
+            .write_atomically(Path::new(RunFolder::REPORT), b"{}")
+            .unwrap();
+        assert_eq!(std::fs::read(folder.report_path()).unwrap(), b"{}");
+        assert!(!dir.path().join("report.tmp").exists());
+    }
+}

@@ -1,0 +1,244 @@
+//! Where the app under test and Polar come from, started and stopped in one place: the
+//! embedded demo app on the mock Polar ([`local`]), the fixture pages, a running app at a
+//! URL, or a deployed app on Polar's sandbox ([`sandbox`]). A [`TargetPlan`] says which; its
+//! [`TargetPlan::start`] gives a [`RunningTarget`] that knows the app URL, the scenario
+//! variables and secrets it brings, its [`observer`], and how to stop.
+//! Wires `polar_mock`, `demo_app` and `polar` together; must not import the runner's
+//! internals, evidence writers or the CLI.
+
+pub mod local;
+pub mod observer;
+pub mod sandbox;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::polar::cleanup::Cleanup;
+use crate::polar::PolarError;
+use crate::runner::Observer;
+use crate::scenario::PolarTarget;
+use crate::static_site::StaticSite;
+
+pub use local::LocalTarget;
+pub use sandbox::SandboxTarget;
+
+/// Where the app under test comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppSource {
+    /// The built-in demo app, started on the mock Polar; `enforce` answers 402 to turns
+    /// without an entitlement.
+    Demo { enforce: bool },
+    /// The built-in fixture pages (`fixtures/pages`), no Polar.
+    FixturePages,
+    /// An app that is already running.
+    Url(url::Url),
+}
+
+/// What a run needs started: Polar and the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetPlan {
+    pub polar: PolarTarget,
+    pub app: AppSource,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// A combination of options that cannot work (a usage error).
+    #[error("{0}")]
+    Usage(String),
+    #[error("{name} is not set\n  fix: {fix}")]
+    MissingVariable {
+        name: &'static str,
+        fix: &'static str,
+    },
+    #[error("cannot start the mock Polar: {0}")]
+    Mock(#[from] crate::polar_mock::MockError),
+    #[error("cannot start the demo app against the mock Polar: {0}")]
+    DemoApp(#[from] crate::demo_app::DemoAppError),
+    #[error("cannot serve the fixture pages from {}: {source}\n  fix: run from the project folder or pass --app URL", dir.display())]
+    FixturePages {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot build the Polar client: {0}")]
+    Client(PolarError),
+    #[error("cleanup of {email} failed: {source}")]
+    Cleanup { email: String, source: PolarError },
+}
+
+impl TargetError {
+    /// Usage errors are the user's to fix on the command line (exit 2); the rest are setup
+    /// failures (exit 4).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, TargetError::Usage(_))
+    }
+}
+
+/// A scenario variable a target provides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetVar {
+    pub name: &'static str,
+    pub value: String,
+    /// Redacted everywhere (the Polar token).
+    pub secret: bool,
+}
+
+/// What a started target is.
+enum Running {
+    Local(LocalTarget),
+    Fixtures(StaticSite),
+    Url,
+    Sandbox(SandboxTarget),
+}
+
+/// A started target: stop it with [`RunningTarget::stop`] (dropping it stops the in-process
+/// servers too, without waiting for in-flight requests).
+pub struct RunningTarget {
+    app_url: url::Url,
+    running: Running,
+}
+
+impl TargetPlan {
+    /// Checks the plan and starts what it needs.
+    pub async fn start(&self) -> Result<RunningTarget, TargetError> {
+        let (running, app_url) = match (&self.polar, &self.app) {
+            (PolarTarget::Sandbox, AppSource::Url(url)) => {
+                let sandbox = SandboxTarget::from_env(|k| std::env::var(k).ok())?;
+                (Running::Sandbox(sandbox), url.clone())
+            }
+            (PolarTarget::Sandbox, _) => {
+                return Err(TargetError::Usage(
+                    "--target sandbox needs --app URL: the deployed staging app whose webhooks the sandbox reaches (not `fixtures`)".into(),
+                ))
+            }
+            (PolarTarget::Mock, AppSource::Demo { enforce }) => {
+                let local = local::start_local(*enforce).await?;
+                let url = parse_base(&local.app_url());
+                (Running::Local(local), url)
+            }
+            (PolarTarget::Mock, AppSource::FixturePages) => {
+                let dir = fixture_pages();
+                let site = StaticSite::start(&dir)
+                    .await
+                    .map_err(|source| TargetError::FixturePages { dir, source })?;
+                let url = parse_base(site.url());
+                (Running::Fixtures(site), url)
+            }
+            (PolarTarget::Mock, AppSource::Url(url)) => (Running::Url, url.clone()),
+        };
+        Ok(RunningTarget { app_url, running })
+    }
+}
+
+/// `http://127.0.0.1:PORT` → `http://127.0.0.1:PORT/`; our own servers' URLs always parse.
+fn parse_base(url: &str) -> url::Url {
+    url::Url::parse(&format!("{}/", url.trim_end_matches('/')))
+        .unwrap_or_else(|_| url::Url::parse("http://127.0.0.1/").expect("a valid URL"))
+}
+
+/// The built-in fixture pages, next to the working folder or the source tree.
+fn fixture_pages() -> PathBuf {
+    let local = PathBuf::from("fixtures/pages");
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages")
+    }
+}
+
+impl RunningTarget {
+    /// The app's base URL, with a trailing slash.
+    pub fn app_url(&self) -> &url::Url {
+        &self.app_url
+    }
+
+    /// The name the report gives this target: `mock` (the demo app on the mock), `sandbox`,
+    /// `url` (a running app, no Polar the run knows of) or `fixtures`.
+    pub fn report_name(&self) -> &'static str {
+        match self.running {
+            Running::Local(_) => "mock",
+            Running::Fixtures(_) => "fixtures",
+            Running::Url => "url",
+            Running::Sandbox(_) => "sandbox",
+        }
+    }
+
+    /// The Polar the scenarios run against, for their `targets:`; `None` when the run
+    /// knows of no Polar (fixture pages, a bare URL): every scenario runs.
+    pub fn polar(&self) -> Option<PolarTarget> {
+        match self.running {
+            Running::Local(_) => Some(PolarTarget::Mock),
+            Running::Sandbox(_) => Some(PolarTarget::Sandbox),
+            Running::Fixtures(_) | Running::Url => None,
+        }
+    }
+
+    /// The scenario variables this target provides (names from `scenario::PROVIDED_VARS`).
+    pub fn vars(&self) -> Vec<TargetVar> {
+        let plain = |(name, value): (&'static str, String)| TargetVar {
+            name,
+            value,
+            secret: false,
+        };
+        match &self.running {
+            Running::Local(local) => {
+                let mut vars: Vec<TargetVar> = local.vars().into_iter().map(plain).collect();
+                vars.push(TargetVar {
+                    name: "polar.token",
+                    value: local.mock.token(),
+                    secret: true,
+                });
+                vars
+            }
+            Running::Sandbox(sandbox) => {
+                let mut vars: Vec<TargetVar> = sandbox.vars().into_iter().map(plain).collect();
+                vars.push(TargetVar {
+                    name: "polar.token",
+                    value: sandbox.token().to_string(),
+                    secret: true,
+                });
+                vars
+            }
+            Running::Fixtures(_) | Running::Url => Vec::new(),
+        }
+    }
+
+    /// Values to redact from every output: tokens and webhook secrets.
+    pub fn secrets(&self) -> Vec<String> {
+        match &self.running {
+            Running::Local(local) => vec![local.mock.token(), local.app.webhook_secret()],
+            Running::Sandbox(sandbox) => sandbox.secrets().into_iter().map(String::from).collect(),
+            Running::Fixtures(_) | Running::Url => Vec::new(),
+        }
+    }
+
+    /// Watches the app's state and the mock's webhooks around each step, when the run
+    /// started them.
+    pub fn observer(&self) -> Option<Box<dyn Observer>> {
+        match &self.running {
+            Running::Local(local) => Some(observer::AppObserver::boxed(
+                &self.app_url,
+                Some(Arc::clone(&local.mock)),
+            )),
+            _ => None,
+        }
+    }
+
+    /// On the sandbox, revokes what the run bought (found by the run's customer email).
+    pub async fn cleanup(&self, email: &str) -> Option<Result<Cleanup, TargetError>> {
+        match &self.running {
+            Running::Sandbox(sandbox) => Some(sandbox.cleanup(email).await),
+            _ => None,
+        }
+    }
+
+    /// Stops what the target started: the app first (in-flight requests finish), then the
+    /// mock and its webhook dispatcher.
+    pub async fn stop(self) {
+        match self.running {
+            Running::Local(local) => local.shutdown().await,
+            Running::Fixtures(site) => drop(site),
+            Running::Url | Running::Sandbox(_) => {}
+        }
+    }
+}

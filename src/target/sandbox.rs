@@ -1,0 +1,190 @@
+//! The sandbox target (`run --target sandbox`): Polar's sandbox and a deployed app,
+//! described by `POLAR_*` variables, and the cleanup that revokes what the run created.
+
+use super::TargetError;
+use crate::polar::cleanup::Cleanup;
+use crate::polar::PolarClient;
+
+/// The sandbox's API when `POLAR_API_URL` is not set.
+pub const SANDBOX_API_URL: &str = "https://sandbox-api.polar.sh";
+
+/// `run --target sandbox`: Polar's sandbox (or `POLAR_API_URL`) and the app at `--app`.
+/// Built from `POLAR_*` variables; holds the token, so its `Debug` hides it.
+#[derive(Clone)]
+pub struct SandboxTarget {
+    pub api_url: String,
+    pub product_id: String,
+    pub organization_slug: Option<String>,
+    token: String,
+    webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for SandboxTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxTarget")
+            .field("api_url", &self.api_url)
+            .field("product_id", &self.product_id)
+            .field("organization_slug", &self.organization_slug)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxTarget {
+    /// Reads `POLAR_ACCESS_TOKEN` and `POLAR_PRODUCT_ID` (required), `POLAR_API_URL`
+    /// (default [`SANDBOX_API_URL`]), `POLAR_ORGANIZATION_SLUG` and `POLAR_WEBHOOK_SECRET`.
+    /// A missing required variable is an error naming it and the fix.
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SandboxTarget, TargetError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let token = get("POLAR_ACCESS_TOKEN").ok_or(TargetError::MissingVariable {
+            name: "POLAR_ACCESS_TOKEN",
+            fix: "create an organization access token in the sandbox dashboard \
+                  (https://sandbox.polar.sh, Settings → Developers) and export \
+                  POLAR_ACCESS_TOKEN (see docs/sandbox.md)",
+        })?;
+        let product_id = get("POLAR_PRODUCT_ID").ok_or(TargetError::MissingVariable {
+            name: "POLAR_PRODUCT_ID",
+            fix: "export POLAR_PRODUCT_ID with the id of the sandbox product the app sells \
+                  (see docs/sandbox.md)",
+        })?;
+        let api_url = get("POLAR_API_URL")
+            .unwrap_or_else(|| SANDBOX_API_URL.to_string())
+            .trim_end_matches('/')
+            .to_string();
+        Ok(SandboxTarget {
+            api_url,
+            product_id,
+            organization_slug: get("POLAR_ORGANIZATION_SLUG"),
+            token,
+            webhook_secret: get("POLAR_WEBHOOK_SECRET"),
+        })
+    }
+
+    /// The run variables: `polar.server`, `polar.api_url`, `polar.product_id`,
+    /// `polar.organization_slug` when known. The token is [`Self::secrets`]' first and is
+    /// set apart, as a secret (`polar.token`).
+    pub fn vars(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![
+            ("polar.server", "sandbox".to_string()),
+            ("polar.api_url", self.api_url.clone()),
+            ("polar.product_id", self.product_id.clone()),
+        ];
+        if let Some(slug) = &self.organization_slug {
+            vars.push(("polar.organization_slug", slug.clone()));
+        }
+        vars
+    }
+
+    /// The access token (for `polar.token`, set as a secret).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Values the redactor must hide: the token and the webhook secret when set.
+    pub fn secrets(&self) -> Vec<&str> {
+        std::iter::once(self.token.as_str())
+            .chain(self.webhook_secret.as_deref())
+            .collect()
+    }
+
+    /// A client for the sandbox API with this token.
+    pub fn client(&self) -> Result<PolarClient, TargetError> {
+        PolarClient::builder(self.api_url.clone(), self.token.clone())
+            .build()
+            .map_err(TargetError::Client)
+    }
+
+    /// Revokes the subscriptions of the run's customer (`email` is `${run.email}`) and
+    /// prints the revoked ids. Returns what it did, for the report.
+    pub async fn cleanup(&self, email: &str) -> Result<Cleanup, TargetError> {
+        let client = self.client()?;
+        let done = crate::polar::cleanup::revoke_run_subscriptions(&client, email)
+            .await
+            .map_err(|source| TargetError::Cleanup {
+                email: email.to_string(),
+                source,
+            })?;
+        if done.revoked.is_empty() {
+            eprintln!("cleanup: no live subscription for {email}");
+        }
+        for id in &done.revoked {
+            eprintln!("cleanup: revoked subscription {id}");
+        }
+        for (id, err) in &done.failed {
+            eprintln!("cleanup: could not revoke subscription {id}: {err}");
+        }
+        Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn sandbox_target_reads_polar_variables_and_keeps_the_token_secret() {
+        let t = SandboxTarget::from_env(env(&[
+            ("POLAR_ACCESS_TOKEN", "polar_oat_secretvalue123"),
+            ("POLAR_PRODUCT_ID", "prod-1"),
+            ("POLAR_ORGANIZATION_SLUG", "acme"),
+            ("POLAR_WEBHOOK_SECRET", "whsec_abcdef123"),
+        ]))
+        .expect("target");
+        assert_eq!(t.api_url, SANDBOX_API_URL);
+        let vars = t.vars();
+        for (name, _) in &vars {
+            assert!(crate::scenario::PROVIDED_VARS.contains(name), "{name}");
+        }
+        let get = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|v| v.1.clone());
+        assert_eq!(get("polar.server").as_deref(), Some("sandbox"));
+        assert_eq!(get("polar.product_id").as_deref(), Some("prod-1"));
+        assert_eq!(get("polar.organization_slug").as_deref(), Some("acme"));
+        assert_eq!(get("polar.token"), None, "the token is not a plain var");
+        assert_eq!(t.token(), "polar_oat_secretvalue123");
+        assert_eq!(
+            t.secrets(),
+            vec!["polar_oat_secretvalue123", "whsec_abcdef123"]
+        );
+        assert!(!format!("{t:?}").contains("secretvalue"), "{t:?}");
+
+        let t = SandboxTarget::from_env(env(&[
+            ("POLAR_ACCESS_TOKEN", "polar_oat_x123456"),
+            ("POLAR_PRODUCT_ID", "prod-1"),
+            ("POLAR_API_URL", "http://127.0.0.1:9/"),
+        ]))
+        .unwrap();
+        assert_eq!(t.api_url, "http://127.0.0.1:9");
+        assert!(t
+            .vars()
+            .iter()
+            .all(|(k, _)| *k != "polar.organization_slug"));
+        assert_eq!(t.secrets(), vec!["polar_oat_x123456"]);
+    }
+
+    #[test]
+    fn sandbox_target_names_the_missing_variable_and_the_fix() {
+        let e = SandboxTarget::from_env(env(&[("POLAR_PRODUCT_ID", "p")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("POLAR_ACCESS_TOKEN is not set"), "{e}");
+        assert!(e.contains("fix:"), "{e}");
+        let e = SandboxTarget::from_env(env(&[
+            ("POLAR_ACCESS_TOKEN", "polar_oat_x"),
+            ("POLAR_PRODUCT_ID", "  "),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("POLAR_PRODUCT_ID is not set"), "{e}");
+    }
+}
