@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use walkthrough::browser::{Browser, BrowserOptions, Target, TargetKind};
-use walkthrough::static_site::StaticSite;
+use walkthrough::demo_app::fixture_pages::StaticSite;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();

@@ -246,7 +246,10 @@ impl HttpClient {
     }
 }
 
+/// The kind of failure; messages never quote the URL (callers name what they called, and a
+/// URL may carry a token).
 fn classify(e: reqwest::Error, limit: Option<Duration>) -> HttpError {
+    let e = e.without_url();
     if e.is_timeout() {
         HttpError::Timeout(limit.unwrap_or_default())
     } else if e.is_connect() {

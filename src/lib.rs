@@ -31,6 +31,5 @@ pub mod redact;
 pub mod run_folder;
 pub mod runner;
 pub mod scenario;
-pub mod static_site;
 pub mod target;
 pub mod viewport;

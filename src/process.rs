@@ -81,9 +81,22 @@ fn lock_groups() -> std::sync::MutexGuard<'static, BTreeSet<i32>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Sends `signal` to process `pid` (SIGINT to a child, in tests and Ctrl-C handling);
+/// whether it was delivered.
+pub fn signal_process(pid: i32, signal: i32) -> bool {
+    if pid <= 1 {
+        return false;
+    }
+    // SAFETY: kill only sends a signal; a stale pid yields ESRCH, reported as `false`.
+    #[allow(unsafe_code)]
+    let sent = unsafe { libc::kill(pid, signal) };
+    sent == 0
+}
+
 fn signal_group(pgid: i32, signal: i32) {
     if pgid > 1 {
         // SAFETY: killpg only sends a signal; a stale group id yields ESRCH, which we ignore.
+        #[allow(unsafe_code)]
         unsafe {
             libc::killpg(pgid, signal);
         }

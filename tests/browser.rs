@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use walkthrough::browser::{Browser, BrowserError, BrowserOptions, Target, TargetKind};
+use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::process::group_members;
-use walkthrough::static_site::StaticSite;
 
 const WAIT: Duration = Duration::from_secs(5);
 

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use walkthrough::static_site::StaticSite;
+use walkthrough::demo_app::fixture_pages::StaticSite;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -259,9 +259,10 @@ async fn sigint_mid_run_exits_130_writes_an_interrupted_report_and_leaves_nothin
             family.len() >= 2,
             "chromedriver and chromium are running: {family:?}"
         );
-        unsafe {
-            libc::kill(child.id() as i32, libc::SIGINT);
-        }
+        assert!(walkthrough::process::signal_process(
+            child.id() as i32,
+            libc::SIGINT
+        ));
         let started = Instant::now();
         for line in lines {
             seen.push_str(&line.unwrap());

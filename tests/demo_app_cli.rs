@@ -193,10 +193,7 @@ async fn embedded_mock_serves_the_app_and_sigint_stops_everything() {
     );
 
     // SIGINT: the process exits 0, and neither server answers any more.
-    // SAFETY: kill only sends a signal to our own child.
-    unsafe {
-        libc::kill(pid, libc::SIGINT);
-    }
+    assert!(walkthrough::process::signal_process(pid, libc::SIGINT));
     let code = wait_exit(&mut child.0, Duration::from_secs(10));
     assert_eq!(code, Some(0), "exits 0 on Ctrl-C");
     let mut rest = String::new();

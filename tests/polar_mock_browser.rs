@@ -11,8 +11,8 @@ use std::path::Path;
 use serde_json::{json, Value};
 use support::{fill_card, id, t, text_of, wait_text, wait_url, WAIT};
 use walkthrough::browser::{Browser, BrowserOptions, TargetKind};
+use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::polar_mock::{MockConfig, MockPolar};
-use walkthrough::static_site::StaticSite;
 
 async fn rest(
     mock: &MockPolar,

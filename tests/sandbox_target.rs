@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
+use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::polar::cleanup::revoke_run_subscriptions;
 use walkthrough::polar::PolarClient;
 use walkthrough::polar_mock::{MockConfig, MockPolar};
-use walkthrough::static_site::StaticSite;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,6 +1,7 @@
 //! The ChromeDriver process: found on disk, started on a free loopback port in its own
 //! process group, probed until ready, and stopped with its whole group (browser included).
 
+use crate::http_client::{HttpClient, HttpRequest, Url};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -61,10 +62,9 @@ impl ChromeDriver {
                 fix: "check that chromedriver runs: `chromedriver --version`".into(),
             })?;
         let url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(1))
-            .build()
+        let status_url = Url::parse(&format!("{url}/status"))
             .map_err(|e| BrowserError::WebDriver(e.to_string()))?;
+        let http = HttpClient::new(Duration::from_secs(1));
         let started = Instant::now();
         loop {
             if let Some(status) = process.try_exited() {
@@ -79,11 +79,9 @@ impl ChromeDriver {
                     },
                 });
             }
-            if let Ok(resp) = http.get(format!("{url}/status")).send().await {
-                if let Ok(body) = resp.json::<serde_json::Value>().await {
-                    if body["value"]["ready"].as_bool() == Some(true) {
-                        break;
-                    }
+            if let Ok(resp) = http.send(HttpRequest::get(status_url.clone())).await {
+                if resp.json_or_null()["value"]["ready"].as_bool() == Some(true) {
+                    break;
                 }
             }
             if started.elapsed() > ready_timeout {

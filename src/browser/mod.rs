@@ -789,6 +789,7 @@ fn kill_processes_using(profile: &Path) {
         };
         if String::from_utf8_lossy(&cmdline).contains(&needle) {
             // SAFETY: kill only sends a signal to a pid we just read.
+            #[allow(unsafe_code)]
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
             }

@@ -3,10 +3,12 @@
 //! lifecycle (checkout, customer portal, webhooks projected into an entitlement, refresh
 //! from Polar as the source of truth, optional 402 enforcement). See `docs/demo-app.md`.
 //!
-//! Owns axum and rusqlite (nothing else in the crate may import them). Talks to Polar only
+//! Also serves the fixture pages ([`fixture_pages`]), the other local app under test, on the
+//! same framework. Owns axum and rusqlite (nothing else in the crate may import them). Talks to Polar only
 //! through [`crate::polar`]. Must not import the mock, the browser, the runner or the CLI.
 
 mod db;
+pub mod fixture_pages;
 mod page;
 pub mod projection;
 mod routes;

@@ -1,4 +1,4 @@
-//! The Polar HTTP client (reqwest) for the sandbox, production, or any Polar-compatible base
+//! The Polar HTTP client (over [`crate::http_client`]) for the sandbox, production, or any Polar-compatible base
 //! URL (the local mock). It owns retries (429 after `Retry-After`, capped; 5xx with bounded
 //! exponential backoff), the request timeout, and typed errors that keep the HTTP status and
 //! Polar's error body. The access token is held privately and never appears in `Debug`,
@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode, Url};
+use crate::http_client::{HttpClient, HttpError, HttpRequest, Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -76,7 +76,7 @@ impl PolarError {
         }
     }
 
-    fn from_response(status: StatusCode, body: String) -> PolarError {
+    fn from_response(status: u16, body: String) -> PolarError {
         let parsed: Option<serde_json::Value> = serde_json::from_str(&body).ok();
         let error = parsed
             .as_ref()
@@ -122,7 +122,7 @@ impl PolarError {
             })
         });
         PolarError::Api {
-            status: status.as_u16(),
+            status,
             error,
             detail,
             body,
@@ -190,11 +190,7 @@ impl PolarClientBuilder {
         }
         base.set_query(None);
         base.set_fragment(None);
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout)
-            .user_agent(concat!("walkthrough/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| PolarError::Config(format!("HTTP client: {e}")))?;
+        let http = HttpClient::new(self.timeout);
         Ok(PolarClient {
             http,
             base,
@@ -207,7 +203,7 @@ impl PolarClientBuilder {
 /// A Polar API client authenticated with an organization access token.
 #[derive(Clone)]
 pub struct PolarClient {
-    http: reqwest::Client,
+    http: HttpClient,
     base: Url,
     token: String,
     retry: RetryPolicy,
@@ -299,41 +295,32 @@ impl PolarClient {
         };
         let mut attempt: u32 = 0;
         loop {
-            let mut req = self
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(&self.token)
-                .header(reqwest::header::ACCEPT, "application/json");
+            let mut req = HttpRequest::new(method, url.clone())
+                .with_bearer(&self.token)
+                .with_header("accept", "application/json");
             if let Some(bytes) = &body_bytes {
-                req = req
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(bytes.clone());
+                req = req.with_body("application/json", bytes.clone());
             }
-            let resp = match req.send().await {
+            let resp = match self.http.send(req).await {
                 Ok(r) => r,
-                Err(e) if e.is_timeout() => return Err(PolarError::Timeout),
-                Err(e) => return Err(PolarError::Transport(e.without_url().to_string())),
+                Err(HttpError::Timeout(_)) => return Err(PolarError::Timeout),
+                Err(e) => return Err(PolarError::Transport(e.to_string())),
             };
-            let status = resp.status();
+            let status = resp.status;
             let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
+                .header("retry-after")
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let text = match resp.text().await {
-                Ok(t) => t,
-                Err(e) if e.is_timeout() => return Err(PolarError::Timeout),
-                Err(e) => return Err(PolarError::Transport(e.without_url().to_string())),
-            };
-            if status.is_success() {
-                return serde_json::from_str(&text)
-                    .map_err(|e| PolarError::Decode(format!("{} {}: {e}", method, url.path())));
+            let text = resp.text();
+            if resp.is_success() {
+                return serde_json::from_str(&text).map_err(|e| {
+                    PolarError::Decode(format!("{} {}: {e}", method.as_str(), url.path()))
+                });
             }
-            let retryable = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+            let retryable = status == 429 || (500..600).contains(&status);
             if retryable && attempt < self.retry.max_retries {
                 let backoff = self.retry.base_backoff.saturating_mul(1 << attempt.min(16));
-                let wait = if status == StatusCode::TOO_MANY_REQUESTS {
+                let wait = if status == 429 {
                     retry_after
                         .unwrap_or(backoff)
                         .min(self.retry.max_retry_after)
@@ -350,7 +337,7 @@ impl PolarClient {
 
     /// `GET /v1/products/{id}`.
     pub async fn get_product(&self, id: &str) -> Result<Product, PolarError> {
-        self.send(Method::GET, self.url(&["v1", "products", id], &[]), None)
+        self.send(Method::Get, self.url(&["v1", "products", id], &[]), None)
             .await
     }
 
@@ -378,14 +365,14 @@ impl PolarClient {
         if let Some(v) = params.limit {
             q.push(("limit", v.to_string()));
         }
-        self.send(Method::GET, self.url(&["v1", "products", ""], &q), None)
+        self.send(Method::Get, self.url(&["v1", "products", ""], &q), None)
             .await
     }
 
     /// `POST /v1/checkouts/` (201 `Checkout`).
     pub async fn create_checkout(&self, body: &CheckoutCreate) -> Result<Checkout, PolarError> {
         self.send(
-            Method::POST,
+            Method::Post,
             self.url(&["v1", "checkouts", ""], &[]),
             Some(body),
         )
@@ -394,7 +381,7 @@ impl PolarClient {
 
     /// `GET /v1/checkouts/{id}`.
     pub async fn get_checkout(&self, id: &str) -> Result<Checkout, PolarError> {
-        self.send(Method::GET, self.url(&["v1", "checkouts", id], &[]), None)
+        self.send(Method::Get, self.url(&["v1", "checkouts", id], &[]), None)
             .await
     }
 
@@ -404,7 +391,7 @@ impl PolarClient {
         body: &CustomerSessionCreate,
     ) -> Result<CustomerSession, PolarError> {
         self.send(
-            Method::POST,
+            Method::Post,
             self.url(&["v1", "customer-sessions", ""], &[]),
             Some(body),
         )
@@ -421,14 +408,14 @@ impl PolarClient {
         if let Some(email) = email {
             q.push(("email", email.to_string()));
         }
-        self.send(Method::GET, self.url(&["v1", "customers", ""], &q), None)
+        self.send(Method::Get, self.url(&["v1", "customers", ""], &q), None)
             .await
     }
 
     /// `GET /v1/customers/{id}/state`.
     pub async fn get_customer_state(&self, id: &str) -> Result<CustomerState, PolarError> {
         self.send(
-            Method::GET,
+            Method::Get,
             self.url(&["v1", "customers", id, "state"], &[]),
             None,
         )
@@ -441,7 +428,7 @@ impl PolarClient {
         external_id: &str,
     ) -> Result<CustomerState, PolarError> {
         self.send(
-            Method::GET,
+            Method::Get,
             self.url(&["v1", "customers", "external", external_id, "state"], &[]),
             None,
         )
@@ -476,7 +463,7 @@ impl PolarClient {
             q.push(("limit", v.to_string()));
         }
         self.send(
-            Method::GET,
+            Method::Get,
             self.url(&["v1", "subscriptions", ""], &q),
             None,
         )
@@ -507,7 +494,7 @@ impl PolarClient {
     /// `GET /v1/subscriptions/{id}`.
     pub async fn get_subscription(&self, id: &str) -> Result<Subscription, PolarError> {
         self.send(
-            Method::GET,
+            Method::Get,
             self.url(&["v1", "subscriptions", id], &[]),
             None,
         )
@@ -521,7 +508,7 @@ impl PolarClient {
         body: &SubscriptionUpdate,
     ) -> Result<Subscription, PolarError> {
         self.send(
-            Method::PATCH,
+            Method::Patch,
             self.url(&["v1", "subscriptions", id], &[]),
             Some(body),
         )
@@ -531,7 +518,7 @@ impl PolarClient {
     /// `DELETE /v1/subscriptions/{id}`: revoke now.
     pub async fn revoke_subscription(&self, id: &str) -> Result<Subscription, PolarError> {
         self.send(
-            Method::DELETE,
+            Method::Delete,
             self.url(&["v1", "subscriptions", id], &[]),
             None,
         )
@@ -544,7 +531,7 @@ impl PolarClient {
         body: &WebhookEndpointCreate,
     ) -> Result<WebhookEndpoint, PolarError> {
         self.send(
-            Method::POST,
+            Method::Post,
             self.url(&["v1", "webhooks", "endpoints"], &[]),
             Some(body),
         )
@@ -565,7 +552,7 @@ impl PolarClient {
             q.push(("limit", v.to_string()));
         }
         self.send(
-            Method::GET,
+            Method::Get,
             self.url(&["v1", "webhooks", "endpoints"], &q),
             None,
         )
@@ -656,7 +643,7 @@ mod tests {
     #[test]
     fn error_bodies_are_parsed() {
         let e = PolarError::from_response(
-            StatusCode::UNAUTHORIZED,
+            401,
             r#"{"error": "invalid_token", "error_description": "The access token provided is expired, revoked, malformed, or invalid for other reasons."}"#.into(),
         );
         match &e {
@@ -673,14 +660,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let e = PolarError::from_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            422,
             r#"{"error":"PolarRequestValidationError","detail":[{"type":"value_error","loc":["body","products",0],"msg":"Product does not exist.","input":"x"}]}"#.into(),
         );
         assert_eq!(
             e.to_string(),
             "Polar answered HTTP 422 PolarRequestValidationError: body.products.0: Product does not exist."
         );
-        let e = PolarError::from_response(StatusCode::TOO_MANY_REQUESTS, String::new());
+        let e = PolarError::from_response(429, String::new());
         assert_eq!(e.to_string(), "Polar answered HTTP 429");
     }
 }

@@ -13,11 +13,11 @@ pub mod sandbox;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::demo_app::fixture_pages::StaticSite;
 use crate::polar::cleanup::Cleanup;
 use crate::polar::PolarError;
 use crate::runner::Observer;
 use crate::scenario::PolarTarget;
-use crate::static_site::StaticSite;
 
 pub use local::LocalTarget;
 pub use sandbox::SandboxTarget;

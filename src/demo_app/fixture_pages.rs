@@ -1,13 +1,16 @@
-//! A tiny static file server on loopback for the fixture pages (`fixtures/pages/`): GET and
-//! HEAD only, one request per connection, no directory listings, nothing outside its root.
-//! Used when `walkthrough run` is given no app, and by the browser tests.
-//! Must not import any other module of the crate.
+//! The fixture pages (`fixtures/pages/`) served on loopback with the same framework as the
+//! demo app: GET and HEAD only, no directory listings, nothing outside the root. The app
+//! under test of `run --app fixtures` and of the browser tests.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
 use tokio::task::JoinHandle;
 
 /// A running static site; stops when dropped.
@@ -19,19 +22,12 @@ pub struct StaticSite {
 impl StaticSite {
     /// Serves `root` on a free port of 127.0.0.1.
     pub async fn start(root: &Path) -> io::Result<StaticSite> {
-        let root = root.canonicalize()?;
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let root = Arc::new(root.canonicalize()?);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let app = Router::new().fallback(serve).with_state(root);
         let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let root = root.clone();
-                tokio::spawn(async move {
-                    let _ = serve(stream, &root).await;
-                });
-            }
+            let _ = axum::serve(listener, app).await;
         });
         Ok(StaticSite { url, task })
     }
@@ -48,49 +44,31 @@ impl Drop for StaticSite {
     }
 }
 
-async fn serve(mut stream: TcpStream, root: &Path) -> io::Result<()> {
-    let mut buf = vec![0u8; 8192];
-    let mut len = 0;
-    // Read until the end of the request head.
-    while !buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-        if len == buf.len() {
-            return respond(
-                &mut stream,
-                431,
-                "text/plain",
-                b"request head too large",
-                true,
-            )
-            .await;
-        }
-        let n = stream.read(&mut buf[len..]).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        len += n;
+async fn serve(State(root): State<Arc<PathBuf>>, request: Request) -> Response {
+    let method = request.method().clone();
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, "method not allowed").into_response();
     }
-    let head = String::from_utf8_lossy(&buf[..len]);
-    let mut parts = head.lines().next().unwrap_or_default().split_whitespace();
-    let method = parts.next().unwrap_or_default();
-    let target = parts.next().unwrap_or("/");
-    let with_body = method != "HEAD";
-    if method != "GET" && method != "HEAD" {
-        return respond(
-            &mut stream,
-            405,
-            "text/plain",
-            b"method not allowed",
-            with_body,
-        )
-        .await;
-    }
-    let path = target.split(['?', '#']).next().unwrap_or("/");
-    let Some(file) = resolve(root, path) else {
-        return respond(&mut stream, 404, "text/plain", b"not found", with_body).await;
+    let Some(file) = resolve(&root, request.uri().path()) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
     };
     match tokio::fs::read(&file).await {
-        Ok(bytes) => respond(&mut stream, 200, content_type(&file), &bytes, with_body).await,
-        Err(_) => respond(&mut stream, 404, "text/plain", b"not found", with_body).await,
+        Ok(bytes) => {
+            let body = if method == Method::HEAD {
+                Body::empty()
+            } else {
+                Body::from(bytes)
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, content_type(&file)),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
@@ -146,30 +124,6 @@ fn content_type(file: &Path) -> &'static str {
     }
 }
 
-async fn respond(
-    stream: &mut TcpStream,
-    status: u16,
-    content_type: &str,
-    body: &[u8],
-    with_body: bool,
-) -> io::Result<()> {
-    let reason = match status {
-        200 => "OK",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        _ => "Request Header Fields Too Large",
-    };
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    if with_body {
-        stream.write_all(body).await?;
-    }
-    stream.shutdown().await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,18 +139,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn serves_files_with_their_type() {
+    async fn serves_files_with_their_type_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("index.html"), "<h1>hi</h1>").unwrap();
         let site = StaticSite::start(dir.path()).await.unwrap();
-        let resp = reqwest::get(format!("{}/", site.url())).await.unwrap();
+        let http = reqwest::Client::new();
+        let resp = http.get(format!("{}/", site.url())).send().await.unwrap();
         assert_eq!(resp.status(), 200);
         assert!(resp.headers()["content-type"]
             .to_str()
             .unwrap()
             .starts_with("text/html"));
         assert_eq!(resp.text().await.unwrap(), "<h1>hi</h1>");
-        let missing = reqwest::get(format!("{}/nope", site.url())).await.unwrap();
+        let missing = http
+            .get(format!("{}/nope", site.url()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(missing.status(), 404);
+        let post = http.post(format!("{}/", site.url())).send().await.unwrap();
+        assert_eq!(post.status(), 405);
+        let head = http.head(format!("{}/", site.url())).send().await.unwrap();
+        assert_eq!(head.status(), 200);
     }
 }
