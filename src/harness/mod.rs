@@ -78,7 +78,7 @@ pub enum RunError {
     #[error("setup failed: {0}")]
     Browser(#[from] BrowserError),
     #[error("setup failed: {0}")]
-    Video(String),
+    Video(#[from] crate::capture::video::VideoError),
     #[error("cannot create the run folder {}: {source}", path.display())]
     RunFolder {
         path: PathBuf,

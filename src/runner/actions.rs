@@ -163,7 +163,7 @@ impl Exec<'_> {
         match kind {
             ActionKind::Open { url } => {
                 let raw = self.render(url)?;
-                let target = resolve_url(&self.ctx.app_url, &raw).map_err(ActionError::Unmet)?;
+                let target = resolve_url(&self.ctx.app_url, &raw)?;
                 browser
                     .goto(target.as_str())
                     .await
@@ -229,8 +229,10 @@ impl Exec<'_> {
             ActionKind::ExpectUrl { matcher } => {
                 let vars = &*self.vars;
                 let result = poll(timeout, || async {
-                    let url = browser.current_url().await.map_err(|e| e.to_string())?;
-                    matcher.check(&url, vars).map_err(|e| format!("url: {e}"))
+                    match browser.current_url().await {
+                        Ok(url) => matcher.check(&url, vars).err().map(|e| format!("url: {e}")),
+                        Err(e) => Some(e.to_string()),
+                    }
                 })
                 .await;
                 ("expect_url", result)
@@ -251,7 +253,10 @@ impl Exec<'_> {
                 )))
             }
         };
-        result.map_err(|e| ActionError::Unmet(format!("{name}: {e}")))
+        match result {
+            None => Ok(()),
+            Some(why) => Err(ActionError::Unmet(format!("{name}: {why}"))),
+        }
     }
 
     async fn within_frame(
@@ -353,16 +358,18 @@ impl Exec<'_> {
             WaitTarget::Text(text) => {
                 let want = self.render(text)?;
                 let folded = fold(&want);
-                poll(timeout, || async {
-                    let page = browser.page_text().await.map_err(|e| e.to_string())?;
-                    if fold(&page).contains(&folded) {
-                        Ok(())
-                    } else {
-                        Err(format!("text {want:?} did not appear"))
+                let unmet = poll(timeout, || async {
+                    match browser.page_text().await {
+                        Ok(page) if fold(&page).contains(&folded) => None,
+                        Ok(_) => Some(format!("text {want:?} did not appear")),
+                        Err(e) => Some(e.to_string()),
                     }
                 })
-                .await
-                .map_err(|e| ActionError::Unmet(format!("wait_for: {e}")))
+                .await;
+                match unmet {
+                    None => Ok(()),
+                    Some(why) => Err(ActionError::Unmet(format!("wait_for: {why}"))),
+                }
             }
         }
     }
@@ -429,54 +436,69 @@ async fn expect_text(
     target: Option<&Target>,
     matcher: &TextMatch,
     vars: &Vars,
-) -> Result<(), String> {
+) -> Unmet {
     let actual = match target {
         Some(t) => {
-            let probe = browser.probe(t).await.map_err(|e| e.to_string())?;
+            let probe = match browser.probe(t).await {
+                Ok(probe) => probe,
+                Err(e) => return Some(e.to_string()),
+            };
             match probe.first_visible() {
                 Some(m) => m.text.clone(),
-                None => return Err(format!("no visible element matches {t}")),
+                None => return Some(format!("no visible element matches {t}")),
             }
         }
-        None => browser.page_text().await.map_err(|e| e.to_string())?,
+        None => match browser.page_text().await {
+            Ok(text) => text,
+            Err(e) => return Some(e.to_string()),
+        },
     };
-    matcher.check(&actual, vars).map_err(|e| match target {
+    let e = matcher.check(&actual, vars).err()?;
+    Some(match target {
         Some(t) => format!("text of {t}: {e}"),
         None => format!("page text: {e}"),
     })
 }
 
 /// One check of `expect_visible` (`want_visible`) or `expect_hidden`.
-async fn visibility(browser: &Browser, t: &Target, want_visible: bool) -> Result<(), String> {
-    let probe = browser.probe(t).await.map_err(|e| e.to_string())?;
+async fn visibility(browser: &Browser, t: &Target, want_visible: bool) -> Unmet {
+    let probe = match browser.probe(t).await {
+        Ok(probe) => probe,
+        Err(e) => return Some(e.to_string()),
+    };
     match (want_visible, probe.any_visible()) {
-        (true, true) | (false, false) => Ok(()),
-        (false, true) => Err(format!("{t} is still visible")),
-        (true, false) if probe.matches.is_empty() => Err(format!("no element matches {t}")),
-        (true, false) => Err(format!(
+        (true, true) | (false, false) => None,
+        (false, true) => Some(format!("{t} is still visible")),
+        (true, false) if probe.matches.is_empty() => Some(format!("no element matches {t}")),
+        (true, false) => Some(format!(
             "{t} matches {} element(s), none visible",
             probe.matches.len()
         )),
     }
 }
 
-/// Retries `probe` until it returns Ok or `timeout` runs out; the error is the last one.
-/// A broken locator fails at once.
-async fn poll<F, Fut>(timeout: Duration, mut probe: F) -> Result<(), String>
+/// Why a condition does not hold (yet); `None` once it holds.
+type Unmet = Option<String>;
+
+/// Checks `condition` until it holds or `timeout` runs out; the reason is the last one,
+/// with the time waited. A broken locator fails at once.
+async fn poll<F, Fut>(timeout: Duration, mut condition: F) -> Unmet
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(), String>>,
+    Fut: Future<Output = Unmet>,
 {
     let started = Instant::now();
     loop {
-        let result = probe().await;
-        match result {
-            Ok(()) => return Ok(()),
-            Err(e) if e.contains("is not a valid locator") => return Err(e),
-            Err(e) if started.elapsed() >= timeout => {
-                return Err(format!("{e} (waited {} ms)", started.elapsed().as_millis()))
+        match condition().await {
+            None => return None,
+            Some(why) if why.contains("is not a valid locator") => return Some(why),
+            Some(why) if started.elapsed() >= timeout => {
+                return Some(format!(
+                    "{why} (waited {} ms)",
+                    started.elapsed().as_millis()
+                ))
             }
-            Err(_) => tokio::time::sleep(POLL).await,
+            Some(_) => tokio::time::sleep(POLL).await,
         }
     }
 }
@@ -486,13 +508,15 @@ fn fold(text: &str) -> String {
 }
 
 /// An absolute URL as it is; anything else is joined to the app URL.
-pub(super) fn resolve_url(app: &url::Url, raw: &str) -> Result<url::Url, String> {
+pub(super) fn resolve_url(app: &url::Url, raw: &str) -> Result<url::Url, ActionError> {
     match url::Url::parse(raw) {
         Ok(u) => Ok(u),
         Err(url::ParseError::RelativeUrlWithoutBase) => app
             .join(raw)
-            .map_err(|e| format!("{raw:?} is not a usable path: {e}")),
-        Err(e) => Err(format!("{raw:?} is not a valid URL: {e}")),
+            .map_err(|e| ActionError::Unmet(format!("{raw:?} is not a usable path: {e}"))),
+        Err(e) => Err(ActionError::Unmet(format!(
+            "{raw:?} is not a valid URL: {e}"
+        ))),
     }
 }
 
@@ -521,10 +545,10 @@ mod tests {
         let err = poll(Duration::from_millis(250), || {
             n += 1;
             let k = n;
-            async move { Err(format!("try {k}")) }
+            async move { Some(format!("try {k}")) }
         })
         .await
-        .unwrap_err();
+        .expect("never holds");
         assert!(err.starts_with("try "), "{err}");
         assert!(n >= 2, "retried");
     }
@@ -532,19 +556,13 @@ mod tests {
     #[tokio::test]
     async fn poll_stops_on_success() {
         let mut n = 0;
-        poll(Duration::from_secs(5), || {
+        let unmet = poll(Duration::from_secs(5), || {
             n += 1;
             let k = n;
-            async move {
-                if k >= 3 {
-                    Ok(())
-                } else {
-                    Err("not yet".into())
-                }
-            }
+            async move { (k < 3).then(|| "not yet".to_string()) }
         })
-        .await
-        .unwrap();
+        .await;
+        assert_eq!(unmet, None);
         assert_eq!(n, 3);
     }
 }

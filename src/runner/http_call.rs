@@ -15,7 +15,7 @@ pub(super) async fn run(
     at: &Location,
 ) -> Result<(), ActionError> {
     let raw_url = exec.render(&call.url)?;
-    let url = resolve_url(&exec.ctx.app_url, &raw_url).map_err(ActionError::Unmet)?;
+    let url = resolve_url(&exec.ctx.app_url, &raw_url)?;
     let method = Method::parse(&call.method)
         .ok_or_else(|| ActionError::Unmet(format!("http: unknown method {}", call.method)))?;
     let mut request = HttpRequest::new(method, url.clone()).with_timeout(timeout);

@@ -2,6 +2,7 @@
 //! screencast when the browser offers its BiDi socket, the X display with a headed browser,
 //! sampled screenshots otherwise (a browser without a screencast, e.g. a remote grid).
 
+use super::VideoError;
 use std::sync::Arc;
 
 use crate::browser::Browser;
@@ -51,7 +52,7 @@ pub async fn start_for(
     viewport: Viewport,
     browser: &Browser,
     folder: &RunFolder,
-) -> Result<Option<VideoRecorder>, String> {
+) -> Result<Option<VideoRecorder>, VideoError> {
     if plan.mode == VideoMode::Off {
         return Ok(None);
     }
@@ -64,9 +65,9 @@ pub async fn start_for(
             window: window.as_deref(),
         },
         VideoSource::X11grab => CaptureFrom::Screen {
-            display: browser
-                .display()
-                .ok_or("--video-source x11grab needs --headed")?,
+            display: browser.display().ok_or_else(|| {
+                VideoError::Unsupported("--video-source x11grab needs --headed".into())
+            })?,
             size: viewport,
         },
         VideoSource::Screenshots => {

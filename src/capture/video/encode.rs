@@ -3,6 +3,7 @@
 //! scenario video with chapters, and probing a clip's duration and decodable frames.
 //! Every process runs in its own group through [`GroupChild`], so none outlives the run.
 
+use super::VideoError;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -31,7 +32,12 @@ impl Encoder {
     /// size (always even). The `fps` filter (not `-r`) makes the constant rate: it fills the
     /// tail up to the next listed frame, where `-r` stops at the first frame past `-t` and
     /// drops the held last frame.
-    pub async fn encode_clip(&self, script: &Path, seconds: f64, out: &Path) -> Result<(), String> {
+    pub async fn encode_clip(
+        &self,
+        script: &Path,
+        seconds: f64,
+        out: &Path,
+    ) -> Result<(), VideoError> {
         let (w, h) = (self.size.0 & !1, self.size.1 & !1);
         let filter = format!(
             "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={},format=yuv420p",
@@ -60,7 +66,7 @@ impl Encoder {
         from: f64,
         seconds: f64,
         out: &Path,
-    ) -> Result<(), String> {
+    ) -> Result<(), VideoError> {
         let (w, h) = (self.size.0 & !1, self.size.1 & !1);
         let filter = format!(
             "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={}:start_time=0,tpad=stop_mode=clone:stop_duration=2,format=yuv420p",
@@ -80,7 +86,7 @@ impl Encoder {
 
     /// Joins finished clips (same encoder settings) without re-encoding, adding the
     /// chapters and title of the ffmetadata file `metadata`.
-    pub async fn join(&self, script: &Path, metadata: &Path, out: &Path) -> Result<(), String> {
+    pub async fn join(&self, script: &Path, metadata: &Path, out: &Path) -> Result<(), VideoError> {
         let mut cmd = Command::new(&self.ffmpeg);
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
             .args(["-f", "concat", "-safe", "0", "-i"])
@@ -94,7 +100,7 @@ impl Encoder {
     }
 
     /// The clip's container duration and the number of frames that really decode.
-    pub async fn probe(&self, clip: &Path) -> Result<ClipProbe, String> {
+    pub async fn probe(&self, clip: &Path) -> Result<ClipProbe, VideoError> {
         probe_with(&self.ffprobe, clip).await
     }
 }
@@ -122,7 +128,7 @@ pub fn x264_args() -> [&'static str; 12] {
 }
 
 /// ffprobe's view of `clip`: duration and decoded frame count.
-pub async fn probe_with(ffprobe: &Path, clip: &Path) -> Result<ClipProbe, String> {
+pub async fn probe_with(ffprobe: &Path, clip: &Path) -> Result<ClipProbe, VideoError> {
     let mut cmd = Command::new(ffprobe);
     cmd.args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
         .args([
@@ -133,8 +139,8 @@ pub async fn probe_with(ffprobe: &Path, clip: &Path) -> Result<ClipProbe, String
         ])
         .arg(clip);
     let out = run_tool("ffprobe", &mut cmd).await?;
-    let json: serde_json::Value =
-        serde_json::from_str(&out).map_err(|e| format!("ffprobe printed no JSON: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(&out)
+        .map_err(|e| VideoError::Tool(format!("ffprobe printed no JSON: {e}")))?;
     let frames = json["streams"][0]["nb_read_frames"]
         .as_str()
         .and_then(|s| s.parse().ok())
@@ -147,13 +153,16 @@ pub async fn probe_with(ffprobe: &Path, clip: &Path) -> Result<ClipProbe, String
 }
 
 /// Chapter start times (seconds) and titles of a video, as ffprobe reads them.
-pub async fn probe_chapters(ffprobe: &Path, video: &Path) -> Result<Vec<(f64, String)>, String> {
+pub async fn probe_chapters(
+    ffprobe: &Path,
+    video: &Path,
+) -> Result<Vec<(f64, String)>, VideoError> {
     let mut cmd = Command::new(ffprobe);
     cmd.args(["-v", "error", "-show_chapters", "-of", "json"])
         .arg(video);
     let out = run_tool("ffprobe", &mut cmd).await?;
-    let json: serde_json::Value =
-        serde_json::from_str(&out).map_err(|e| format!("ffprobe printed no JSON: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(&out)
+        .map_err(|e| VideoError::Tool(format!("ffprobe printed no JSON: {e}")))?;
     Ok(json["chapters"]
         .as_array()
         .cloned()
@@ -172,12 +181,12 @@ pub async fn probe_chapters(ffprobe: &Path, video: &Path) -> Result<Vec<(f64, St
 }
 
 /// Runs a tool in its own process group; its stdout on success, its stderr tail on failure.
-async fn run_tool(name: &str, cmd: &mut Command) -> Result<String, String> {
+async fn run_tool(name: &str, cmd: &mut Command) -> Result<String, VideoError> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child =
-        GroupChild::spawn(name, cmd).map_err(|e| format!("cannot start {name}: {e}"))?;
+    let mut child = GroupChild::spawn(name, cmd)
+        .map_err(|e| VideoError::Tool(format!("cannot start {name}: {e}")))?;
     let mut stdout = child.child_mut().stdout.take();
     let mut stderr = child.child_mut().stderr.take();
     let work = async {
@@ -207,16 +216,16 @@ async fn run_tool(name: &str, cmd: &mut Command) -> Result<String, String> {
     child.shutdown(Duration::from_millis(200)).await;
     match (result, status) {
         (Ok((out, _)), Some(status)) if status.success() => Ok(out),
-        (Ok((_, err)), status) => Err(format!(
+        (Ok((_, err)), status) => Err(VideoError::Tool(format!(
             "{name} failed ({}): {}",
             status
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "no exit status".into()),
             err.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
-        )),
-        (Err(_), _) => Err(format!(
+        ))),
+        (Err(_), _) => Err(VideoError::Tool(format!(
             "{name} took longer than {} s",
             TOOL_TIMEOUT.as_secs()
-        )),
+        ))),
     }
 }

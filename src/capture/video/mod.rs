@@ -16,6 +16,7 @@
 
 mod choose;
 mod encode;
+mod error;
 pub mod plan;
 mod sample;
 mod screen;
@@ -33,6 +34,7 @@ use tokio::task::JoinHandle;
 
 pub use choose::{choose_source, start_for, VideoPlan};
 pub use encode::{probe_chapters, probe_with, x264_args, Encoder};
+pub use error::VideoError;
 pub use plan::{judge_clip, ClipProbe};
 pub use sample::Grab;
 use sample::Sampler;
@@ -61,20 +63,6 @@ impl VideoMode {
     }
 }
 
-impl std::str::FromStr for VideoMode {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "on" => Ok(VideoMode::On),
-            "off" => Ok(VideoMode::Off),
-            "retain-on-failure" => Ok(VideoMode::RetainOnFailure),
-            other => Err(format!(
-                "{other:?} is not a video mode (use on, off or retain-on-failure)"
-            )),
-        }
-    }
-}
-
 /// Where the video comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VideoSource {
@@ -92,20 +80,6 @@ impl VideoSource {
             VideoSource::Screencast => "screencast",
             VideoSource::X11grab => "x11grab",
             VideoSource::Screenshots => "screenshots",
-        }
-    }
-}
-
-impl std::str::FromStr for VideoSource {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "screencast" => Ok(VideoSource::Screencast),
-            "x11grab" => Ok(VideoSource::X11grab),
-            "screenshots" => Ok(VideoSource::Screenshots),
-            other => Err(format!(
-                "{other:?} is not a video source (use screencast, x11grab or screenshots)"
-            )),
         }
     }
 }
@@ -210,7 +184,7 @@ impl VideoRecorder {
         run_folder: &Path,
         bidi_url: Option<&str>,
         window: Option<&str>,
-    ) -> Result<VideoRecorder, String> {
+    ) -> Result<VideoRecorder, VideoError> {
         Self::start_with(
             options,
             run_folder,
@@ -225,22 +199,24 @@ impl VideoRecorder {
         options: VideoOptions,
         run_folder: &Path,
         from: CaptureFrom<'_>,
-    ) -> Result<VideoRecorder, String> {
+    ) -> Result<VideoRecorder, VideoError> {
         for tool in [&options.ffmpeg, &options.ffprobe] {
             if !tool.is_file() {
-                return Err(format!(
+                return Err(VideoError::Files(format!(
                     "{} not found; install ffmpeg (`apt-get install ffmpeg`) or run with --video off",
                     tool.display()
-                ));
+                )));
             }
         }
-        let root = run_folder
-            .canonicalize()
-            .map_err(|e| format!("cannot resolve {}: {e}", run_folder.display()))?;
+        let root = run_folder.canonicalize().map_err(|e| {
+            VideoError::Files(format!("cannot resolve {}: {e}", run_folder.display()))
+        })?;
         let work = tempfile::Builder::new()
             .prefix("walkthrough-frames-")
             .tempdir()
-            .map_err(|e| format!("cannot create a folder for video frames: {e}"))?;
+            .map_err(|e| {
+                VideoError::Files(format!("cannot create a folder for video frames: {e}"))
+            })?;
         let encoder = Encoder {
             ffmpeg: options.ffmpeg.clone(),
             ffprobe: options.ffprobe.clone(),
@@ -298,11 +274,11 @@ impl VideoRecorder {
             _ => return Ok(recorder),
         };
         let started = match bidi_url {
-            None => Err(
+            None => Err(VideoError::Screencast(
                 "the browser offers no WebDriver BiDi socket, so there is no \
                          screencast (a driver without webSocketUrl support)"
                     .to_string(),
-            ),
+            )),
             Some(url) => {
                 Screencast::connect(url, settings, recorder.work.path(), recorder.log.clone()).await
             }
@@ -314,7 +290,7 @@ impl VideoRecorder {
                     recorder.follow(window).await;
                 }
             }
-            Err(e) => recorder.set_unavailable(e),
+            Err(e) => recorder.set_unavailable(e.to_string()),
         }
         Ok(recorder)
     }
@@ -383,7 +359,7 @@ impl VideoRecorder {
             .await
             {
                 Ok(r) => *recording = Some(r),
-                Err(e) => self.set_unavailable(e),
+                Err(e) => self.set_unavailable(e.to_string()),
             }
         }
     }
@@ -522,7 +498,7 @@ impl VideoRecorder {
             VideoMode::Off => false,
         };
         // The scenario's screen recording ends here; its clips are cut from the file.
-        let mut recorded: Option<Result<(PathBuf, f64), String>> = None;
+        let mut recorded: Option<Result<(PathBuf, f64), VideoError>> = None;
         if let Some(screen) = &self.screen {
             if let Some(recording) = screen.recording.lock().await.take() {
                 let start = recording.start_epoch();
@@ -549,9 +525,9 @@ impl VideoRecorder {
                                 },
                                 false,
                             ),
-                            Some(Err(e)) => {
-                                tokio::spawn(std::future::ready(ClipEvidence::missing(e.clone())))
-                            }
+                            Some(Err(e)) => tokio::spawn(std::future::ready(
+                                ClipEvidence::missing(e.to_string()),
+                            )),
                         };
                         task.await.unwrap_or_else(|e| {
                             ClipEvidence::missing(format!("the clip encoder task failed: {e}"))
@@ -570,7 +546,7 @@ impl VideoRecorder {
             if !out.clips.is_empty() {
                 match self.join(scenario_dir, title, &named).await {
                     Ok(video) => out.video = Some(video),
-                    Err(e) => out.problem = Some(e),
+                    Err(e) => out.problem = Some(e.to_string()),
                 }
             }
         } else {
@@ -594,9 +570,11 @@ impl VideoRecorder {
         scenario_dir: &Path,
         title: &str,
         clips: &[(String, String, f64)],
-    ) -> Result<String, String> {
+    ) -> Result<String, VideoError> {
         if clips.is_empty() {
-            return Err("no clip of this scenario could be made, so there is no video".into());
+            return Err(VideoError::Files(
+                "no clip of this scenario could be made, so there is no video".into(),
+            ));
         }
         let rel = slash_path(&scenario_dir.join(RunFolder::SCENARIO_VIDEO));
         let stem = rel.replace('/', "_");
@@ -612,13 +590,17 @@ impl VideoRecorder {
                 .map(|(_, t, s)| (t.clone(), *s))
                 .collect::<Vec<_>>(),
         );
-        std::fs::write(&script, plan::join_script(&paths)).map_err(|e| e.to_string())?;
-        std::fs::write(&metadata, plan::ffmetadata(title, &chapters)).map_err(|e| e.to_string())?;
+        std::fs::write(&script, plan::join_script(&paths))
+            .map_err(|e| VideoError::Files(format!("cannot write {}: {e}", script.display())))?;
+        std::fs::write(&metadata, plan::ffmetadata(title, &chapters))
+            .map_err(|e| VideoError::Files(format!("cannot write {}: {e}", metadata.display())))?;
         let _permit = self.encode_slot.acquire().await;
         self.encoder
             .join(&script, &metadata, &self.root.join(&rel))
             .await
-            .map_err(|e| format!("the scenario video could not be joined: {e}"))?;
+            .map_err(|e| {
+                VideoError::Files(format!("the scenario video could not be joined: {e}"))
+            })?;
         Ok(rel)
     }
 
@@ -712,7 +694,7 @@ impl ClipJob {
         }
         let seconds = self.end - self.start;
         if let Err(e) = self.encoder.encode_clip(&script, seconds, &out).await {
-            return ClipEvidence::missing(e);
+            return ClipEvidence::missing(e.to_string());
         }
         let _ = std::fs::remove_file(&script);
         let mut report = check_clip(&self.encoder, &out, seconds).await;
@@ -734,7 +716,7 @@ impl ClipJob {
             .cut(file, self.start - start, seconds, &out)
             .await
         {
-            return ClipEvidence::missing(e);
+            return ClipEvidence::missing(e.to_string());
         }
         let mut report = check_clip(&self.encoder, &out, seconds).await;
         report.path = Some(self.rel);

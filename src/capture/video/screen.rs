@@ -4,6 +4,7 @@
 //! ffmpeg prints for the input, so step windows map straight onto it. ffmpeg runs through
 //! [`GroupChild`], so it never outlives the run.
 
+use super::VideoError;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -35,7 +36,7 @@ impl ScreenRecording {
         size: (u32, u32),
         fps: u32,
         file: &Path,
-    ) -> Result<ScreenRecording, String> {
+    ) -> Result<ScreenRecording, VideoError> {
         let mut cmd = Command::new(ffmpeg);
         cmd.args(["-hide_banner", "-nostats", "-loglevel", "info", "-y"])
             .args(["-f", "x11grab", "-draw_mouse", "0", "-video_size"])
@@ -55,12 +56,12 @@ impl ScreenRecording {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut process = GroupChild::spawn("ffmpeg x11grab", &mut cmd)
-            .map_err(|e| format!("cannot start ffmpeg: {e}"))?;
+            .map_err(|e| VideoError::Screen(format!("cannot start ffmpeg: {e}")))?;
         let stderr = process
             .child_mut()
             .stderr
             .take()
-            .ok_or("ffmpeg has no stderr")?;
+            .ok_or_else(|| VideoError::Screen("ffmpeg has no stderr".into()))?;
         let mut lines = BufReader::new(stderr).lines();
         let tail = Arc::new(Mutex::new(Vec::new()));
         let found = tokio::time::timeout(Duration::from_secs(10), async {
@@ -78,9 +79,9 @@ impl ScreenRecording {
             _ => {
                 process.shutdown(Duration::from_millis(300)).await;
                 let said = tail.lock().unwrap_or_else(|p| p.into_inner()).join(" | ");
-                return Err(format!(
+                return Err(VideoError::Screen(format!(
                     "ffmpeg could not record the screen {display}: {said}"
-                ));
+                )));
             }
         };
         // Keep draining stderr, or ffmpeg blocks on a full pipe.
@@ -111,7 +112,7 @@ impl ScreenRecording {
 
     /// Stops the recording (`q` on stdin, then the group is signalled) and returns the
     /// finished file.
-    pub async fn stop(mut self) -> Result<PathBuf, String> {
+    pub async fn stop(mut self) -> Result<PathBuf, VideoError> {
         if let Some(mut stdin) = self.process.child_mut().stdin.take() {
             let _ = stdin.write_all(b"q").await;
             let _ = stdin.flush().await;
@@ -131,12 +132,12 @@ impl ScreenRecording {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .join(" | ");
-            Err(format!(
+            Err(VideoError::Screen(format!(
                 "the screen recording is empty (ffmpeg {}): {said}",
                 status
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| "did not stop".into())
-            ))
+            )))
         }
     }
 }

@@ -4,6 +4,7 @@
 //! acknowledges it, and follows new top-level tabs and windows. The only room of
 //! tokio-tungstenite.
 
+use super::VideoError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -77,7 +78,7 @@ pub struct ScreencastSettings {
 }
 
 enum Command {
-    Follow(String, oneshot::Sender<Result<(), String>>),
+    Follow(String, oneshot::Sender<Result<(), VideoError>>),
     Stop(oneshot::Sender<()>),
 }
 
@@ -95,14 +96,18 @@ impl Screencast {
         settings: ScreencastSettings,
         frames_dir: &Path,
         log: Arc<FrameLog>,
-    ) -> Result<Screencast, String> {
+    ) -> Result<Screencast, VideoError> {
         let (socket, _) = tokio::time::timeout(
             Duration::from_secs(10),
             tokio_tungstenite::connect_async(ws_url),
         )
         .await
-        .map_err(|_| format!("timed out connecting to the BiDi socket {ws_url}"))?
-        .map_err(|e| format!("cannot connect to the BiDi socket {ws_url}: {e}"))?;
+        .map_err(|_| {
+            VideoError::Screencast(format!("timed out connecting to the BiDi socket {ws_url}"))
+        })?
+        .map_err(|e| {
+            VideoError::Screencast(format!("cannot connect to the BiDi socket {ws_url}: {e}"))
+        })?;
         let (commands, rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = oneshot::channel();
         let mut state = State {
@@ -129,21 +134,27 @@ impl Screencast {
         let task = tokio::spawn(state.run(socket, rx));
         match tokio::time::timeout(Duration::from_secs(10), ready_rx).await {
             Ok(Ok(Ok(_))) => Ok(Screencast { commands, task }),
-            Ok(Ok(Err(e))) => Err(format!("session.subscribe failed: {e}")),
-            _ => Err("the BiDi socket did not answer session.subscribe".into()),
+            Ok(Ok(Err(e))) => Err(VideoError::Screencast(format!(
+                "session.subscribe failed: {e}"
+            ))),
+            _ => Err(VideoError::Screencast(
+                "the BiDi socket did not answer session.subscribe".into(),
+            )),
         }
     }
 
     /// Makes the screencast show browsing context `context` (a window handle); a no-op
     /// when it already does.
-    pub async fn follow(&self, context: &str) -> Result<(), String> {
+    pub async fn follow(&self, context: &str) -> Result<(), VideoError> {
         let (tx, rx) = oneshot::channel();
         self.commands
             .send(Command::Follow(context.to_string(), tx))
-            .map_err(|_| "the screencast reader has stopped".to_string())?;
+            .map_err(|_| VideoError::Screencast("the screencast reader has stopped".into()))?;
         match tokio::time::timeout(Duration::from_secs(10), rx).await {
             Ok(Ok(result)) => result,
-            _ => Err("the screencast did not start in time".into()),
+            _ => Err(VideoError::Screencast(
+                "the screencast did not start in time".into(),
+            )),
         }
     }
 
@@ -169,7 +180,7 @@ impl Drop for Screencast {
 }
 
 enum Pending {
-    Reply(oneshot::Sender<Result<Value, String>>),
+    Reply(oneshot::Sender<Result<Value, VideoError>>),
     Session { context: String },
     Start { context: String, session: String },
     Ignore,
@@ -186,7 +197,7 @@ struct State {
     /// Contexts followed, newest last; a closed one falls back to the one before.
     history: Vec<String>,
     /// Contexts whose screencast is being started, with who waits for it.
-    starting: HashMap<String, Vec<oneshot::Sender<Result<(), String>>>>,
+    starting: HashMap<String, Vec<oneshot::Sender<Result<(), VideoError>>>>,
     outgoing: Vec<String>,
     frame_count: u64,
 }
@@ -207,7 +218,7 @@ impl State {
         )
     }
 
-    fn follow(&mut self, context: String, done: Option<oneshot::Sender<Result<(), String>>>) {
+    fn follow(&mut self, context: String, done: Option<oneshot::Sender<Result<(), VideoError>>>) {
         if self.current.as_ref().map(|(c, _)| c) == Some(&context) {
             if let Some(done) = done {
                 let _ = done.send(Ok(()));
@@ -226,7 +237,7 @@ impl State {
         self.pending.insert(id, Pending::Session { context });
     }
 
-    fn started(&mut self, context: &str, outcome: Result<(), String>) {
+    fn started(&mut self, context: &str, outcome: Result<(), VideoError>) {
         for done in self.starting.remove(context).unwrap_or_default() {
             let _ = done.send(outcome.clone());
         }
@@ -280,11 +291,11 @@ impl State {
             let result = if message.get("type").and_then(Value::as_str) == Some("error")
                 || message.get("error").is_some()
             {
-                Err(format!(
+                Err(VideoError::Screencast(format!(
                     "{}: {}",
                     message["error"].as_str().unwrap_or("error"),
                     message["message"].as_str().unwrap_or_default()
-                ))
+                )))
             } else {
                 Ok(message.get("result").cloned().unwrap_or(Value::Null))
             };
@@ -316,17 +327,16 @@ impl State {
         }
     }
 
-    fn reply(&mut self, id: u64, result: Result<Value, String>) {
+    fn reply(&mut self, id: u64, result: Result<Value, VideoError>) {
         match self.pending.remove(&id) {
             Some(Pending::Reply(tx)) => {
                 let _ = tx.send(result);
             }
             Some(Pending::Session { context }) => {
                 let session = result.and_then(|v| {
-                    v["session"]
-                        .as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("goog:cdp.getSession gave no session: {v}"))
+                    v["session"].as_str().map(str::to_string).ok_or_else(|| {
+                        VideoError::Screencast(format!("goog:cdp.getSession gave no session: {v}"))
+                    })
                 });
                 match session {
                     Ok(session) => {
@@ -354,7 +364,9 @@ impl State {
                         self.history.push(context.clone());
                         Ok(())
                     }
-                    Err(e) => Err(format!("Page.startScreencast failed: {e}")),
+                    Err(e) => Err(VideoError::Screencast(format!(
+                        "Page.startScreencast failed: {e}"
+                    ))),
                 };
                 self.started(&context, outcome);
             }
