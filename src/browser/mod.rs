@@ -2,8 +2,10 @@
 //! The only room where fantoccini lives. Knows nothing of scenarios, the runner or
 //! evidence: callers hand it a [`Target`] (locator kind + rendered value) and get data back.
 
+mod capabilities;
 mod display;
 mod driver;
+mod launch;
 
 use crate::viewport::Viewport;
 use display::VirtualDisplay;
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::Client;
 use serde_json::{json, Value};
 
 const LOCATE_JS: &str = include_str!("locate.js");
@@ -155,170 +157,6 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver (unless `webdriver_url` is given) and a Chromium (headless, or
-    /// headed on an X display, see [`BrowserOptions::headed`]) with the flags this closed,
-    /// root environment needs, at exactly the requested viewport.
-    pub async fn launch(options: &BrowserOptions) -> Result<Browser, BrowserError> {
-        let Viewport { width, height } = options.viewport;
-        if options.headed && options.webdriver_url.is_some() {
-            return Err(BrowserError::Invalid(
-                "--headed records the local screen, so it cannot be used with --webdriver-url"
-                    .into(),
-            ));
-        }
-        let (display, xvfb) = match (options.headed, &options.display) {
-            (false, _) => (None, None),
-            (true, Some(d)) => (Some(d.clone()), None),
-            (true, None) => match std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
-                Some(d) => (Some(d), None),
-                None => {
-                    let xvfb = VirtualDisplay::start(&options.xvfb, (width, height)).await?;
-                    (Some(xvfb.name().to_string()), Some(xvfb))
-                }
-            },
-        };
-        let driver = match &options.webdriver_url {
-            Some(_) => None,
-            None => {
-                let started = ChromeDriver::start(
-                    &options.chromedriver,
-                    &options.log_dir.join("chromedriver.log"),
-                    Duration::from_secs(15),
-                    display.as_deref(),
-                )
-                .await;
-                match started {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        if let Some(x) = xvfb {
-                            x.stop().await;
-                        }
-                        return Err(e);
-                    }
-                }
-            }
-        };
-        let url = match (&options.webdriver_url, &driver) {
-            (Some(url), _) => url.clone(),
-            (None, Some(d)) => d.url().to_string(),
-            (None, None) => unreachable!("a driver is started when no URL is given"),
-        };
-        let profile = tempfile::Builder::new()
-            .prefix("walkthrough-profile-")
-            .tempdir()
-            .map_err(|e| BrowserError::Setup {
-                what: format!("cannot create a browser profile folder: {e}"),
-                fix: "check that the temp folder is writable".into(),
-            })?;
-        let mut args: Vec<String> = if options.headed {
-            // Kiosk: no tab strip or toolbar, the page fills the window at 0,0, so the
-            // screen's top-left viewport-sized rectangle is exactly the page.
-            vec![
-                "--kiosk".into(),
-                "--app=data:,".into(),
-                "--window-position=0,0".into(),
-                format!("--window-size={width},{height}"),
-                "--disable-features=Translate,MediaRouter".into(),
-                "--password-store=basic".into(),
-            ]
-        } else {
-            // In --headless=new the window includes 143 px of chrome above the viewport.
-            vec![
-                "--headless=new".into(),
-                format!("--window-size={width},{}", height + 143),
-            ]
-        };
-        args.extend([
-            "--disable-gpu".to_string(),
-            "--disable-dev-shm-usage".into(),
-            "--disable-background-networking".into(),
-            "--disable-component-update".into(),
-            "--disable-sync".into(),
-            "--no-first-run".into(),
-            "--no-default-browser-check".into(),
-            "--disable-quic".into(),
-            "--disable-crash-reporter".into(),
-            "--disable-breakpad".into(),
-            "--hide-scrollbars".into(),
-            "--mute-audio".into(),
-        ]);
-        // Chromium refuses to run as root (and in most containers) without this.
-        args.push("--no-sandbox".into());
-        // A private profile, so nothing is shared with other runs; a remote node keeps its own.
-        if options.webdriver_url.is_none() {
-            args.push(format!("--user-data-dir={}", profile.path().display()));
-        }
-        let mut chrome_options = json!({ "args": args });
-        if options.headed {
-            // Without this the "controlled by automated test software" bar is recorded.
-            chrome_options["excludeSwitches"] = json!(["enable-automation"]);
-        }
-        if let (Some(binary), None) = (&options.chromium, &options.webdriver_url) {
-            chrome_options["binary"] = json!(binary.display().to_string());
-        }
-        let mut caps = serde_json::Map::new();
-        caps.insert("browserName".into(), json!("chrome"));
-        caps.insert("goog:chromeOptions".into(), chrome_options);
-        caps.insert("pageLoadStrategy".into(), json!("normal"));
-        if options.bidi {
-            caps.insert("webSocketUrl".into(), json!(true));
-        }
-        // Plain HTTP: the driver listens on loopback; a grid is reached over http:// too.
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&url)
-            .await;
-        let client = match client {
-            Ok(client) => client,
-            Err(e) => {
-                let log = driver
-                    .as_ref()
-                    .map(|d| d.log_path().display().to_string())
-                    .unwrap_or_default();
-                if let Some(d) = driver {
-                    d.stop().await;
-                }
-                if let Some(x) = xvfb {
-                    x.stop().await;
-                }
-                return Err(BrowserError::Setup {
-                    what: format!("the browser session could not be created: {e}"),
-                    fix: format!(
-                        "install Chromium with `apt-get install chromium chromium-driver` (or run \
-                         scripts/setup.sh), or name it with --chromium PATH; driver log: {log}"
-                    ),
-                });
-            }
-        };
-        let caps = client.capabilities().cloned().unwrap_or_default();
-        let name = caps
-            .get("browserName")
-            .and_then(Value::as_str)
-            .unwrap_or("chrome")
-            .to_string();
-        let version = caps
-            .get("browserVersion")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_string();
-        let bidi_url = caps
-            .get("webSocketUrl")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let browser = Browser {
-            client,
-            driver,
-            profile: Some(profile),
-            name,
-            version,
-            bidi_url,
-            display,
-            xvfb,
-        };
-        browser.fix_viewport(width, height).await;
-        Ok(browser)
-    }
-
     /// Nudges the window until the viewport is exactly `width`x`height` (window chrome
     /// differs between builds and headed/headless modes).
     async fn fix_viewport(&self, width: u32, height: u32) {
