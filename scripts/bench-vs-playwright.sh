@@ -66,7 +66,7 @@ ln -sfn "$(command -v ffmpeg)" "$PLAYWRIGHT_BROWSERS_PATH/ffmpeg-$FFMPEG_REV/ffm
 
 # --- one run ----------------------------------------------------------------------------
 # run SIDE VIDEO NAME: runs one command in its own process group, checks that it passed,
-# and appends "SIDE VIDEO WALL_S LOAD1" to $WORK/runs.
+# and appends "SIDE VIDEO WALL_S LOAD1 NAME START_EPOCH" to $WORK/runs.
 run() {
   local side=$1 video=$2 name=$3 out="$WORK/$3" code=0 start end load
   local -a cmd
@@ -89,7 +89,7 @@ run() {
   local wall
   wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
   echo "$side $video $wall $load $name $start" >> "$WORK/runs"
-  say "$(printf '%-10s %-12s video %-3s  %7.2f s   (load before %s)' "$name" "$side" "$video" "$wall" "$load")"
+  say "$(printf '%-18s %-12s video %-3s  %7.2f s   (load before %s)' "$name" "$side" "$video" "$wall" "$load")"
 }
 
 check_walkthrough() { # VIDEO OUT: six slots, verified with video, passed-but-unverified without
