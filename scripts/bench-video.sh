@@ -1,19 +1,48 @@
 #!/usr/bin/env bash
-# Video overhead benchmark (not a test): runs the same walkthrough with --video off and
-# --video on, back to back, ROUNDS times, and reports the wall-time ratio, the effective
-# frame rate on moving content, the CPU spent in ffmpeg/ffprobe and the bytes per minute
-# of video. Targets (2 cores, headless, 1280x800): overhead <= 15 %, >= 15 fps, <= 3 MB/min.
+# Video overhead benchmark (not a test). Two modes:
 #
-#   scripts/bench-video.sh [ROUNDS] [SCENARIO]      (defaults: 2, fixtures/bench/anim.yaml)
-#   CODECS=1 scripts/bench-video.sh                 also compares encoders on the recorded video
+#   scripts/bench-video.sh [ROUNDS]                 (default 2)
+#     The default walkthrough (scenarios/, the six lifecycle slots as one journey on the
+#     embedded demo app and mock Polar) with --video on and --video off, alternated
+#     (odd rounds on first, even rounds off first), release build. Reports the median
+#     wall time of each and the ratio on/off, the sum of step times, and the CPU spent in
+#     ffmpeg/ffprobe.
+#
+#   scripts/bench-video.sh --anim [ROUNDS] [SCENARIO]   (defaults: 2, fixtures/bench/anim.yaml)
+#     The same walkthrough on a continuously animated fixture page (--app fixtures), off
+#     then on, ROUNDS times: the wall-time ratio, the effective frame rate on moving
+#     content, the CPU spent in ffmpeg/ffprobe and the bytes per minute of video.
+#     Targets (2 cores, headless, 1280x800): overhead <= 15 %, >= 15 fps, <= 3 MB/min.
+#     Debug build, as for the figures published in the README.
+#   CODECS=1 scripts/bench-video.sh --anim          also compares encoders on the recorded video
 set -euo pipefail
 cd "$(dirname "$0")/.."
+MODE=scenarios
+if [ "${1:-}" = --anim ]; then MODE=anim; shift; fi
 ROUNDS=${1:-2}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [--anim] [ROUNDS] [SCENARIO]" >&2; exit 2; }
 SCENARIO=${2:-fixtures/bench/anim.yaml}
-cargo build --quiet
-BIN=$PWD/target/debug/walkthrough
+if [ "$MODE" = anim ]; then
+  cargo build --quiet
+  BIN=$PWD/target/debug/walkthrough
+else
+  cargo build --release --quiet --bin walkthrough
+  BIN=$PWD/target/release/walkthrough
+fi
 WORK=$(mktemp -d /tmp/walkthrough-bench-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+CHILD=""
+cleanup() {
+  # A run is in its own process group (setsid); walkthrough stops its browser on SIGTERM.
+  if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
+    kill -TERM -- "-$CHILD" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$CHILD" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # ffmpeg/ffprobe shims that add each call's CPU time (user+sys of the tool) to a log.
 mkdir -p "$WORK/bin"
@@ -26,29 +55,94 @@ SHIM
   chmod +x "$WORK/bin/$tool"
 done
 
-secs() { # "1m2.345s" -> 62.345
-  awk -v t="$1" 'BEGIN { split(t, a, "m"); sub("s", "", a[2]); print a[1] * 60 + a[2] }'
+# run VIDEO NAME [RUN ARGS...]: one `walkthrough run` in its own process group, timed.
+# Writes "wall_s cpu_s steps_ms load1" to $WORK/NAME.result (cpu: walkthrough, driver and
+# browser, ffmpeg included) and the ffmpeg/ffprobe CPU log to $WORK/NAME.cpu.
+run() {
+  local video=$1 name=$2 out="$WORK/$2" code=0 start end load steps
+  shift 2
+  : > "$WORK/cpu.log"
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  start=$(date +%s.%N)
+  PATH="$WORK/bin:$PATH" setsid /usr/bin/time -f "%U %S" -o "$out.time" \
+    "$BIN" run "$@" --out "$out" --quiet --video "$video" >/dev/null 2>"$out.log" &
+  CHILD=$!
+  wait "$CHILD" || code=$?
+  end=$(date +%s.%N)
+  CHILD=""
+  if [ "$code" != 0 ]; then
+    echo "$name: walkthrough run --video $video failed (exit $code), its log:" >&2; cat "$out.log" >&2; exit 1
+  fi
+  cp "$WORK/cpu.log" "$out.cpu"
+  steps=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sum(s['duration_ms'] for sc in r['scenarios'] for s in sc['steps']))" "$out/report.json")
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') $(tail -n 1 "$out.time" | awk '{print $1 + $2}') $steps $load" > "$out.result"
 }
 
-run() { # mode round -> prints "wall cpu_total steps_ms"
-  local out="$WORK/$1-$2"
-  : > "$WORK/cpu.log"
-  local start end
-  start=$(date +%s.%N)
-  PATH="$WORK/bin:$PATH" /usr/bin/time -f "%U %S" -o "$out.time" \
-    "$BIN" run "$SCENARIO" --app fixtures --out "$out" --quiet --video "$1" >/dev/null 2>"$out.log" \
-    || { echo "run failed, see $out.log" >&2; cat "$out.log" >&2; exit 1; }
-  end=$(date +%s.%N)
-  cp "$WORK/cpu.log" "$out.cpu"
-  local steps
-  steps=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sum(s['duration_ms'] for sc in r['scenarios'] for s in sc['steps']))" "$out/report.json")
-  echo "$(echo "$end - $start" | bc) $(awk '{print $1 + $2}' "$out.time") $steps"
-}
+if [ "$MODE" = scenarios ]; then
+  for r in $(seq 1 "$ROUNDS"); do
+    if [ $((r % 2)) = 1 ]; then order="on off"; else order="off on"; fi
+    for video in $order; do
+      run "$video" "$video-$r"
+      # Every run must pass: six slots, verified with video, passed but unverified without.
+      python3 - "$video" "$WORK/$video-$r/report.json" <<'PY' || { echo "$video-$r did not pass" >&2; exit 1; }
+import json, sys
+video, report = sys.argv[1], json.load(open(sys.argv[2]))
+want = "verified" if video == "on" else "unverified"
+bad = [f"{s['id']}: {s['status']}" for s in report["slots"] if s["status"] != want]
+if len(report["slots"]) != 6 or bad:
+    sys.exit(f"expected six {want} slots: {bad}")
+PY
+    done
+    echo "round $r ($order): [wall s, cpu s, steps ms, load before] off $(cat "$WORK/off-$r.result") | on $(cat "$WORK/on-$r.result")" >&2
+  done
+  BIN_VERSION=$("$BIN" --version) CHROMIUM_VERSION=$(/usr/bin/chromium --version 2>/dev/null) \
+  FFMPEG_VERSION=$(ffmpeg -version | head -1 | cut -d' ' -f1-3) python3 - "$WORK" "$ROUNDS" <<'PY'
+import json, os, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+res = {(v, r): list(map(float, open(f"{work}/{v}-{r}.result").read().split())) for v in ("on", "off") for r in range(1, rounds + 1)}
+def col(video, i):
+    return [res[video, r][i] for r in range(1, rounds + 1)]
+med = statistics.median
+def ff_cpu(r):
+    return sum(float(p[1]) + float(p[2]) for p in (l.split() for l in open(f"{work}/on-{r}.cpu")) if len(p) == 3)
+ff = med([ff_cpu(r) for r in range(1, rounds + 1)])
+clips = unhealthy = 0
+for r in range(1, rounds + 1):
+    for sc in json.load(open(f"{work}/on-{r}/report.json"))["scenarios"]:
+        for st in sc["steps"]:
+            if st.get("clip"):
+                clips += 1
+                unhealthy += not st["clip_ok"]
+wall_on, wall_off = med(col("on", 0)), med(col("off", 0))
+steps_on, steps_off = med(col("on", 2)), med(col("off", 2))
+loads = sorted(col("on", 3) + col("off", 3))
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+print()
+print(f"Default walkthrough (scenarios/, six slots as one journey), headless 1280x800, {rounds} round(s), medians:")
+print()
+print("| | video on | video off | on / off |")
+print("|---|---|---|---|")
+print(f"| wall time of `walkthrough run` | {wall_on:.2f} s | {wall_off:.2f} s | {wall_on / wall_off:.2f} |")
+print(f"| sum of step times | {steps_on / 1000:.2f} s | {steps_off / 1000:.2f} s | {steps_on / steps_off:.2f} |")
+print(f"| wall time outside the steps | {wall_on - steps_on / 1000:.2f} s | {wall_off - steps_off / 1000:.2f} s | |")
+print(f"| CPU of walkthrough, chromedriver, Chromium (ffmpeg excluded) | {med(col('on', 1)) - ff:.2f} s | {med(col('off', 1)):.2f} s | |")
+print(f"| CPU of ffmpeg + ffprobe | {ff:.2f} s | 0 | |")
+print()
+print("Runs (wall s): on " + " / ".join(f"{w:.2f}" for w in col("on", 0)) + "; off " + " / ".join(f"{w:.2f}" for w in col("off", 0))
+      + f". Step clips: {clips // rounds} per run, {unhealthy} unhealthy.")
+print(f"Machine: {os.cpu_count()} cores, {cpu}; load average (1 min) before the runs: min {loads[0]:.2f}, "
+      f"median {med(loads):.2f}, max {loads[-1]:.2f}. Tools: {os.environ['BIN_VERSION']}; "
+      f"{os.environ['CHROMIUM_VERSION']}; {os.environ['FFMPEG_VERSION']}.")
+PY
+  exit 0
+fi
 
 declare -a OFF ON
 for r in $(seq 1 "$ROUNDS"); do
-  OFF+=("$(run off "$r")")
-  ON+=("$(run on "$r")")
+  run off "off-$r" "$SCENARIO" --app fixtures
+  run on "on-$r" "$SCENARIO" --app fixtures
+  OFF+=("$(cut -d' ' -f1-3 "$WORK/off-$r.result")")
+  ON+=("$(cut -d' ' -f1-3 "$WORK/on-$r.result")")
   echo "round $r: off [wall s, cpu s (walkthrough+driver+browser), steps ms] ${OFF[-1]} | on ${ON[-1]}" >&2
 done
 
@@ -95,7 +189,8 @@ for r in range(1, rounds + 1):
                 distinct += n
                 moving_secs += st["clip_duration_ms"] / 1000
 print()
-print(f"rounds: {rounds} (medians); load average before: {open('/proc/loadavg').read().split()[0]}")
+loads = sorted(float(open(os.path.join(work, f"{v}-{r}.result")).read().split()[3]) for v in ("on", "off") for r in range(1, rounds + 1))
+print(f"rounds: {rounds} (medians); load average (1 min) before the runs: min {loads[0]:.2f}, median {med(loads):.2f}, max {loads[-1]:.2f}")
 print(f"wall time      off {wall_off:6.2f} s   on {wall_on:6.2f} s   ratio {wall_on / wall_off:.3f}  (overhead {100 * (wall_on / wall_off - 1):+.1f} %)")
 print(f"step time sum  off {steps_off / 1000:6.2f} s   on {steps_on / 1000:6.2f} s   ratio {steps_on / steps_off:.3f}")
 print(f"run CPU (walkthrough+driver+chromium, excl. ffmpeg)  off {cpu_off:.2f} s   on {cpu_on - med(ff_cpu):.2f} s")
