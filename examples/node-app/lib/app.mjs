@@ -28,9 +28,10 @@ export function assistantReply(prompt) {
 
 /**
  * The request handler. `config` from loadConfig, `store` a Store; `appUrl()` gives the
- * app's own base URL once the server listens (Polar sends the browser back there).
+ * app's own base URL once the server listens (Polar sends the browser back there); `log`
+ * receives one line per request (stderr by default).
  */
-export function createApp(config, store, appUrl) {
+export function createApp(config, store, appUrl, { log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   const billing = new Billing(config, store);
 
   const routes = {
@@ -144,7 +145,7 @@ export function createApp(config, store, appUrl) {
     res.end(response.body);
     // One line per request: method, path (never the query, which can carry Polar's
     // customer session token), status and time. No headers, no bodies.
-    process.stderr.write(`${req.method} ${path} ${response.status} ${Math.round(performance.now() - started)}ms\n`);
+    log(`${req.method} ${path} ${response.status} ${Math.round(performance.now() - started)}ms`);
   };
 }
 
