@@ -4,9 +4,16 @@
 
 import { createServer } from "node:http";
 
-import { createApp } from "./lib/app.mjs";
 import { ConfigError, loadConfig } from "./lib/config.mjs";
-import { Store } from "./lib/store.mjs";
+
+// node:sqlite and the SDK need Node 22; say so instead of failing on a missing module.
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 22) {
+  process.stderr.write(`tegy: needs Node 22 or newer (package.json "engines"), this is ${process.version}\n`);
+  process.exit(2);
+}
+const { createApp } = await import("./lib/app.mjs");
+const { Store } = await import("./lib/store.mjs");
 
 let config;
 try {

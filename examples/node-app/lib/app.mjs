@@ -38,6 +38,8 @@ export function createApp(config, store, appUrl, { log = (line) => process.stder
     "GET /": () => ({ status: 302, headers: { location: "/new" }, body: "" }),
     // A first visit to the page creates the workspace (see sessionOf).
     "GET /new": () => ({ status: 200, headers: html(), body: PAGE }),
+    // Browsers ask for it on every page; there is none.
+    "GET /favicon.ico": () => ({ status: 204, headers: {}, body: "" }),
     "GET /healthz": () => ({ status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: "ok" }),
     "GET /api/billing/status": async ({ session }) => json(200, await billing.statusWithPlan(session.workspace_id)),
     "GET /api/billing/plans": async () => json(200, await billing.plans()),
@@ -126,7 +128,7 @@ export function createApp(config, store, appUrl, { log = (line) => process.stder
           response = known
             ? json(405, { error: "method_not_allowed", message: `${req.method} is not allowed on ${path}.` })
             : json(404, { error: "not_found", message: `No route ${path}.` });
-        } else if (path === "/healthz" || path === "/") {
+        } else if (path === "/healthz" || path === "/" || path === "/favicon.ico") {
           response = await route({ req });
         } else {
           const { session, cookie } = sessionOf(store, req);
