@@ -115,7 +115,7 @@ export function createApp(config, store, appUrl, { log = (line) => process.stder
 
   return async function handle(req, res) {
     const started = performance.now();
-    const path = new URL(req.url, "http://app.invalid").pathname;
+    const path = pathOf(req.url);
     let response;
     try {
       if (req.method === "POST" && path === "/api/polar/webhooks") {
@@ -149,6 +149,15 @@ export function createApp(config, store, appUrl, { log = (line) => process.stder
     // customer session token), status and time. No headers, no bodies.
     log(`${req.method} ${path} ${response.status} ${Math.round(performance.now() - started)}ms`);
   };
+}
+
+/** The request's path without its query; never throws, whatever the client sent. */
+function pathOf(url) {
+  try {
+    return new URL(url, "http://app.invalid").pathname;
+  } catch {
+    return "/";
+  }
 }
 
 function errorResponse(e) {

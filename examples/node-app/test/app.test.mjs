@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -222,4 +223,19 @@ test("Polar being unreachable is a clear gateway error, never a crash", async ()
   assert.equal(refresh.status, 502);
   assert.ok(!JSON.stringify(refresh.data).includes("polar_oat_test"));
   assert.equal((await c("GET", "/healthz")).status, 200);
+});
+
+test("a request target that is not a URL gets an answer, not a crash", async () => {
+  const port = server.address().port;
+  const answer = await new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.end("GET http://[::1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    });
+    let data = "";
+    socket.on("data", (d) => (data += d));
+    socket.on("end", () => resolve(data));
+    socket.on("error", reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 \d{3} /);
+  assert.equal((await fetch(`${base}/healthz`)).status, 200);
 });
