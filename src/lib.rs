@@ -27,6 +27,7 @@ pub mod outcome;
 pub mod polar;
 pub mod polar_mock;
 pub mod process;
+pub mod project;
 pub mod redact;
 pub mod run_folder;
 pub mod runner;

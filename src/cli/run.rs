@@ -1,12 +1,13 @@
 //! `walkthrough run`: its options, turned into a [`RunPlan`] for [`harness::execute`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::capture::video::{VideoMode, VideoPlan, VideoSource};
 use crate::harness::{self, BrowserPlan, RunError, RunPlan};
+use crate::project::Project;
 use crate::scenario::PolarTarget;
-use crate::target::{AppSource, TargetPlan};
+use crate::target::{AppSource, ProjectApp, TargetPlan};
 use crate::viewport::Viewport;
 
 /// `--app fixtures`: serve the built-in fixture pages instead of a real app.
@@ -34,11 +35,14 @@ pub enum VideoSourceArg {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scenario files or folders (a folder yields its *.yaml files, not its flows/).
-    #[arg(default_value = "scenarios")]
+    /// Scenario files or folders (a folder yields its *.yaml files, not its flows/)
+    /// [default: the project file's `scenarios`, else scenarios/].
     pub paths: Vec<PathBuf>,
+    /// The project file [default: walkthrough.yaml in this folder or the nearest parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// The app under test: a URL, or `fixtures` for the built-in fixture pages. Without it,
-    /// the demo app runs on loopback against the mock Polar (target "mock").
+    /// the project file's app, else the demo app, runs against the mock Polar.
     #[arg(long, value_name = "URL")]
     pub app: Option<String>,
     /// Run the built-in demo app without billing enforcement (by default it answers 402 to
@@ -51,9 +55,9 @@ pub struct Args {
     /// A scenario variable, `${name}` in scenarios (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = super::check::parse_var)]
     pub vars: Vec<(String, String)>,
-    /// How long an action waits for its element or expectation by default.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::duration::parse_timeout)]
-    pub timeout: Duration,
+    /// How long an action waits for its element or expectation by default [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_timeout)]
+    pub timeout: Option<Duration>,
     /// Use a running WebDriver endpoint (e.g. a Selenium Grid) instead of starting chromedriver.
     #[arg(long, value_name = "URL")]
     pub webdriver_url: Option<String>,
@@ -63,9 +67,9 @@ pub struct Args {
     /// The Chromium binary [default: chromium on PATH].
     #[arg(long, value_name = "PATH", env = "WALKTHROUGH_CHROMIUM")]
     pub chromium: Option<PathBuf>,
-    /// The browser viewport in CSS pixels; both numbers even.
-    #[arg(long, value_name = "WxH", default_value = "1280x800")]
-    pub viewport: Viewport,
+    /// The browser viewport in CSS pixels; both numbers even [default: 1280x800].
+    #[arg(long, value_name = "WxH")]
+    pub viewport: Option<Viewport>,
     /// No live spinner, only the per-step lines.
     #[arg(long)]
     pub quiet: bool,
@@ -78,9 +82,9 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub jobs: u16,
     /// Video of every step and scenario: on, off, or retain-on-failure (clips are kept only
-    /// for scenarios that did not pass).
-    #[arg(long, value_name = "MODE", value_enum, default_value = "on")]
-    pub video: VideoArg,
+    /// for scenarios that did not pass) [default: on].
+    #[arg(long, value_name = "MODE", value_enum)]
+    pub video: Option<VideoArg>,
     /// Frames per second of the videos.
     #[arg(long, value_name = "FPS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub video_fps: u32,
@@ -116,41 +120,97 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
+/// The project file named with `--config`, else the nearest `walkthrough.yaml`.
+pub(super) fn project_file(config: Option<&PathBuf>) -> Option<PathBuf> {
+    config
+        .cloned()
+        .or_else(|| crate::project::find(Path::new(".")))
+}
+
+/// Reads the project file, if there is one; its problems are diagnostics like a scenario's.
+pub(super) fn load_project(config: Option<&PathBuf>) -> Result<Option<Project>, RunError> {
+    match project_file(config) {
+        None => Ok(None),
+        Some(file) => crate::project::load(&file)
+            .map(Some)
+            .map_err(RunError::InvalidProject),
+    }
+}
+
+fn video_mode(arg: VideoArg) -> VideoMode {
+    match arg {
+        VideoArg::On => VideoMode::On,
+        VideoArg::Off => VideoMode::Off,
+        VideoArg::RetainOnFailure => VideoMode::RetainOnFailure,
+    }
+}
+
 impl Args {
-    fn plan(self) -> Result<RunPlan, RunError> {
-        let app = match self.app.as_deref() {
-            None => AppSource::Demo {
-                enforce: !self.no_enforce,
-            },
-            Some(FIXTURES_APP) => AppSource::FixturePages,
-            Some(url) => AppSource::Url(
-                url::Url::parse(url)
-                    .map_err(|e| RunError::Usage(format!("--app {url:?} is not a URL: {e}")))?,
-            ),
+    /// Where the app comes from: `--app`, else the project file's app (or sandbox URL),
+    /// else the demo app.
+    fn app(&self, project: Option<&Project>) -> Result<AppSource, RunError> {
+        let sandbox = matches!(self.target, TargetArg::Sandbox);
+        let from_project = project.and_then(|p| match (sandbox, &p.app) {
+            (true, _) => p.sandbox_app_url.clone().map(AppChoice::Url),
+            (false, Some(app)) => Some(AppChoice::Project(Box::new(ProjectApp {
+                spec: app.clone(),
+                seed: p.polar_seed.clone(),
+            }))),
+            (false, None) => None,
+        });
+        let choice = match (self.app.as_deref(), from_project) {
+            (Some(FIXTURES_APP), _) => return Ok(AppSource::FixturePages),
+            (Some(url), _) => AppChoice::Url(url.to_string()),
+            (None, Some(choice)) => choice,
+            (None, None) => {
+                return Ok(AppSource::Demo {
+                    enforce: !self.no_enforce,
+                })
+            }
         };
-        let polar = match self.target {
-            TargetArg::Mock => PolarTarget::Mock,
-            TargetArg::Sandbox => PolarTarget::Sandbox,
+        match choice {
+            AppChoice::Project(app) => Ok(AppSource::Project(app)),
+            AppChoice::Url(url) => url::Url::parse(&url)
+                .map(AppSource::Url)
+                .map_err(|e| RunError::Usage(format!("--app {url:?} is not a URL: {e}"))),
+        }
+    }
+
+    fn plan(self, project: Option<Project>) -> Result<RunPlan, RunError> {
+        let app = self.app(project.as_ref())?;
+        let defaults = project.as_ref().map(|p| p.run.clone()).unwrap_or_default();
+        let paths = match (&project, self.paths.is_empty()) {
+            (_, false) => self.paths,
+            (Some(p), true) if !p.scenarios.is_empty() => p.scenarios.clone(),
+            _ => vec![PathBuf::from("scenarios")],
+        };
+        let video = match (self.video, defaults.video.as_deref()) {
+            (Some(arg), _) => video_mode(arg),
+            (None, Some("off")) => VideoMode::Off,
+            (None, Some("retain-on-failure")) => VideoMode::RetainOnFailure,
+            (None, _) => VideoMode::On,
         };
         Ok(RunPlan {
-            paths: self.paths,
-            target: TargetPlan { polar, app },
+            paths,
+            target: TargetPlan {
+                polar: match self.target {
+                    TargetArg::Mock => PolarTarget::Mock,
+                    TargetArg::Sandbox => PolarTarget::Sandbox,
+                },
+                app,
+            },
             out: self.out,
             vars: self.vars,
-            timeout: self.timeout,
+            timeout: self.timeout.or(defaults.timeout).unwrap_or(DEFAULT_TIMEOUT),
             browser: BrowserPlan {
                 webdriver_url: self.webdriver_url,
                 chromedriver: self.chromedriver,
                 chromium: self.chromium,
-                viewport: self.viewport,
+                viewport: self.viewport.or(defaults.viewport).unwrap_or_default(),
                 headed: self.headed,
             },
             video: VideoPlan {
-                mode: match self.video {
-                    VideoArg::On => VideoMode::On,
-                    VideoArg::Off => VideoMode::Off,
-                    VideoArg::RetainOnFailure => VideoMode::RetainOnFailure,
-                },
+                mode: video,
                 fps: self.video_fps,
                 source: self.video_source.map(|s| match s {
                     VideoSourceArg::Screencast => VideoSource::Screencast,
@@ -166,9 +226,18 @@ impl Args {
     }
 }
 
+/// An app named by `--app` or the project file, before it is checked.
+enum AppChoice {
+    Url(String),
+    Project(Box<ProjectApp>),
+}
+
+/// The default wait of every action.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub async fn run(args: Args) -> i32 {
     let shard = args.shard;
-    let result = match args.plan() {
+    let result = match load_project(args.config.as_ref()).and_then(|p| args.plan(p)) {
         Ok(plan) => harness::execute(plan).await,
         Err(e) => Err(e),
     };
@@ -184,7 +253,9 @@ pub async fn run(args: Args) -> i32 {
                 (None, None) => {}
             }
         }
-        Err(e @ RunError::InvalidScenarios(diagnostics)) => {
+        Err(
+            e @ (RunError::InvalidScenarios(diagnostics) | RunError::InvalidProject(diagnostics)),
+        ) => {
             eprint!("{}", diagnostics.render());
             eprintln!("error: {e}");
         }

@@ -71,6 +71,8 @@ pub enum RunError {
     Usage(String),
     #[error("{} problem(s) in scenario files; nothing ran", .0.items.len())]
     InvalidScenarios(Diagnostics),
+    #[error("{} problem(s) in the project file; nothing ran", .0.items.len())]
+    InvalidProject(Diagnostics),
     #[error("no scenario files found in {0}")]
     NoScenarios(String),
     #[error("setup failed: {0}")]
@@ -104,7 +106,9 @@ impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RunError::Usage(_) => exit::USAGE,
-            RunError::InvalidScenarios(_) | RunError::NoScenarios(_) => exit::INVALID_SCENARIOS,
+            RunError::InvalidScenarios(_)
+            | RunError::InvalidProject(_)
+            | RunError::NoScenarios(_) => exit::INVALID_SCENARIOS,
             RunError::Target(_) | RunError::Browser(_) | RunError::Video(_) => exit::SETUP_FAILED,
             RunError::RunFolder { .. } | RunError::Evidence(_) => exit::EVIDENCE_FAILED,
             RunError::InterruptedAtStart => exit::INTERRUPTED,
@@ -172,8 +176,9 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
     })?;
     let signals = Signals::install();
     eprintln!("walkthrough {} — run {run_id}", env!("CARGO_PKG_VERSION"));
+    let logs = folder.logs_dir();
     let target = tokio::select! {
-        t = plan.target.start() => t?,
+        t = plan.target.start(&logs) => t?,
         _ = signals.cancelled() => return Err(RunError::InterruptedAtStart),
     };
     eprintln!("  app: {}", target.app_url());

@@ -9,9 +9,10 @@ mod diag;
 mod parse;
 mod schema;
 mod vars;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use model::*;
+pub(crate) use parse::did_you_mean;
 pub use vars::{is_secret_env_name, Vars};
 
 use std::path::PathBuf;
@@ -37,7 +38,9 @@ pub const PROVIDED_VARS: &[&str] = &[
     "polar.control_url",
     "polar.checkout_base",
     "polar.organization_slug",
+    "polar.organization_id",
     "polar.product_id",
+    "polar.webhook_secret",
     "polar.server",
     "polar.token",
 ];

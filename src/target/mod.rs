@@ -6,8 +6,10 @@
 //! Wires `polar_mock`, `demo_app` and `polar` together; must not import the runner's
 //! internals, evidence writers or the CLI.
 
+pub mod app_process;
 pub mod local;
 pub mod observer;
+pub mod project_app;
 pub mod sandbox;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +22,8 @@ use crate::runner::Observer;
 use crate::scenario::PolarTarget;
 
 pub use local::LocalTarget;
+pub use project_app::ProjectApp;
+use project_app::RunningProjectApp;
 pub use sandbox::SandboxTarget;
 
 /// Where the app under test comes from.
@@ -32,6 +36,8 @@ pub enum AppSource {
     FixturePages,
     /// An app that is already running.
     Url(url::Url),
+    /// The project file's app, started (or reached) against the mock.
+    Project(Box<ProjectApp>),
 }
 
 /// What a run needs started: Polar and the app.
@@ -62,6 +68,17 @@ pub enum TargetError {
     },
     #[error("cannot build the Polar client: {0}")]
     Client(PolarError),
+    #[error("the app did not come up: `{command}`, tried {url}: {why}\n--- last lines of its output ---\n{output}")]
+    AppNotReady {
+        command: String,
+        url: String,
+        why: String,
+        output: String,
+    },
+    #[error("nothing answers at {url} ({why})\n  fix: start the app, or check the URL")]
+    Unreachable { url: String, why: String },
+    #[error("cannot register the app's webhook endpoint on the mock: {0}")]
+    WebhookEndpoint(PolarError),
     #[error("cleanup of {email} failed: {source}")]
     Cleanup { email: String, source: PolarError },
 }
@@ -86,6 +103,7 @@ pub struct TargetVar {
 /// What a started target is.
 enum Running {
     Local(LocalTarget),
+    Project(Box<RunningProjectApp>),
     Fixtures(StaticSite),
     Url,
     Sandbox(SandboxTarget),
@@ -99,8 +117,9 @@ pub struct RunningTarget {
 }
 
 impl TargetPlan {
-    /// Checks the plan and starts what it needs.
-    pub async fn start(&self) -> Result<RunningTarget, TargetError> {
+    /// Checks the plan and starts what it needs; an app the run starts writes its output
+    /// to `logs/app.log`.
+    pub async fn start(&self, logs: &Path) -> Result<RunningTarget, TargetError> {
         let (running, app_url) = match (&self.polar, &self.app) {
             (PolarTarget::Sandbox, AppSource::Url(url)) => {
                 let sandbox = SandboxTarget::from_env(|k| std::env::var(k).ok())?;
@@ -125,9 +144,48 @@ impl TargetPlan {
                 (Running::Fixtures(site), url)
             }
             (PolarTarget::Mock, AppSource::Url(url)) => (Running::Url, url.clone()),
+            (PolarTarget::Mock, AppSource::Project(app)) => {
+                let running = app.start(logs).await?;
+                let url = running.app_url.clone();
+                (Running::Project(Box::new(running)), url)
+            }
         };
         Ok(RunningTarget { app_url, running })
     }
+}
+
+/// What a project's app on the mock provides to scenarios.
+fn project_vars(app: &RunningProjectApp) -> Vec<TargetVar> {
+    let base = app.mock.base_url();
+    let plain = [
+        ("polar.api_url", base.clone()),
+        ("polar.control_url", app.mock.control_url()),
+        ("polar.checkout_base", format!("{base}/checkout")),
+        ("polar.organization_slug", app.mock.organization_slug()),
+        ("polar.organization_id", app.organization_id.clone()),
+        ("polar.product_id", app.mock.product_id()),
+    ];
+    let mut vars: Vec<TargetVar> = plain
+        .into_iter()
+        .map(|(name, value)| TargetVar {
+            name,
+            value,
+            secret: false,
+        })
+        .collect();
+    vars.push(TargetVar {
+        name: "polar.token",
+        value: app.mock.token(),
+        secret: true,
+    });
+    if let Some(secret) = &app.webhook_secret {
+        vars.push(TargetVar {
+            name: "polar.webhook_secret",
+            value: secret.clone(),
+            secret: true,
+        });
+    }
+    vars
 }
 
 /// `http://127.0.0.1:PORT` → `http://127.0.0.1:PORT/`; our own servers' URLs always parse.
@@ -156,7 +214,7 @@ impl RunningTarget {
     /// `url` (a running app, no Polar the run knows of) or `fixtures`.
     pub fn report_name(&self) -> &'static str {
         match self.running {
-            Running::Local(_) => "mock",
+            Running::Local(_) | Running::Project(_) => "mock",
             Running::Fixtures(_) => "fixtures",
             Running::Url => "url",
             Running::Sandbox(_) => "sandbox",
@@ -167,7 +225,7 @@ impl RunningTarget {
     /// knows of no Polar (fixture pages, a bare URL): every scenario runs.
     pub fn polar(&self) -> Option<PolarTarget> {
         match self.running {
-            Running::Local(_) => Some(PolarTarget::Mock),
+            Running::Local(_) | Running::Project(_) => Some(PolarTarget::Mock),
             Running::Sandbox(_) => Some(PolarTarget::Sandbox),
             Running::Fixtures(_) | Running::Url => None,
         }
@@ -190,6 +248,7 @@ impl RunningTarget {
                 });
                 vars
             }
+            Running::Project(app) => project_vars(app),
             Running::Sandbox(sandbox) => {
                 let mut vars: Vec<TargetVar> = sandbox.vars().into_iter().map(plain).collect();
                 vars.push(TargetVar {
@@ -207,6 +266,9 @@ impl RunningTarget {
     pub fn secrets(&self) -> Vec<String> {
         match &self.running {
             Running::Local(local) => vec![local.mock.token(), local.app.webhook_secret()],
+            Running::Project(app) => std::iter::once(app.mock.token())
+                .chain(app.webhook_secret.clone())
+                .collect(),
             Running::Sandbox(sandbox) => sandbox.secrets().into_iter().map(String::from).collect(),
             Running::Fixtures(_) | Running::Url => Vec::new(),
         }
@@ -219,6 +281,11 @@ impl RunningTarget {
             Running::Local(local) => Some(observer::AppObserver::boxed(
                 &self.app_url,
                 Some(Arc::clone(&local.mock)),
+            )),
+            Running::Project(app) => Some(observer::AppObserver::with_state_path(
+                &self.app_url,
+                app.state_path.as_deref(),
+                Some(Arc::clone(&app.mock)),
             )),
             _ => None,
         }
@@ -237,6 +304,7 @@ impl RunningTarget {
     pub async fn stop(self) {
         match self.running {
             Running::Local(local) => local.shutdown().await,
+            Running::Project(app) => (*app).stop().await,
             Running::Fixtures(site) => drop(site),
             Running::Url | Running::Sandbox(_) => {}
         }

@@ -1,7 +1,7 @@
-//! The observer for local runs: the workspace's entitlement from the demo app
-//! (`GET /api/billing/status`, fetched inside the page so it uses the browser's cookie
-//! session) before and after every step, and the webhooks the Polar mock delivered during
-//! the step (after letting in-flight deliveries settle).
+//! The observer for runs on the mock: the app's entitlement (`GET` of its state path —
+//! `/api/billing/status` for the demo app, `app.state` of a project file — fetched inside
+//! the page so it uses the browser's cookie session) before and after every step, and the
+//! webhooks the mock delivered during the step (after letting in-flight deliveries settle).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,10 +26,14 @@ pub struct AppObserver {
 
 impl AppObserver {
     /// `app_url` is the app's base URL (`http://127.0.0.1:P/`); the status endpoint is
-    /// `/api/billing/status` on it. Without a mock only the state is observed.
+    /// the demo app's `/api/billing/status` on it. Without a mock only the state is observed.
     pub fn new(app_url: &url::Url, mock: Option<Arc<MockPolar>>) -> AppObserver {
-        let status_url = app_url
-            .join("/api/billing/status")
+        AppObserver::with_path(app_url, Some("/api/billing/status"), mock)
+    }
+
+    fn with_path(app_url: &url::Url, path: Option<&str>, mock: Option<Arc<MockPolar>>) -> Self {
+        let status_url = path
+            .and_then(|p| app_url.join(p).ok())
             .map(|u| u.to_string())
             .unwrap_or_default();
         AppObserver {
@@ -37,6 +41,15 @@ impl AppObserver {
             mock,
             settle: SETTLE,
         }
+    }
+
+    /// An app's own state path (`None`: no state is read), boxed.
+    pub fn with_state_path(
+        app_url: &url::Url,
+        path: Option<&str>,
+        mock: Option<Arc<MockPolar>>,
+    ) -> Box<dyn Observer> {
+        Box::new(AppObserver::with_path(app_url, path, mock))
     }
 
     /// Boxed for `RunContext::observer`.

@@ -1,0 +1,190 @@
+//! A product's own app (the project file's `app:`) on the mock Polar: the mock starts, the
+//! app's webhook endpoint is registered on it (so the app gets a real secret), the app's
+//! environment is rendered from what the run now knows (`${app.port}`, `${polar.*}`), and
+//! the app is started and waited for — or, with no `command`, checked to answer.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::http_client::Url;
+use crate::polar::types::{WebhookEndpointCreate, WebhookFormat};
+use crate::polar::PolarClient;
+use crate::polar_mock::{MockConfig, MockPolar};
+use crate::project::AppSpec;
+
+use super::app_process::{check_reachable, AppLaunch, AppProcess};
+use super::TargetError;
+
+/// The events registered for the app: the ones a seat-billing integration acts on.
+pub const APP_WEBHOOK_EVENTS: &[&str] = crate::demo_app::WEBHOOK_EVENTS;
+
+/// The app of a project file, and the seed of its mock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectApp {
+    pub spec: AppSpec,
+    pub seed: Option<PathBuf>,
+}
+
+/// The mock and the app, running.
+pub struct RunningProjectApp {
+    pub mock: Arc<MockPolar>,
+    pub app_url: Url,
+    pub webhook_secret: Option<String>,
+    pub state_path: Option<String>,
+    /// `None` for an app that was already running.
+    pub process: Option<AppProcess>,
+    pub organization_id: String,
+}
+
+/// `${name}` → value, for the app's URL and environment.
+fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = &after[..end];
+        match (values.get(name), name.strip_prefix("env.")) {
+            (Some(v), _) => out.push_str(v),
+            (None, Some(var)) => out.push_str(&std::env::var(var).unwrap_or_default()),
+            (None, None) => out.push_str(&rest[start..start + 3 + end]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+impl ProjectApp {
+    /// Starts the mock, registers the webhook endpoint, starts the app (output in `logs`).
+    pub async fn start(&self, logs: &Path) -> Result<RunningProjectApp, TargetError> {
+        let config = MockConfig {
+            port: None,
+            fixtures_dir: self
+                .seed
+                .as_ref()
+                .and_then(|s| s.parent().map(Path::to_path_buf)),
+        };
+        let mock = Arc::new(MockPolar::start(config).await?);
+        let organization_id = mock.state_json()["organization"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let port = crate::process::free_port()
+            .map_err(|e| TargetError::Usage(format!("no free loopback port: {e}")))?;
+        let mut values: BTreeMap<&str, String> = BTreeMap::from([
+            ("app.port", port.to_string()),
+            ("polar.api_url", mock.base_url()),
+            ("polar.token", mock.token()),
+            ("polar.product_id", mock.product_id()),
+            ("polar.organization_id", organization_id.clone()),
+            ("polar.control_url", mock.control_url()),
+        ]);
+        let url_text = render(&self.spec.url, &values);
+        let app_url = Url::parse(&format!("{}/", url_text.trim_end_matches('/')))
+            .map_err(|e| TargetError::Usage(format!("app.url `{url_text}` is not a URL: {e}")))?;
+        let webhook_secret = match &self.spec.webhook_path {
+            Some(path) => Some(register_endpoint(&mock, &app_url, path).await?),
+            None => None,
+        };
+        values.insert(
+            "polar.webhook_secret",
+            webhook_secret.clone().unwrap_or_default(),
+        );
+        let process = match &self.spec.command {
+            Some(command) => {
+                let launch = AppLaunch {
+                    command: command.clone(),
+                    cwd: self.spec.cwd.clone(),
+                    env: self
+                        .spec
+                        .env
+                        .iter()
+                        .map(|(k, v)| (k.clone(), render(v, &values)))
+                        .collect(),
+                    ready: ready_url(&app_url, self.spec.ready.as_deref())?,
+                    ready_timeout: self.spec.ready_timeout,
+                    log: logs.join("app.log"),
+                };
+                Some(AppProcess::start(&launch).await?)
+            }
+            None => {
+                check_reachable(&ready_url(&app_url, self.spec.ready.as_deref())?).await?;
+                None
+            }
+        };
+        Ok(RunningProjectApp {
+            mock,
+            app_url,
+            webhook_secret,
+            state_path: self.spec.state.clone(),
+            process,
+            organization_id,
+        })
+    }
+}
+
+/// `ready` as a URL: a path on the app, a full URL, or the app URL itself.
+fn ready_url(app: &Url, ready: Option<&str>) -> Result<Url, TargetError> {
+    match ready {
+        None => Ok(app.clone()),
+        Some(r) => app
+            .join(r)
+            .map_err(|e| TargetError::Usage(format!("app.ready `{r}` is not a path or URL: {e}"))),
+    }
+}
+
+/// Registers `app + path` on the mock through its REST API, as the app's own setup would
+/// on Polar; returns the endpoint's signing secret.
+async fn register_endpoint(mock: &MockPolar, app: &Url, path: &str) -> Result<String, TargetError> {
+    let url = app
+        .join(path)
+        .map_err(|e| TargetError::Usage(format!("app.webhook_path `{path}`: {e}")))?;
+    let client = PolarClient::builder(mock.base_url(), mock.token())
+        .build()
+        .map_err(TargetError::Client)?;
+    let endpoint = client
+        .create_webhook_endpoint(&WebhookEndpointCreate {
+            url: url.to_string(),
+            name: Some("walkthrough: the app under test".into()),
+            format: WebhookFormat::Raw,
+            events: APP_WEBHOOK_EVENTS.iter().map(|e| e.to_string()).collect(),
+        })
+        .await
+        .map_err(TargetError::WebhookEndpoint)?;
+    Ok(endpoint.secret)
+}
+
+impl RunningProjectApp {
+    /// Stops the app (SIGTERM to its group, SIGKILL after a grace period), then the mock.
+    pub async fn stop(self) {
+        if let Some(process) = self.process {
+            process.stop().await;
+        }
+        drop(self.mock);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_take_run_values_and_the_environment() {
+        let values = BTreeMap::from([("app.port", "4100".to_string())]);
+        std::env::set_var("WALKTHROUGH_TEST_RENDER", "from-env");
+        assert_eq!(
+            render(
+                "http://127.0.0.1:${app.port}/x?${env.WALKTHROUGH_TEST_RENDER}",
+                &values
+            ),
+            "http://127.0.0.1:4100/x?from-env"
+        );
+        assert_eq!(render("${unknown} and ${", &values), "${unknown} and ${");
+    }
+}
