@@ -32,5 +32,6 @@ pub mod redact;
 pub mod run_folder;
 pub mod runner;
 pub mod scenario;
+pub mod starter;
 pub mod target;
 pub mod viewport;

@@ -1,5 +1,6 @@
-//! `walkthrough check`: loads and validates scenario files without running anything.
-//! Prints every diagnostic to stderr (exit 3), or a one-line summary (exit 0).
+//! `walkthrough check`: loads and validates the project file (when there is one) and the
+//! scenario files without running anything. Prints every diagnostic to stderr (exit 3), or
+//! a one-line summary (exit 0).
 
 use std::path::PathBuf;
 
@@ -7,9 +8,12 @@ use crate::scenario;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scenario files or directories (a directory yields its `*.yaml`/`*.yml`, not `flows/`).
-    #[arg(default_value = "scenarios")]
+    /// Scenario files or directories (a directory yields its `*.yaml`/`*.yml`, not `flows/`)
+    /// [default: the project file's `scenarios`, else scenarios/].
     pub paths: Vec<PathBuf>,
+    /// The project file [default: walkthrough.yaml in this folder or the nearest parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// A variable for `${name}`, as `name=value` (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
@@ -24,8 +28,23 @@ pub fn parse_var(s: &str) -> Result<(String, String), String> {
 }
 
 pub async fn run(args: Args) -> i32 {
+    let project = match super::run::load_project(args.config.as_ref()) {
+        Ok(project) => project,
+        Err(e) => {
+            if let crate::harness::RunError::InvalidProject(d) = &e {
+                eprint!("{}", d.render());
+            }
+            eprintln!("\nerror: {e}");
+            return e.exit_code();
+        }
+    };
+    let paths = match (args.paths.is_empty(), &project) {
+        (false, _) => args.paths,
+        (true, Some(p)) if !p.scenarios.is_empty() => p.scenarios.clone(),
+        _ => vec![PathBuf::from("scenarios")],
+    };
     let opts = scenario::LoadOptions::with_cli_vars(args.vars);
-    match scenario::load(&args.paths, &opts) {
+    match scenario::load(&paths, &opts) {
         Ok(loaded) => {
             let steps: usize = loaded.scenarios.iter().map(|s| s.steps.len()).sum();
             println!(

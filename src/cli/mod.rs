@@ -4,6 +4,7 @@
 
 mod check;
 mod demo_app;
+mod init;
 mod mock_polar;
 mod run;
 mod schema;
@@ -36,8 +37,10 @@ enum Command {
     Check(check::Args),
     /// Check that the Polar configuration in the environment is usable (POLAR_* variables).
     VerifyConfig(verify_config::Args),
-    /// Print the JSON Schema of scenario files (for editors).
+    /// Print the JSON Schema of scenario files or of the project file (for editors).
     Schema(schema::Args),
+    /// Write a starter walkthrough.yaml, the six lifecycle scenarios and a CI workflow here.
+    Init(init::Args),
 }
 
 /// Parses the command line, runs the command on a tokio runtime, returns the exit code.
@@ -73,6 +76,7 @@ pub fn main() -> i32 {
             Command::Check(args) => check::run(args).await,
             Command::Schema(args) => schema::run(args).await,
             Command::VerifyConfig(args) => verify_config::run(args).await,
+            Command::Init(args) => init::run(args).await,
         }
     })
 }

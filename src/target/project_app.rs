@@ -60,6 +60,54 @@ fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
     out
 }
 
+/// The environment names written when a project file does not say which the app reads.
+const DEFAULT_ENV: [(&str, &str); 6] = [
+    ("POLAR_API_URL", "${polar.api_url}"),
+    ("POLAR_ACCESS_TOKEN", "${polar.token}"),
+    ("POLAR_PRODUCT_ID", "${polar.product_id}"),
+    ("POLAR_ORGANIZATION_ID", "${polar.organization_id}"),
+    ("POLAR_WEBHOOK_SECRET", "${polar.webhook_secret}"),
+    ("POLAR_CONTROL_URL", "${polar.control_url}"),
+];
+
+/// For an app someone starts by hand (`mock-polar --env-file`): registers `app + path` on
+/// the running `mock` and renders the app's environment — the project file's `app.env`
+/// when given, else the `POLAR_*` names. `${app.port}` is the port of `app`.
+pub async fn dev_env(
+    mock: &MockPolar,
+    app: &Url,
+    webhook_path: &str,
+    env: Option<&[(String, String)]>,
+) -> Result<Vec<(String, String)>, TargetError> {
+    let secret = register_endpoint(mock, app, webhook_path).await?;
+    let port = app.port_or_known_default().unwrap_or(80);
+    let values = BTreeMap::from([
+        ("app.port", port.to_string()),
+        ("polar.api_url", mock.base_url()),
+        ("polar.token", mock.token()),
+        ("polar.product_id", mock.product_id()),
+        ("polar.organization_id", organization_id(mock)),
+        ("polar.webhook_secret", secret),
+        ("polar.control_url", mock.control_url()),
+    ]);
+    let defaults: Vec<(String, String)> = DEFAULT_ENV
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Ok(env
+        .unwrap_or(&defaults)
+        .iter()
+        .map(|(k, v)| (k.clone(), render(v, &values)))
+        .collect())
+}
+
+fn organization_id(mock: &MockPolar) -> String {
+    mock.state_json()["organization"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 impl ProjectApp {
     /// Starts the mock, registers the webhook endpoint, starts the app (output in `logs`).
     pub async fn start(&self, logs: &Path) -> Result<RunningProjectApp, TargetError> {
@@ -71,10 +119,7 @@ impl ProjectApp {
                 .and_then(|s| s.parent().map(Path::to_path_buf)),
         };
         let mock = Arc::new(MockPolar::start(config).await?);
-        let organization_id = mock.state_json()["organization"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let organization_id = organization_id(&mock);
         let port = crate::process::free_port()
             .map_err(|e| TargetError::Usage(format!("no free loopback port: {e}")))?;
         let mut values: BTreeMap<&str, String> = BTreeMap::from([
