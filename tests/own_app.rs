@@ -1,0 +1,146 @@
+//! "Point it at my app": `walkthrough run` with no flags in `examples/node-app/` (a Node
+//! product on Polar's official TypeScript SDK, not ours) reads its walkthrough.yaml, starts
+//! the mock and the app, runs the six lifecycle scenarios, verifies six slots, and leaves
+//! nothing running — also when interrupted with Ctrl-C mid-run. Needs Node 22 and the
+//! example's npm packages, which scripts/setup.sh installs.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::processes::{new_tag, wait_gone, TagGuard, TAG_VAR};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `PATH` with Node 22 first (scripts/setup.sh installs it under .tools/ when the
+/// system's Node is older).
+fn path_with_node() -> String {
+    let node22 = root().join(".tools/node22/node_modules/.bin");
+    let app = root().join("examples/node-app/node_modules/@polar-sh/sdk");
+    assert!(
+        app.is_dir(),
+        "the example's npm packages are missing: run scripts/setup.sh"
+    );
+    let system = std::env::var("PATH").unwrap_or_default();
+    if node22.join("node").exists() {
+        format!("{}:{system}", node22.display())
+    } else {
+        system
+    }
+}
+
+fn walkthrough(out: &Path, tag: &str, db: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_walkthrough"));
+    cmd.args(["run", "--quiet", "--out"])
+        .arg(out)
+        .current_dir(root().join("examples/node-app"))
+        .env("PATH", path_with_node())
+        .env(TAG_VAR, tag)
+        // The app's database for this test only (it reads DATABASE_PATH).
+        .env("DATABASE_PATH", db);
+    cmd
+}
+
+fn report(out: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_node_app_passes_six_verified_slots_from_its_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let tag = new_tag();
+    let _guard = TagGuard(tag.clone());
+    let output = walkthrough(&out, &tag, &dir.path().join("app.sqlite"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let r = report(&out);
+    let slots: Vec<(&str, &str)> = r["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(slots.len(), 6);
+    assert!(slots.iter().all(|(_, s)| *s == "verified"), "{slots:?}");
+    assert_eq!(r["run"]["target"], "mock");
+    // The app's own output is kept, redacted.
+    let log = std::fs::read_to_string(out.join("logs/app.log")).unwrap();
+    assert!(log.contains("listening on"), "{log}");
+    assert!(!log.contains("polar_oat_"), "the token never reaches a log");
+    let left = wait_gone(&tag, Duration::from_secs(5));
+    assert!(left.is_empty(), "left running: {left:?}");
+}
+
+/// Waits until the run has finished at least one step.
+fn wait_for_a_step(child: &mut Child, out: &Path) {
+    let started = Instant::now();
+    loop {
+        let steps = std::fs::read(out.join("report.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|r| r["scenarios"][0]["steps"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        // report.json is rewritten after each scenario; the app log shows steps earlier.
+        let app_busy = std::fs::read_to_string(out.join("logs/app.log"))
+            .map(|l| l.contains("POST /api/members"))
+            .unwrap_or(false);
+        if steps > 0 || app_busy {
+            return;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before a step"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no step in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn ctrl_c_mid_run_stops_the_app_the_browser_and_the_mock() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let tag = new_tag();
+    let _guard = TagGuard(tag.clone());
+    let mut child = walkthrough(&out, &tag, &dir.path().join("app.sqlite"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_a_step(&mut child, &out);
+    let before = support::processes::tagged(&tag);
+    assert!(
+        before.iter().any(|(_, name)| name == "node"),
+        "the app runs: {before:?}"
+    );
+    assert!(walkthrough::process::signal_process(
+        child.id() as i32,
+        libc::SIGINT
+    ));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no exit after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(report(&out)["run"]["status"], "interrupted");
+    let left = wait_gone(&tag, Duration::from_secs(5));
+    assert!(left.is_empty(), "left running after Ctrl-C: {left:?}");
+}
