@@ -4,6 +4,7 @@
 
 pub mod model;
 
+mod actions;
 mod check;
 mod diag;
 mod parse;
@@ -25,6 +26,9 @@ pub const SLOT_IDS: [&str; 6] = [
     "payment-recovery",
     "production-smoke",
 ];
+
+/// Where a scenario can run (`targets:`); absent means everywhere.
+pub const TARGETS: [&str; 2] = ["mock", "sandbox"];
 
 /// Variable names the runner sets before a scenario starts; `check` and `run` pass them
 /// as [`LoadOptions::provided_vars`].
@@ -89,6 +93,15 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedScenarios, Di
 /// The JSON Schema (draft 2020-12) of the scenario format, for editors.
 pub fn json_schema() -> serde_json::Value {
     schema::json_schema()
+}
+
+/// A scenario or flow file's text as the JSON value [`json_schema`] describes (unquoted
+/// numbers, booleans and `null` typed, as editors read YAML); `None` when the text is not
+/// one YAML document this parser accepts (syntax errors, anchors, duplicate keys…).
+pub fn yaml_to_json(source: &str) -> Option<serde_json::Value> {
+    let mut problems = Vec::new();
+    let tree = yaml::parse(source, &mut problems)?;
+    problems.is_empty().then(|| tree.to_json())
 }
 
 #[cfg(test)]

@@ -81,6 +81,7 @@ pub enum ActionKind {
     Click {
         target: Locator,
     },
+    /// Sets a form field to a value.
     Fill {
         target: Locator,
         value: Template,

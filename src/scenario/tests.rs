@@ -659,3 +659,43 @@ fn remember_defines_a_variable_for_later_actions() {
     let p = action_problems("- remember: { testid: sub }\n");
     assert!(p.iter().any(|x| x.2.contains("`as`")), "{p:?}");
 }
+
+#[test]
+fn wrong_shapes_name_the_action_and_what_it_expects() {
+    let p = action_problems("- click: [a, b]");
+    assert_eq!(
+        p[0].2,
+        "`click` expects a target such as `Billing` or `{ testid: … }`, found a list"
+    );
+    let p = action_problems("- wait_for:");
+    assert_eq!(
+        p[0].2,
+        "`wait_for` expects a text, or a target such as `{ testid: result }`, found nothing"
+    );
+    let p = action_problems("- press: { key: Tab }\n  label: Seats");
+    assert_eq!(
+        p[0].3.as_deref(),
+        Some("options go inside the action: `press: { …, label: … }`")
+    );
+    let p = action_problems("- screenshot: { name: a, timeout: 5 }");
+    assert_eq!(
+        p.len(),
+        1,
+        "a key the action does not take is not read: {p:?}"
+    );
+    assert_eq!(p[0].2, "unknown key `timeout` in `screenshot`");
+}
+
+#[test]
+fn verify_config_servers_are_checked_like_the_schema_checks_them() {
+    let p = action_problems("- verify_config: { server: prodcution }");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].2, "unknown server `prodcution`");
+    assert_eq!(p[0].3.as_deref(), Some("did you mean `production`?"));
+    let p = action_problems("- verify_config: staging");
+    assert_eq!(
+        p[0].3.as_deref(),
+        Some("servers are `production` or `sandbox`")
+    );
+    assert!(action_problems("- verify_config: \"${polar.server}\"").is_empty());
+}

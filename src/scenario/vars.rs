@@ -13,11 +13,43 @@ pub(crate) enum Piece {
     Var { name: String, offset: usize },
 }
 
-/// A template syntax problem: byte offset in the raw text and the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a text is not a valid variable name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum NameError {
+    #[error("empty variable name in `${{}}`")]
+    Empty,
+    #[error(
+        "`{0}` is not a valid variable name (use letters, digits, `_`, `-`, separated by dots)"
+    )]
+    Invalid(String),
+}
+
+/// What is wrong with a template's syntax.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TemplateErrorKind {
+    #[error("unclosed `${{`: a variable reference ends with `}}`")]
+    Unclosed,
+    #[error(transparent)]
+    Name(#[from] NameError),
+}
+
+/// A template syntax problem and the byte offset in the raw text where it starts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}")]
 pub(crate) struct TemplateError {
     pub offset: usize,
-    pub message: String,
+    pub kind: TemplateErrorKind,
+}
+
+/// Why a template could not be rendered when it ran.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RenderError {
+    #[error(transparent)]
+    Syntax(#[from] TemplateError),
+    #[error("environment variable `{0}` is not set")]
+    EnvUnset(String),
+    #[error("variable `{0}` has no value")]
+    NoValue(String),
 }
 
 /// Splits `raw` into text and `${name}` references. `$${` is a literal `${`.
@@ -33,12 +65,15 @@ pub(crate) fn parse_template(raw: &str) -> Result<Vec<Piece>, TemplateError> {
             let Some(end) = raw[i + 2..].find('}') else {
                 return Err(TemplateError {
                     offset: i,
-                    message: "unclosed `${`: a variable reference ends with `}`".into(),
+                    kind: TemplateErrorKind::Unclosed,
                 });
             };
             let name = raw[i + 2..i + 2 + end].trim();
-            if let Err(message) = check_name(name) {
-                return Err(TemplateError { offset: i, message });
+            if let Err(e) = check_name(name) {
+                return Err(TemplateError {
+                    offset: i,
+                    kind: e.into(),
+                });
             }
             if !text.is_empty() {
                 pieces.push(Piece::Text(std::mem::take(&mut text)));
@@ -61,9 +96,9 @@ pub(crate) fn parse_template(raw: &str) -> Result<Vec<Piece>, TemplateError> {
 }
 
 /// A variable name: dot-separated words of letters, digits, `_` and `-`, not starting with a digit.
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("empty variable name in `${}`".into());
+        return Err(NameError::Empty);
     }
     let ok = name.split('.').all(|part| {
         !part.is_empty()
@@ -75,9 +110,7 @@ pub(crate) fn check_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{name}` is not a valid variable name (use letters, digits, `_`, `-`, separated by dots)"
-        ))
+        Err(NameError::Invalid(name.to_string()))
     }
 }
 
@@ -205,30 +238,27 @@ impl Vars {
         Ok(())
     }
 
-    /// Replaces every `${name}`; `${env.NAME}` reads the environment. Error names the var.
+    /// Replaces every `${name}`; `${env.NAME}` reads the environment. The error is the
+    /// message for the failed action: what is missing, and where the template is.
     pub fn render(&self, template: &Template) -> Result<String, String> {
         self.render_str(&template.raw)
             .map_err(|e| format!("{e} (at {})", template.location))
     }
 
-    pub(crate) fn render_str(&self, raw: &str) -> Result<String, String> {
-        let pieces = parse_template(raw).map_err(|e| e.message)?;
+    pub(crate) fn render_str(&self, raw: &str) -> Result<String, RenderError> {
         let mut out = String::new();
-        for piece in pieces {
+        for piece in parse_template(raw)? {
             match piece {
                 Piece::Text(t) => out.push_str(&t),
                 Piece::Var { name, .. } => {
                     if let Some(env) = name.strip_prefix("env.") {
-                        match std::env::var(env) {
-                            Ok(v) => out.push_str(&v),
-                            Err(_) => {
-                                return Err(format!("environment variable `{env}` is not set"))
-                            }
-                        }
+                        let v = std::env::var(env)
+                            .map_err(|_| RenderError::EnvUnset(env.to_string()))?;
+                        out.push_str(&v);
                     } else if let Some(v) = self.values.get(&name) {
                         out.push_str(v);
                     } else {
-                        return Err(format!("variable `{name}` has no value"));
+                        return Err(RenderError::NoValue(name));
                     }
                 }
             }
@@ -373,15 +403,25 @@ mod tests {
                 },
             ]
         );
-        assert!(parse_template("a ${x")
-            .unwrap_err()
-            .message
-            .contains("unclosed"));
-        assert!(parse_template("${}").unwrap_err().message.contains("empty"));
-        assert!(parse_template("${a b}")
-            .unwrap_err()
-            .message
-            .contains("not a valid"));
+        let err = |raw: &str| parse_template(raw).unwrap_err();
+        assert_eq!(
+            err("a ${x"),
+            TemplateError {
+                offset: 2,
+                kind: TemplateErrorKind::Unclosed
+            }
+        );
+        assert_eq!(
+            err("a ${x").to_string(),
+            "unclosed `${`: a variable reference ends with `}`"
+        );
+        assert_eq!(err("${}").kind, NameError::Empty.into());
+        assert_eq!(err("${}").to_string(), "empty variable name in `${}`");
+        assert_eq!(
+            err("x ${a b}").kind,
+            NameError::Invalid("a b".into()).into()
+        );
+        assert_eq!(err("x ${a b}").offset, 2);
     }
 
     #[test]
