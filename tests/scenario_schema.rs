@@ -114,6 +114,12 @@ fn a_typo_the_schema_flags_is_one_check_flags_too() {
     let base = "name: T\nsteps:\n  - name: S\n    do:\n      - ";
     let opts = LoadOptions::with_cli_vars(vec![]);
     for (action, schema_ok) in [
+        (
+            "type: { label: Card number, text: \"4242 4242\", timeout: 5s }",
+            true,
+        ),
+        ("type: { text: \"4242\" }", false),
+        ("type: { label: Card number }", false),
         ("fill: { label: Email, valeu: x }", false),
         ("press: { key: Tab, label: A, testid: b }", false),
         ("verify_config: staging", false),

@@ -12,6 +12,7 @@ pub(crate) enum ActionName {
     Open,
     Click,
     Fill,
+    Type,
     Select,
     Press,
     ExpectText,
@@ -126,6 +127,8 @@ pub(crate) const LOCATORS: [(&str, By); 5] = [
 ];
 /// Every locator kind.
 const ANY: &[&str] = &["css", "xpath", "text", "label", "testid"];
+/// Kinds that find a form field whose own key is `text` (what `type` types).
+const FIELD: &[&str] = &["css", "xpath", "label", "testid"];
 
 pub(crate) const MATCHERS: [&str; 3] = ["equals", "contains", "matches"];
 pub(crate) const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -179,7 +182,7 @@ use ActionName as A;
 use ValueKind as V;
 
 /// The table.
-pub(crate) const ACTIONS: [ActionSpec; 16] = [
+pub(crate) const ACTIONS: [ActionSpec; 17] = [
     ActionSpec {
         short: Some(Short::Key("url")),
         keys: &[req("url", V::String, "a URL"), TIMEOUT],
@@ -192,6 +195,16 @@ pub(crate) const ACTIONS: [ActionSpec; 16] = [
         targets: Targets::Required(ANY),
         expects: "a mapping with a target and `value`, like `{ label: Email, value: … }`",
         ..spec(A::Fill, "fill", "Set a form field to a value.")
+    },
+    ActionSpec {
+        keys: &[req("text", V::Scalar, "a string"), TIMEOUT],
+        targets: Targets::Required(FIELD),
+        expects: "a mapping with a target and `text`, like `{ label: Card number, text: … }`",
+        ..spec(
+            A::Type,
+            "type",
+            "Type text into a form field key by key, for fields that need real keystrokes.",
+        )
     },
     ActionSpec {
         keys: &[req("option", V::Scalar, "a string"), TIMEOUT],
@@ -423,5 +436,13 @@ mod tests {
                 s.word
             );
         }
+    }
+
+    #[test]
+    fn type_finds_its_field_without_the_text_locator() {
+        let t = ActionName::Type.spec();
+        assert!(t.key("text").is_some_and(|k| k.required));
+        assert!(!t.targets.kinds().contains(&"text"));
+        assert!(ActionName::Click.spec().targets.kinds().contains(&"text"));
     }
 }

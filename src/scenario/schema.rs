@@ -284,6 +284,10 @@ mod tests {
     fn required_keys_matchers_and_short_forms_follow_the_table() {
         assert!(!valid(&with_actions("      - fill: { label: Email }\n")));
         assert!(!valid(&with_actions("      - fill: Email\n")));
+        assert!(valid(&with_actions(
+            "      - type: { label: Card number, text: \"4242 4242\" }\n"
+        )));
+        assert!(!valid(&with_actions("      - type: { text: \"4242\" }\n")));
         assert!(!valid(&with_actions(
             "      - expect_text: { equals: a, contains: b }\n"
         )));

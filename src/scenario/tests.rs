@@ -661,6 +661,47 @@ fn remember_defines_a_variable_for_later_actions() {
 }
 
 #[test]
+fn type_types_text_into_a_field_found_without_the_text_locator() {
+    let a = actions(
+        "- type: { label: Card number, text: \"4242 4242 4242 4242\" }\n- type: { testid: otp, text: \"${cli_seats}\", timeout: 5s }",
+    );
+    let ActionKind::Type { target, text } = &a[0].kind else {
+        panic!("{:?}", a[0].kind)
+    };
+    assert_eq!(
+        (loc(target), text.raw.as_str()),
+        ((By::Label, "Card number"), "4242 4242 4242 4242")
+    );
+    assert_eq!(a[0].timeout, None);
+    let ActionKind::Type { target, text } = &a[1].kind else {
+        panic!("{:?}", a[1].kind)
+    };
+    assert_eq!(
+        (loc(target), text.raw.as_str()),
+        ((By::TestId, "otp"), "${cli_seats}")
+    );
+    assert_eq!(a[1].timeout, Some(Duration::from_secs(5)));
+
+    let p = action_problems("- type: { text: \"4242\" }");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].2, "missing target: say which element");
+    assert_eq!(
+        p[0].3.as_deref(),
+        Some("add one of `css`, `xpath`, `label` or `testid`")
+    );
+    let p = action_problems("- type: { label: Card number }");
+    assert_eq!(p[0].2, "`type` needs `text`");
+    let p = action_problems("- type: Card number");
+    assert_eq!(
+        p[0].2,
+        "`type` expects a mapping with a target and `text`, like `{ label: Card number, text: … }`, found a string"
+    );
+    let p = action_problems("- type: { label: Card number, txet: \"4242\" }");
+    assert_eq!(p.len(), 1, "no cascade after an unknown key: {p:?}");
+    assert_eq!(p[0].3.as_deref(), Some("did you mean `text`?"));
+}
+
+#[test]
 fn wrong_shapes_name_the_action_and_what_it_expects() {
     let p = action_problems("- click: [a, b]");
     assert_eq!(

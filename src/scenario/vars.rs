@@ -341,6 +341,7 @@ fn scenario_templates(scenario: &Scenario) -> Vec<String> {
             match &a.kind {
                 ActionKind::Open { url } => out.push(url.raw.clone()),
                 ActionKind::Fill { value, .. } => out.push(value.raw.clone()),
+                ActionKind::Type { text, .. } => out.push(text.raw.clone()),
                 ActionKind::Select { option, .. } => out.push(option.raw.clone()),
                 ActionKind::Press { key, .. } => out.push(key.raw.clone()),
                 ActionKind::ExpectText { matcher, .. } | ActionKind::ExpectUrl { matcher } => {

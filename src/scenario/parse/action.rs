@@ -130,6 +130,10 @@ impl Loader<'_> {
                 let (target, value) = self.target_and(scope, f, "value", known)?;
                 ActionKind::Fill { target, value }
             }
+            A::Type => {
+                let (target, text) = self.target_and(scope, f, "text", known)?;
+                ActionKind::Type { target, text }
+            }
             A::Select => {
                 let (target, option) = self.target_and(scope, f, "option", known)?;
                 ActionKind::Select { target, option }
