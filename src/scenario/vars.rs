@@ -364,7 +364,7 @@ fn scenario_templates(scenario: &Scenario) -> Vec<String> {
             }
         }
     }
-    for s in &scenario.steps {
+    for s in scenario.given.iter().chain(&scenario.steps) {
         actions(&s.actions, &mut out);
     }
     out
@@ -505,6 +505,37 @@ mod tests {
             v.redact("auth=Bearer tok-123456 region=eu-west pw=hunter2"),
             "auth=Bearer [redacted] region=eu-west pw=[redacted]"
         );
+    }
+
+    #[test]
+    fn secret_env_names_used_only_in_given_steps_are_redacted_too() {
+        use crate::scenario::model::{Action, Step};
+        std::env::set_var("WALKTHROUGH_TEST_GIVEN_TOKEN", "given-tok-98765");
+        let open = Action {
+            kind: ActionKind::Open {
+                url: t("/login?t=${env.WALKTHROUGH_TEST_GIVEN_TOKEN}"),
+            },
+            location: t("").location,
+            timeout: None,
+        };
+        let scenario = Scenario {
+            name: "s".into(),
+            slot: None,
+            file: "s.yaml".into(),
+            location: t("").location,
+            vars: vec![],
+            secret_vars: vec![],
+            targets: vec![],
+            given: vec![Step {
+                name: "log in".into(),
+                location: t("").location,
+                actions: vec![open],
+            }],
+            steps: vec![],
+        };
+        let mut v = Vars::new();
+        v.extend_from_scenario(&scenario).unwrap();
+        assert_eq!(v.redact("t=given-tok-98765"), "t=[redacted]");
     }
 
     #[test]
