@@ -7,6 +7,7 @@ pub mod model;
 mod actions;
 mod check;
 mod diag;
+pub mod limits;
 mod parse;
 mod schema;
 mod vars;

@@ -138,11 +138,7 @@ impl Loader<'_> {
     fn ref_location(&self, scope: &Scope, node: &Node, fragment: &str) -> super::Location {
         let mut at = scope.at(node);
         let head: String = fragment.chars().take_while(|&c| c != '}').collect();
-        let Some(line) = self
-            .sources
-            .get(&scope.file)
-            .and_then(|t| t.lines().nth(node.line.saturating_sub(1)))
-        else {
+        let Some(line) = self.source_line(&scope.file, node.line) else {
             return at;
         };
         let start: usize = line

@@ -67,6 +67,7 @@ impl Loader<'_> {
         let text = std::fs::read_to_string(file)?;
         let mut problems = Vec::new();
         let tree = yaml::parse(&text, &mut problems);
+        self.lines.insert(file.to_path_buf(), line_starts(&text));
         self.sources.insert(file.to_path_buf(), Arc::from(text));
         let yaml_problems = !problems.is_empty();
         for p in problems {
@@ -81,6 +82,15 @@ impl Loader<'_> {
             tree,
             yaml_problems,
         })
+    }
+
+    /// Line `line` (1-based) of a file read, without its line break.
+    pub(super) fn source_line(&self, file: &Path, line: usize) -> Option<&str> {
+        let text = self.sources.get(file)?;
+        let starts = self.lines.get(file)?;
+        let start = *starts.get(line.checked_sub(1)?)?;
+        let l = text.get(start..)?.split('\n').next().unwrap_or_default();
+        Some(l.strip_suffix('\r').unwrap_or(l))
     }
 }
 
@@ -118,4 +128,24 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 
 pub(super) fn is_yaml_name(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// Byte offsets where each line of `text` starts.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&i| i < text.len() || i == 0)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_starts_index_every_line() {
+        assert_eq!(line_starts("a\nbc\n\nd"), vec![0, 2, 5, 6]);
+        assert_eq!(line_starts("a\n"), vec![0]);
+        assert_eq!(line_starts(""), vec![0]);
+    }
 }

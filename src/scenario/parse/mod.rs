@@ -73,6 +73,8 @@ pub(crate) struct Loader<'o> {
     opts: &'o LoadOptions,
     diags: Vec<Diagnostic>,
     sources: BTreeMap<PathBuf, Arc<str>>,
+    /// Where each line of each file in `sources` starts.
+    lines: HashMap<PathBuf, Vec<usize>>,
     flows: HashMap<PathBuf, Option<Rc<flows::FlowDef>>>,
 }
 
@@ -82,6 +84,7 @@ impl<'o> Loader<'o> {
             opts,
             diags: Vec::new(),
             sources: BTreeMap::new(),
+            lines: HashMap::new(),
             flows: HashMap::new(),
         }
     }
