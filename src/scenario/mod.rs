@@ -48,11 +48,13 @@ pub const PROVIDED_VARS: &[&str] = &[
 ];
 
 impl LoadOptions {
-    /// Options with [`PROVIDED_VARS`] and the given `--var` pairs.
+    /// Options with [`PROVIDED_VARS`] and the given `--var` pairs; the scenario root is
+    /// the common folder of the paths loaded.
     pub fn with_cli_vars(cli_vars: Vec<(String, String)>) -> Self {
         Self {
             cli_vars,
             provided_vars: PROVIDED_VARS.iter().map(|s| s.to_string()).collect(),
+            root: None,
         }
     }
 }
@@ -66,6 +68,10 @@ pub struct LoadOptions {
     /// `polar.control_url`, …): a `${name}` outside these, the scenario's vars, flow
     /// params, `--var`s, `env.*` and earlier `http` captures is a diagnostic.
     pub provided_vars: Vec<String>,
+    /// The scenario folder: every scenario and flow file read must be under it (after
+    /// symlinks are resolved). `None` means the common folder of the paths given to
+    /// [`load`] (a file's folder, or the directory itself).
+    pub root: Option<PathBuf>,
 }
 
 /// One problem found in scenario input.
@@ -87,8 +93,12 @@ pub struct Diagnostics {
 /// Loads scenario files (paths may be files or directories; a directory yields its `*.yaml`
 /// and `*.yml` files, sorted, not descending into `flows/`), expands `use:` flows, and
 /// validates everything. Returns every diagnostic at once, or the model.
+///
+/// Only regular `.yaml`/`.yml` files under the scenario root ([`LoadOptions::root`]) of at
+/// most [`limits::MAX_FILE_BYTES`] are read; anything else is a diagnostic that never shows
+/// the file's content.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedScenarios, Diagnostics> {
-    parse::Loader::new(opts).load(paths)
+    parse::load(paths, opts)
 }
 
 /// The JSON Schema (draft 2020-12) of the scenario format, for editors.

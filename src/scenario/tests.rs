@@ -15,10 +15,7 @@ fn load_files(
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    let opts = LoadOptions {
-        cli_vars: vec![("cli_seats".into(), "2".into())],
-        provided_vars: PROVIDED_VARS.iter().map(|s| s.to_string()).collect(),
-    };
+    let opts = LoadOptions::with_cli_vars(vec![("cli_seats".into(), "2".into())]);
     let r = load(&[dir.path().join(main)], &opts);
     (dir, r)
 }

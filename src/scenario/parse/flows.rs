@@ -9,7 +9,7 @@ use super::super::model::Step;
 use super::super::vars::check_name;
 use super::super::yaml::{Node, NodeKind};
 use super::fields::{did_you_mean, one_of};
-use super::files::{normalize, sibling_names};
+use super::files::normalize;
 use super::{Known, Loader, Scope};
 
 const FLOW_KEYS: [&str; 4] = ["name", "description", "params", "steps"];
@@ -135,11 +135,7 @@ impl Loader<'_> {
         known: &Known,
         params: &mut BTreeMap<String, String>,
     ) {
-        let flow_scope = Scope {
-            file: flow.file.clone(),
-            params: BTreeMap::new(),
-            stack: Vec::new(),
-        };
+        let flow_scope = Scope::flow_file(&flow.file);
         for (name, default) in &flow.params {
             if params.contains_key(name) {
                 continue;
@@ -161,18 +157,24 @@ impl Loader<'_> {
         }
     }
 
-    /// The flow at `path`, read once and cached (`None` when it cannot be used; reported).
+    /// The flow at `path`, read once and cached (`None` when it cannot be used; reported
+    /// here, or where the flow file is wrong).
     fn flow(&mut self, scope: &Scope, use_node: &Node, path: &Path) -> Option<Rc<FlowDef>> {
-        if let Some(cached) = self.flows.get(path).cloned() {
-            if cached.is_none() && !self.sources.contains_key(path) {
-                self.missing_flow(scope, use_node, path);
-            }
-            return cached;
+        if let Some(cached) = self.flows.get(path) {
+            return cached.clone();
         }
-        let Ok(parsed) = self.read_tree(path) else {
-            self.flows.insert(path.to_path_buf(), None);
-            self.missing_flow(scope, use_node, path);
-            return None;
+        let parsed = match self.read_tree(path) {
+            Ok(parsed) => parsed,
+            Err(e) if e.is_not_found() => {
+                self.missing_flow(scope, use_node, path);
+                return None;
+            }
+            Err(e) => {
+                let msg = format!("cannot use flow file `{}`: {e}", path.display());
+                let help = e.help().map(str::to_string);
+                self.error(&scope.file, use_node, msg, help);
+                return None;
+            }
         };
         let def = parsed
             .tree
@@ -188,7 +190,7 @@ impl Loader<'_> {
     }
 
     fn missing_flow(&mut self, scope: &Scope, use_node: &Node, path: &Path) {
-        let names = sibling_names(path);
+        let names = self.sibling_names(path);
         let wanted = path
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
@@ -201,11 +203,7 @@ impl Loader<'_> {
 
     /// A flow file's top level: `params` and `steps` (`name` and `description` are notes).
     fn flow_def(&mut self, path: &Path, root: &Node) -> Option<FlowDef> {
-        let scope = Scope {
-            file: path.to_path_buf(),
-            params: BTreeMap::new(),
-            stack: Vec::new(),
-        };
+        let scope = Scope::flow_file(path);
         if root.as_map().is_none() {
             self.expected(&scope, root, "a flow: a mapping with `params` and `steps`");
             return None;

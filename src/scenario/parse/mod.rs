@@ -34,11 +34,21 @@ struct Scope {
 }
 
 impl Scope {
+    /// A scenario file's own scope.
     fn top(file: &Path) -> Self {
         Self {
             file: file.to_path_buf(),
             params: BTreeMap::new(),
             stack: vec![files::normalize(file)],
+        }
+    }
+
+    /// A flow file read on its own (its params and defaults), outside any use.
+    fn flow_file(file: &Path) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            params: BTreeMap::new(),
+            stack: Vec::new(),
         }
     }
 
@@ -69,28 +79,51 @@ impl Known {
     }
 }
 
-pub(crate) struct Loader<'o> {
-    opts: &'o LoadOptions,
-    diags: Vec<Diagnostic>,
-    sources: BTreeMap<PathBuf, Arc<str>>,
-    /// Where each line of each file in `sources` starts.
-    lines: HashMap<PathBuf, Vec<usize>>,
-    flows: HashMap<PathBuf, Option<Rc<flows::FlowDef>>>,
-}
-
-impl<'o> Loader<'o> {
-    pub fn new(opts: &'o LoadOptions) -> Self {
-        Self {
+/// Loads every path; the scenarios, or every diagnostic sorted and deduplicated.
+pub(crate) fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedScenarios, Diagnostics> {
+    match files::Root::new(opts.root.as_deref(), paths) {
+        Ok(root) => Loader {
             opts,
+            root,
             diags: Vec::new(),
             sources: BTreeMap::new(),
             lines: HashMap::new(),
             flows: HashMap::new(),
         }
+        .load(paths),
+        Err(e) => {
+            let root = opts.root.clone().unwrap_or_default();
+            let message = format!("cannot read the scenario folder `{}`: {e}", root.display());
+            let location = Location {
+                file: root,
+                line: 0,
+                column: 0,
+            };
+            Err(Diagnostics {
+                items: vec![Diagnostic {
+                    location,
+                    message,
+                    help: None,
+                }],
+                sources: BTreeMap::new(),
+            })
+        }
     }
+}
 
-    /// Loads every path; the scenarios, or every diagnostic sorted and deduplicated.
-    pub fn load(mut self, paths: &[PathBuf]) -> Result<LoadedScenarios, Diagnostics> {
+struct Loader<'o> {
+    opts: &'o LoadOptions,
+    root: files::Root,
+    diags: Vec<Diagnostic>,
+    sources: BTreeMap<PathBuf, Arc<str>>,
+    /// Where each line of each file in `sources` starts.
+    lines: HashMap<PathBuf, Vec<usize>>,
+    /// Flow files read so far (`None`: read, but not a usable flow; reported).
+    flows: HashMap<PathBuf, Option<Rc<flows::FlowDef>>>,
+}
+
+impl Loader<'_> {
+    fn load(mut self, paths: &[PathBuf]) -> Result<LoadedScenarios, Diagnostics> {
         let files = self.collect(paths);
         let mut scenarios = Vec::new();
         let mut slots: BTreeMap<String, PathBuf> = BTreeMap::new();
