@@ -1,13 +1,15 @@
 //! Scenarios stay in their folder and loading stays bounded: what `use:` and the paths
-//! given may read, what is never opened or shown, and the cap on reported problems.
-//! Each case runs on its own temporary folder.
+//! given may read, what is never opened or shown, and the caps on expansion, values and
+//! reported problems. Each case runs on its own temporary folder.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use walkthrough::scenario::limits::MAX_RENDERED;
-use walkthrough::scenario::{load, Diagnostics, LoadOptions, LoadedScenarios};
+use walkthrough::scenario::limits::{MAX_RENDERED, MAX_VALUE_BYTES};
+use walkthrough::scenario::{
+    load, Diagnostics, LoadOptions, LoadedScenarios, Location, Scenario, Template, Vars,
+};
 
 /// A value only this test process has in its environment.
 const SECRET: &str = "polar_oat_wt_limits_5e4a9c1f";
@@ -275,6 +277,114 @@ fn symlink_loops_are_detected_and_each_folder_read_once() {
 }
 
 #[test]
+fn flow_params_doubling_down_a_chain_stop_at_the_value_cap_with_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(
+        dir.path(),
+        "s.yaml",
+        "name: T\nsteps:\n  - use: flows/f0.yaml\n    with: { x: \"ab\" }\n",
+    );
+    for i in 0..30 {
+        let next = format!(
+            "params: [x]\nsteps:\n  - use: f{}.yaml\n    with: {{ x: \"${{x}}${{x}}\" }}\n",
+            i + 1
+        );
+        write(dir.path(), &format!("flows/f{i}.yaml"), &next);
+    }
+    write(
+        dir.path(),
+        "flows/f30.yaml",
+        "params: [x]\nsteps:\n  - name: \"${x}\"\n    do: [ { open: / } ]\n",
+    );
+    let started = Instant::now();
+    let (d, rendered) = problems(vec![main]);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(d.items.len(), 1, "{rendered}");
+    let p = &d.items[0];
+    assert_eq!(
+        p.message,
+        "this value becomes longer than 64 KiB when flow params are filled in"
+    );
+    // 2 bytes doubled 15 times is 64 KiB: the 16th flow's `with:` is one too many.
+    assert!(p.location.file.ends_with("flows/f15.yaml"), "{rendered}");
+    let help = p.help.as_deref().unwrap();
+    assert!(help.starts_with("expanded through `use:` at "), "{help}");
+    assert!(help.contains("s.yaml:3:10 → "), "{help}");
+    assert!(
+        help.contains("… 10 more …") && help.ends_with("f14.yaml:3:10"),
+        "{help}"
+    );
+}
+
+#[test]
+fn vars_doubling_are_reported_by_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("name: V\nvars:\n  v0: ab\n");
+    for i in 1..=30 {
+        text.push_str(&format!("  v{i}: \"${{v{}}}${{v{}}}\"\n", i - 1, i - 1));
+    }
+    text.push_str("steps:\n  - name: S\n    do: [ { open: \"/${v30}\" } ]\n");
+    let (d, rendered) = problems(vec![write(dir.path(), "v.yaml", &text)]);
+    assert_eq!(d.items.len(), 1, "{rendered}");
+    assert_eq!(
+        d.items[0].message,
+        "`v16` becomes longer than 64 KiB (at least 131072 bytes) once its `${…}` are filled in"
+    );
+    assert_eq!(d.items[0].location.line, 19);
+}
+
+#[test]
+fn a_use_fan_out_stops_at_the_expansion_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "s.yaml", &uses(&["flows/g0.yaml"]));
+    for i in 0..25 {
+        let twice = format!("steps:\n  - use: g{0}.yaml\n  - use: g{0}.yaml\n", i + 1);
+        write(dir.path(), &format!("flows/g{i}.yaml"), &twice);
+    }
+    write(
+        dir.path(),
+        "flows/g25.yaml",
+        "steps:\n  - name: leaf\n    do: [ { open: / } ]\n",
+    );
+    let started = Instant::now();
+    let (d, rendered) = problems(vec![main]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "2^25 leaves were expanded"
+    );
+    assert_eq!(d.items.len(), 1, "{rendered}");
+    assert_eq!(
+        d.items[0].message,
+        "this scenario expands to more than 10000 steps, actions and `use:`s"
+    );
+    let help = d.items[0].help.as_deref().unwrap();
+    assert!(help.starts_with("expanded through `use:` at "), "{help}");
+}
+
+#[test]
+fn a_large_flow_used_often_stops_at_the_text_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a".repeat(MAX_VALUE_BYTES - 100);
+    write(
+        dir.path(),
+        "flows/big.yaml",
+        &format!("steps:\n  - name: big\n    do: [ {{ open: \"/{long}\" }} ]\n"),
+    );
+    let main = write(dir.path(), "s.yaml", &uses(&["flows/big.yaml"; 300]));
+    let (d, rendered) = problems(vec![main]);
+    assert_eq!(
+        d.items.len(),
+        1,
+        "{}",
+        &rendered[..rendered.len().min(2000)]
+    );
+    assert_eq!(
+        d.items[0].message,
+        "this scenario expands to more than 16 MiB of text"
+    );
+}
+
+#[test]
 fn a_hundred_thousand_problems_render_fast_and_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let items = vec!["x"; 5000].join(", ");
@@ -296,5 +406,57 @@ fn a_hundred_thousand_problems_render_fast_and_bounded() {
         rendered.len() < MAX_RENDERED * 600,
         "{} bytes",
         rendered.len()
+    );
+}
+
+#[test]
+fn rendering_refuses_to_build_a_value_over_the_cap() {
+    let at = Location {
+        file: "s.yaml".into(),
+        line: 4,
+        column: 9,
+    };
+    let t = |raw: &str| Template {
+        raw: raw.into(),
+        location: at.clone(),
+    };
+    let mut vars = Vars::new();
+    vars.set("half", &"x".repeat(MAX_VALUE_BYTES / 2 + 1));
+    assert!(vars.render(&t("${half}")).is_ok());
+    let err = vars.render(&t("${half}${half}")).unwrap_err();
+    assert_eq!(
+        err,
+        "`${half}` makes the value longer than 64 KiB (at s.yaml:4:9)"
+    );
+    let body = serde_json::json!({ "a": "${half}", "b": ["${half}"] });
+    let err = vars.render_json(&body, &at).unwrap_err();
+    assert!(
+        err.starts_with("the strings of the JSON body together are longer than 64 KiB"),
+        "{err}"
+    );
+
+    // The doubling chain in `vars` fails the scenario's setup, at 64 KiB not gigabytes.
+    let scenario = Scenario {
+        name: "V".into(),
+        slot: None,
+        file: "s.yaml".into(),
+        location: at.clone(),
+        vars: std::iter::once(("v0".to_string(), t("ab")))
+            .chain((1..=30).map(|i| {
+                (
+                    format!("v{i}"),
+                    t(&format!("${{v{}}}${{v{}}}", i - 1, i - 1)),
+                )
+            }))
+            .collect(),
+        secret_vars: vec![],
+        targets: vec![],
+        given: vec![],
+        steps: vec![],
+    };
+    let err = Vars::new().extend_from_scenario(&scenario).unwrap_err();
+    assert_eq!(
+        err,
+        "var `v16`: `${v15}` makes the value longer than 64 KiB (at s.yaml:4:9)"
     );
 }

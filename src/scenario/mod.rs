@@ -96,7 +96,7 @@ pub struct Diagnostics {
 ///
 /// Only regular `.yaml`/`.yml` files under the scenario root ([`LoadOptions::root`]) of at
 /// most [`limits::MAX_FILE_BYTES`] are read; anything else is a diagnostic that never shows
-/// the file's content.
+/// the file's content. Expansion is bounded by the other [`limits`].
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedScenarios, Diagnostics> {
     parse::load(paths, opts)
 }

@@ -474,6 +474,14 @@ fn flow_param_problems() {
 }
 
 #[test]
+fn a_with_value_with_a_problem_is_not_also_a_missing_param() {
+    let main = "name: T\nsteps:\n  - use: flows/buy.yaml\n    with: { seats: [3] }\n";
+    let p = problems_in(&[("s.yaml", main), ("flows/buy.yaml", FLOW)], "s.yaml");
+    let msgs: Vec<&str> = p.iter().map(|x| x.2.as_str()).collect();
+    assert_eq!(msgs, vec!["expected a string value, found a list"]);
+}
+
+#[test]
 fn missing_flow_files_and_cycles() {
     let main = "name: T\nsteps:\n  - use: flows/buy-seat.yaml\n";
     let p = problems_in(

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use super::limits::{human_bytes, MAX_VALUE_BYTES};
 use super::model::{ActionKind, Location, Scenario, Template, TextMatch, WaitTarget};
 
 /// One piece of a template: literal text, or a `${name}` reference at byte `offset`.
@@ -50,6 +51,26 @@ pub(crate) enum RenderError {
     EnvUnset(String),
     #[error("variable `{0}` has no value")]
     NoValue(String),
+    #[error("`${{{0}}}` makes the value longer than {limit}", limit = human_bytes(MAX_VALUE_BYTES as u64))]
+    TooLong(String),
+    #[error("the text is longer than {limit}", limit = human_bytes(MAX_VALUE_BYTES as u64))]
+    TextTooLong,
+    #[error("the strings of the JSON body together are longer than {limit}", limit = human_bytes(MAX_VALUE_BYTES as u64))]
+    BodyTooLong,
+}
+
+/// A value would be longer than [`MAX_VALUE_BYTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("longer than {limit}", limit = human_bytes(MAX_VALUE_BYTES as u64))]
+pub(crate) struct TooLong;
+
+/// `out` with `piece` appended, unless that makes it longer than [`MAX_VALUE_BYTES`].
+fn append(out: &mut String, piece: &str) -> Result<(), TooLong> {
+    if out.len().saturating_add(piece.len()) > MAX_VALUE_BYTES {
+        return Err(TooLong);
+    }
+    out.push_str(piece);
+    Ok(())
 }
 
 /// Splits `raw` into text and `${name}` references. `$${` is a literal `${`.
@@ -115,34 +136,42 @@ pub(crate) fn check_name(name: &str) -> Result<(), NameError> {
 }
 
 /// Replaces `${param}` for names in `params` with their value; leaves everything else,
-/// escapes included, as written.
-pub(crate) fn substitute_params(raw: &str, params: &BTreeMap<String, String>) -> String {
+/// escapes included, as written. Refuses to build a value longer than
+/// [`MAX_VALUE_BYTES`] (flows passing `${x}${x}` down a chain double it at every level).
+pub(crate) fn substitute_params(
+    raw: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<String, TooLong> {
+    if raw.len() > MAX_VALUE_BYTES {
+        return Err(TooLong);
+    }
     if params.is_empty() || !raw.contains("${") {
-        return raw.to_string();
+        return Ok(raw.to_string());
     }
     let mut out = String::new();
     let mut i = 0;
     while i < raw.len() {
-        if raw[i..].starts_with("$${") {
-            out.push_str("$${");
-            i += 3;
-            continue;
-        }
-        if raw[i..].starts_with("${") {
-            if let Some(end) = raw[i + 2..].find('}') {
-                let name = raw[i + 2..i + 2 + end].trim();
-                if let Some(value) = params.get(name) {
-                    out.push_str(value);
-                    i += 2 + end + 1;
-                    continue;
-                }
-            }
-        }
-        let ch = raw[i..].chars().next().unwrap_or('\0');
-        out.push(ch);
-        i += ch.len_utf8().max(1);
+        let rest = &raw[i..];
+        let (piece, len) = if rest.starts_with("$${") {
+            ("$${", 3)
+        } else if let Some((value, len)) = param_at(rest, params) {
+            (value, len)
+        } else {
+            let ch = rest.chars().next().map_or(1, char::len_utf8);
+            (&rest[..ch], ch)
+        };
+        append(&mut out, piece)?;
+        i += len;
     }
-    out
+    Ok(out)
+}
+
+/// The value of the `${param}` that `rest` starts with, and the reference's length.
+fn param_at<'p>(rest: &str, params: &'p BTreeMap<String, String>) -> Option<(&'p str, usize)> {
+    let inner = rest.strip_prefix("${")?;
+    let end = inner.find('}')?;
+    let value = params.get(inner[..end].trim())?;
+    Some((value.as_str(), 2 + end + 1))
 }
 
 /// Whether an environment variable's name marks its value as a secret: the one rule for
@@ -245,48 +274,68 @@ impl Vars {
             .map_err(|e| format!("{e} (at {})", template.location))
     }
 
+    /// Renders `raw`; never builds a value longer than [`MAX_VALUE_BYTES`].
     pub(crate) fn render_str(&self, raw: &str) -> Result<String, RenderError> {
         let mut out = String::new();
         for piece in parse_template(raw)? {
             match piece {
-                Piece::Text(t) => out.push_str(&t),
+                Piece::Text(t) => append(&mut out, &t).map_err(|_| RenderError::TextTooLong)?,
                 Piece::Var { name, .. } => {
-                    if let Some(env) = name.strip_prefix("env.") {
-                        let v = std::env::var(env)
-                            .map_err(|_| RenderError::EnvUnset(env.to_string()))?;
-                        out.push_str(&v);
-                    } else if let Some(v) = self.values.get(&name) {
-                        out.push_str(v);
+                    let env;
+                    let value = if let Some(var) = name.strip_prefix("env.") {
+                        env = std::env::var(var)
+                            .map_err(|_| RenderError::EnvUnset(var.to_string()))?;
+                        env.as_str()
                     } else {
-                        return Err(RenderError::NoValue(name));
-                    }
+                        match self.values.get(&name) {
+                            Some(v) => v.as_str(),
+                            None => return Err(RenderError::NoValue(name)),
+                        }
+                    };
+                    append(&mut out, value).map_err(|_| RenderError::TooLong(name))?;
                 }
             }
         }
         Ok(out)
     }
 
-    /// Renders every string leaf of a JSON value.
+    /// Renders every string leaf of a JSON value. The rendered leaves together hold at
+    /// most [`MAX_VALUE_BYTES`]: a body is one value.
     pub fn render_json(
         &self,
         value: &serde_json::Value,
         at: &Location,
     ) -> Result<serde_json::Value, String> {
+        let mut used = 0;
+        self.render_json_leaves(value, &mut used)
+            .map_err(|e| format!("{e} (at {at})"))
+    }
+
+    fn render_json_leaves(
+        &self,
+        value: &serde_json::Value,
+        used: &mut usize,
+    ) -> Result<serde_json::Value, RenderError> {
         use serde_json::Value;
         Ok(match value {
             Value::String(s) => {
-                Value::String(self.render_str(s).map_err(|e| format!("{e} (at {at})"))?)
+                let rendered = self.render_str(s)?;
+                *used += rendered.len();
+                if *used > MAX_VALUE_BYTES {
+                    return Err(RenderError::BodyTooLong);
+                }
+                Value::String(rendered)
             }
             Value::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|v| self.render_json(v, at))
+                    .map(|v| self.render_json_leaves(v, used))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Object(map) => {
                 let mut out = serde_json::Map::new();
                 for (k, v) in map {
-                    out.insert(k.clone(), self.render_json(v, at)?);
+                    out.insert(k.clone(), self.render_json_leaves(v, used)?);
                 }
                 Value::Object(out)
             }
@@ -564,12 +613,25 @@ mod tests {
     }
 
     #[test]
+    fn substituting_params_never_builds_a_value_over_the_cap() {
+        let mut p = BTreeMap::new();
+        p.insert("x".to_string(), "y".repeat(MAX_VALUE_BYTES / 2));
+        assert_eq!(
+            substitute_params("${x}${x}", &p).unwrap().len(),
+            MAX_VALUE_BYTES
+        );
+        assert_eq!(substitute_params("${x}${x}!", &p), Err(TooLong));
+        let long = "z".repeat(MAX_VALUE_BYTES + 1);
+        assert_eq!(substitute_params(&long, &BTreeMap::new()), Err(TooLong));
+    }
+
+    #[test]
     fn substitutes_params_but_keeps_escapes_and_other_refs() {
         let mut p = BTreeMap::new();
         p.insert("seats".to_string(), "${count}".to_string());
         assert_eq!(
-            substitute_params("${seats} $${seats} ${other}", &p),
-            "${count} $${seats} ${other}"
+            substitute_params("${seats} $${seats} ${other} ü", &p).unwrap(),
+            "${count} $${seats} ${other} ü"
         );
     }
 }

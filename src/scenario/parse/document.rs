@@ -1,9 +1,11 @@
 //! A scenario file's top level: `name`, `slot`, `targets`, `vars`, `given`, `steps`.
 
+use std::collections::HashMap;
 use std::path::Path;
 
+use super::super::limits::{human_bytes, MAX_VALUE_BYTES};
 use super::super::model::{Scenario, Template};
-use super::super::vars::check_name;
+use super::super::vars::{check_name, parse_template, Piece};
 use super::super::yaml::{Node, NodeKind};
 use super::super::{SLOT_IDS, TARGETS};
 use super::fields::{did_you_mean, one_of};
@@ -17,12 +19,30 @@ pub(crate) const SCENARIO_KEYS: [&str; 6] = ["name", "slot", "targets", "vars", 
 struct ScenarioVars {
     vars: Vec<(String, Template)>,
     secret: Vec<String>,
+    /// How long each var gets at least once its `${…}` are filled in, as far as known
+    /// before the run: `--var` values and earlier vars (runner, environment and
+    /// captured values count as empty).
+    sizes: HashMap<String, usize>,
+}
+
+/// The least length of `raw` once its `${…}` are filled in from `sizes`.
+fn least_size(raw: &str, sizes: &HashMap<String, usize>) -> usize {
+    let Ok(pieces) = parse_template(raw) else {
+        return raw.len();
+    };
+    pieces.iter().fold(0, |n, p| {
+        n.saturating_add(match p {
+            Piece::Text(t) => t.len(),
+            Piece::Var { name, .. } => sizes.get(name).copied().unwrap_or(0),
+        })
+    })
 }
 
 impl Loader<'_> {
     /// One scenario file, flows expanded; also the `slot` node, for duplicate slots.
     pub(super) fn scenario(&mut self, file: &Path) -> Option<(Scenario, Option<Node>)> {
         let root = self.scenario_root(file)?;
+        self.budget = super::budget::Budget::default();
         let scope = Scope::top(file);
         if root.as_map().is_none() {
             self.expected(&scope, &root, "a mapping with `name` and `steps`");
@@ -44,6 +64,9 @@ impl Loader<'_> {
             known.add(name);
         }
         let mut vars = ScenarioVars::default();
+        for (name, value) in &self.opts.cli_vars {
+            vars.sizes.insert(name.clone(), value.len());
+        }
         if let Some(vnode) = root.get("vars") {
             self.vars(&scope, vnode, &mut known, &mut vars);
         }
@@ -174,6 +197,7 @@ impl Loader<'_> {
                 continue;
             };
             if let Some(t) = self.template(scope, value_node, known, "a string value") {
+                self.var_size(scope, value_node, name, &t, out);
                 out.vars.push((name.to_string(), t));
                 if secret {
                     out.secret.push(name.to_string());
@@ -181,6 +205,31 @@ impl Loader<'_> {
             }
             known.add(name);
         }
+    }
+
+    /// Records how long var `name` gets at least; reports it when that is over
+    /// [`MAX_VALUE_BYTES`] (once: it then counts as empty for the vars that use it).
+    fn var_size(
+        &mut self,
+        scope: &Scope,
+        node: &Node,
+        name: &str,
+        t: &Template,
+        out: &mut ScenarioVars,
+    ) {
+        if out.sizes.contains_key(name) {
+            return; // a `--var` overrides it
+        }
+        let size = least_size(&t.raw, &out.sizes);
+        if size <= MAX_VALUE_BYTES {
+            out.sizes.insert(name.to_string(), size);
+            return;
+        }
+        let limit = human_bytes(MAX_VALUE_BYTES as u64);
+        let msg = format!("`{name}` becomes longer than {limit} (at least {size} bytes) once its `${{…}}` are filled in");
+        let help = Some("each `${name}` repeats the whole value of `name`".into());
+        self.error(&scope.file, node, msg, help);
+        out.sizes.insert(name.to_string(), 0);
     }
 
     /// Whether `name` (at `k`) may be set by the scenario; reports why not. `verb` ends

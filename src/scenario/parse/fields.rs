@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::super::actions::{locator_kind, LOCATORS, MATCHERS};
 use super::super::model::{Locator, Template, TextMatch};
-use super::super::vars::{parse_template, substitute_params, Piece};
+use super::super::vars::{parse_template, Piece};
 use super::super::yaml::{Node, NodeKind};
 use super::{Known, Loader, Scope};
 use crate::duration::Zero;
@@ -66,7 +66,7 @@ impl Loader<'_> {
     /// A scalar's text, flow params substituted.
     pub(super) fn text(&mut self, scope: &Scope, node: &Node, what: &str) -> Option<String> {
         match node.as_str() {
-            Some(s) => Some(substitute_params(s, &scope.params)),
+            Some(s) => self.substitute(scope, node, s),
             None => {
                 self.expected(scope, node, what);
                 None
@@ -88,7 +88,7 @@ impl Loader<'_> {
         };
         self.check_refs(scope, node, raw, known);
         Some(Template {
-            raw: substitute_params(raw, &scope.params),
+            raw: self.substitute(scope, node, raw)?,
             location: scope.at(node),
         })
     }

@@ -31,6 +31,9 @@ impl Loader<'_> {
         item: &Node,
         known: &mut Known,
     ) -> Vec<Step> {
+        if !self.expanding() {
+            return Vec::new();
+        }
         let Some((flow, inner)) = self.use_flow(scope, item, known) else {
             return Vec::new();
         };
@@ -60,10 +63,13 @@ impl Loader<'_> {
         self.default_params(scope, item, &flow, &path, known, &mut params);
         let mut stack = scope.stack.clone();
         stack.push(path);
+        let mut uses = scope.uses.clone();
+        uses.push(scope.at(use_node));
         let inner = Scope {
             file: flow.file.clone(),
             params,
             stack,
+            uses,
         };
         Some((flow, inner))
     }
@@ -118,9 +124,9 @@ impl Loader<'_> {
                 self.error(&scope.file, k, msg, Some(help));
                 continue;
             }
-            if let Some(t) = self.template(scope, v, known, "a string value") {
-                params.insert(name.to_string(), t.raw);
-            }
+            // A value with a problem (reported) is empty, not also a missing param.
+            let value = self.template(scope, v, known, "a string value");
+            params.insert(name.to_string(), value.map(|t| t.raw).unwrap_or_default());
         }
         params
     }

@@ -3,7 +3,6 @@
 
 use super::super::actions::{MATCHERS, METHODS};
 use super::super::model::{HttpCall, Template, TextMatch};
-use super::super::vars::substitute_params;
 use super::super::yaml::{Node, NodeKind};
 use super::fields::{did_you_mean, one_of};
 use super::{Known, Loader, Scope};
@@ -28,11 +27,10 @@ impl Loader<'_> {
             .get("url")
             .and_then(|u| self.template(scope, u, known, "a URL"));
         let headers = self.headers(scope, v.get("headers"), known);
-        let json = v.get("json").map(|j| {
-            let mut value = j.to_json();
-            self.json_templates(scope, j, &mut value, known);
-            value
-        });
+        let json = match v.get("json") {
+            Some(j) => Some(self.json_body(scope, j, known)?),
+            None => None,
+        };
         let expect = match v.get("expect") {
             Some(e) => self.expectations(scope, e, known),
             None => Some((None, Vec::new())),
@@ -197,6 +195,17 @@ impl Loader<'_> {
         false
     }
 
+    /// A JSON body: `${…}` checked, flow params filled in, its size counted as expanded
+    /// text.
+    fn json_body(&mut self, scope: &Scope, j: &Node, known: &Known) -> Option<serde_json::Value> {
+        let mut value = j.to_json();
+        if !self.spend_bytes(scope, j, json_weight(&value)) {
+            return None;
+        }
+        self.json_templates(scope, j, &mut value, known);
+        Some(value)
+    }
+
     /// Checks `${…}` in the string leaves of a JSON body and fills in flow params there.
     fn json_templates(
         &mut self,
@@ -211,7 +220,9 @@ impl Loader<'_> {
                     return;
                 };
                 self.check_refs(scope, node, raw, known);
-                let substituted = substitute_params(s, &scope.params);
+                let Some(substituted) = self.substitute(scope, node, s) else {
+                    return;
+                };
                 // A plain scalar that was only a param (`qty: ${seats}`) takes the type
                 // of what it became.
                 *v = if substituted != *s {
@@ -242,6 +253,18 @@ impl Loader<'_> {
             }
             _ => {}
         }
+    }
+}
+
+/// Roughly how much memory a JSON value takes: its strings and a word per value.
+fn json_weight(value: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    let own = std::mem::size_of::<Value>();
+    own + match value {
+        Value::String(s) => s.len(),
+        Value::Array(items) => items.iter().map(json_weight).sum(),
+        Value::Object(map) => map.iter().map(|(k, v)| k.len() + json_weight(v)).sum(),
+        _ => 0,
     }
 }
 

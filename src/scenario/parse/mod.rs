@@ -6,6 +6,7 @@
 //! the first. Must not import the runner, the browser or anything that runs a scenario.
 
 mod action;
+mod budget;
 mod document;
 mod fields;
 mod files;
@@ -31,6 +32,8 @@ struct Scope {
     params: BTreeMap<String, String>,
     /// Files being expanded, outermost first, for cycle detection.
     stack: Vec<PathBuf>,
+    /// The `use:` that led here, outermost first, for diagnostics about expansion.
+    uses: Vec<Location>,
 }
 
 impl Scope {
@@ -40,6 +43,7 @@ impl Scope {
             file: file.to_path_buf(),
             params: BTreeMap::new(),
             stack: vec![files::normalize(file)],
+            uses: Vec::new(),
         }
     }
 
@@ -49,6 +53,7 @@ impl Scope {
             file: file.to_path_buf(),
             params: BTreeMap::new(),
             stack: Vec::new(),
+            uses: Vec::new(),
         }
     }
 
@@ -89,6 +94,7 @@ pub(crate) fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedScenar
             sources: BTreeMap::new(),
             lines: HashMap::new(),
             flows: HashMap::new(),
+            budget: budget::Budget::default(),
         }
         .load(paths),
         Err(e) => {
@@ -120,6 +126,8 @@ struct Loader<'o> {
     lines: HashMap<PathBuf, Vec<usize>>,
     /// Flow files read so far (`None`: read, but not a usable flow; reported).
     flows: HashMap<PathBuf, Option<Rc<flows::FlowDef>>>,
+    /// What the scenario being read has expanded to so far.
+    budget: budget::Budget,
 }
 
 impl Loader<'_> {

@@ -19,6 +19,9 @@ impl Loader<'_> {
         };
         let mut out = Vec::new();
         for item in items {
+            if !self.spend_item(scope, item) {
+                break;
+            }
             if item.get("use").is_some() {
                 out.extend(self.flow_steps(scope, item, known));
             } else if item.as_map().is_none() {
@@ -88,6 +91,9 @@ impl Loader<'_> {
     fn actions(&mut self, scope: &Scope, items: &[Node], known: &mut Known) -> Vec<Action> {
         let mut out = Vec::new();
         for item in items {
+            if !self.spend_item(scope, item) {
+                break;
+            }
             if item.get("use").is_some() {
                 let steps = self.flow_steps(scope, item, known);
                 out.extend(steps.into_iter().flat_map(|s| s.actions));
