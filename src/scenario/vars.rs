@@ -1,5 +1,6 @@
 //! `${name}` templates: parsing, rendering against [`Vars`], secrets and redaction.
-//! Pure string work plus reading the environment for `${env.NAME}`.
+//! Pure string work plus reading the environment for `${env.NAME}`; never builds a value
+//! longer than [`super::limits::MAX_VALUE_BYTES`]. Must not import the parser.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -1,5 +1,6 @@
 //! One action, driven by its entry in the action table: which form it is written in,
 //! unknown and missing keys, its own `timeout`, then the model value for its name.
+//! Knows action names only through the table: must not match on action words itself.
 
 use std::time::Duration;
 

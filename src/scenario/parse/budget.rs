@@ -1,6 +1,7 @@
 //! What one scenario may expand to: how many steps, actions and `use:`s, how much text,
 //! and how long one value may become once flow params are filled in. Each overrun is
 //! one diagnostic naming the chain of `use:` that led there, and stops the expansion.
+//! Counts and reports only: must not read files or build model values.
 
 use super::super::limits::{human_bytes, MAX_EXPANDED_BYTES, MAX_EXPANDED_ITEMS, MAX_VALUE_BYTES};
 use super::super::vars::substitute_params;

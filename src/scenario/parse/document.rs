@@ -1,4 +1,5 @@
 //! A scenario file's top level: `name`, `slot`, `targets`, `vars`, `given`, `steps`.
+//! Must not read files itself (that is `files`) or know about single actions.
 
 use std::collections::HashMap;
 use std::path::Path;

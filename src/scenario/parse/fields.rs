@@ -1,5 +1,6 @@
 //! Values inside actions and files: key checks with "did you mean", plain text,
 //! templates and their `${…}` references, durations, locators and text matchers.
+//! Must not know about steps, flows or files.
 
 use std::time::Duration;
 

@@ -2,7 +2,8 @@
 //! file under the scenario [`Root`] (symlinks resolved) of at most [`MAX_FILE_BYTES`]: a
 //! file refused for its name, place, kind or size is never opened, so its content cannot
 //! end up in a diagnostic. Directory walks skip `flows/`, read each folder once and
-//! report symlinks that lead back to a folder being walked.
+//! report symlinks that lead back to a folder being walked. The only part of the
+//! parser that touches the file system; must not interpret what it reads.
 
 use std::collections::HashSet;
 use std::fs::{self, Metadata};

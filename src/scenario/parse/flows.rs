@@ -1,5 +1,6 @@
 //! Flows: `use: path` (+ `with:` params) in a step list or a `do:` list. Reads each flow
-//! file once, fills in its params for each use, detects `use:` cycles.
+//! file once, fills in its params for each use, detects `use:` cycles. Reads flow
+//! files only through `files`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
 //! The parts of an `http` action: method, URL, headers, JSON body (its `${…}` checked
 //! and flow params filled in), `expect` (status and JSON fields) and `capture`.
+//! Parses only: the request is made by the runner, its response checked in `check`.
 
 use super::super::actions::{MATCHERS, METHODS};
 use super::super::model::{HttpCall, Template, TextMatch};

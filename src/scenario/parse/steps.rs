@@ -1,5 +1,6 @@
 //! Steps (`name` + `do:`) and `do:` lists: each item one action (a one-key mapping
-//! whose key the action table knows), or a `use:` whose flow is inlined.
+//! whose key the action table knows), or a `use:` whose flow is inlined. Must not
+//! parse an action's value itself (that is `action`).
 
 use super::super::actions::{self, ActionName};
 use super::super::model::{Action, Step};
