@@ -53,6 +53,24 @@ fn check_reports_every_problem_with_location_and_caret() {
 }
 
 #[test]
+fn check_reports_an_overflowing_duration_instead_of_crashing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    std::fs::write(
+        &file,
+        "name: S\nsteps:\n  - name: a\n    do:\n      - wait_for: { testid: r, timeout: 99999999999999999999999s }\n",
+    )
+    .unwrap();
+    let out = walkthrough(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: `99999999999999999999999s` is too long: at most 1h"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn check_reports_a_missing_path() {
     let out = walkthrough(&["check", "no/such/dir"]);
     assert_eq!(out.status.code(), Some(3));

@@ -1,6 +1,8 @@
 //! Rendering diagnostics like rustc and Hurl: message, `--> file:line:col`, the source
 //! line and a caret under the offending token, with the help text beside the caret.
+//! Only reads the diagnostics and the sources kept with them.
 
+use super::limits::MAX_RENDERED;
 use super::{Diagnostic, Diagnostics};
 
 impl Diagnostics {
@@ -8,13 +10,21 @@ impl Diagnostics {
     ///
     /// A location with line 0 means a whole file (one that could not be read): it is shown
     /// as ` --> file` with the help on a `= help:` line.
+    ///
+    /// Shows the first [`MAX_RENDERED`] (in file and line order), then how many more
+    /// there are: past a screenful, more of them do not help.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        for (i, d) in self.items.iter().enumerate() {
+        for (i, d) in self.items.iter().take(MAX_RENDERED).enumerate() {
             if i > 0 {
                 out.push('\n');
             }
             out.push_str(&self.render_one(d));
+        }
+        let more = self.items.len().saturating_sub(MAX_RENDERED);
+        if more > 0 {
+            let s = if more == 1 { "" } else { "s" };
+            out.push_str(&format!("\n... and {more} more problem{s}, not shown\n"));
         }
         out
     }
@@ -37,11 +47,9 @@ impl Diagnostics {
             }
             return out;
         };
-        let src = src.replace('\t', " ");
+        let (src, col, width) = window(&src.replace('\t', " "), loc.column.max(1) - 1);
         let num = loc.line.to_string();
         let pad = " ".repeat(num.len());
-        let col = loc.column.max(1) - 1;
-        let width = token_width(&src.chars().skip(col).collect::<String>());
         out.push_str(&format!("{pad}--> {loc}\n"));
         out.push_str(&format!("{pad} |\n"));
         out.push_str(&format!("{num} | {}\n", src.trim_end()));
@@ -54,6 +62,36 @@ impl Diagnostics {
         out.push('\n');
         out
     }
+}
+
+/// The longest source line shown whole; longer ones are cut around the column.
+const MAX_LINE: usize = 160;
+/// How much of a long line is shown before the column.
+const BEFORE: usize = 40;
+
+/// The part of `line` to show, the caret's column in it and the token's width there.
+/// A line longer than [`MAX_LINE`] characters is cut to that many around `col`, with `…`
+/// where it was cut.
+fn window(line: &str, col: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let rest: String = chars.iter().skip(col).take(MAX_LINE).collect();
+    let width = token_width(&rest);
+    if chars.len() <= MAX_LINE {
+        return (line.to_string(), col, width);
+    }
+    let start = col.saturating_sub(BEFORE).min(chars.len());
+    let end = (start + MAX_LINE).min(chars.len());
+    let mut shown: String = if start > 0 {
+        "…".into()
+    } else {
+        String::new()
+    };
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    let caret = col - start + usize::from(start > 0);
+    (shown, caret, width.min(end.saturating_sub(col)).max(1))
 }
 
 /// How many characters the token at the start of `rest` spans: a `${…}` reference, a
@@ -179,5 +217,50 @@ mod tests {
             d.render(),
             "error: unknown action `clik`\n --> scenarios/bad.yaml:7:9\n  |\n7 |       - clik: { testid: account-menu }\n  |         ^^^^ did you mean `click`?\n\nerror: cannot read `missing.yaml`: not found\n --> missing.yaml\n"
         );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let short = "      - clik: x";
+        assert_eq!(window(short, 8), (short.to_string(), 8, 4));
+        let long = format!("do: [{}clik, {}]", "x, ".repeat(100), "y, ".repeat(100));
+        let col = 5 + 300;
+        let (shown, caret, width) = window(&long, col);
+        assert_eq!(shown.chars().count(), MAX_LINE + 2);
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert_eq!(caret, BEFORE + 1);
+        assert_eq!(width, 4);
+        let at: String = shown.chars().skip(caret).take(width).collect();
+        assert_eq!(at, "clik");
+    }
+
+    #[test]
+    fn only_the_first_ones_are_shown_then_how_many_more() {
+        let mut d = Diagnostics::default();
+        for line in 1..=MAX_RENDERED + 7 {
+            d.items.push(Diagnostic {
+                location: Location {
+                    file: PathBuf::from("s.yaml"),
+                    line,
+                    column: 1,
+                },
+                message: format!("problem {line}"),
+                help: None,
+            });
+        }
+        let out = d.render();
+        assert_eq!(out.matches("error: ").count(), MAX_RENDERED);
+        assert!(out.contains(&format!("problem {MAX_RENDERED}\n")));
+        assert!(!out.contains(&format!("problem {}\n", MAX_RENDERED + 1)));
+        assert!(
+            out.ends_with("\n... and 7 more problems, not shown\n"),
+            "{out}"
+        );
+        d.items.truncate(MAX_RENDERED + 1);
+        assert!(d
+            .render()
+            .ends_with("\n... and 1 more problem, not shown\n"));
+        d.items.truncate(MAX_RENDERED);
+        assert!(!d.render().contains("more problem"));
     }
 }

@@ -4,8 +4,10 @@
 
 pub mod model;
 
+mod actions;
 mod check;
 mod diag;
+pub mod limits;
 mod parse;
 mod schema;
 mod vars;
@@ -27,6 +29,9 @@ pub const SLOT_IDS: [&str; 6] = [
     "production-smoke",
 ];
 
+/// Where a scenario can run (`targets:`); absent means everywhere.
+pub const TARGETS: [&str; 2] = ["mock", "sandbox"];
+
 /// Variable names the runner sets before a scenario starts; `check` and `run` pass them
 /// as [`LoadOptions::provided_vars`].
 pub const PROVIDED_VARS: &[&str] = &[
@@ -46,11 +51,13 @@ pub const PROVIDED_VARS: &[&str] = &[
 ];
 
 impl LoadOptions {
-    /// Options with [`PROVIDED_VARS`] and the given `--var` pairs.
+    /// Options with [`PROVIDED_VARS`] and the given `--var` pairs; the scenario root is
+    /// the common folder of the paths loaded.
     pub fn with_cli_vars(cli_vars: Vec<(String, String)>) -> Self {
         Self {
             cli_vars,
             provided_vars: PROVIDED_VARS.iter().map(|s| s.to_string()).collect(),
+            root: None,
         }
     }
 }
@@ -64,6 +71,10 @@ pub struct LoadOptions {
     /// `polar.control_url`, …): a `${name}` outside these, the scenario's vars, flow
     /// params, `--var`s, `env.*` and earlier `http` captures is a diagnostic.
     pub provided_vars: Vec<String>,
+    /// The scenario folder: every scenario and flow file read must be under it (after
+    /// symlinks are resolved). `None` means the common folder of the paths given to
+    /// [`load`] (a file's folder, or the directory itself).
+    pub root: Option<PathBuf>,
 }
 
 /// One problem found in scenario input.
@@ -85,13 +96,26 @@ pub struct Diagnostics {
 /// Loads scenario files (paths may be files or directories; a directory yields its `*.yaml`
 /// and `*.yml` files, sorted, not descending into `flows/`), expands `use:` flows, and
 /// validates everything. Returns every diagnostic at once, or the model.
+///
+/// Only regular `.yaml`/`.yml` files under the scenario root ([`LoadOptions::root`]) of at
+/// most [`limits::MAX_FILE_BYTES`] are read; anything else is a diagnostic that never shows
+/// the file's content. Expansion is bounded by the other [`limits`].
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<LoadedScenarios, Diagnostics> {
-    parse::Loader::new(opts).load(paths)
+    parse::load(paths, opts)
 }
 
 /// The JSON Schema (draft 2020-12) of the scenario format, for editors.
 pub fn json_schema() -> serde_json::Value {
     schema::json_schema()
+}
+
+/// A scenario or flow file's text as the JSON value [`json_schema`] describes (unquoted
+/// numbers, booleans and `null` typed, as editors read YAML); `None` when the text is not
+/// one YAML document this parser accepts (syntax errors, anchors, duplicate keys…).
+pub fn yaml_to_json(source: &str) -> Option<serde_json::Value> {
+    let mut problems = Vec::new();
+    let tree = yaml::parse(source, &mut problems)?;
+    problems.is_empty().then(|| tree.to_json())
 }
 
 #[cfg(test)]

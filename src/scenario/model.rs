@@ -83,9 +83,16 @@ pub enum ActionKind {
     Click {
         target: Locator,
     },
+    /// Sets a form field to a value.
     Fill {
         target: Locator,
         value: Template,
+    },
+    /// Types `text` into a form field key by key, for fields that need real keystrokes
+    /// (card inputs that format as you type, widgets that listen for key events).
+    Type {
+        target: Locator,
+        text: Template,
     },
     /// Choose an `<option>` of a `<select>` by its visible text or its value.
     Select {

@@ -15,10 +15,7 @@ fn load_files(
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    let opts = LoadOptions {
-        cli_vars: vec![("cli_seats".into(), "2".into())],
-        provided_vars: PROVIDED_VARS.iter().map(|s| s.to_string()).collect(),
-    };
+    let opts = LoadOptions::with_cli_vars(vec![("cli_seats".into(), "2".into())]);
     let r = load(&[dir.path().join(main)], &opts);
     (dir, r)
 }
@@ -477,6 +474,14 @@ fn flow_param_problems() {
 }
 
 #[test]
+fn a_with_value_with_a_problem_is_not_also_a_missing_param() {
+    let main = "name: T\nsteps:\n  - use: flows/buy.yaml\n    with: { seats: [3] }\n";
+    let p = problems_in(&[("s.yaml", main), ("flows/buy.yaml", FLOW)], "s.yaml");
+    let msgs: Vec<&str> = p.iter().map(|x| x.2.as_str()).collect();
+    assert_eq!(msgs, vec!["expected a string value, found a list"]);
+}
+
+#[test]
 fn missing_flow_files_and_cycles() {
     let main = "name: T\nsteps:\n  - use: flows/buy-seat.yaml\n";
     let p = problems_in(
@@ -658,4 +663,85 @@ fn remember_defines_a_variable_for_later_actions() {
     }
     let p = action_problems("- remember: { testid: sub }\n");
     assert!(p.iter().any(|x| x.2.contains("`as`")), "{p:?}");
+}
+
+#[test]
+fn type_types_text_into_a_field_found_without_the_text_locator() {
+    let a = actions(
+        "- type: { label: Card number, text: \"4242 4242 4242 4242\" }\n- type: { testid: otp, text: \"${cli_seats}\", timeout: 5s }",
+    );
+    let ActionKind::Type { target, text } = &a[0].kind else {
+        panic!("{:?}", a[0].kind)
+    };
+    assert_eq!(
+        (loc(target), text.raw.as_str()),
+        ((By::Label, "Card number"), "4242 4242 4242 4242")
+    );
+    assert_eq!(a[0].timeout, None);
+    let ActionKind::Type { target, text } = &a[1].kind else {
+        panic!("{:?}", a[1].kind)
+    };
+    assert_eq!(
+        (loc(target), text.raw.as_str()),
+        ((By::TestId, "otp"), "${cli_seats}")
+    );
+    assert_eq!(a[1].timeout, Some(Duration::from_secs(5)));
+
+    let p = action_problems("- type: { text: \"4242\" }");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].2, "missing target: say which element");
+    assert_eq!(
+        p[0].3.as_deref(),
+        Some("add one of `css`, `xpath`, `label` or `testid`")
+    );
+    let p = action_problems("- type: { label: Card number }");
+    assert_eq!(p[0].2, "`type` needs `text`");
+    let p = action_problems("- type: Card number");
+    assert_eq!(
+        p[0].2,
+        "`type` expects a mapping with a target and `text`, like `{ label: Card number, text: … }`, found a string"
+    );
+    let p = action_problems("- type: { label: Card number, txet: \"4242\" }");
+    assert_eq!(p.len(), 1, "no cascade after an unknown key: {p:?}");
+    assert_eq!(p[0].3.as_deref(), Some("did you mean `text`?"));
+}
+
+#[test]
+fn wrong_shapes_name_the_action_and_what_it_expects() {
+    let p = action_problems("- click: [a, b]");
+    assert_eq!(
+        p[0].2,
+        "`click` expects a target such as `Billing` or `{ testid: … }`, found a list"
+    );
+    let p = action_problems("- wait_for:");
+    assert_eq!(
+        p[0].2,
+        "`wait_for` expects a text, or a target such as `{ testid: result }`, found nothing"
+    );
+    let p = action_problems("- press: { key: Tab }\n  label: Seats");
+    assert_eq!(
+        p[0].3.as_deref(),
+        Some("options go inside the action: `press: { …, label: … }`")
+    );
+    let p = action_problems("- screenshot: { name: a, timeout: 5 }");
+    assert_eq!(
+        p.len(),
+        1,
+        "a key the action does not take is not read: {p:?}"
+    );
+    assert_eq!(p[0].2, "unknown key `timeout` in `screenshot`");
+}
+
+#[test]
+fn verify_config_servers_are_checked_like_the_schema_checks_them() {
+    let p = action_problems("- verify_config: { server: prodcution }");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].2, "unknown server `prodcution`");
+    assert_eq!(p[0].3.as_deref(), Some("did you mean `production`?"));
+    let p = action_problems("- verify_config: staging");
+    assert_eq!(
+        p[0].3.as_deref(),
+        Some("servers are `production` or `sandbox`")
+    );
+    assert!(action_problems("- verify_config: \"${polar.server}\"").is_empty());
 }

@@ -1,9 +1,11 @@
 //! `${name}` templates: parsing, rendering against [`Vars`], secrets and redaction.
-//! Pure string work plus reading the environment for `${env.NAME}`.
+//! Pure string work plus reading the environment for `${env.NAME}`; never builds a value
+//! longer than [`super::limits::MAX_VALUE_BYTES`]. Must not import the parser.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use super::limits::{human_bytes, MAX_VALUE_BYTES};
 use super::model::{ActionKind, Location, Scenario, Template, TextMatch, WaitTarget};
 
 /// One piece of a template: literal text, or a `${name}` reference at byte `offset`.
@@ -13,11 +15,63 @@ pub(crate) enum Piece {
     Var { name: String, offset: usize },
 }
 
-/// A template syntax problem: byte offset in the raw text and the message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a text is not a valid variable name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum NameError {
+    #[error("empty variable name in `${{}}`")]
+    Empty,
+    #[error(
+        "`{0}` is not a valid variable name (use letters, digits, `_`, `-`, separated by dots)"
+    )]
+    Invalid(String),
+}
+
+/// What is wrong with a template's syntax.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TemplateErrorKind {
+    #[error("unclosed `${{`: a variable reference ends with `}}`")]
+    Unclosed,
+    #[error(transparent)]
+    Name(#[from] NameError),
+}
+
+/// A template syntax problem and the byte offset in the raw text where it starts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}")]
 pub(crate) struct TemplateError {
     pub offset: usize,
-    pub message: String,
+    pub kind: TemplateErrorKind,
+}
+
+/// Why a template could not be rendered when it ran.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RenderError {
+    #[error(transparent)]
+    Syntax(#[from] TemplateError),
+    #[error("environment variable `{0}` is not set")]
+    EnvUnset(String),
+    #[error("variable `{0}` has no value")]
+    NoValue(String),
+    #[error("`${{{0}}}` makes the value longer than {limit}", limit = human_bytes(MAX_VALUE_BYTES as u64))]
+    TooLong(String),
+    #[error("the text is longer than {limit}", limit = human_bytes(MAX_VALUE_BYTES as u64))]
+    TextTooLong,
+    #[error("the strings of the JSON body together are longer than {limit}", limit = human_bytes(MAX_VALUE_BYTES as u64))]
+    BodyTooLong,
+}
+
+/// A value would be longer than [`MAX_VALUE_BYTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("longer than {limit}", limit = human_bytes(MAX_VALUE_BYTES as u64))]
+pub(crate) struct TooLong;
+
+/// `out` with `piece` appended, unless that makes it longer than [`MAX_VALUE_BYTES`].
+fn append(out: &mut String, piece: &str) -> Result<(), TooLong> {
+    if out.len().saturating_add(piece.len()) > MAX_VALUE_BYTES {
+        return Err(TooLong);
+    }
+    out.push_str(piece);
+    Ok(())
 }
 
 /// Splits `raw` into text and `${name}` references. `$${` is a literal `${`.
@@ -33,12 +87,15 @@ pub(crate) fn parse_template(raw: &str) -> Result<Vec<Piece>, TemplateError> {
             let Some(end) = raw[i + 2..].find('}') else {
                 return Err(TemplateError {
                     offset: i,
-                    message: "unclosed `${`: a variable reference ends with `}`".into(),
+                    kind: TemplateErrorKind::Unclosed,
                 });
             };
             let name = raw[i + 2..i + 2 + end].trim();
-            if let Err(message) = check_name(name) {
-                return Err(TemplateError { offset: i, message });
+            if let Err(e) = check_name(name) {
+                return Err(TemplateError {
+                    offset: i,
+                    kind: e.into(),
+                });
             }
             if !text.is_empty() {
                 pieces.push(Piece::Text(std::mem::take(&mut text)));
@@ -61,9 +118,9 @@ pub(crate) fn parse_template(raw: &str) -> Result<Vec<Piece>, TemplateError> {
 }
 
 /// A variable name: dot-separated words of letters, digits, `_` and `-`, not starting with a digit.
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("empty variable name in `${}`".into());
+        return Err(NameError::Empty);
     }
     let ok = name.split('.').all(|part| {
         !part.is_empty()
@@ -75,41 +132,47 @@ pub(crate) fn check_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{name}` is not a valid variable name (use letters, digits, `_`, `-`, separated by dots)"
-        ))
+        Err(NameError::Invalid(name.to_string()))
     }
 }
 
 /// Replaces `${param}` for names in `params` with their value; leaves everything else,
-/// escapes included, as written.
-pub(crate) fn substitute_params(raw: &str, params: &BTreeMap<String, String>) -> String {
+/// escapes included, as written. Refuses to build a value longer than
+/// [`MAX_VALUE_BYTES`] (flows passing `${x}${x}` down a chain double it at every level).
+pub(crate) fn substitute_params(
+    raw: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<String, TooLong> {
+    if raw.len() > MAX_VALUE_BYTES {
+        return Err(TooLong);
+    }
     if params.is_empty() || !raw.contains("${") {
-        return raw.to_string();
+        return Ok(raw.to_string());
     }
     let mut out = String::new();
     let mut i = 0;
     while i < raw.len() {
-        if raw[i..].starts_with("$${") {
-            out.push_str("$${");
-            i += 3;
-            continue;
-        }
-        if raw[i..].starts_with("${") {
-            if let Some(end) = raw[i + 2..].find('}') {
-                let name = raw[i + 2..i + 2 + end].trim();
-                if let Some(value) = params.get(name) {
-                    out.push_str(value);
-                    i += 2 + end + 1;
-                    continue;
-                }
-            }
-        }
-        let ch = raw[i..].chars().next().unwrap_or('\0');
-        out.push(ch);
-        i += ch.len_utf8().max(1);
+        let rest = &raw[i..];
+        let (piece, len) = if rest.starts_with("$${") {
+            ("$${", 3)
+        } else if let Some((value, len)) = param_at(rest, params) {
+            (value, len)
+        } else {
+            let ch = rest.chars().next().map_or(1, char::len_utf8);
+            (&rest[..ch], ch)
+        };
+        append(&mut out, piece)?;
+        i += len;
     }
-    out
+    Ok(out)
+}
+
+/// The value of the `${param}` that `rest` starts with, and the reference's length.
+fn param_at<'p>(rest: &str, params: &'p BTreeMap<String, String>) -> Option<(&'p str, usize)> {
+    let inner = rest.strip_prefix("${")?;
+    let end = inner.find('}')?;
+    let value = params.get(inner[..end].trim())?;
+    Some((value.as_str(), 2 + end + 1))
 }
 
 /// Whether an environment variable's name marks its value as a secret: the one rule for
@@ -205,58 +268,75 @@ impl Vars {
         Ok(())
     }
 
-    /// Replaces every `${name}`; `${env.NAME}` reads the environment. Error names the var.
+    /// Replaces every `${name}`; `${env.NAME}` reads the environment. The error is the
+    /// message for the failed action: what is missing, and where the template is.
     pub fn render(&self, template: &Template) -> Result<String, String> {
         self.render_str(&template.raw)
             .map_err(|e| format!("{e} (at {})", template.location))
     }
 
-    pub(crate) fn render_str(&self, raw: &str) -> Result<String, String> {
-        let pieces = parse_template(raw).map_err(|e| e.message)?;
+    /// Renders `raw`; never builds a value longer than [`MAX_VALUE_BYTES`].
+    pub(crate) fn render_str(&self, raw: &str) -> Result<String, RenderError> {
         let mut out = String::new();
-        for piece in pieces {
+        for piece in parse_template(raw)? {
             match piece {
-                Piece::Text(t) => out.push_str(&t),
+                Piece::Text(t) => append(&mut out, &t).map_err(|_| RenderError::TextTooLong)?,
                 Piece::Var { name, .. } => {
-                    if let Some(env) = name.strip_prefix("env.") {
-                        match std::env::var(env) {
-                            Ok(v) => out.push_str(&v),
-                            Err(_) => {
-                                return Err(format!("environment variable `{env}` is not set"))
-                            }
-                        }
-                    } else if let Some(v) = self.values.get(&name) {
-                        out.push_str(v);
+                    let env;
+                    let value = if let Some(var) = name.strip_prefix("env.") {
+                        env = std::env::var(var)
+                            .map_err(|_| RenderError::EnvUnset(var.to_string()))?;
+                        env.as_str()
                     } else {
-                        return Err(format!("variable `{name}` has no value"));
-                    }
+                        match self.values.get(&name) {
+                            Some(v) => v.as_str(),
+                            None => return Err(RenderError::NoValue(name)),
+                        }
+                    };
+                    append(&mut out, value).map_err(|_| RenderError::TooLong(name))?;
                 }
             }
         }
         Ok(out)
     }
 
-    /// Renders every string leaf of a JSON value.
+    /// Renders every string leaf of a JSON value. The rendered leaves together hold at
+    /// most [`MAX_VALUE_BYTES`]: a body is one value.
     pub fn render_json(
         &self,
         value: &serde_json::Value,
         at: &Location,
     ) -> Result<serde_json::Value, String> {
+        let mut used = 0;
+        self.render_json_leaves(value, &mut used)
+            .map_err(|e| format!("{e} (at {at})"))
+    }
+
+    fn render_json_leaves(
+        &self,
+        value: &serde_json::Value,
+        used: &mut usize,
+    ) -> Result<serde_json::Value, RenderError> {
         use serde_json::Value;
         Ok(match value {
             Value::String(s) => {
-                Value::String(self.render_str(s).map_err(|e| format!("{e} (at {at})"))?)
+                let rendered = self.render_str(s)?;
+                *used += rendered.len();
+                if *used > MAX_VALUE_BYTES {
+                    return Err(RenderError::BodyTooLong);
+                }
+                Value::String(rendered)
             }
             Value::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|v| self.render_json(v, at))
+                    .map(|v| self.render_json_leaves(v, used))
                     .collect::<Result<_, _>>()?,
             ),
             Value::Object(map) => {
                 let mut out = serde_json::Map::new();
                 for (k, v) in map {
-                    out.insert(k.clone(), self.render_json(v, at)?);
+                    out.insert(k.clone(), self.render_json_leaves(v, used)?);
                 }
                 Value::Object(out)
             }
@@ -311,6 +391,7 @@ fn scenario_templates(scenario: &Scenario) -> Vec<String> {
             match &a.kind {
                 ActionKind::Open { url } => out.push(url.raw.clone()),
                 ActionKind::Fill { value, .. } => out.push(value.raw.clone()),
+                ActionKind::Type { text, .. } => out.push(text.raw.clone()),
                 ActionKind::Select { option, .. } => out.push(option.raw.clone()),
                 ActionKind::Press { key, .. } => out.push(key.raw.clone()),
                 ActionKind::ExpectText { matcher, .. } | ActionKind::ExpectUrl { matcher } => {
@@ -333,7 +414,7 @@ fn scenario_templates(scenario: &Scenario) -> Vec<String> {
             }
         }
     }
-    for s in &scenario.steps {
+    for s in scenario.given.iter().chain(&scenario.steps) {
         actions(&s.actions, &mut out);
     }
     out
@@ -373,15 +454,25 @@ mod tests {
                 },
             ]
         );
-        assert!(parse_template("a ${x")
-            .unwrap_err()
-            .message
-            .contains("unclosed"));
-        assert!(parse_template("${}").unwrap_err().message.contains("empty"));
-        assert!(parse_template("${a b}")
-            .unwrap_err()
-            .message
-            .contains("not a valid"));
+        let err = |raw: &str| parse_template(raw).unwrap_err();
+        assert_eq!(
+            err("a ${x"),
+            TemplateError {
+                offset: 2,
+                kind: TemplateErrorKind::Unclosed
+            }
+        );
+        assert_eq!(
+            err("a ${x").to_string(),
+            "unclosed `${`: a variable reference ends with `}`"
+        );
+        assert_eq!(err("${}").kind, NameError::Empty.into());
+        assert_eq!(err("${}").to_string(), "empty variable name in `${}`");
+        assert_eq!(
+            err("x ${a b}").kind,
+            NameError::Invalid("a b".into()).into()
+        );
+        assert_eq!(err("x ${a b}").offset, 2);
     }
 
     #[test]
@@ -467,6 +558,37 @@ mod tests {
     }
 
     #[test]
+    fn secret_env_names_used_only_in_given_steps_are_redacted_too() {
+        use crate::scenario::model::{Action, Step};
+        std::env::set_var("WALKTHROUGH_TEST_GIVEN_TOKEN", "given-tok-98765");
+        let open = Action {
+            kind: ActionKind::Open {
+                url: t("/login?t=${env.WALKTHROUGH_TEST_GIVEN_TOKEN}"),
+            },
+            location: t("").location,
+            timeout: None,
+        };
+        let scenario = Scenario {
+            name: "s".into(),
+            slot: None,
+            file: "s.yaml".into(),
+            location: t("").location,
+            vars: vec![],
+            secret_vars: vec![],
+            targets: vec![],
+            given: vec![Step {
+                name: "log in".into(),
+                location: t("").location,
+                actions: vec![open],
+            }],
+            steps: vec![],
+        };
+        let mut v = Vars::new();
+        v.extend_from_scenario(&scenario).unwrap();
+        assert_eq!(v.redact("t=given-tok-98765"), "t=[redacted]");
+    }
+
+    #[test]
     fn cli_values_override_scenario_vars_and_later_vars_see_earlier() {
         let scenario = Scenario {
             name: "s".into(),
@@ -492,12 +614,25 @@ mod tests {
     }
 
     #[test]
+    fn substituting_params_never_builds_a_value_over_the_cap() {
+        let mut p = BTreeMap::new();
+        p.insert("x".to_string(), "y".repeat(MAX_VALUE_BYTES / 2));
+        assert_eq!(
+            substitute_params("${x}${x}", &p).unwrap().len(),
+            MAX_VALUE_BYTES
+        );
+        assert_eq!(substitute_params("${x}${x}!", &p), Err(TooLong));
+        let long = "z".repeat(MAX_VALUE_BYTES + 1);
+        assert_eq!(substitute_params(&long, &BTreeMap::new()), Err(TooLong));
+    }
+
+    #[test]
     fn substitutes_params_but_keeps_escapes_and_other_refs() {
         let mut p = BTreeMap::new();
         p.insert("seats".to_string(), "${count}".to_string());
         assert_eq!(
-            substitute_params("${seats} $${seats} ${other}", &p),
-            "${count} $${seats} ${other}"
+            substitute_params("${seats} $${seats} ${other} ü", &p).unwrap(),
+            "${count} $${seats} ${other} ü"
         );
     }
 }

@@ -121,171 +121,190 @@ impl Node {
 
 enum Frame {
     Seq(Node, Vec<Node>),
+    /// The mapping, its entries so far, and a key waiting for its value.
     Map(Node, Vec<(Node, Node)>, Option<Node>),
 }
 
-/// Parses one YAML document. `Ok(None)` is an empty file. Problems that still leave a
-/// usable tree (anchors, duplicate keys) are pushed to `problems` alongside `Ok`.
+/// Builds the tree from parser events, one at a time.
+struct Builder<'p> {
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    documents: usize,
+    problems: &'p mut Vec<YamlProblem>,
+}
+
+/// The key of an entry whose value is dropped (a duplicate key's).
+fn dropped() -> Node {
+    Node {
+        kind: NodeKind::Scalar {
+            value: String::new(),
+            plain: false,
+        },
+        line: 0,
+        col: 0,
+    }
+}
+
+/// Parses one YAML document. `None` is an empty file, or one whose syntax error is in
+/// `problems`. Problems that still leave a usable tree (anchors, duplicate keys) are
+/// pushed to `problems` alongside the tree.
 pub(crate) fn parse(source: &str, problems: &mut Vec<YamlProblem>) -> Option<Node> {
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut documents = 0;
+    let mut b = Builder {
+        stack: Vec::new(),
+        root: None,
+        documents: 0,
+        problems,
+    };
     for event in Parser::new_from_str(source) {
         let (event, span) = match event {
             Ok(e) => e,
             Err(err) => {
-                problems.push(YamlProblem {
-                    line: err.marker().line().max(1),
-                    col: err.marker().col() + 1,
-                    message: format!("invalid YAML: {}", err.info()),
-                    help: None,
-                });
+                b.problem(
+                    err.marker().line().max(1),
+                    err.marker().col() + 1,
+                    format!("invalid YAML: {}", err.info()),
+                    None,
+                );
                 return None;
             }
         };
-        let line = span.start.line().max(1);
-        let col = span.start.col() + 1;
-        let anchored = |id: usize, problems: &mut Vec<YamlProblem>| {
-            if id > 0 {
-                problems.push(YamlProblem {
-                    line,
-                    col,
-                    message: "anchors (`&name`) are not supported".into(),
-                    help: Some("repeat the value, or put shared steps in a flow (`use:`)".into()),
-                });
-            }
-        };
+        let (line, col) = (span.start.line().max(1), span.start.col() + 1);
+        if !b.event(event, line, col) {
+            break;
+        }
+    }
+    b.root
+}
+
+impl Builder<'_> {
+    fn problem(&mut self, line: usize, col: usize, message: String, help: Option<String>) {
+        self.problems.push(YamlProblem {
+            line,
+            col,
+            message,
+            help,
+        });
+    }
+
+    fn anchored(&mut self, id: usize, line: usize, col: usize) {
+        if id > 0 {
+            let help = "repeat the value, or put shared steps in a flow (`use:`)";
+            let msg = "anchors (`&name`) are not supported".into();
+            self.problem(line, col, msg, Some(help.into()));
+        }
+    }
+
+    /// Takes one event; `false` when the rest of the input is to be ignored.
+    fn event(&mut self, event: Event, line: usize, col: usize) -> bool {
+        let at = |kind| Node { kind, line, col };
         let node = match event {
             Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    problems.push(YamlProblem {
-                        line,
-                        col,
-                        message: "a scenario file holds one YAML document".into(),
-                        help: Some(
-                            "remove the `---` and what follows, or move it to its own file".into(),
-                        ),
-                    });
-                    return root;
+                self.documents += 1;
+                if self.documents > 1 {
+                    let msg = "a scenario file holds one YAML document".into();
+                    let help = "remove the `---` and what follows, or move it to its own file";
+                    self.problem(line, col, msg, Some(help.into()));
+                    return false;
                 }
-                continue;
+                return true;
             }
             Event::Scalar(value, style, anchor, _) => {
-                anchored(anchor, problems);
-                Node {
-                    kind: NodeKind::Scalar {
-                        value: value.into_owned(),
-                        plain: style == ScalarStyle::Plain,
-                    },
-                    line,
-                    col,
-                }
+                self.anchored(anchor, line, col);
+                at(NodeKind::Scalar {
+                    value: value.into_owned(),
+                    plain: style == ScalarStyle::Plain,
+                })
             }
             Event::Alias(_) => {
-                problems.push(YamlProblem {
-                    line,
-                    col,
-                    message: "aliases (`*name`) are not supported".into(),
-                    help: Some("repeat the value, or put shared steps in a flow (`use:`)".into()),
-                });
-                Node {
-                    kind: NodeKind::Scalar {
-                        value: String::new(),
-                        plain: true,
-                    },
-                    line,
-                    col,
-                }
+                let help = "repeat the value, or put shared steps in a flow (`use:`)";
+                let msg = "aliases (`*name`) are not supported".into();
+                self.problem(line, col, msg, Some(help.into()));
+                at(NodeKind::Scalar {
+                    value: String::new(),
+                    plain: true,
+                })
             }
             Event::SequenceStart(anchor, _) => {
-                anchored(anchor, problems);
-                let n = Node {
-                    kind: NodeKind::Seq(Vec::new()),
-                    line,
-                    col,
-                };
-                stack.push(Frame::Seq(n, Vec::new()));
-                continue;
+                self.anchored(anchor, line, col);
+                let frame = Frame::Seq(at(NodeKind::Seq(Vec::new())), Vec::new());
+                self.stack.push(frame);
+                return true;
             }
             Event::MappingStart(anchor, _) => {
-                anchored(anchor, problems);
-                let n = Node {
-                    kind: NodeKind::Map(Vec::new()),
-                    line,
-                    col,
-                };
-                stack.push(Frame::Map(n, Vec::new(), None));
-                continue;
+                self.anchored(anchor, line, col);
+                let frame = Frame::Map(at(NodeKind::Map(Vec::new())), Vec::new(), None);
+                self.stack.push(frame);
+                return true;
             }
-            Event::SequenceEnd => match stack.pop() {
+            Event::SequenceEnd | Event::MappingEnd => match self.stack.pop() {
                 Some(Frame::Seq(mut n, items)) => {
                     n.kind = NodeKind::Seq(items);
                     n
                 }
-                _ => continue,
-            },
-            Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map(mut n, entries, _)) => {
                     n.kind = NodeKind::Map(entries);
                     n
                 }
-                _ => continue,
+                None => return true,
             },
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
+                return true
+            }
         };
-        // Attach the finished node to its parent.
-        match stack.last_mut() {
-            None => root = Some(node),
-            Some(Frame::Seq(_, items)) => items.push(node),
+        self.attach(node);
+        true
+    }
+
+    /// Attaches a finished node to its parent: an item, a key, or a key's value.
+    fn attach(&mut self, node: Node) {
+        let key = match self.stack.last_mut() {
+            None => {
+                self.root = Some(node);
+                return;
+            }
+            Some(Frame::Seq(_, items)) => {
+                items.push(node);
+                return;
+            }
             Some(Frame::Map(_, entries, pending)) => match pending.take() {
-                None => {
-                    if node.as_str().is_none() && !node.is_null() {
-                        problems.push(YamlProblem {
-                            line: node.line,
-                            col: node.col,
-                            message: format!(
-                                "a key must be a plain word, found {}",
-                                node.describe()
-                            ),
-                            help: None,
-                        });
-                    } else if let Some(first) = entries
-                        .iter()
-                        .map(|(k, _)| k)
-                        .find(|k| k.as_str() == node.as_str())
-                    {
-                        problems.push(YamlProblem {
-                            line: node.line,
-                            col: node.col,
-                            message: format!(
-                                "duplicate key `{}`",
-                                node.as_str().unwrap_or_default()
-                            ),
-                            help: Some(format!("first defined at line {}", first.line)),
-                        });
-                        // Keep the first; swallow this key's value.
-                        *pending = Some(Node {
-                            kind: NodeKind::Scalar {
-                                value: "\u{0}duplicate".into(),
-                                plain: false,
-                            },
-                            line: 0,
-                            col: 0,
-                        });
-                        continue;
-                    }
-                    *pending = Some(node);
-                }
                 Some(key) => {
                     if key.line != 0 {
                         entries.push((key, node));
                     }
+                    return;
                 }
+                None => node,
             },
+        };
+        let pending = self.check_key(key);
+        if let Some(Frame::Map(_, _, slot)) = self.stack.last_mut() {
+            *slot = Some(pending);
         }
     }
-    root
+
+    /// A new key: reported when it is not a scalar or repeats an earlier key (then its
+    /// value is dropped and the first kept).
+    fn check_key(&mut self, key: Node) -> Node {
+        if key.as_str().is_none() && !key.is_null() {
+            let msg = format!("a key must be a plain word, found {}", key.describe());
+            self.problem(key.line, key.col, msg, None);
+            return key;
+        }
+        let Some(Frame::Map(_, entries, _)) = self.stack.last() else {
+            return key;
+        };
+        let Some(first) = entries
+            .iter()
+            .map(|(k, _)| k)
+            .find(|k| k.as_str() == key.as_str())
+        else {
+            return key;
+        };
+        let help = Some(format!("first defined at line {}", first.line));
+        let msg = format!("duplicate key `{}`", key.as_str().unwrap_or_default());
+        self.problem(key.line, key.col, msg, help);
+        dropped()
+    }
 }
 
 #[cfg(test)]
