@@ -246,3 +246,72 @@ async fn a_missing_driver_is_a_setup_error_with_a_fix() {
         "{text}"
     );
 }
+
+/// The events and value a field of fixtures/pages/typing.html ended with.
+async fn field(browser: &Browser, id: &str) -> (String, serde_json::Value) {
+    let value = browser
+        .eval_json(
+            &format!("return document.getElementById('{id}').value;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    let log = browser
+        .eval_json(
+            "return JSON.parse(document.querySelector('[data-testid=log]').textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (
+        value.as_str().unwrap_or_default().to_string(),
+        log[id].clone(),
+    )
+}
+
+#[tokio::test]
+async fn fill_sets_the_value_in_one_edit_and_type_sends_every_key() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/typing.html", site.url()))
+        .await
+        .unwrap();
+    // fill: the old text is replaced in one edit; input and change fire once, no keys.
+    browser
+        .fill(&t(TargetKind::Label, "Plain"), "new value", WAIT)
+        .await
+        .unwrap();
+    let (value, events) = field(&browser, "plain").await;
+    assert_eq!(value, "new value");
+    assert_eq!(events["input"], 1, "{events}");
+    assert_eq!(events["change"], 1, "{events}");
+    assert_eq!(events["keydown"], 0, "{events}");
+    // A page's mask formats what fill inserts, once.
+    browser
+        .fill(&t(TargetKind::Label, "Card"), "4242424242424242", WAIT)
+        .await
+        .unwrap();
+    let (value, events) = field(&browser, "card").await;
+    assert_eq!(value, "4242 4242 4242 4242");
+    assert_eq!(events["input"], 1, "{events}");
+    // type: one keystroke per character, each an input.
+    browser
+        .type_text(&t(TargetKind::Label, "Plain"), "abc", WAIT)
+        .await
+        .unwrap();
+    let (value, events) = field(&browser, "plain").await;
+    assert_eq!(value, "abc");
+    assert_eq!(events["keydown"], 3, "{events}");
+    // A disabled field is not filled: the error says why, after the timeout.
+    let err = browser
+        .fill(
+            &t(TargetKind::Label, "Locked"),
+            "x",
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("disabled"), "{err}");
+    browser.close().await;
+}

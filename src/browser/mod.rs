@@ -21,6 +21,7 @@ use fantoccini::Client;
 use serde_json::{json, Value};
 
 const LOCATE_JS: &str = include_str!("locate.js");
+const FILL_JS: &str = include_str!("fill.js");
 const POLL: Duration = Duration::from_millis(100);
 
 #[derive(Debug, thiserror::Error)]
@@ -355,8 +356,31 @@ impl Browser {
         .await
     }
 
-    /// Clears the field and types `value` into it.
+    /// Sets the field's value in one go, as a person pasting would: focus, select all,
+    /// insert `value`, then `input` and `change` fire (frameworks see a real edit).
     pub async fn fill(
+        &self,
+        target: &Target,
+        value: &str,
+        timeout: Duration,
+    ) -> Result<(), BrowserError> {
+        self.interact(target, timeout, |el| async move {
+            let arg = serde_json::to_value(&el).unwrap_or(Value::Null);
+            let answer = self
+                .client
+                .execute(FILL_JS, vec![arg, json!(value)])
+                .await?;
+            match answer.as_str() {
+                // Not fillable yet (disabled, read-only): `interact` tries again.
+                Some(reason) => Err(BrowserError::WebDriver(reason.to_string())),
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    /// Clears the field and types `value` key by key, for pages that need keystrokes.
+    pub async fn type_text(
         &self,
         target: &Target,
         value: &str,

@@ -179,10 +179,12 @@ impl Args {
     fn plan(self, project: Option<Project>) -> Result<RunPlan, RunError> {
         let app = self.app(project.as_ref())?;
         let defaults = project.as_ref().map(|p| p.run.clone()).unwrap_or_default();
-        let paths = match (&project, self.paths.is_empty()) {
-            (_, false) => self.paths,
-            (Some(p), true) if !p.scenarios.is_empty() => p.scenarios.clone(),
-            _ => vec![PathBuf::from("scenarios")],
+        let (paths, scenario_root) = match (&project, self.paths.is_empty()) {
+            (_, false) => (self.paths, None),
+            (Some(p), true) if !p.scenarios.is_empty() => {
+                (p.scenarios.clone(), Some(p.scenario_root()))
+            }
+            _ => (vec![PathBuf::from("scenarios")], None),
         };
         let video = match (self.video, defaults.video.as_deref()) {
             (Some(arg), _) => video_mode(arg),
@@ -192,6 +194,7 @@ impl Args {
         };
         Ok(RunPlan {
             paths,
+            scenario_root,
             target: TargetPlan {
                 polar: match self.target {
                     TargetArg::Mock => PolarTarget::Mock,

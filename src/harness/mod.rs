@@ -47,6 +47,8 @@ pub mod exit {
 pub struct RunPlan {
     /// Scenario files or folders.
     pub paths: Vec<PathBuf>,
+    /// The folder every scenario and flow must be in; `None`: the common folder of `paths`.
+    pub scenario_root: Option<PathBuf>,
     pub target: TargetPlan,
     /// The run folder; `recordings/<run-id>` when `None`.
     pub out: Option<PathBuf>,
@@ -217,11 +219,8 @@ impl RunPlan {
 /// Loads and validates every scenario (nothing runs on a diagnostic), then keeps the shard.
 fn load(plan: &RunPlan) -> Result<LoadedScenarios, RunError> {
     let options = LoadOptions {
-        cli_vars: plan.vars.clone(),
-        provided_vars: scenario::PROVIDED_VARS
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        root: plan.scenario_root.clone(),
+        ..LoadOptions::with_cli_vars(plan.vars.clone())
     };
     let mut loaded = scenario::load(&plan.paths, &options).map_err(RunError::InvalidScenarios)?;
     if loaded.scenarios.is_empty() {

@@ -19,6 +19,25 @@ use crate::viewport::Viewport;
 
 pub use schema::json_schema;
 
+impl Project {
+    /// The folder a run from this project confines scenarios and flows to: the deepest one
+    /// holding the project file and every scenario path it lists.
+    pub fn scenario_root(&self) -> PathBuf {
+        let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let mut root = canonical(&self.dir);
+        for path in &self.scenarios {
+            let path = canonical(path);
+            while !path.starts_with(&root) {
+                match root.parent() {
+                    Some(parent) => root = parent.to_path_buf(),
+                    None => break,
+                }
+            }
+        }
+        root
+    }
+}
+
 /// The file name looked for.
 pub const FILE_NAME: &str = "walkthrough.yaml";
 /// A project file larger than this is not read.

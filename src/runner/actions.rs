@@ -151,8 +151,16 @@ impl Exec<'_> {
                     .await
             }
             ActionKind::WaitFor { target } => self.wait_for(target, timeout).await,
-            kind if is_expectation(kind) => self.expect(kind, timeout).await,
-            kind => self.interact(kind, timeout).await,
+            kind @ (ActionKind::ExpectText { .. }
+            | ActionKind::ExpectUrl { .. }
+            | ActionKind::ExpectVisible { .. }
+            | ActionKind::ExpectHidden { .. }) => self.expect(kind, timeout).await,
+            kind @ (ActionKind::Open { .. }
+            | ActionKind::Click { .. }
+            | ActionKind::Fill { .. }
+            | ActionKind::Type { .. }
+            | ActionKind::Select { .. }
+            | ActionKind::Press { .. }) => self.interact(kind, timeout).await,
         };
         result.map_err(|e| Failure::Failed(e.to_string(), at.clone()))
     }
@@ -183,6 +191,15 @@ impl Exec<'_> {
                 let what = format!("fill {t}");
                 browser
                     .fill(&t, &v, timeout)
+                    .await
+                    .map_err(ActionError::browser(what))
+            }
+            ActionKind::Type { target, text } => {
+                let t = self.target(target)?;
+                let v = self.render(text)?;
+                let what = format!("type into {t}");
+                browser
+                    .type_text(&t, &v, timeout)
                     .await
                     .map_err(ActionError::browser(what))
             }
@@ -418,16 +435,6 @@ impl Exec<'_> {
         };
         Ok(Target { kind, value })
     }
-}
-
-fn is_expectation(kind: &ActionKind) -> bool {
-    matches!(
-        kind,
-        ActionKind::ExpectText { .. }
-            | ActionKind::ExpectUrl { .. }
-            | ActionKind::ExpectVisible { .. }
-            | ActionKind::ExpectHidden { .. }
-    )
 }
 
 /// One check of `expect_text`: the text of the first visible match (or of the page).

@@ -14,7 +14,7 @@ mod vars;
 pub(crate) mod yaml;
 
 pub use model::*;
-pub(crate) use parse::did_you_mean;
+pub(crate) use parse::fields::did_you_mean;
 pub use vars::{is_secret_env_name, Vars};
 
 use std::path::PathBuf;

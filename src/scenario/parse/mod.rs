@@ -8,7 +8,7 @@
 mod action;
 mod budget;
 mod document;
-mod fields;
+pub(crate) mod fields;
 mod files;
 mod flows;
 mod http;
