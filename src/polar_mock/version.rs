@@ -18,7 +18,9 @@ pub enum ApiVersion {
     /// license keys, which the mock does not model).
     V2026_10,
     /// Seat-based prices carry `tiers` (`{type, tiers: [{bound, unit_amount}]}`),
-    /// `minimum_units` and `maximum_units` instead of `seat_tiers`.
+    /// `minimum_units` and `maximum_units` (polar-sdk 1.0.2's models) beside `seat_tiers`
+    /// (@polar-sh/sdk 1.0.1's and polar-sdk 1.0.1's models of this version): the version is
+    /// still changing and the SDKs released so far disagree, so the mock sends both shapes.
     V2027_01,
 }
 
@@ -79,14 +81,14 @@ fn walk(value: &mut Value, f: &dyn Fn(&mut Map<String, Value>)) {
     }
 }
 
-/// 2027-01: a seat-based price's `seat_tiers` becomes the shared tier structure. A tier's
-/// `bound` is its `max_seats` (null when unbounded) and its `unit_amount` the per-seat rate in
-/// cents as a decimal string.
+/// 2027-01: a seat-based price gains the shared tier structure beside its `seat_tiers`. A
+/// tier's `bound` is its `max_seats` (null when unbounded) and its `unit_amount` the per-seat
+/// rate in cents as a decimal string.
 fn seat_price_2027(price: &mut Map<String, Value>) {
     if price.get("amount_type").and_then(Value::as_str) != Some("seat_based") {
         return;
     }
-    let Some(Value::Object(seat_tiers)) = price.remove("seat_tiers") else {
+    let Some(Value::Object(seat_tiers)) = price.get("seat_tiers").cloned() else {
         return;
     };
     let tiers: Vec<Value> = seat_tiers
@@ -133,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    fn seat_prices_take_the_2027_tier_shape_wherever_they_appear() {
+    fn seat_prices_gain_the_2027_tier_shape_wherever_they_appear() {
         let price = json!({"amount_type": "seat_based", "price_currency": "usd",
             "seat_tiers": {"seat_tier_type": "graduated", "minimum_seats": 1, "maximum_seats": null,
                 "tiers": [{"min_seats": 1, "max_seats": 10, "price_per_seat": 1000},
@@ -143,6 +145,7 @@ mod tests {
         assert_eq!(old, body, "2026-10 keeps seat_tiers");
         let new = ApiVersion::V2027_01.adapt(body);
         let expect = json!({"amount_type": "seat_based", "price_currency": "usd",
+            "seat_tiers": price["seat_tiers"],
             "tiers": {"type": "graduated", "tiers": [{"bound": 10, "unit_amount": "1000"},
                                                      {"bound": null, "unit_amount": "800"}]},
             "minimum_units": 1, "maximum_units": null});

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::product::{checkout_product, organization};
+use super::product::{checkout_organization, checkout_product};
 use super::{merge, without};
 use crate::polar_mock::state::{opt_ts, seat_amount, ts, Checkout, State};
 
@@ -119,7 +119,7 @@ pub(crate) fn checkout(state: &State, c: &Checkout) -> Value {
 pub(crate) fn checkout_public(state: &State, c: &Checkout) -> Value {
     let mut v = without(checkout(state, c), PRIVATE);
     if let Some(m) = v.as_object_mut() {
-        m.insert("organization".into(), organization(state));
+        m.insert("organization".into(), checkout_organization(state));
     }
     v
 }

@@ -112,9 +112,11 @@ pub(crate) fn portal_customer(c: &Customer) -> Value {
     })
 }
 
-/// `PaymentMethodCard` (the mock's test cards are all Visa).
-pub(crate) fn payment_method(c: &Customer, card: &Card) -> Value {
-    json!({
+/// A saved card (the mock keeps one, the default; its test cards are all Visa): the
+/// organization's list gives `CustomerPaymentMethodCard` (with `is_default`), the portal's
+/// list and add give `PaymentMethodCard`.
+pub(crate) fn payment_method(c: &Customer, card: &Card, with_default: bool) -> Value {
+    let mut v = json!({
         "id": card.id,
         "created_at": ts(card.created_at),
         "modified_at": null,
@@ -128,5 +130,9 @@ pub(crate) fn payment_method(c: &Customer, card: &Card) -> Value {
             "exp_year": card.exp_year,
             "wallet": null,
         },
-    })
+    });
+    if with_default {
+        v["is_default"] = json!(true);
+    }
+    v
 }

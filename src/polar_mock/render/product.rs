@@ -48,16 +48,15 @@ pub(crate) fn order_product(p: &Value) -> Value {
 /// `CustomerSubscriptionProduct` / `CustomerOrderProduct`: the checkout product with its
 /// organization.
 pub(crate) fn portal_product(state: &State, p: &Value) -> Value {
-    let mut out = without(checkout_product(p), &["metadata"]);
+    let mut out = checkout_product(p);
     if let Some(m) = out.as_object_mut() {
-        m.insert("organization".into(), organization(state));
+        m.insert("organization".into(), customer_organization(state));
     }
     out
 }
 
-/// The organization as public checkouts (`CheckoutOrganization`) and the portal
-/// (`CustomerOrganization`) show it.
-pub(crate) fn organization(state: &State) -> Value {
+/// `CheckoutOrganization`: the organization as a public checkout shows it.
+pub(crate) fn checkout_organization(state: &State) -> Value {
     let org = &state.seed.organization;
     json!({
         "created_at": ts(state.org_created_at),
@@ -68,11 +67,16 @@ pub(crate) fn organization(state: &State) -> Value {
         "avatar_url": null,
         "proration_behavior": "prorate",
         "allow_customer_updates": true,
-        "customer_portal_settings": {
-            "usage": {"show": false},
-            "subscription": {"update_seats": false, "update_plan": false},
-            "customer": null,
-        },
-        "organization_features": null,
     })
+}
+
+/// `CustomerOrganization`: the organization as the customer portal shows it, with what the
+/// portal lets customers do (neither seat nor plan changes in the mock).
+pub(crate) fn customer_organization(state: &State) -> Value {
+    let mut v = checkout_organization(state);
+    v["customer_portal_settings"] = json!({
+        "usage": {"show": false},
+        "subscription": {"update_seats": false, "update_plan": false},
+    });
+    v
 }

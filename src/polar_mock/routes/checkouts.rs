@@ -122,10 +122,7 @@ type SeatFields = (Option<i64>, Option<i64>, Option<i64>);
 /// `seats`, `min_seats`, `max_seats` for `price`: only on seat-based prices; the seat count
 /// defaults to `min_seats`, then the price's minimum, and must fall within the bounds.
 /// `units` and its bounds are refused (unit-based prices are not modelled).
-fn seats_fields(
-    price: &Value,
-    body: &Map<String, Value>,
-) -> Result<SeatFields, ApiError> {
+fn seats_fields(price: &Value, body: &Map<String, Value>) -> Result<SeatFields, ApiError> {
     let seats = int_field(body, "seats", 1, 10000)?;
     let min_seats = int_field(body, "min_seats", 1, 10000)?;
     let max_seats = int_field(body, "max_seats", 1, 10000)?;
@@ -224,6 +221,12 @@ fn create(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let metadata = metadata_field(&body, "metadata")?.unwrap_or_default();
     let customer_metadata = metadata_field(&body, "customer_metadata")?.unwrap_or_default();
     let customer_id = checkout_customer(state, &body, external.as_ref())?;
+    // A known customer pre-fills the buyer's fields, as on Polar.
+    let known = customer_id.as_deref().and_then(|id| state.customer(id));
+    let customer_email = customer_email.or_else(|| known.map(|c| c.email.clone()));
+    let customer_name = customer_name.or_else(|| known.and_then(|c| c.name.clone()));
+    let billing = billing.or_else(|| known.and_then(|c| c.billing_address.clone()));
+    let external = external.or_else(|| known.and_then(|c| c.external_id.clone()));
     let now = state.now();
     let id = new_id();
     let checkout = crate::polar_mock::state::Checkout {

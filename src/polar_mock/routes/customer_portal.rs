@@ -105,7 +105,7 @@ fn payment_methods(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let items = c
         .card
         .iter()
-        .map(|card| render::payment_method(c, card))
+        .map(|card| render::payment_method(c, card, false))
         .collect();
     ctx.page(items)
 }
@@ -146,7 +146,7 @@ fn add_payment_method(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let pm = c
         .card
         .as_ref()
-        .map(|card| render::payment_method(c, card))
+        .map(|card| render::payment_method(c, card, false))
         .unwrap_or(Value::Null);
     Reply::created(json!({"status": "succeeded", "payment_method": pm}))
 }

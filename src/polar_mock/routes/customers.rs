@@ -320,7 +320,7 @@ fn payment_methods(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let items = c
         .card
         .iter()
-        .map(|card| render::payment_method(c, card))
+        .map(|card| render::payment_method(c, card, true))
         .collect();
     ctx.page(items)
 }
