@@ -450,3 +450,47 @@ async fn unmodelled_operations_answer_501_and_versions_are_polars() {
         (Some(1), true)
     );
 }
+
+/// docs/mock-polar.md lists each of Polar's operations once, with the mock's state for it:
+/// "modelled" or "partly: …" exactly for the operations a route models, "not modelled (501)"
+/// for the rest.
+#[test]
+fn docs_list_every_operation_with_its_state() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/mock-polar.md"))
+        .unwrap();
+    let table = doc
+        .split("## Polar's operations")
+        .nth(1)
+        .expect("the operations section");
+    let mut rows = std::collections::BTreeMap::new();
+    for line in table.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let route = cells[1].trim_matches('`').to_string();
+        assert!(
+            rows.insert(route.clone(), cells[2].to_string()).is_none(),
+            "{route} listed twice"
+        );
+    }
+    let ops = walkthrough::polar_mock::operations();
+    assert_eq!(
+        rows.len(),
+        ops.len(),
+        "the table has {} rows for {} operations",
+        rows.len(),
+        ops.len()
+    );
+    for op in ops {
+        let route = format!("{} {}", op.method, op.path);
+        let state = rows
+            .get(&route)
+            .unwrap_or_else(|| panic!("{route} is not in the table"));
+        let listed_modelled = state == "modelled" || state.starts_with("partly: ");
+        assert_eq!(
+            listed_modelled, op.modelled,
+            "{route}: the table says {state:?}"
+        );
+        if !op.modelled {
+            assert_eq!(state, "not modelled (501)", "{route}");
+        }
+    }
+}
