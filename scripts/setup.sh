@@ -71,7 +71,7 @@ fi
 #   left alone.
 # - @polar-sh/sdk 0.49.0, the last 0.x line, which runs on the system Node: many apps still use
 #   it.
-# - polar-sdk (Python) in a virtualenv at .tools/sdk-py.
+# - polar-sdk (Python, needs 3.11+) in a virtualenv at .tools/sdk-py.
 sdk_stamp() { cat "$@" | sha256sum | cut -d' ' -f1; }
 sdk_node_version=22.23.3
 if [ "$("$here/.tools/node22/node_modules/.bin/node" --version 2>/dev/null)" != "v$sdk_node_version" ]; then
@@ -95,12 +95,14 @@ sdk_npm_install node sdk-node "$here/.tools/node22/node_modules/.bin:"
 sdk_npm_install node-legacy sdk-node-legacy ""
 sdk_py_want="$(sdk_stamp "$here/tests/sdk/python/requirements.txt")"
 if [ "$(cat "$here/.tools/sdk-py/.stamp" 2>/dev/null)" != "$sdk_py_want" ] || [ ! -x "$here/.tools/sdk-py/bin/python" ]; then
-  command -v python3 >/dev/null 2>&1 || { say "python3 is missing (the Python SDK needs 3.10+)"; exit 4; }
   if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    say "installing python3-venv"
+    command -v apt-get >/dev/null 2>&1 || { say "python3 with venv is missing: install it by hand"; exit 4; }
+    say "installing python3 and python3-venv"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
   fi
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+    { say "polar-sdk needs Python 3.11 or newer; $(python3 --version) is older"; exit 4; }
   say "installing polar-sdk (tests/sdk/python/requirements.txt) into .tools/sdk-py"
   rm -rf "$here/.tools/sdk-py"
   python3 -m venv "$here/.tools/sdk-py"
