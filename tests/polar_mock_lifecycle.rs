@@ -233,12 +233,23 @@ async fn checkout_cancel_uncancel_past_due_recover_revoke_with_exact_signed_webh
     )
     .await;
     assert_eq!(s, 200, "{b}");
-    assert_eq!(b["status"], "succeeded");
+    // The confirm answer is the checkout as of confirmation, as Polar's is; the payment has
+    // settled by the time it returns (checked through GET below).
+    assert_eq!(b["status"], "confirmed");
     assert!(b["customer_session_token"]
         .as_str()
         .unwrap()
         .starts_with("polar_cst_"));
     let cst = b["customer_session_token"].as_str().unwrap().to_string();
+    let (_, b) = call(
+        &c,
+        M::GET,
+        format!("{base}/v1/checkouts/{checkout_id}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(b["status"], "succeeded");
 
     let (_, list) = call(
         &c,

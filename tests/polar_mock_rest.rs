@@ -350,3 +350,147 @@ async fn hosted_pages_carry_polars_labels_and_test_ids() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+/// No silent gaps: every operation Polar has and the mock does not model answers 501 naming
+/// it (a literal path such as `/v1/orders/export` is not taken for an id); paths Polar does not
+/// have answer FastAPI's 404; `Polar-Version` picks one of the served versions, and any other
+/// answers Polar's 404 before routing.
+#[tokio::test]
+async fn unmodelled_operations_answer_501_and_versions_are_polars() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let ops = walkthrough::polar_mock::operations();
+    let (modelled, unmodelled): (Vec<_>, Vec<_>) = ops.iter().partition(|o| o.modelled);
+    assert!(modelled.len() >= 45, "{} modelled", modelled.len());
+    assert!(unmodelled.len() > 100, "{} unmodelled", unmodelled.len());
+    let concrete = |path: &str| {
+        path.split('/')
+            .map(|s| {
+                if s.starts_with('{') {
+                    "00000000-0000-4000-8000-000000000000"
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    for op in &ops {
+        let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+        let r = c
+            .request(method, format!("{}{}", mock.base_url(), concrete(&op.path)))
+            .bearer_auth(mock.token())
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        if op.modelled {
+            assert_ne!(status, 501, "{} {} is modelled: {body}", op.method, op.path);
+        } else {
+            assert_eq!(status, 501, "{} {}: {body}", op.method, op.path);
+            assert_eq!(body["operation"], op.id.as_str());
+            assert_eq!(
+                body["detail"],
+                format!(
+                    "{} ({} {}) is not modelled by the mock",
+                    op.id, op.method, op.path
+                )
+            );
+        }
+    }
+    let get = |path: &str, version: Option<&str>| {
+        let mut rb = c
+            .get(format!("{}{path}", mock.base_url()))
+            .bearer_auth(mock.token());
+        if let Some(v) = version {
+            rb = rb.header("Polar-Version", v);
+        }
+        rb.send()
+    };
+    let r = get("/v1/no-such-thing", None).await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"detail": "Not Found"})
+    );
+    for v in ["2026-04", "2026-10", "2027-01"] {
+        let r = get("/v1/products/", Some(v)).await.unwrap();
+        assert_eq!(
+            (
+                r.status().as_u16(),
+                r.headers()["polar-version"].to_str().unwrap()
+            ),
+            (200, v)
+        );
+    }
+    let r = get("/v1/products/", Some("2099-01")).await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"detail": "Not Found"})
+    );
+    let p: Value = get(
+        &format!("/v1/products/{}", mock.product_id()),
+        Some("2027-01"),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let price = &p["prices"][0];
+    assert_eq!(price["tiers"]["tiers"][0]["unit_amount"], "2000");
+    assert_eq!(
+        (
+            price["minimum_units"].as_i64(),
+            price["maximum_units"].is_null()
+        ),
+        (Some(1), true)
+    );
+}
+
+/// docs/mock-polar.md lists each of Polar's operations once, with the mock's state for it:
+/// "modelled" or "partly: …" exactly for the operations a route models, "not modelled (501)"
+/// for the rest.
+#[test]
+fn docs_list_every_operation_with_its_state() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/mock-polar.md"))
+        .unwrap();
+    let table = doc
+        .split("## Polar's operations")
+        .nth(1)
+        .expect("the operations section");
+    let mut rows = std::collections::BTreeMap::new();
+    for line in table.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let route = cells[1].trim_matches('`').to_string();
+        assert!(
+            rows.insert(route.clone(), cells[2].to_string()).is_none(),
+            "{route} listed twice"
+        );
+    }
+    let ops = walkthrough::polar_mock::operations();
+    assert_eq!(
+        rows.len(),
+        ops.len(),
+        "the table has {} rows for {} operations",
+        rows.len(),
+        ops.len()
+    );
+    for op in ops {
+        let route = format!("{} {}", op.method, op.path);
+        let state = rows
+            .get(&route)
+            .unwrap_or_else(|| panic!("{route} is not in the table"));
+        let listed_modelled = state == "modelled" || state.starts_with("partly: ");
+        assert_eq!(
+            listed_modelled, op.modelled,
+            "{route}: the table says {state:?}"
+        );
+        if !op.modelled {
+            assert_eq!(state, "not modelled (501)", "{route}");
+        }
+    }
+}

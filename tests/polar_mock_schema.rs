@@ -443,6 +443,8 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     assert_eq!(s, 422);
     ck.response("delete", "/v1/subscriptions/{id}", 422, &b);
 
+    newer_operations(&mut ck, &api, &customer_id, &pid).await;
+
     // Every event the mock emitted, as the payload it signs and sends.
     let events: Vec<Value> = http
         .get(format!("{control}/events"))
@@ -462,6 +464,8 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         "checkout.created",
         "checkout.updated",
         "customer.created",
+        "customer.updated",
+        "customer.deleted",
         "customer.state_changed",
         "subscription.created",
         "subscription.active",
@@ -491,6 +495,193 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         "validated {} distinct operation/status pairs",
         ck.checked.len()
     );
+}
+
+/// The operations the mock gained with the official SDKs as reference, checked against the
+/// OpenAPI document too: customers, the checkout list and client calls, orders and invoices,
+/// webhook endpoint management and deliveries, and the portal's customer and subscription.
+/// `paying` is a customer with a subscription and a card.
+async fn newer_operations(ck: &mut Checker, api: &Api, paying: &str, pid: &str) {
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let (s, c) = api
+        .call(
+            "POST",
+            "/v1/customers/",
+            Some(
+                json!({"email": "schema@example.com", "external_id": "schema-1", "name": "Schema"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201);
+    ck.response("post", "/v1/customers/", 201, &c);
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/customers/",
+            Some(json!({"email": "schema@example.com"})),
+        )
+        .await;
+    assert_eq!(s, 422);
+    ck.response("post", "/v1/customers/", 422, &b);
+    let id = c["id"].as_str().unwrap().to_string();
+    for (path, status) in [
+        (format!("/v1/customers/{id}"), 200),
+        (format!("/v1/customers/{missing}"), 404),
+    ] {
+        let (s, b) = api.call("GET", &path, None).await;
+        assert_eq!(s, status);
+        ck.response("get", "/v1/customers/{id}", status, &b);
+    }
+    let (s, b) = api
+        .call(
+            "PATCH",
+            &format!("/v1/customers/{id}"),
+            Some(json!({"name": "Schema Two"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    ck.response("patch", "/v1/customers/{id}", 200, &b);
+    for (ext, status) in [("schema-1", 200), ("nobody", 404)] {
+        let (s, b) = api
+            .call("GET", &format!("/v1/customers/external/{ext}"), None)
+            .await;
+        assert_eq!(s, status);
+        ck.response("get", "/v1/customers/external/{external_id}", status, &b);
+    }
+    let (s, b) = api
+        .call(
+            "GET",
+            &format!("/v1/customers/{paying}/payment-methods"),
+            None,
+        )
+        .await;
+    assert_eq!((s, b["items"].as_array().map(Vec::len)), (200, Some(1)));
+    ck.response("get", "/v1/customers/{id}/payment-methods", 200, &b);
+
+    // A checkout for the new customer, through the client calls.
+    let (s, ch) = api
+        .call(
+            "POST",
+            "/v1/checkouts/",
+            Some(json!({"products": [pid], "customer_id": id})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, b) = api
+        .call("GET", &format!("/v1/checkouts/?customer_id={id}"), None)
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/checkouts/", 200, &b);
+    let client = format!(
+        "/v1/checkouts/client/{}",
+        ch["client_secret"].as_str().unwrap()
+    );
+    let (s, b) = api.call("GET", &client, None).await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/checkouts/client/{client_secret}", 200, &b);
+    let (s, b) = api.call("PATCH", &client, Some(json!({"seats": 2}))).await;
+    assert_eq!(s, 200);
+    ck.response("patch", "/v1/checkouts/client/{client_secret}", 200, &b);
+    let (s, b) = api
+        .call("POST", &format!("{client}/confirm"), Some(json!({"confirmation_token_id": "pm_card_visa", "customer_billing_address": {"country": "DE"}})))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    ck.response(
+        "post",
+        "/v1/checkouts/client/{client_secret}/confirm",
+        200,
+        &b,
+    );
+
+    // Orders and invoices.
+    let (s, orders) = api
+        .call("GET", &format!("/v1/orders/?customer_id={paying}"), None)
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/orders/", 200, &orders);
+    let oid = orders["items"][0]["id"].as_str().unwrap().to_string();
+    for (path, status) in [
+        (format!("/v1/orders/{oid}"), 200),
+        (format!("/v1/orders/{missing}"), 404),
+    ] {
+        let (s, b) = api.call("GET", &path, None).await;
+        assert_eq!(s, status);
+        ck.response("get", "/v1/orders/{id}", status, &b);
+    }
+    let paid = orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["status"] == "paid")
+        .unwrap();
+    let (s, b) = api
+        .call(
+            "GET",
+            &format!("/v1/orders/{}/invoice", paid["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/orders/{id}/invoice", 200, &b);
+
+    // Webhook endpoint management and deliveries.
+    let (_, eps) = api.call("GET", "/v1/webhooks/endpoints", None).await;
+    let ep = format!(
+        "/v1/webhooks/endpoints/{}",
+        eps["items"][0]["id"].as_str().unwrap()
+    );
+    let (s, b) = api.call("GET", &ep, None).await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/webhooks/endpoints/{id}", 200, &b);
+    let (s, b) = api
+        .call("PATCH", &ep, Some(json!({"name": "schema"})))
+        .await;
+    assert_eq!(s, 200);
+    ck.response("patch", "/v1/webhooks/endpoints/{id}", 200, &b);
+    let (s, b) = api.call("PATCH", &format!("{ep}/secret"), None).await;
+    assert_eq!(s, 200);
+    ck.response("patch", "/v1/webhooks/endpoints/{id}/secret", 200, &b);
+    let (s, b) = api.call("GET", "/v1/webhooks/deliveries", None).await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/webhooks/deliveries", 200, &b);
+
+    // The portal, with the new customer's session.
+    let (_, session) = api
+        .call(
+            "POST",
+            "/v1/customer-sessions/",
+            Some(json!({"customer_id": id})),
+        )
+        .await;
+    let portal = Api {
+        client: api.client.clone(),
+        base: api.base.clone(),
+        token: session["token"].as_str().unwrap().to_string(),
+    };
+    let (s, b) = portal
+        .call("GET", "/v1/customer-portal/customers/me", None)
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/customer-portal/customers/me", 200, &b);
+    let (_, subs) = portal
+        .call("GET", "/v1/customer-portal/subscriptions/", None)
+        .await;
+    let sub = subs["items"][0]["id"].as_str().unwrap();
+    let (s, b) = portal
+        .call(
+            "GET",
+            &format!("/v1/customer-portal/subscriptions/{sub}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    ck.response("get", "/v1/customer-portal/subscriptions/{id}", 200, &b);
+
+    // Deleting the customer (customer.deleted; its subscription is revoked).
+    let (s, _) = api
+        .call("DELETE", &format!("/v1/customers/{id}"), None)
+        .await;
+    assert_eq!(s, 204);
 }
 
 fn refs_in(node: &Value, found: &mut BTreeSet<String>) {

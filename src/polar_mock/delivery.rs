@@ -80,6 +80,27 @@ impl DeliveryLog {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }
+    /// Records an event a `drop_webhook` fault kept from being sent: one failed attempt,
+    /// no retry.
+    pub(crate) fn record_dropped(&self, out: &Outgoing) {
+        let now = ts(chrono::Utc::now());
+        self.push(Delivery {
+            event_id: out.event.id.clone(),
+            event_type: out.event.kind.clone(),
+            event_timestamp: out.event.timestamp.clone(),
+            endpoint_id: out.endpoint_id.clone(),
+            endpoint_url: out.url.clone(),
+            attempt: 1,
+            status_code: None,
+            error: Some("dropped by an injected fault".into()),
+            succeeded: false,
+            will_retry: false,
+            started_at: now.clone(),
+            finished_at: now,
+            duration_ms: 0,
+        });
+    }
+
     fn push(&self, d: Delivery) {
         self.records
             .lock()

@@ -1,32 +1,47 @@
-//! `polar_mock`: a stateful local stand-in for Polar on loopback — the REST API under `/v1/`,
+//! `polar_mock`: a stateful local stand-in for Polar on loopback — the REST API under `/v1/`
+//! in every API version the official SDKs ship (`Polar-Version` 2026-04, 2026-10, 2027-01),
 //! the hosted checkout and customer portal pages, signed webhooks delivered by a tokio task,
-//! and a control plane under `/__control/`. Built on wiremock's `MockServer` with one custom
-//! responder over shared state (no `.expect()` on mocks: its Drop panics).
+//! and a control plane under `/__control/`.
 //!
-//! Owns wiremock (the only module that may use it). Uses `crate::polar::webhook` for signing.
-//! Must not import the browser, the runner, the demo app or the evidence writers.
+//! Built on wiremock: one `Mock` per route (`server`), whose matchers are the router, over
+//! shared state (`state`, rendered by `render`, reshaped per version by `version`); a 501 mock
+//! for each of Polar's operations the mock does not model (`operations`); faults as mocks at
+//! the highest priority with `up_to_n_times` (`faults`). No `.expect()` on mocks (its Drop
+//! panics).
+//!
+//! Owns wiremock (the only module that may use it). Uses `crate::polar::webhook` for signing
+//! and `crate::polar::types` for seat pricing. Must not import the browser, the runner, the
+//! demo app or the evidence writers.
 
-mod api;
-mod control;
 mod delivery;
+mod error;
+mod faults;
 mod fixtures;
+mod input;
+mod operations;
 mod pages;
+mod render;
+mod routes;
+mod server;
 mod state;
+mod version;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::MockServer;
 
 pub use delivery::{Delivery, DeliveryConfig};
+pub use faults::{Fault, FaultError, FaultKind};
+pub use operations::{operations, Operation};
 pub use state::CardBehavior;
+pub use version::ApiVersion;
 
 use delivery::DeliveryLog;
-use state::{Outgoing, State};
+use server::Shared;
+use state::State;
 
 /// Where to listen and which seed to load.
 #[derive(Debug, Clone, Default)]
@@ -43,13 +58,18 @@ pub enum MockError {
     Bind { port: u16, source: std::io::Error },
     #[error("invalid fixtures: {0}")]
     Fixtures(String),
+    #[error("invalid fault: {0}")]
+    Fault(#[from] FaultError),
+    #[error("cannot mount a mock: {0}")]
+    Mount(String),
+    #[error("the mock has stopped")]
+    Stopped,
 }
 
 /// A running mock. Dropping it stops the server and the webhook dispatcher.
 pub struct MockPolar {
-    server: MockServer,
-    state: Arc<Mutex<State>>,
-    log: DeliveryLog,
+    server: Arc<MockServer>,
+    shared: Arc<Shared>,
     dispatcher: tokio::task::JoinHandle<()>,
     token: String,
     slug: String,
@@ -63,7 +83,7 @@ impl MockPolar {
     }
 
     /// Starts with a chosen delivery policy; `log_requests` prints one line per request to
-    /// stderr (method, path, status; never headers or bodies).
+    /// stderr (method and path; never headers or bodies).
     pub async fn start_with(
         config: MockConfig,
         delivery: DeliveryConfig,
@@ -73,36 +93,29 @@ impl MockPolar {
         let port = config.port.unwrap_or(0);
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))
             .map_err(|source| MockError::Bind { port, source })?;
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        let base_url = server.uri();
+        let server = Arc::new(
+            MockServer::builder()
+                .listener(listener)
+                .disable_request_recording()
+                .start()
+                .await,
+        );
         let token = seed.organization.token.clone();
         let slug = seed.organization.slug.clone();
-        let state = State::new(base_url, seed, log_requests);
+        let state = State::new(server.uri(), seed);
         let product_id = state
             .products
             .first()
             .and_then(|p| p["id"].as_str())
             .unwrap_or_default()
             .to_string();
-        let state = Arc::new(Mutex::new(state));
         let log = DeliveryLog::default();
         let (tx, dispatcher) = delivery::spawn(log.clone(), delivery);
-        Mock::given(any())
-            .respond_with(Router {
-                state: state.clone(),
-                log: log.clone(),
-                tx,
-            })
-            .mount(&server)
-            .await;
+        let shared = Shared::new(state, log, tx, log_requests);
+        server::mount(&server, &shared, &slug).await;
         Ok(MockPolar {
             server,
-            state,
-            log,
+            shared,
             dispatcher,
             token,
             slug,
@@ -136,12 +149,12 @@ impl MockPolar {
 
     /// Every webhook delivery attempt so far, with its outcome, in the order they finished.
     pub fn deliveries(&self) -> Vec<Delivery> {
-        self.log.snapshot()
+        self.shared.log.snapshot()
     }
 
     /// Events queued or in flight to some endpoint.
     pub fn pending_deliveries(&self) -> usize {
-        self.log.pending.load(Ordering::SeqCst)
+        self.shared.log.pending.load(Ordering::SeqCst)
     }
 
     /// Waits until no delivery is queued or in flight (or `timeout` passes); returns whether
@@ -161,115 +174,33 @@ impl MockPolar {
 
     /// The same JSON as `GET /__control/state`.
     pub fn state_json(&self) -> serde_json::Value {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        control::snapshot(&state, &self.log)
+        let state = self.shared.lock();
+        routes::control_snapshot(&state, &self.shared)
+    }
+
+    /// Arms a fault (as `POST /__control/faults` does): HTTP faults are mounted before this
+    /// returns.
+    pub async fn inject_fault(&self, fault: Fault) -> Result<(), MockError> {
+        fault.validate()?;
+        if let Some(mock) = self.shared.faults.add(self.shared.clone(), fault) {
+            self.server.register(mock).await;
+        }
+        Ok(())
+    }
+
+    /// The faults still armed, with what remains of each.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults.list()
+    }
+
+    /// Disarms every fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
     }
 }
 
 impl Drop for MockPolar {
     fn drop(&mut self) {
         self.dispatcher.abort();
-    }
-}
-
-/// The one responder: routes every request over the shared state.
-struct Router {
-    state: Arc<Mutex<State>>,
-    log: DeliveryLog,
-    tx: UnboundedSender<Outgoing>,
-}
-
-impl Respond for Router {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let path = req.url.path().to_string();
-        let method = req.method.as_str().to_string();
-        let mut delay = None;
-        let response = if path.starts_with("/__control") {
-            let segs: Vec<&str> = path
-                .trim_start_matches("/__control")
-                .trim_start_matches('/')
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .collect();
-            control::handle(&mut state, &self.log, req, &segs)
-        } else {
-            match control::take_fault(&mut state, &method, &path) {
-                Some(control::FaultEffect::Respond(r)) => r,
-                other => {
-                    if let Some(control::FaultEffect::Delay(d)) = other {
-                        delay = Some(d);
-                    }
-                    route(&mut state, req, &path)
-                }
-            }
-        };
-        // Hand new webhook events to the dispatcher (FIFO per endpoint).
-        for out in state.outbox.drain(..) {
-            self.log.pending.fetch_add(1, Ordering::SeqCst);
-            if self.tx.send(out).is_err() {
-                self.log.pending.fetch_sub(1, Ordering::SeqCst);
-            }
-        }
-        if state.log_requests {
-            eprintln!("{method} {path}");
-        }
-        match delay {
-            Some(d) => response.set_delay(d),
-            None => response,
-        }
-    }
-}
-
-fn html(status: u16, body: String) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body, "text/html; charset=utf-8")
-}
-
-fn route(state: &mut State, req: &Request, path: &str) -> ResponseTemplate {
-    let method = req.method.as_str();
-    if let Some(rest) = path.strip_prefix("/v1/") {
-        if let Some(v) = req.headers.get("polar-version") {
-            let v = v.to_str().unwrap_or("");
-            if v != "2026-04" && v != "2026-10" {
-                return api::json_reply(404, &serde_json::json!({"detail": "Not Found"}));
-            }
-        }
-        let version = req
-            .headers
-            .get("polar-version")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("2026-04")
-            .to_string();
-        let segs: Vec<&str> = rest.split('/').collect();
-        return api::handle(state, req, &segs).insert_header("Polar-Version", version.as_str());
-    }
-    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (method, segs.as_slice()) {
-        ("GET", ["checkout", secret]) => match state.checkout_by_secret(secret) {
-            Some(i) => html(200, pages::checkout(state, i)),
-            None => html(404, pages::page("Not found", "<main><section data-testid=\"not-found\"><h1>Checkout not found</h1></section></main>")),
-        },
-        ("GET", ["checkout", secret, "card-frame"]) if state.checkout_by_secret(secret).is_some() => {
-            html(200, pages::card_frame())
-        }
-        ("GET", ["checkout", secret, "confirmation"]) => match state.checkout_by_secret(secret) {
-            Some(i) => html(200, pages::confirmation(state, i)),
-            None => html(404, pages::page("Not found", "<h1>Not found</h1>")),
-        },
-        ("GET", ["portal", "card-frame"]) => html(200, pages::card_frame()),
-        ("GET", [slug, "portal"]) if *slug == state.seed.organization.slug => {
-            let token = req
-                .url
-                .query_pairs()
-                .find(|(k, _)| k == "customer_session_token")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-            match pages::portal(state, &token) {
-                Some(page) => html(200, page),
-                None => html(401, pages::portal_expired()),
-            }
-        }
-        ("GET", ["favicon.ico"]) => ResponseTemplate::new(204),
-        _ => api::json_reply(404, &serde_json::json!({"detail": "Not Found"})),
     }
 }

@@ -78,6 +78,114 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 }
 
 /// The hosted checkout page.
+/// The billing country `<option>`s, `country` selected (kept even when not in the list).
+fn country_options(country: &str) -> String {
+    let mut options = String::from("<option value=\"\">Select a country</option>");
+    let mut listed = false;
+    for (code, label) in COUNTRIES {
+        let sel = if *code == country {
+            listed = true;
+            " selected"
+        } else {
+            ""
+        };
+        options.push_str(&format!("<option value=\"{code}\"{sel}>{label}</option>"));
+    }
+    if !country.is_empty() && !listed {
+        options.push_str(&format!(
+            "<option value=\"{0}\" selected>{0}</option>",
+            esc(country)
+        ));
+    }
+    options
+}
+
+/// The seat selector (fixed when the minimum equals the maximum).
+fn seat_block(seats: i64, min: i64, max: Option<i64>, per_seat: &str, interval: &str) -> String {
+    let fixed = max == Some(min);
+    format!(
+        r#"<label for="seats">Seats</label>
+<div class="seats"><button type="button" class="secondary" data-testid="seats-decrement" aria-label="Remove a seat" {dis}>−</button>
+<input id="seats" name="seats" type="number" inputmode="numeric" data-testid="checkout-seats" value="{seats}" min="{min}" {maxattr} {ro}>
+<button type="button" class="secondary" data-testid="seats-increment" aria-label="Add a seat" {dis}>+</button></div>
+<p class="muted" data-testid="checkout-price-per-seat">{per_seat} per seat / {interval}</p>"#,
+        dis = if fixed { "disabled" } else { "" },
+        ro = if fixed { "readonly" } else { "" },
+        maxattr = max.map(|m| format!("max=\"{m}\"")).unwrap_or_default(),
+    )
+}
+
+fn currency_symbol(currency: &str) -> String {
+    if currency.eq_ignore_ascii_case("usd") {
+        "$".to_string()
+    } else {
+        format!("{} ", currency.to_uppercase())
+    }
+}
+
+/// The checkout page's script: seat stepper, address fields, confirm. `$NAME`s are filled in.
+const CHECKOUT_SCRIPT: &str = r#"<script>
+(function(){
+  var secret = "$SECRET";
+  var perSeat = $PER_SEAT, seatBased = $SEAT_BASED, min = $MIN, max = $MAX_JS;
+  var seatsEl = document.getElementById('seats');
+  function fmt(c){ return "$SYM" + (c/100).toFixed(2); }
+  function refresh(){
+    if(!seatBased) return;
+    var n = parseInt(seatsEl.value, 10) || min;
+    var amount = n * perSeat;
+    var el = document.querySelector('[data-testid=checkout-amount]');
+    el.textContent = fmt(amount) + " / $INTERVAL"; el.setAttribute('data-amount', amount);
+    var sum = document.querySelector('[data-testid=checkout-seat-summary]');
+    sum.textContent = n + (n === 1 ? " seat" : " seats") + " × " + fmt(perSeat); sum.setAttribute('data-seats', n);
+  }
+  function step(d){ var n=(parseInt(seatsEl.value,10)||min)+d; if(n<min) n=min; if(max!==null && n>max) n=max; seatsEl.value=n; refresh(); }
+  if (seatBased) {
+    document.querySelector('[data-testid=seats-decrement]').onclick=function(){step(-1)};
+    document.querySelector('[data-testid=seats-increment]').onclick=function(){step(1)};
+    seatsEl.addEventListener('input', refresh);
+  }
+  var country = document.getElementById('billing-country');
+  function toggleAddress(){
+    var c = country.value, box = document.getElementById('address-fields');
+    box.classList.toggle('hidden', !(c==='US'||c==='CA'));
+    document.getElementById('us-only').classList.toggle('hidden', c!=='US');
+  }
+  country.addEventListener('change', toggleAddress); toggleAddress();
+  function showError(m){ var e=document.getElementById('checkout-error'); e.textContent=m; e.classList.remove('hidden'); }
+  document.getElementById('checkout-form').addEventListener('submit', function(ev){
+    ev.preventDefault();
+    document.getElementById('checkout-error').classList.add('hidden');
+    var f = document.getElementById('card-frame').contentDocument;
+    var card = { number: f.getElementById('card-number').value, expiry: f.getElementById('card-expiry').value, cvc: f.getElementById('card-cvc').value };
+    var c = country.value;
+    var addr = c ? { country: c } : null;
+    if (addr && (c==='US'||c==='CA')) {
+      addr.state = document.getElementById('billing-state').value || null;
+      if (c==='US') { addr.line1 = document.getElementById('billing-line1').value || null; addr.city = document.getElementById('billing-city').value || null; addr.postal_code = document.getElementById('billing-postal-code').value || null; }
+    }
+    var body = { customer_email: document.getElementById('email').value, customer_name: document.getElementById('cardholder-name').value, customer_billing_address: addr, card: card };
+    if (seatBased) body.seats = parseInt(seatsEl.value, 10);
+    var btn = document.getElementById('submit'); btn.disabled = true; btn.textContent = 'Processing…';
+    fetch('/v1/checkouts/client/' + secret + '/confirm', { method: 'POST', headers: {'Content-Type':'application/json'}, body: JSON.stringify(body) })
+      .then(function(r){ return r.json().then(function(j){ return [r.status, j]; }); })
+      .then(function(res){
+        var s = res[0], j = res[1];
+        if (s === 200) {
+          document.querySelector('[data-testid=checkout]').setAttribute('data-status', j.status);
+          var u = new URL(j.success_url, location.href);
+          u.searchParams.set('customer_session_token', j.customer_session_token);
+          location.href = u.toString();
+          return;
+        }
+        var m = typeof j.detail === 'string' ? j.detail : (j.detail && j.detail[0] ? j.detail[0].msg + ' (' + j.detail[0].loc.slice(1).join('.') + ')' : 'Payment failed.');
+        showError(m); btn.disabled = false; btn.textContent = 'Subscribe now';
+      })
+      .catch(function(){ showError('Network error.'); btn.disabled = false; btn.textContent = 'Subscribe now'; });
+  });
+})();
+</script>"#;
+
 pub(crate) fn checkout(state: &State, i: usize) -> String {
     let c = &state.checkouts[i];
     let product = state.product(&c.product_id).cloned().unwrap_or_default();
@@ -92,7 +200,6 @@ pub(crate) fn checkout(state: &State, i: usize) -> String {
     let max = c
         .max_seats
         .or(c.price["seat_tiers"]["maximum_seats"].as_i64());
-    let fixed = max == Some(min);
     let per_seat = c.price["seat_tiers"]["tiers"][0]["price_per_seat"]
         .as_i64()
         .unwrap_or(0);
@@ -113,35 +220,9 @@ pub(crate) fn checkout(state: &State, i: usize) -> String {
             .map(esc)
             .unwrap_or_default()
     };
-    let mut options = String::from("<option value=\"\">Select a country</option>");
-    let mut listed = false;
-    for (code, label) in COUNTRIES {
-        let sel = if *code == country {
-            listed = true;
-            " selected"
-        } else {
-            ""
-        };
-        options.push_str(&format!("<option value=\"{code}\"{sel}>{label}</option>"));
-    }
-    if !country.is_empty() && !listed {
-        options.push_str(&format!(
-            "<option value=\"{0}\" selected>{0}</option>",
-            esc(&country)
-        ));
-    }
+    let options = country_options(&country);
     let seat_block = if seat_based {
-        format!(
-            r#"<label for="seats">Seats</label>
-<div class="seats"><button type="button" class="secondary" data-testid="seats-decrement" aria-label="Remove a seat" {dis}>−</button>
-<input id="seats" name="seats" type="number" inputmode="numeric" data-testid="checkout-seats" value="{seats}" min="{min}" {maxattr} {ro}>
-<button type="button" class="secondary" data-testid="seats-increment" aria-label="Add a seat" {dis}>+</button></div>
-<p class="muted" data-testid="checkout-price-per-seat">{pps} per seat / {interval}</p>"#,
-            dis = if fixed { "disabled" } else { "" },
-            ro = if fixed { "readonly" } else { "" },
-            maxattr = max.map(|m| format!("max=\"{m}\"")).unwrap_or_default(),
-            pps = money(per_seat, currency),
-        )
+        seat_block(seats, min, max, &money(per_seat, currency), interval)
     } else {
         String::new()
     };
@@ -180,67 +261,7 @@ pub(crate) fn checkout(state: &State, i: usize) -> String {
 </form>
 </section>
 </main>
-<script>
-(function(){{
-  var secret = "{secret}";
-  var perSeat = {per_seat}, seatBased = {seat_based}, min = {min}, max = {max_js};
-  var seatsEl = document.getElementById('seats');
-  function fmt(c){{ return "{sym}" + (c/100).toFixed(2); }}
-  function refresh(){{
-    if(!seatBased) return;
-    var n = parseInt(seatsEl.value, 10) || min;
-    var amount = n * perSeat;
-    var el = document.querySelector('[data-testid=checkout-amount]');
-    el.textContent = fmt(amount) + " / {interval}"; el.setAttribute('data-amount', amount);
-    var sum = document.querySelector('[data-testid=checkout-seat-summary]');
-    sum.textContent = n + (n === 1 ? " seat" : " seats") + " × " + fmt(perSeat); sum.setAttribute('data-seats', n);
-  }}
-  function step(d){{ var n=(parseInt(seatsEl.value,10)||min)+d; if(n<min) n=min; if(max!==null && n>max) n=max; seatsEl.value=n; refresh(); }}
-  if (seatBased) {{
-    document.querySelector('[data-testid=seats-decrement]').onclick=function(){{step(-1)}};
-    document.querySelector('[data-testid=seats-increment]').onclick=function(){{step(1)}};
-    seatsEl.addEventListener('input', refresh);
-  }}
-  var country = document.getElementById('billing-country');
-  function toggleAddress(){{
-    var c = country.value, box = document.getElementById('address-fields');
-    box.classList.toggle('hidden', !(c==='US'||c==='CA'));
-    document.getElementById('us-only').classList.toggle('hidden', c!=='US');
-  }}
-  country.addEventListener('change', toggleAddress); toggleAddress();
-  function showError(m){{ var e=document.getElementById('checkout-error'); e.textContent=m; e.classList.remove('hidden'); }}
-  document.getElementById('checkout-form').addEventListener('submit', function(ev){{
-    ev.preventDefault();
-    document.getElementById('checkout-error').classList.add('hidden');
-    var f = document.getElementById('card-frame').contentDocument;
-    var card = {{ number: f.getElementById('card-number').value, expiry: f.getElementById('card-expiry').value, cvc: f.getElementById('card-cvc').value }};
-    var c = country.value;
-    var addr = c ? {{ country: c }} : null;
-    if (addr && (c==='US'||c==='CA')) {{
-      addr.state = document.getElementById('billing-state').value || null;
-      if (c==='US') {{ addr.line1 = document.getElementById('billing-line1').value || null; addr.city = document.getElementById('billing-city').value || null; addr.postal_code = document.getElementById('billing-postal-code').value || null; }}
-    }}
-    var body = {{ customer_email: document.getElementById('email').value, customer_name: document.getElementById('cardholder-name').value, customer_billing_address: addr, card: card }};
-    if (seatBased) body.seats = parseInt(seatsEl.value, 10);
-    var btn = document.getElementById('submit'); btn.disabled = true; btn.textContent = 'Processing…';
-    fetch('/v1/checkouts/client/' + secret + '/confirm', {{ method: 'POST', headers: {{'Content-Type':'application/json'}}, body: JSON.stringify(body) }})
-      .then(function(r){{ return r.json().then(function(j){{ return [r.status, j]; }}); }})
-      .then(function(res){{
-        var s = res[0], j = res[1];
-        if (s === 200) {{
-          document.querySelector('[data-testid=checkout]').setAttribute('data-status', j.status);
-          var u = new URL(j.success_url, location.href);
-          u.searchParams.set('customer_session_token', j.customer_session_token);
-          location.href = u.toString();
-          return;
-        }}
-        var m = typeof j.detail === 'string' ? j.detail : (j.detail && j.detail[0] ? j.detail[0].msg + ' (' + j.detail[0].loc.slice(1).join('.') + ')' : 'Payment failed.');
-        showError(m); btn.disabled = false; btn.textContent = 'Subscribe now';
-      }})
-      .catch(function(){{ showError('Network error.'); btn.disabled = false; btn.textContent = 'Subscribe now'; }});
-  }});
-}})();
-</script>"#,
+"#,
         id = esc(&c.id),
         seat_summary = if seat_based {
             format!(
@@ -262,16 +283,19 @@ pub(crate) fn checkout(state: &State, i: usize) -> String {
         city = addr("city"),
         postal = addr("postal_code"),
         st = addr("state"),
-        per_seat = per_seat,
-        seat_based = seat_based,
-        max_js = max.map(|m| m.to_string()).unwrap_or_else(|| "null".into()),
-        sym = if currency.eq_ignore_ascii_case("usd") {
-            "$".to_string()
-        } else {
-            format!("{} ", currency.to_uppercase())
-        },
     );
-    page(&format!("Checkout · {name}"), &body)
+    let script = CHECKOUT_SCRIPT
+        .replace("$SECRET", &esc(&c.client_secret))
+        .replace("$PER_SEAT", &per_seat.to_string())
+        .replace("$SEAT_BASED", &seat_based.to_string())
+        .replace("$MIN", &min.to_string())
+        .replace(
+            "$MAX_JS",
+            &max.map(|m| m.to_string()).unwrap_or_else(|| "null".into()),
+        )
+        .replace("$SYM", &currency_symbol(currency))
+        .replace("$INTERVAL", interval);
+    page(&format!("Checkout · {name}"), &format!("{body}{script}"))
 }
 
 /// The card form: a same-origin stand-in for Stripe's cross-origin Payment Element iframe.
@@ -313,6 +337,84 @@ fn status_badge(s: &Subscription) -> (&'static str, &'static str) {
     }
 }
 
+/// One subscription in the portal: product, status, seats, amount, renewal, actions.
+fn subscription_card(state: &State, s: &Subscription) -> String {
+    let product = state.product(&s.product_id).cloned().unwrap_or_default();
+    let (label, class) = status_badge(s);
+    let interval = product["recurring_interval"].as_str().unwrap_or("month");
+    let date = |t: chrono::DateTime<chrono::Utc>| t.format("%B %-d, %Y").to_string();
+    let renewal = if let Some(ended) = s.ended_at {
+        format!("Ended on {}", date(ended))
+    } else if s.cancel_at_period_end {
+        format!(
+            "Ends on {}",
+            date(s.ends_at.unwrap_or(s.current_period_end))
+        )
+    } else {
+        format!("Renews on {}", date(s.current_period_end))
+    };
+    let mut actions = String::new();
+    if s.billable() && !s.cancel_at_period_end {
+        actions.push_str(&format!("<button type=\"button\" class=\"secondary\" data-testid=\"cancel-subscription\" data-action=\"cancel\" data-id=\"{}\">Cancel subscription</button>", esc(&s.id)));
+    }
+    if s.billable() && s.cancel_at_period_end {
+        actions.push_str(&format!("<button type=\"button\" data-testid=\"uncancel-subscription\" data-action=\"uncancel\" data-id=\"{}\">Uncancel subscription</button>", esc(&s.id)));
+    }
+    format!(
+        r#"<section data-testid="subscription" data-subscription-id="{id}" data-status="{status}" data-cancel-at-period-end="{cape}" style="margin-bottom:16px">
+<h2 data-testid="subscription-product">{name}</h2>
+<p><span class="badge {class}" data-testid="subscription-status">{label}</span></p>
+<p data-testid="subscription-seats" data-seats="{seats_n}">{seats}</p>
+<p data-testid="subscription-amount" data-amount="{amount_n}">{amount} / {interval}</p>
+<p class="muted" data-testid="subscription-renewal">{renewal}</p>
+<div style="display:flex;gap:8px">{actions}</div>
+</section>"#,
+        id = esc(&s.id),
+        status = esc(&s.status),
+        cape = s.cancel_at_period_end,
+        name = esc(product["name"].as_str().unwrap_or("")),
+        seats_n = s.seats.unwrap_or(0),
+        seats = s
+            .seats
+            .map(|n| format!("{n} seat{}", if n == 1 { "" } else { "s" }))
+            .unwrap_or_default(),
+        amount_n = s.amount,
+        amount = money(s.amount, &s.currency),
+    )
+}
+
+/// The portal page's script: cancel/uncancel and saving a card. `$TOKEN` is filled in.
+const PORTAL_SCRIPT: &str = r#"<script>
+(function(){
+  var token = "$TOKEN";
+  function show(id, m){ var e=document.getElementById(id); e.textContent=m; e.classList.remove('hidden'); }
+  function call(method, path, body){
+    return fetch(path, { method: method, headers: {'Content-Type':'application/json','Authorization':'Bearer '+token}, body: JSON.stringify(body) })
+      .then(function(r){ return r.json().then(function(j){ return [r.status, j]; }); });
+  }
+  function done(okMsg){ return function(res){
+    if (res[0] >= 200 && res[0] < 300) { sessionStorage.setItem('portal-message', okMsg); location.reload(); }
+    else { show('portal-error', typeof res[1].detail === 'string' ? res[1].detail : 'Something went wrong.'); }
+  }; }
+  document.querySelectorAll('button[data-action]').forEach(function(b){
+    b.addEventListener('click', function(){
+      b.disabled = true;
+      var cancel = b.getAttribute('data-action') === 'cancel';
+      call('PATCH', '/v1/customer-portal/subscriptions/' + b.getAttribute('data-id'), { cancel_at_period_end: cancel })
+        .then(done(cancel ? 'Your subscription will be canceled at the end of the period.' : 'Your subscription will continue.'));
+    });
+  });
+  document.getElementById('update-pm').addEventListener('click', function(){ document.getElementById('pm-form').classList.remove('hidden'); });
+  document.getElementById('save-pm').addEventListener('click', function(){
+    var f = document.getElementById('card-frame').contentDocument;
+    var card = { number: f.getElementById('card-number').value, expiry: f.getElementById('card-expiry').value, cvc: f.getElementById('card-cvc').value };
+    call('POST', '/v1/customer-portal/customers/me/payment-methods', { card: card }).then(done('Payment method updated.'));
+  });
+  var m = sessionStorage.getItem('portal-message');
+  if (m) { sessionStorage.removeItem('portal-message'); show('portal-message', m); }
+})();
+</script>"#;
+
 /// The customer portal for the session's customer.
 pub(crate) fn portal(state: &State, token: &str) -> Option<String> {
     let session = state.session(token)?;
@@ -323,48 +425,7 @@ pub(crate) fn portal(state: &State, token: &str) -> Option<String> {
         .filter(|s| s.customer_id == customer.id)
         .collect();
     subs.sort_by_key(|s| std::cmp::Reverse(s.created_at));
-    let mut cards = String::new();
-    for s in &subs {
-        let product = state.product(&s.product_id).cloned().unwrap_or_default();
-        let (label, class) = status_badge(s);
-        let interval = product["recurring_interval"].as_str().unwrap_or("month");
-        let date = |t: chrono::DateTime<chrono::Utc>| t.format("%B %-d, %Y").to_string();
-        let renewal = if let Some(ended) = s.ended_at {
-            format!("Ended on {}", date(ended))
-        } else if s.cancel_at_period_end {
-            format!(
-                "Ends on {}",
-                date(s.ends_at.unwrap_or(s.current_period_end))
-            )
-        } else {
-            format!("Renews on {}", date(s.current_period_end))
-        };
-        let mut actions = String::new();
-        if s.billable() && !s.cancel_at_period_end {
-            actions.push_str(&format!("<button type=\"button\" class=\"secondary\" data-testid=\"cancel-subscription\" data-action=\"cancel\" data-id=\"{}\">Cancel subscription</button>", esc(&s.id)));
-        }
-        if s.billable() && s.cancel_at_period_end {
-            actions.push_str(&format!("<button type=\"button\" data-testid=\"uncancel-subscription\" data-action=\"uncancel\" data-id=\"{}\">Uncancel subscription</button>", esc(&s.id)));
-        }
-        cards.push_str(&format!(
-            r#"<section data-testid="subscription" data-subscription-id="{id}" data-status="{status}" data-cancel-at-period-end="{cape}" style="margin-bottom:16px">
-<h2 data-testid="subscription-product">{name}</h2>
-<p><span class="badge {class}" data-testid="subscription-status">{label}</span></p>
-<p data-testid="subscription-seats" data-seats="{seats_n}">{seats}</p>
-<p data-testid="subscription-amount" data-amount="{amount_n}">{amount} / {interval}</p>
-<p class="muted" data-testid="subscription-renewal">{renewal}</p>
-<div style="display:flex;gap:8px">{actions}</div>
-</section>"#,
-            id = esc(&s.id),
-            status = esc(&s.status),
-            cape = s.cancel_at_period_end,
-            name = esc(product["name"].as_str().unwrap_or("")),
-            seats_n = s.seats.unwrap_or(0),
-            seats = s.seats.map(|n| format!("{n} seat{}", if n == 1 { "" } else { "s" })).unwrap_or_default(),
-            amount_n = s.amount,
-            amount = money(s.amount, &s.currency),
-        ));
-    }
+    let mut cards: String = subs.iter().map(|s| subscription_card(state, s)).collect();
     if subs.is_empty() {
         cards.push_str(
             "<section data-testid=\"no-subscriptions\"><p>No subscriptions.</p></section>",
@@ -395,39 +456,9 @@ pub(crate) fn portal(state: &State, token: &str) -> Option<String> {
 </div>
 </section>
 </main>
-<script>
-(function(){{
-  var token = "{token}";
-  function show(id, m){{ var e=document.getElementById(id); e.textContent=m; e.classList.remove('hidden'); }}
-  function call(method, path, body){{
-    return fetch(path, {{ method: method, headers: {{'Content-Type':'application/json','Authorization':'Bearer '+token}}, body: JSON.stringify(body) }})
-      .then(function(r){{ return r.json().then(function(j){{ return [r.status, j]; }}); }});
-  }}
-  function done(okMsg){{ return function(res){{
-    if (res[0] >= 200 && res[0] < 300) {{ sessionStorage.setItem('portal-message', okMsg); location.reload(); }}
-    else {{ show('portal-error', typeof res[1].detail === 'string' ? res[1].detail : 'Something went wrong.'); }}
-  }}; }}
-  document.querySelectorAll('button[data-action]').forEach(function(b){{
-    b.addEventListener('click', function(){{
-      b.disabled = true;
-      var cancel = b.getAttribute('data-action') === 'cancel';
-      call('PATCH', '/v1/customer-portal/subscriptions/' + b.getAttribute('data-id'), {{ cancel_at_period_end: cancel }})
-        .then(done(cancel ? 'Your subscription will be canceled at the end of the period.' : 'Your subscription will continue.'));
-    }});
-  }});
-  document.getElementById('update-pm').addEventListener('click', function(){{ document.getElementById('pm-form').classList.remove('hidden'); }});
-  document.getElementById('save-pm').addEventListener('click', function(){{
-    var f = document.getElementById('card-frame').contentDocument;
-    var card = {{ number: f.getElementById('card-number').value, expiry: f.getElementById('card-expiry').value, cvc: f.getElementById('card-cvc').value }};
-    call('POST', '/v1/customer-portal/customers/me/payment-methods', {{ card: card }}).then(done('Payment method updated.'));
-  }});
-  var m = sessionStorage.getItem('portal-message');
-  if (m) {{ sessionStorage.removeItem('portal-message'); show('portal-message', m); }}
-}})();
-</script>"#,
+"#,
         org = esc(&state.seed.organization.name),
         email = esc(&customer.email),
-        token = esc(token),
         back = session
             .return_url
             .as_deref()
@@ -438,7 +469,8 @@ pub(crate) fn portal(state: &State, token: &str) -> Option<String> {
             ))
             .unwrap_or_default(),
     );
-    Some(page("Customer portal", &body))
+    let script = PORTAL_SCRIPT.replace("$TOKEN", &esc(token));
+    Some(page("Customer portal", &format!("{body}{script}")))
 }
 
 pub(crate) fn portal_expired() -> String {

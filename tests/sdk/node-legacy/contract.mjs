@@ -1,0 +1,284 @@
+// Contract test: the mock against the last 0.x line of Polar's TypeScript SDK
+// (@polar-sh/sdk 0.49.0), which many apps still use: it runs on Node 20, sends no
+// Polar-Version header (so it gets Polar's default version, 2026-04) and validates every
+// answer and webhook with Zod at run time, so a shape it does not accept fails the call.
+//
+// Run by tests/sdk_contract.rs with the system Node from a directory whose node_modules holds
+// tests/sdk/node-legacy/package.json's packages (scripts/setup.sh installs them in
+// .tools/sdk-node-legacy). Arguments: BASE_URL TOKEN PRODUCT_ID. Progress on stderr, one JSON
+// report on stdout (the same shape as the other contract scripts'; webhook types this SDK does
+// not know get the outcome "sdk-unknown-type").
+
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { Polar } from "@polar-sh/sdk";
+import { validateEvent, WebhookVerificationError } from "@polar-sh/sdk/webhooks";
+import { SDKValidationError } from "@polar-sh/sdk/models/errors/sdkvalidationerror.js";
+
+const VERSION = "2026-04";
+const [BASE, TOKEN, PRODUCT_ID] = process.argv.slice(2);
+const SDK_VERSION = JSON.parse(readFileSync(path.resolve("node_modules/@polar-sh/sdk/package.json"), "utf8")).version;
+const EVENTS = [
+  "checkout.created", "checkout.updated", "customer.created", "customer.updated",
+  "customer.deleted", "customer.state_changed", "order.created", "order.updated", "order.paid",
+  "subscription.created", "subscription.updated", "subscription.active", "subscription.canceled",
+  "subscription.uncanceled", "subscription.cycled", "subscription.revoked", "subscription.past_due",
+];
+const log = (...a) => console.error(...a);
+const errorClass = async (name) => (await import(`@polar-sh/sdk/models/errors/${name.toLowerCase()}.js`))[name];
+
+class Run {
+  constructor(hooks) {
+    this.hooks = hooks;
+    this.polar = new Polar({ accessToken: TOKEN, serverURL: BASE });
+    this.results = [];
+    this.webhooks = [];
+  }
+
+  record(operation, check, outcome, detail = null) {
+    this.results.push({ version: VERSION, operation, check, outcome, detail });
+    if (outcome !== "pass") log(`  ${VERSION} ${operation} [${check}]: ${outcome}: ${detail}`);
+  }
+
+  async call(operation, check, fn) {
+    try {
+      const v = await fn();
+      this.record(operation, check, "pass");
+      return v;
+    } catch (e) {
+      const cause = e.cause ? ` (${String(e.cause.message ?? e.cause).slice(0, 2000)})` : "";
+      this.record(operation, check, "fail", `${e.name}: ${e.message}${cause}`.slice(0, 3000));
+      return null;
+    }
+  }
+
+  async refuses(operation, check, name, status, fn) {
+    const cls = await errorClass(name);
+    try {
+      await fn();
+    } catch (e) {
+      if (!(e instanceof cls)) return this.record(operation, check, "fail", `expected ${name}, got ${e.name}: ${e.message}`.slice(0, 3000));
+      if (e.statusCode !== status) return this.record(operation, check, "fail", `status ${e.statusCode}, expected ${status}`);
+      return this.record(operation, check, "pass");
+    }
+    this.record(operation, check, "fail", `expected ${name}, the call succeeded`);
+  }
+
+  async control(p, body = {}) {
+    const r = await fetch(`${BASE}/__control/${p}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`control ${p}: ${r.status}`);
+    return r.json();
+  }
+
+  async settle(timeoutMs = 20000) {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if ((await (await fetch(`${BASE}/__control/state`)).json()).webhooks_pending === 0) return true;
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    return false;
+  }
+
+  async run() {
+    log(`== @polar-sh/sdk ${SDK_VERSION} (no Polar-Version header: ${VERSION})`);
+    await this.control("reset");
+    const p = this.polar;
+    const page = await this.call("products:list", "list", () => p.products.list({ isArchived: false }));
+    if (page && !page.result.items.some((x) => x.id === PRODUCT_ID)) this.record("products:list", "lists the seeded product", "fail", "missing");
+    await this.call("products:get", "get", () => p.products.get({ id: PRODUCT_ID }));
+    await this.refuses("products:get", "unknown id -> ResourceNotFound", "ResourceNotFound", 404, () => p.products.get({ id: randomUUID() }));
+    const ep = await this.endpoint();
+    const [a, b, c] = await this.customers();
+    const ch = await this.checkout(a);
+    const sub = await this.lifecycle(a, ch);
+    await this.portal(a, sub);
+    await this.orders(a);
+    await this.teardown(a, b, c, sub);
+    await this.deliveries(ep);
+    await this.validateWebhooks();
+  }
+
+  async endpoint() {
+    const p = this.polar;
+    const ep = await this.call("webhooks:create_webhook_endpoint", "create",
+      () => p.webhooks.createWebhookEndpoint({ url: `${this.hooks.url}/hooks/legacy`, format: "raw", events: EVENTS, name: "contract" }));
+    if (!ep) return null;
+    const fresh = await this.call("webhooks:reset_webhook_endpoint_secret", "reset secret", () => p.webhooks.resetWebhookEndpointSecret({ id: ep.id }));
+    this.secret = (fresh ?? ep).secret;
+    await this.call("webhooks:get_webhook_endpoint", "get", () => p.webhooks.getWebhookEndpoint({ id: ep.id }));
+    await this.call("webhooks:update_webhook_endpoint", "update name", () => p.webhooks.updateWebhookEndpoint({ id: ep.id, webhookEndpointUpdate: { name: "contract endpoint" } }));
+    await this.call("webhooks:list_webhook_endpoints", "list", () => p.webhooks.listWebhookEndpoints({}));
+    return ep;
+  }
+
+  async customers() {
+    const p = this.polar;
+    const tag = randomUUID().slice(0, 8);
+    const a = await this.call("customers:create", "create", () => p.customers.create({ email: `owner-${tag}@example.com`, externalId: `ws-${tag}`, name: "Olga Owner", metadata: { workspace: tag } }));
+    const b = await this.call("customers:create", "create (to delete by id)", () => p.customers.create({ email: `b-${tag}@example.com` }));
+    const c = await this.call("customers:create", "create (to delete by external id)", () => p.customers.create({ email: `c-${tag}@example.com`, externalId: `c-${tag}` }));
+    if (!a) throw new Error("customers:create failed; nothing else can run");
+    await this.refuses("customers:create", "duplicate email -> 422", "HTTPValidationError", 422, () => p.customers.create({ email: a.email }));
+    await this.call("customers:get", "get", () => p.customers.get({ id: a.id }));
+    await this.call("customers:get_external", "get by external id", () => p.customers.getExternal({ externalId: a.externalId }));
+    await this.refuses("customers:get_external", "unknown external id -> ResourceNotFound", "ResourceNotFound", 404, () => p.customers.getExternal({ externalId: "nobody" }));
+    await this.call("customers:update", "update name", () => p.customers.update({ id: a.id, customerUpdate: { name: "Olga O." } }));
+    await this.call("customers:update_external", "update metadata", () => p.customers.updateExternal({ externalId: a.externalId, customerUpdateExternalID: { metadata: { workspace: tag, plan: "pro" } } }));
+    const found = await this.call("customers:list", "list by email", () => p.customers.list({ email: a.email }));
+    if (found && (found.result.items.length !== 1 || found.result.items[0].id !== a.id)) this.record("customers:list", "finds exactly the customer", "fail", "wrong items");
+    return [a, b, c];
+  }
+
+  async checkout(a) {
+    const p = this.polar;
+    const ch = await this.call("checkouts:create", "create (3 seats, external customer)", () => p.checkouts.create({
+      products: [PRODUCT_ID], seats: 3, externalCustomerId: a.externalId,
+      successUrl: "https://app.example.com/new?billing=success&checkout_id={CHECKOUT_ID}", metadata: { workspace: a.externalId },
+    }));
+    if (!ch) throw new Error("checkouts:create failed; nothing else can run");
+    if (ch.amount !== 6000 || ch.seats !== 3 || ch.customerId !== a.id) this.record("checkouts:create", "amount, seats, customer", "fail", JSON.stringify([ch.amount, ch.seats, ch.customerId]));
+    await this.call("checkouts:get", "get", () => p.checkouts.get({ id: ch.id }));
+    await this.call("checkouts:list", "list by customer", () => p.checkouts.list({ customerId: a.id }));
+    await this.call("checkouts:client_get", "client get", () => p.checkouts.clientGet({ clientSecret: ch.clientSecret }));
+    const up = await this.call("checkouts:client_update", "client update seats", () => p.checkouts.clientUpdate({ clientSecret: ch.clientSecret, checkoutUpdatePublic: { seats: 4 } }));
+    if (up && up.amount !== 8000) this.record("checkouts:client_update", "amount follows seats", "fail", String(up.amount));
+    const buyer = { customerName: "Olga Owner", customerBillingAddress: { country: "DE" } };
+    await this.refuses("checkouts:client_confirm", "declined card -> PaymentError", "PaymentError", 400,
+      () => p.checkouts.clientConfirm({ clientSecret: ch.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: "pm_card_chargeDeclined" } }));
+    const done = await this.call("checkouts:client_confirm", "confirm",
+      () => p.checkouts.clientConfirm({ clientSecret: ch.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: "pm_card_visa" } }));
+    if (done && !done.customerSessionToken.startsWith("polar_cst_")) this.record("checkouts:client_confirm", "session token", "fail", done.customerSessionToken);
+    return ch;
+  }
+
+  async lifecycle(a) {
+    const p = this.polar;
+    const subs = await this.call("subscriptions:list", "list by external customer", () => p.subscriptions.list({ externalCustomerId: a.externalId }));
+    if (!subs || subs.result.items.length !== 1) throw new Error("no subscription after checkout; nothing else can run");
+    const sub = subs.result.items[0];
+    await this.call("subscriptions:get", "get", () => p.subscriptions.get({ id: sub.id }));
+    await this.call("customers:get_state", "state (active subscription)", () => p.customers.getState({ id: a.id }));
+    await this.call("customers:get_state_external", "state by external id (active subscription)", () => p.customers.getStateExternal({ externalId: a.externalId }));
+    await this.call("customers:list_payment_methods", "payment methods", () => p.customers.listPaymentMethods({ id: a.id }));
+    await this.call("customers:list_payment_methods_external", "payment methods by external id", () => p.customers.listPaymentMethodsExternal({ externalId: a.externalId }));
+    const up = (body) => () => p.subscriptions.update({ id: sub.id, subscriptionUpdate: body });
+    const five = await this.call("subscriptions:update", "seats 4 -> 5", up({ seats: 5 }));
+    if (five && five.amount !== 10000) this.record("subscriptions:update", "amount follows seats", "fail", String(five.amount));
+    await this.call("subscriptions:update", "cancel at period end", up({ cancelAtPeriodEnd: true, customerCancellationReason: "too_expensive" }));
+    await this.call("subscriptions:update", "uncancel", up({ cancelAtPeriodEnd: false }));
+    await this.control("next-charge", { outcome: "fail" });
+    await this.control("advance-period", { subscription_id: sub.id });
+    return sub;
+  }
+
+  async portal(a, sub) {
+    const p = this.polar;
+    const session = await this.call("customer-sessions:create", "by customer id", () => p.customerSessions.create({ customerId: a.id, returnUrl: "https://app.example.com/settings" }));
+    await this.call("customer-sessions:create", "by external id", () => p.customerSessions.create({ externalCustomerId: a.externalId }));
+    if (!session) return;
+    const sec = { customerSession: session.token };
+    const cp = p.customerPortal;
+    await this.call("customer_portal:customer-session:introspect", "introspect", () => cp.customerSession.introspect(sec));
+    await this.call("customer_portal:customers:get", "me", () => cp.customers.get(sec));
+    await this.call("customer_portal:customers:list_payment_methods", "payment methods", () => cp.customers.listPaymentMethods(sec, {}));
+    const back = { setDefault: true, returnUrl: "https://app.example.com/settings" };
+    await this.refuses("customer_portal:customers:add_payment_method", "declined -> PaymentMethodSetupFailed", "PaymentMethodSetupFailed", 400,
+      () => cp.customers.addPaymentMethod(sec, { ...back, confirmationTokenId: "pm_card_chargeDeclined" }));
+    await this.call("customer_portal:customers:add_payment_method", "new card recovers the past-due subscription",
+      () => cp.customers.addPaymentMethod(sec, { ...back, confirmationTokenId: "pm_card_visa" }));
+    await this.call("customer_portal:subscriptions:list", "list", () => cp.subscriptions.list(sec, {}));
+    await this.call("customer_portal:subscriptions:get", "get (recovered)", () => cp.subscriptions.get(sec, { id: sub.id }));
+    const upd = (body) => () => cp.subscriptions.update(sec, { id: sub.id, customerSubscriptionUpdate: body });
+    await this.call("customer_portal:subscriptions:update", "cancel at period end", upd({ cancelAtPeriodEnd: true }));
+    await this.call("customer_portal:subscriptions:update", "uncancel", upd({ cancelAtPeriodEnd: false }));
+    await this.call("customer_portal:subscriptions:cancel", "cancel (DELETE, at period end)", () => cp.subscriptions.cancel(sec, { id: sub.id }));
+    await this.call("subscriptions:update", "uncancel after the portal's cancel", () => p.subscriptions.update({ id: sub.id, subscriptionUpdate: { cancelAtPeriodEnd: false } }));
+    const orders = await this.call("customer_portal:orders:list", "list", () => cp.orders.list(sec, {}));
+    const first = orders?.result?.items?.[0];
+    if (first) await this.call("customer_portal:orders:get", "get", () => cp.orders.get(sec, { id: first.id }));
+  }
+
+  async orders(a) {
+    const p = this.polar;
+    const orders = await this.call("orders:list", "list by customer", () => p.orders.list({ customerId: a.id }));
+    const items = orders?.result?.items ?? [];
+    if (!items.length) return this.record("orders:list", "has orders", "fail", "none");
+    const paid = items.find((o) => o.status === "paid") ?? items[0];
+    await this.call("orders:get", "get", () => p.orders.get({ id: paid.id }));
+    await this.call("orders:generate_invoice", "generate invoice", () => p.orders.generateInvoice({ id: paid.id }));
+    await this.call("orders:invoice", "invoice URL", () => p.orders.invoice({ id: paid.id }));
+  }
+
+  async teardown(a, b, c, sub) {
+    const p = this.polar;
+    await this.call("subscriptions:revoke", "revoke", () => p.subscriptions.revoke({ id: sub.id }));
+    await this.refuses("subscriptions:revoke", "revoke twice -> AlreadyCanceledSubscription", "AlreadyCanceledSubscription", 403, () => p.subscriptions.revoke({ id: sub.id }));
+    await this.call("customers:get_state", "state (no active subscription)", () => p.customers.getState({ id: a.id }));
+    if (b) await this.call("customers:delete", "delete", () => p.customers.delete({ id: b.id }));
+    if (c) await this.call("customers:delete_external", "delete by external id", () => p.customers.deleteExternal({ externalId: c.externalId }));
+  }
+
+  async deliveries(ep) {
+    const p = this.polar;
+    if (!ep) return;
+    await this.settle();
+    const page = await this.call("webhooks:list_webhook_deliveries", "list", () => p.webhooks.listWebhookDeliveries({ endpointId: ep.id, limit: 100 }));
+    const items = page?.result?.items ?? [];
+    if (!items.length) return this.record("webhooks:list_webhook_deliveries", "has deliveries", "fail", "none");
+    const first = items.find((d) => d.webhookEvent.type === "checkout.created") ?? items[items.length - 1];
+    await this.call("webhooks:redeliver_webhook_event", "redeliver", () => p.webhooks.redeliverWebhookEvent({ id: first.webhookEvent.id }));
+    await this.settle();
+    await this.call("webhooks:delete_webhook_endpoint", "delete", () => p.webhooks.deleteWebhookEndpoint({ id: ep.id }));
+  }
+
+  async validateWebhooks() {
+    if (!(await this.settle())) this.record("webhooks", "all delivered", "fail", "deliveries still pending");
+    const byType = new Map();
+    for (const r of this.hooks.requests) {
+      const kind = JSON.parse(r.body).type;
+      const e = byType.get(kind) ?? { count: 0, unknown: 0, fail: [] };
+      byType.set(kind, e);
+      e.count++;
+      try {
+        const event = validateEvent(r.body, r.headers, this.secret);
+        if (event.type !== kind) e.fail.push(`type ${event.type}`);
+      } catch (err) {
+        if (err instanceof WebhookVerificationError) e.fail.push(`signature: ${err.message}`);
+        else if (err instanceof SDKValidationError && String(err.cause?.message ?? "").startsWith("Unknown event type")) e.unknown++;
+        else e.fail.push(`${err.name}: ${err.message} ${String(err.cause?.message ?? "").slice(0, 2000)}`);
+      }
+    }
+    for (const [kind, e] of [...byType].sort()) {
+      const outcome = e.fail.length ? "fail" : e.unknown ? "sdk-unknown-type" : "pass";
+      this.webhooks.push({ version: VERSION, type: kind, outcome, count: e.count, detail: e.fail[0] ?? (e.unknown ? `@polar-sh/sdk ${SDK_VERSION} does not know ${kind}` : null) });
+      if (outcome !== "pass") log(`  ${VERSION} webhook ${kind}: ${outcome}: ${e.fail[0] ?? ""}`);
+    }
+  }
+}
+
+async function main() {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const run = new Run({ url: `http://127.0.0.1:${server.address().port}`, requests });
+  try {
+    await run.run();
+  } finally {
+    server.close();
+  }
+  const failed = [...run.results, ...run.webhooks].filter((x) => x.outcome === "fail").length;
+  log(`@polar-sh/sdk ${SDK_VERSION}: ${run.results.length} checks, ${run.webhooks.length} webhook types, ${failed} failed`);
+  console.log(JSON.stringify({ sdk: `@polar-sh/sdk ${SDK_VERSION}`, results: run.results, webhooks: run.webhooks, known_sdk_defects: [] }));
+  process.exitCode = failed ? 1 : 0;
+}
+
+await main();
