@@ -112,6 +112,16 @@ if [ "$(cat "$here/.tools/sdk-py/.stamp" 2>/dev/null)" != "$sdk_py_want" ] || [ 
 fi
 # ----------------------------------------------------------------------------------------------
 
+# The example app that is not ours (examples/node-app, tests/own_app.rs): its npm packages,
+# installed with the Node 22 above into its own node_modules (ignored by git).
+example="$here/examples/node-app"
+example_want="$(sdk_stamp "$example/package.json" "$example/package-lock.json")"
+if [ "$(cat "$example/node_modules/.stamp" 2>/dev/null)" != "$example_want" ]; then
+  say "installing examples/node-app (npm ci)"
+  (cd "$example" && PATH="$here/.tools/node22/node_modules/.bin:$PATH" npm ci --no-audit --no-fund --silent)
+  echo "$example_want" > "$example/node_modules/.stamp"
+fi
+
 for tool in chromium chromedriver ffmpeg cargo node; do
   command -v "$tool" >/dev/null 2>&1 || { say "$tool is still missing after setup"; exit 4; }
 done

@@ -2,6 +2,7 @@
 //! Polar's key rule (`crate::polar::webhook::sign`), a 10 s timeout, retries with exponential
 //! backoff, and a record of every attempt.
 
+use crate::http_client::{ClientOptions, HttpClient, HttpError, HttpRequest, Method, Url};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +30,9 @@ pub struct Delivery {
     pub status_code: Option<u16>,
     /// Why the attempt failed without a status (connection refused, timeout, …).
     pub error: Option<String>,
+    /// The start of what the endpoint answered when it did not accept the delivery (at most
+    /// 300 characters), which is often the bug a user is hunting.
+    pub response_excerpt: Option<String>,
     /// A 2xx answer.
     pub succeeded: bool,
     /// Whether another attempt follows this failed one.
@@ -93,6 +97,7 @@ impl DeliveryLog {
             attempt: 1,
             status_code: None,
             error: Some("dropped by an injected fault".into()),
+            response_excerpt: None,
             succeeded: false,
             will_retry: false,
             started_at: now.clone(),
@@ -121,15 +126,10 @@ pub(crate) fn spawn(
 }
 
 async fn dispatch(mut rx: UnboundedReceiver<Outgoing>, log: DeliveryLog, config: DeliveryConfig) {
-    let client = match reqwest::Client::builder()
-        .timeout(config.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent("polar.sh webhooks")
-        .build()
-    {
-        Ok(c) => c,
-        Err(_) => reqwest::Client::new(),
-    };
+    let client = HttpClient::with_options(ClientOptions {
+        timeout: config.timeout,
+        follow_redirects: false,
+    });
     let mut workers: HashMap<String, UnboundedSender<Outgoing>> = HashMap::new();
     while let Some(out) = rx.recv().await {
         let worker = workers.entry(out.endpoint_id.clone()).or_insert_with(|| {
@@ -145,7 +145,7 @@ async fn dispatch(mut rx: UnboundedReceiver<Outgoing>, log: DeliveryLog, config:
 
 async fn worker(
     mut rx: UnboundedReceiver<Outgoing>,
-    client: reqwest::Client,
+    client: HttpClient,
     log: DeliveryLog,
     config: DeliveryConfig,
 ) {
@@ -155,12 +155,7 @@ async fn worker(
     }
 }
 
-async fn deliver(
-    client: &reqwest::Client,
-    log: &DeliveryLog,
-    config: &DeliveryConfig,
-    out: &Outgoing,
-) {
+async fn deliver(client: &HttpClient, log: &DeliveryLog, config: &DeliveryConfig, out: &Outgoing) {
     let max = config.max_attempts.max(1);
     let mut backoff = config.initial_backoff;
     for attempt in 1..=max {
@@ -168,18 +163,22 @@ async fn deliver(
         let clock = Instant::now();
         let unix = started.timestamp();
         let signature = webhook::sign(&out.secret, &out.event.id, unix, out.event.body.as_bytes());
-        let result = client
-            .post(&out.url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &out.event.id)
-            .header("webhook-timestamp", unix.to_string())
-            .header("webhook-signature", signature)
-            .body(out.event.body.clone())
-            .send()
-            .await;
-        let (status_code, error) = match result {
-            Ok(resp) => (Some(resp.status().as_u16()), None),
-            Err(err) => (None, Some(describe(&err))),
+        let result = match Url::parse(&out.url) {
+            Ok(url) => {
+                let request = HttpRequest::new(Method::Post, url)
+                    .with_header("user-agent", "polar.sh webhooks")
+                    .with_header("webhook-id", &out.event.id)
+                    .with_header("webhook-timestamp", &unix.to_string())
+                    .with_header("webhook-signature", &signature)
+                    .with_body("application/json", out.event.body.clone().into_bytes());
+                client.send(request).await.map_err(|e| describe(&e))
+            }
+            Err(e) => Err(format!("not a URL: {e}")),
+        };
+        let (status_code, error, response_excerpt) = match result {
+            Ok(resp) if resp.is_success() => (Some(resp.status), None, None),
+            Ok(resp) => (Some(resp.status), None, Some(excerpt(&resp.text()))),
+            Err(err) => (None, Some(err), None),
         };
         let succeeded = status_code.is_some_and(|s| (200..300).contains(&s));
         let will_retry = !succeeded && attempt < max;
@@ -192,6 +191,7 @@ async fn deliver(
             attempt,
             status_code,
             error,
+            response_excerpt,
             succeeded,
             will_retry,
             started_at: ts(started),
@@ -206,14 +206,19 @@ async fn deliver(
     }
 }
 
-fn describe(err: &reqwest::Error) -> String {
-    if err.is_timeout() {
-        "timeout".into()
-    } else if err.is_connect() {
-        "connection failed".into()
-    } else {
-        // The URL is already in the record.
-        let text = err.to_string();
-        text.split(" for url").next().unwrap_or(&text).to_string()
+fn describe(err: &HttpError) -> String {
+    match err {
+        HttpError::Timeout(_) => "timeout".into(),
+        HttpError::Connect(_) => "connection failed".into(),
+        HttpError::Other(text) => text.clone(),
+    }
+}
+
+/// At most 300 characters of an answer, on one line.
+fn excerpt(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
     }
 }

@@ -26,11 +26,16 @@ pub(crate) struct SeedOrganization {
     pub token: String,
 }
 
-/// Loads `DIR/seed.json`, or the built-in seed when `dir` is `None`.
+/// Loads a seed file, `DIR/seed.json` when `dir` is a folder, or the built-in seed when
+/// `dir` is `None`.
 pub(crate) fn load(dir: Option<&Path>) -> Result<Seed, MockError> {
     let (text, origin) = match dir {
         Some(dir) => {
-            let path = dir.join("seed.json");
+            let path = if dir.is_dir() {
+                dir.join("seed.json")
+            } else {
+                dir.to_path_buf()
+            };
             let text = std::fs::read_to_string(&path).map_err(|err| {
                 MockError::Fixtures(format!("cannot read {}: {err}", path.display()))
             })?;

@@ -48,7 +48,8 @@ use state::State;
 pub struct MockConfig {
     /// Port on 127.0.0.1; a free one when `None`.
     pub port: Option<u16>,
-    /// A directory with `seed.json`; the built-in `fixtures/polar/seed.json` when `None`.
+    /// A seed file, or a directory with `seed.json`; the built-in `fixtures/polar/seed.json`
+    /// when `None`.
     pub fixtures_dir: Option<PathBuf>,
 }
 
@@ -73,6 +74,7 @@ pub struct MockPolar {
     dispatcher: tokio::task::JoinHandle<()>,
     token: String,
     slug: String,
+    organization_id: String,
     product_id: String,
 }
 
@@ -102,6 +104,7 @@ impl MockPolar {
         );
         let token = seed.organization.token.clone();
         let slug = seed.organization.slug.clone();
+        let organization_id = seed.organization.id.clone();
         let state = State::new(server.uri(), seed);
         let product_id = state
             .products
@@ -119,6 +122,7 @@ impl MockPolar {
             dispatcher,
             token,
             slug,
+            organization_id,
             product_id,
         })
     }
@@ -138,6 +142,11 @@ impl MockPolar {
     }
 
     /// The first seeded product ("Tegy Pro" in the default fixtures).
+    /// The seeded organization's id.
+    pub fn organization_id(&self) -> String {
+        self.organization_id.clone()
+    }
+
     pub fn product_id(&self) -> String {
         self.product_id.clone()
     }

@@ -133,6 +133,7 @@ mod tests {
             attempt: 1,
             status_code: Some(202),
             error: None,
+            response_excerpt: None,
             succeeded: true,
             will_retry: false,
             started_at: finished_at.into(),

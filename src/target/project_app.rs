@@ -86,7 +86,7 @@ pub async fn dev_env(
         ("polar.api_url", mock.base_url()),
         ("polar.token", mock.token()),
         ("polar.product_id", mock.product_id()),
-        ("polar.organization_id", organization_id(mock)),
+        ("polar.organization_id", mock.organization_id()),
         ("polar.webhook_secret", secret),
         ("polar.control_url", mock.control_url()),
     ]);
@@ -101,13 +101,6 @@ pub async fn dev_env(
         .collect())
 }
 
-fn organization_id(mock: &MockPolar) -> String {
-    mock.state_json()["organization"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 impl ProjectApp {
     /// Starts the mock, registers the webhook endpoint, starts the app (output in `logs`).
     pub async fn start(&self, logs: &Path) -> Result<RunningProjectApp, TargetError> {
@@ -119,7 +112,7 @@ impl ProjectApp {
                 .and_then(|s| s.parent().map(Path::to_path_buf)),
         };
         let mock = Arc::new(MockPolar::start(config).await?);
-        let organization_id = organization_id(&mock);
+        let organization_id = mock.organization_id();
         let port = crate::process::free_port()
             .map_err(|e| TargetError::Usage(format!("no free loopback port: {e}")))?;
         let mut values: BTreeMap<&str, String> = BTreeMap::from([
