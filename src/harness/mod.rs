@@ -283,6 +283,7 @@ impl Run<'_> {
             started_at: self.started_at,
             finished_at: None,
             target: target.report_name().to_string(),
+            app: target.app_info(),
             app_url: target.app_url().to_string(),
             browser: BrowserInfo {
                 name: first.browser.name().to_string(),
