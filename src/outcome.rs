@@ -387,6 +387,10 @@ pub struct RunInfo {
     pub browser: BrowserInfo,
     pub tool_version: String,
     pub status: RunStatus,
+    /// Why the run ended without running its scenarios (setup failed, interrupted while
+    /// starting, killed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// The video mode: `on`, `off` or `retain-on-failure`.
     #[serde(default)]
     pub video: String,

@@ -225,6 +225,7 @@ fn outcome(dir: &Path) -> Report {
         },
         tool_version: "0.1.0".into(),
         status: RunStatus::Failed,
+        error: None,
         video: "on".into(),
         video_source: None,
     });

@@ -51,6 +51,13 @@ impl Recorder {
         &self.outcome
     }
 
+    /// Changes what the report says of the run (the target and browser, once started) and
+    /// rewrites `report.json`.
+    pub fn update_run(&mut self, change: impl FnOnce(&mut RunInfo)) {
+        change(&mut self.outcome.run);
+        self.flush();
+    }
+
     /// The first error met while writing evidence, if any.
     pub fn write_error(&self) -> Option<&str> {
         self.write_error.as_deref()
@@ -126,7 +133,11 @@ impl EventSink for Recorder {
             }
             _ => self.console.event(event),
         }
-        if matches!(event, Event::ScenarioFinished { .. }) {
+        // A run killed outright still tells which scenario it was in.
+        if matches!(
+            event,
+            Event::ScenarioStarted { .. } | Event::ScenarioFinished { .. }
+        ) {
             self.flush();
         }
     }

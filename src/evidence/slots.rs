@@ -305,6 +305,7 @@ pub(crate) mod tests {
             },
             tool_version: "0.1.0".into(),
             status: RunStatus::Passed,
+            error: None,
             video: video.into(),
             video_source: None,
         });

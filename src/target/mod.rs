@@ -124,6 +124,7 @@ impl TargetPlan {
         let (running, app_url) = match (&self.polar, &self.app) {
             (PolarTarget::Sandbox, AppSource::Url(url)) => {
                 let sandbox = SandboxTarget::from_env(|k| std::env::var(k).ok())?;
+                app_process::check_reachable(url).await?;
                 (Running::Sandbox(sandbox), url.clone())
             }
             (PolarTarget::Sandbox, _) => {
@@ -144,7 +145,10 @@ impl TargetPlan {
                 let url = parse_base(site.url());
                 (Running::Fixtures(site), url)
             }
-            (PolarTarget::Mock, AppSource::Url(url)) => (Running::Url, url.clone()),
+            (PolarTarget::Mock, AppSource::Url(url)) => {
+                app_process::check_reachable(url).await?;
+                (Running::Url, url.clone())
+            }
             (PolarTarget::Mock, AppSource::Project(app)) => {
                 let running = app.start(logs).await?;
                 let url = running.app_url.clone();
