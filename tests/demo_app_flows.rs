@@ -94,6 +94,7 @@ fn fast() -> DemoAppOptions {
             base_backoff: Duration::from_millis(10),
             max_retry_after: Duration::from_millis(50),
         },
+        ..DemoAppOptions::default()
     }
 }
 
