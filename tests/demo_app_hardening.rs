@@ -1,24 +1,27 @@
 //! The demo app and the fixture pages server against hostile clients, over raw TCP and real
 //! signed webhooks: half-sent headers and bodies are cut off at the read timeouts (not held
 //! for 30 s), the connection cap makes later clients wait rather than fail, shutdown lets an
-//! in-flight request finish and is bounded, and both servers listen on 127.0.0.1 only.
+//! in-flight request finish and is bounded, out-of-range webhook payloads answer 400 and
+//! store nothing, and both servers listen on 127.0.0.1 only.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::demo_app::{DemoApp, DemoAppConfig, DemoAppOptions, HttpLimits};
+use walkthrough::polar::webhook::sign;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "polar_oat_TESTTOKENabcdefghijklmnopqrstuvwxyz0123";
 const SECRET: &str = "whsec_ovyN6cPrTv56AApvzCaJno08SSmGJmgbWilb33N2JuK";
 const PRODUCT: &str = "0c6a4e1e-5d1b-4b8e-9a57-2b6f5b0b8e11";
+const CUSTOMER: &str = "992fae2a-2a17-4b7a-8d9d-e3b2d4a9b0c1";
 /// How many slow clients each case opens.
 const SLOW_CLIENTS: usize = 40;
 /// The short limit the tests run with.
@@ -302,6 +305,178 @@ async fn shutdown_lets_an_in_flight_request_finish_and_is_bounded() {
         matches!(n, Ok(Ok(0) | Err(_))),
         "the stuck client was disconnected"
     );
+}
+
+fn subscription(id: &str, workspace: &str, status: Value, seats: Value, modified: &str) -> Value {
+    json!({
+        "created_at": "2026-01-01T00:00:00Z", "modified_at": modified, "id": id,
+        "amount": 4000, "currency": "usd", "recurring_interval": "month",
+        "recurring_interval_count": 1, "status": status,
+        "current_period_start": "2026-01-01T00:00:00Z", "current_period_end": "2026-02-01T00:00:00Z",
+        "cancel_at_period_end": false, "canceled_at": null, "started_at": "2026-01-01T00:00:00Z",
+        "ends_at": null, "ended_at": null, "customer_id": CUSTOMER, "product_id": PRODUCT,
+        "checkout_id": null, "seats": seats, "metadata": {"workspace_id": workspace},
+        "customer": {"id": CUSTOMER, "external_id": workspace, "type": "team"},
+        "pending_update": null
+    })
+}
+
+async fn deliver(app: &DemoApp, id: &str, event_type: &str, data: Value) -> (u16, Value) {
+    let body = serde_json::to_vec(
+        &json!({"type": event_type, "timestamp": "2026-01-02T00:00:00Z", "data": data}),
+    )
+    .unwrap();
+    let ts = chrono::Utc::now().timestamp();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/polar/webhooks", app.url()))
+        .header("content-type", "application/json")
+        .header("webhook-id", id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", sign(SECRET, id, ts, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// A first visit's session: its workspace, and its status object on demand.
+struct Visitor {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+    workspace: String,
+}
+
+impl Visitor {
+    async fn new(app: &DemoApp) -> Visitor {
+        let http = reqwest::Client::new();
+        let first = http.get(format!("{}/new", app.url())).send().await.unwrap();
+        let set_cookie = first.headers()["set-cookie"].to_str().unwrap();
+        let mut v = Visitor {
+            cookie: set_cookie.split(';').next().unwrap().to_string(),
+            http,
+            base: app.url(),
+            workspace: String::new(),
+        };
+        v.workspace = v.status().await["workspace_id"].as_str().unwrap().into();
+        v
+    }
+
+    async fn status(&self) -> Value {
+        let r = self
+            .http
+            .get(format!("{}/api/billing/status", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+}
+
+/// Newer snapshots of `sub-1` (so each would apply if accepted), each with one field out of
+/// range, named by the path the app must report.
+fn out_of_range(good: &Value) -> Vec<(&'static str, Value)> {
+    [
+        ("data.status", "status", json!("bogus")),
+        ("data.seats", "seats", json!(-5)),
+        ("data.amount", "amount", json!(-4000)),
+        ("data.currency", "currency", json!("US dollars")),
+        (
+            "data.recurring_interval",
+            "recurring_interval",
+            json!("fortnight"),
+        ),
+        (
+            "data.current_period_end",
+            "current_period_end",
+            json!("next month"),
+        ),
+        ("data.id", "id", json!("")),
+    ]
+    .into_iter()
+    .map(|(field, key, value)| {
+        let mut bad = good.clone();
+        bad[key] = value;
+        (field, bad)
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn out_of_range_webhooks_answer_400_store_nothing_and_a_corrected_retry_is_processed() {
+    let polar = polar().await;
+    let app = start_app(&polar, HttpLimits::default()).await;
+    let user = Visitor::new(&app).await;
+    let ws = user.workspace.clone();
+    let active = subscription(
+        "sub-1",
+        &ws,
+        json!("active"),
+        json!(2),
+        "2026-01-01T00:00:01Z",
+    );
+    let (code, res) = deliver(&app, "wh-ok", "subscription.active", active).await;
+    assert_eq!((code, &res["status"]), (200, &json!("processed")), "{res}");
+    let before = user.status().await;
+    assert_eq!(
+        (&before["status"], &before["seats"]),
+        (&json!("active"), &json!(2))
+    );
+
+    let good = subscription(
+        "sub-1",
+        &ws,
+        json!("past_due"),
+        json!(3),
+        "2026-01-02T00:00:00Z",
+    );
+    for (field, data) in out_of_range(&good) {
+        let (code, res) = deliver(&app, "wh-retry", "subscription.past_due", data).await;
+        assert_eq!(
+            (code, &res["error"]),
+            (400, &json!("invalid_payload")),
+            "{res}"
+        );
+        assert_eq!(res["field"], field, "{res}");
+        assert!(res["message"].as_str().unwrap().contains(field), "{res}");
+        assert_eq!(
+            user.status().await,
+            before,
+            "{field}: status object changed"
+        );
+    }
+    // Out-of-range fields of the other events the app acts on are refused too.
+    for (event, data, field) in [
+        (
+            "customer.state_changed",
+            json!({"id": "", "external_id": ws}),
+            "data.id",
+        ),
+        (
+            "checkout.updated",
+            json!({"id": "co", "status": "paid", "customer_id": CUSTOMER, "external_customer_id": ws}),
+            "data.status",
+        ),
+    ] {
+        let (code, res) = deliver(&app, "wh-retry", event, data).await;
+        assert_eq!((code, &res["field"]), (400, &json!(field)), "{res}");
+    }
+    assert_eq!(user.status().await, before);
+
+    // No rejected delivery recorded the webhook-id: the corrected one is processed, once.
+    let (code, res) = deliver(&app, "wh-retry", "subscription.past_due", good.clone()).await;
+    assert_eq!((code, &res["status"]), (200, &json!("processed")), "{res}");
+    let after = user.status().await;
+    assert_eq!(
+        (&after["status"], &after["seats"]),
+        (&json!("past_due"), &json!(3))
+    );
+    let (code, res) = deliver(&app, "wh-retry", "subscription.past_due", good).await;
+    assert_eq!((code, &res["status"]), (200, &json!("duplicate")), "{res}");
+    app.shutdown().await;
 }
 
 /// This machine's non-loopback addresses (`ip -o addr show`, then `hostname -I`), without

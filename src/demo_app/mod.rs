@@ -15,6 +15,7 @@ mod page;
 pub mod projection;
 mod routes;
 mod serve;
+pub mod validate;
 
 use std::path::PathBuf;
 use std::sync::Arc;
