@@ -221,11 +221,11 @@ impl<'a> Obj<'a> {
     fn required<T>(
         &self,
         key: &str,
-        check: impl Fn(&'a Value) -> Result<T, String>,
+        check: impl Fn(&'a Value) -> Result<T, Problem>,
     ) -> Result<T, InvalidField> {
         match self.map.get(key) {
             None | Some(Value::Null) => Err(self.invalid(key, "is required")),
-            Some(v) => check(v).map_err(|p| self.invalid(key, p)),
+            Some(v) => check(v).map_err(|p| self.invalid(key, p.0)),
         }
     }
 
@@ -233,11 +233,11 @@ impl<'a> Obj<'a> {
     fn optional<T>(
         &self,
         key: &str,
-        check: impl Fn(&'a Value) -> Result<T, String>,
+        check: impl Fn(&'a Value) -> Result<T, Problem>,
     ) -> Result<(), InvalidField> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(()),
-            Some(v) => check(v).map(|_| ()).map_err(|p| self.invalid(key, p)),
+            Some(v) => check(v).map(|_| ()).map_err(|p| self.invalid(key, p.0)),
         }
     }
 
@@ -283,23 +283,33 @@ fn shown(v: &Value) -> String {
     }
 }
 
-fn string(v: &Value) -> Result<&str, String> {
+/// Why one field is out of range, in words for the `invalid_payload` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem(String);
+
+impl From<&str> for Problem {
+    fn from(text: &str) -> Problem {
+        Problem(text.to_string())
+    }
+}
+
+fn string(v: &Value) -> Result<&str, Problem> {
     v.as_str()
-        .ok_or_else(|| format!("must be a string (got {})", shown(v)))
+        .ok_or_else(|| Problem(format!("must be a string (got {})", shown(v))))
 }
 
 /// Ids and references: a string with something other than whitespace.
-fn non_blank(v: &Value) -> Result<&str, String> {
+fn non_blank(v: &Value) -> Result<&str, Problem> {
     let s = string(v)?;
     if s.trim().is_empty() {
-        Err("must not be empty".into())
+        Err(Problem::from("must not be empty"))
     } else {
         Ok(s)
     }
 }
 
 /// An event type such as `subscription.updated`.
-fn event_type(v: &Value) -> Result<&str, String> {
+fn event_type(v: &Value) -> Result<&str, Problem> {
     let s = string(v)?;
     let valid = s.split_once('.').is_some_and(|(group, name)| {
         [group, name].iter().all(|part| {
@@ -312,56 +322,56 @@ fn event_type(v: &Value) -> Result<&str, String> {
     if valid {
         Ok(s)
     } else {
-        Err(format!(
+        Err(Problem(format!(
             "must be an event type such as subscription.updated (got {})",
             shown(v)
-        ))
+        )))
     }
 }
 
 /// An RFC 3339 date-time, e.g. `2026-01-01T00:00:00Z`.
-fn datetime(v: &Value) -> Result<(), String> {
+fn datetime(v: &Value) -> Result<(), Problem> {
     let s = string(v)?;
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|_| ())
-        .map_err(|_| format!("must be an RFC 3339 date-time (got {})", shown(v)))
+        .map_err(|_| Problem(format!("must be an RFC 3339 date-time (got {})", shown(v))))
 }
 
 /// A three-letter ISO 4217 code (Polar writes it lowercase, e.g. `usd`).
-fn currency(v: &Value) -> Result<(), String> {
+fn currency(v: &Value) -> Result<(), Problem> {
     let s = string(v)?;
     if s.len() == 3 && s.chars().all(|c| c.is_ascii_alphabetic()) {
         Ok(())
     } else {
-        Err(format!(
+        Err(Problem(format!(
             "must be a three-letter currency code (got {})",
             shown(v)
-        ))
+        )))
     }
 }
 
-fn boolean(v: &Value) -> Result<(), String> {
+fn boolean(v: &Value) -> Result<(), Problem> {
     v.as_bool()
         .map(|_| ())
-        .ok_or_else(|| format!("must be true or false (got {})", shown(v)))
+        .ok_or_else(|| Problem(format!("must be true or false (got {})", shown(v))))
 }
 
-fn one_of(allowed: &'static [&'static str]) -> impl Fn(&Value) -> Result<(), String> {
+fn one_of(allowed: &'static [&'static str]) -> impl Fn(&Value) -> Result<(), Problem> {
     move |v| {
         let s = string(v)?;
         if allowed.contains(&s) {
             Ok(())
         } else {
-            Err(format!(
+            Err(Problem(format!(
                 "must be one of {} (got {})",
                 allowed.join(", "),
                 shown(v)
-            ))
+            )))
         }
     }
 }
 
-fn integer((min, max): (i64, i64)) -> impl Fn(&Value) -> Result<(), String> {
+fn integer((min, max): (i64, i64)) -> impl Fn(&Value) -> Result<(), Problem> {
     move |v| match v.as_i64() {
         Some(n) if (min..=max).contains(&n) => Ok(()),
         _ => {
@@ -370,7 +380,10 @@ fn integer((min, max): (i64, i64)) -> impl Fn(&Value) -> Result<(), String> {
             } else {
                 format!("from {min} to {max}")
             };
-            Err(format!("must be an integer {range} (got {})", shown(v)))
+            Err(Problem(format!(
+                "must be an integer {range} (got {})",
+                shown(v)
+            )))
         }
     }
 }
