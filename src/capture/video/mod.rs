@@ -400,7 +400,7 @@ impl VideoRecorder {
             "mp4",
         ));
         if let Some(sampler) = &self.sampler {
-            sampler.end();
+            sampler.end_at(end, 1.0 / f64::from(self.encoder.fps.max(1)));
         }
         let problem = self.capture_problem();
         let mut mark = StepMark {
@@ -646,14 +646,16 @@ struct ClipJob {
 
 impl ClipJob {
     /// Frames are stamped by the compositor and arrive a little later: give the frame
-    /// that shows the step's last effect up to 300 ms to arrive.
+    /// that shows the step's last effect up to 300 ms to arrive (a sampler's final shot,
+    /// up to 2 s).
     async fn wait_for_late_frames(&self) {
         let ClipFrom::Frames(log) = &self.from else {
             return;
         };
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+        let bound = if log.is_sampled() { 2000 } else { 300 };
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(bound);
         while tokio::time::Instant::now() < deadline {
-            if log.latest().is_some_and(|t| t >= self.end) {
+            if log.settled() >= self.end {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

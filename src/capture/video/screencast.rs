@@ -28,6 +28,12 @@ pub struct Frame {
 #[derive(Debug, Default)]
 pub struct FrameLog {
     frames: Mutex<Vec<Frame>>,
+    /// Every frame stamped before this (epoch seconds) is in the log: the newest stamp of a
+    /// stream that arrives in order (the screencast), or the end of the last step whose
+    /// final frame a sampler logged.
+    settled: Mutex<f64>,
+    /// Filled by a sampler, which settles the log itself (see [`FrameLog::settle`]).
+    sampled: std::sync::atomic::AtomicBool,
 }
 
 impl FrameLog {
@@ -36,6 +42,9 @@ impl FrameLog {
     }
 
     pub fn push(&self, frame: Frame) {
+        if !self.is_sampled() {
+            self.settle(frame.ts);
+        }
         let mut frames = self.lock();
         // Timestamps come from the compositor; keep the log sorted even if one is late.
         let at = frames.partition_point(|f| f.ts <= frame.ts);
@@ -51,9 +60,35 @@ impl FrameLog {
         self.lock().len()
     }
 
-    /// The newest frame's timestamp.
-    pub fn latest(&self) -> Option<f64> {
-        self.lock().last().map(|f| f.ts)
+    /// Forgets the frames stamped in `[from, to)`; their files stay (a clip being encoded
+    /// may still read them) until the recorder's folder goes.
+    pub fn forget_between(&self, from: f64, to: f64) {
+        let mut frames = self.lock();
+        let first = frames.partition_point(|f| f.ts < from);
+        let last = frames.partition_point(|f| f.ts < to);
+        frames.drain(first..last.max(first));
+    }
+
+    /// Says every frame stamped before `until` is in the log.
+    pub fn settle(&self, until: f64) {
+        let mut settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
+        *settled = settled.max(until);
+    }
+
+    /// See [`FrameLog::settle`].
+    pub fn settled(&self) -> f64 {
+        *self.settled.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// From now on only [`FrameLog::settle`] settles the log (a sampler's frames arrive
+    /// after the moment they show, out of step with the steps).
+    pub fn set_sampled(&self) {
+        self.sampled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_sampled(&self) -> bool {
+        self.sampled.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Forgets (and deletes) frames no window starting at or after `before` can show:
