@@ -3,13 +3,16 @@
 //! evidence: callers hand it a [`Target`] (locator kind + rendered value) and get data back.
 
 mod capabilities;
+mod cookies;
 mod display;
 mod driver;
+mod kind;
 mod launch;
 
 use crate::viewport::Viewport;
 use display::VirtualDisplay;
-pub use driver::{which, ChromeDriver};
+pub use driver::{which, DriverProcess};
+pub use kind::{BrowserKind, UnknownBrowser};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -105,12 +108,20 @@ impl Probe {
 /// How to start or reach the browser.
 #[derive(Debug, Clone)]
 pub struct BrowserOptions {
+    /// Chromium (chromedriver) or Firefox (geckodriver).
+    pub browser: BrowserKind,
     /// A running WebDriver endpoint (Selenium Grid, a chromedriver you started); when set,
     /// no driver process is started.
     pub webdriver_url: Option<String>,
     pub chromedriver: PathBuf,
     /// The browser binary; `None` lets the driver find it.
     pub chromium: Option<PathBuf>,
+    pub geckodriver: PathBuf,
+    /// Firefox's binary; `None` lets geckodriver find it.
+    pub firefox: Option<PathBuf>,
+    /// How long a session may take to start; a Grid queues the request meanwhile while
+    /// its slots are busy.
+    pub session_timeout: Duration,
     pub viewport: Viewport,
     /// Where the driver log goes.
     pub log_dir: PathBuf,
@@ -130,9 +141,13 @@ pub struct BrowserOptions {
 impl BrowserOptions {
     pub fn new(log_dir: &Path) -> Self {
         BrowserOptions {
+            browser: BrowserKind::Chromium,
             webdriver_url: None,
             chromedriver: which("chromedriver").unwrap_or_else(|| "/usr/bin/chromedriver".into()),
             chromium: which("chromium").or_else(|| which("chromium-browser")),
+            geckodriver: which("geckodriver").unwrap_or_else(|| "geckodriver".into()),
+            firefox: which("firefox-esr").or_else(|| which("firefox")),
+            session_timeout: Duration::from_secs(60),
             viewport: Viewport::DEFAULT,
             log_dir: log_dir.to_path_buf(),
             bidi: false,
@@ -147,7 +162,7 @@ impl BrowserOptions {
 /// A live browser session, with the driver and profile it owns.
 pub struct Browser {
     client: Client,
-    driver: Option<ChromeDriver>,
+    driver: Option<DriverProcess>,
     profile: Option<tempfile::TempDir>,
     name: String,
     version: String,
@@ -217,9 +232,9 @@ impl Browser {
         Ok(String::from(handle))
     }
 
-    /// The chromedriver pid when this session started one.
+    /// The driver's pid when this session started one.
     pub fn driver_pid(&self) -> Option<i32> {
-        self.driver.as_ref().map(ChromeDriver::pid)
+        self.driver.as_ref().map(DriverProcess::pid)
     }
 
     /// The inner size of the window in CSS pixels.
@@ -546,21 +561,6 @@ impl Browser {
         })
     }
 
-    /// Forgets every cookie of every site, so the next page sees a new visitor. Uses the
-    /// DevTools passthrough (all sites at once); without it, WebDriver's delete-all-cookies,
-    /// which covers the current page's site only.
-    pub async fn clear_cookies(&self) -> Result<(), BrowserError> {
-        let cdp = CdpCommand {
-            cmd: "Network.clearBrowserCookies",
-            params: json!({}),
-        };
-        if self.client.issue_cmd(cdp).await.is_ok() {
-            return Ok(());
-        }
-        self.client.delete_all_cookies().await?;
-        Ok(())
-    }
-
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Result<Vec<u8>, BrowserError> {
         Ok(self.client.screenshot().await?)
@@ -592,31 +592,6 @@ impl Screenshotter {
     /// A PNG of the current viewport.
     pub async fn png(&self) -> Result<Vec<u8>, BrowserError> {
         Ok(self.client.screenshot().await?)
-    }
-}
-
-/// chromedriver's DevTools passthrough: `{"cmd": …, "params": …}`.
-#[derive(Debug)]
-struct CdpCommand {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.cmd, "params": self.params });
-        (http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -24,7 +24,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::outcome::{
-    ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict, WebhookRecord,
+    ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict, VideoCapture,
+    WebhookRecord,
 };
 use crate::run_folder::RunFolder;
 use crate::scenario::{LoadedScenarios, PolarTarget, Scenario, Step, Vars};
@@ -66,6 +67,8 @@ pub enum Event {
         index: usize,
         video: Option<String>,
         problem: Option<String>,
+        /// The source, the frame rate it got, and why it is not the best one.
+        capture: VideoCapture,
     },
     ScenarioFinished {
         index: usize,
@@ -82,6 +85,9 @@ pub trait EventSink {
 /// What the runner needs besides the scenarios and the session.
 pub struct RunContext {
     pub app_url: url::Url,
+    /// The sites a visitor's cookies live on (the app, the mock's hosted pages): a scenario
+    /// that starts as a new visitor forgets them.
+    pub sites: Vec<url::Url>,
     pub default_timeout: Duration,
     /// Values every scenario starts with: `run.*`, `app.url`, `--var`s, target values.
     pub base_vars: Vars,
@@ -234,7 +240,7 @@ pub(crate) async fn run_scenario(
     ));
     // A scenario that sets up its own starting state starts as a new visitor.
     if with_given {
-        let _ = session.browser.clear_cookies().await;
+        let _ = session.browser.clear_cookies(&ctx.sites).await;
     }
     let dir = RunFolder::scenario_dir(index, &scenario.name);
     let mut vars = ctx.base_vars.clone();
@@ -319,13 +325,16 @@ async fn finish_video(
             clip,
         });
     }
-    if made.video.is_some() || made.problem.is_some() {
-        sink.event(&Event::ScenarioVideo {
-            index,
-            video: made.video,
-            problem: made.problem,
-        });
-    }
+    sink.event(&Event::ScenarioVideo {
+        index,
+        video: made.video,
+        problem: made.problem,
+        capture: VideoCapture {
+            source: made.source.map(|s| s.as_str().to_string()),
+            fps: made.fps,
+            note: video.note(),
+        },
+    });
 }
 
 /// One step to execute, and where its evidence goes.

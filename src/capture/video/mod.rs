@@ -1,8 +1,11 @@
 //! Video evidence, from one of three sources ([`VideoSource`]):
 //! - `screencast`: the DevTools screencast is recorded for the whole run into a frame log
 //!   (JPEGs with the browser's own timestamps);
-//! - `screenshots`: without a screencast, WebDriver screenshots sampled while each step
-//!   runs go into the same frame log, stamped on arrival ([`sample`]);
+//! - `bidi-screenshots`: without a screencast (Firefox), screenshots over the WebDriver BiDi
+//!   socket sampled while each step runs, alongside its commands ([`bidi_shots`]), go into
+//!   the same frame log, stamped on arrival;
+//! - `screenshots`: without a BiDi socket either, WebDriver screenshots sampled while each
+//!   step runs go into the same frame log, stamped on arrival ([`sample`]);
 //! - `x11grab`: a headed browser's X display is recorded by ffmpeg, one continuous
 //!   recording per scenario ([`screen`]).
 //!
@@ -14,10 +17,12 @@
 //! Knows nothing of the runner or the report: it is handed window handles, step windows
 //! and folders, and hands back [`ClipEvidence`]s. `--video off` never builds one of these.
 
+mod bidi_shots;
 mod choose;
 mod encode;
 mod error;
 pub mod plan;
+mod rate;
 mod sample;
 mod screen;
 mod screencast;
@@ -32,10 +37,13 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+pub use bidi_shots::BidiShooter;
 pub use choose::{choose_source, start_for, VideoPlan};
 pub use encode::{probe_chapters, probe_with, x264_args, Encoder};
 pub use error::VideoError;
 pub use plan::{judge_clip, ClipProbe};
+pub use rate::frames_per_second;
+use rate::sample_cap;
 pub use sample::Grab;
 use sample::Sampler;
 pub use screen::parse_start;
@@ -70,6 +78,8 @@ pub enum VideoSource {
     Screencast,
     /// ffmpeg recording the X display of a headed browser.
     X11grab,
+    /// Screenshots over the WebDriver BiDi socket, sampled while steps run (Firefox).
+    BidiScreenshots,
     /// WebDriver screenshots sampled while steps run (any browser; jerky, slows steps).
     Screenshots,
 }
@@ -79,6 +89,7 @@ impl VideoSource {
         match self {
             VideoSource::Screencast => "screencast",
             VideoSource::X11grab => "x11grab",
+            VideoSource::BidiScreenshots => "bidi-screenshots",
             VideoSource::Screenshots => "screenshots",
         }
     }
@@ -96,7 +107,14 @@ pub enum CaptureFrom<'a> {
     Screen { display: &'a str, size: Viewport },
     /// Screenshots taken by `grab`, at most `min(fps, 5)` a second.
     Screenshots(Grab),
+    /// Screenshots taken by `grab` over the BiDi socket, at most
+    /// `min(fps, BIDI_SHOTS_MAX_FPS)` a second.
+    BidiScreenshots(Grab),
 }
+
+/// The highest rate of BiDi screenshots: each takes 20–60 ms of the browser's time on
+/// 2 cores, so more would slow the steps it films.
+pub const BIDI_SHOTS_MAX_FPS: u32 = 10;
 
 /// How to record.
 #[derive(Debug, Clone)]
@@ -136,6 +154,10 @@ pub struct ScenarioVideo {
     /// The scenario video with one chapter per step, relative to the run folder.
     pub video: Option<String>,
     pub problem: Option<String>,
+    /// Where the frames came from.
+    pub source: Option<VideoSource>,
+    /// Frames captured per second of the steps' time (see [`VideoRecorder::frame_rate`]).
+    pub fps: Option<f64>,
 }
 
 struct StepMark {
@@ -172,6 +194,8 @@ pub struct VideoRecorder {
     source: VideoSource,
     sampler: Option<Sampler>,
     screen: Option<ScreenSource>,
+    /// Why the source is not the browser's best one (e.g. no BiDi socket), if so.
+    note: Mutex<Option<String>>,
 }
 
 impl VideoRecorder {
@@ -227,15 +251,18 @@ impl VideoRecorder {
             CaptureFrom::Screencast { .. } => VideoSource::Screencast,
             CaptureFrom::Screen { .. } => VideoSource::X11grab,
             CaptureFrom::Screenshots(_) => VideoSource::Screenshots,
+            CaptureFrom::BidiScreenshots(_) => VideoSource::BidiScreenshots,
         };
         let log = Arc::new(FrameLog::default());
         let sampler = match &from {
-            CaptureFrom::Screenshots(grab) => Some(Sampler::new(
-                grab.clone(),
-                options.fps.clamp(1, 5),
-                work.path().to_path_buf(),
-                log.clone(),
-            )),
+            CaptureFrom::Screenshots(grab) | CaptureFrom::BidiScreenshots(grab) => {
+                Some(Sampler::new(
+                    grab.clone(),
+                    options.fps.clamp(1, sample_cap(source)),
+                    work.path().to_path_buf(),
+                    log.clone(),
+                ))
+            }
             _ => None,
         };
         let screen = match &from {
@@ -260,6 +287,7 @@ impl VideoRecorder {
             steps: Mutex::new(Vec::new()),
             encode_slot: Arc::new(Semaphore::new(1)),
             options,
+            note: Mutex::new(None),
         };
         let settings = ScreencastSettings {
             max_width: recorder.options.size.width,
@@ -326,6 +354,10 @@ impl VideoRecorder {
                 format!("x11grab of display {}", screen.display)
             }
             (VideoSource::X11grab, None) => "x11grab".into(),
+            (VideoSource::BidiScreenshots, _) => format!(
+                "BiDi screenshots at up to {} fps (no DevTools screencast)",
+                self.options.fps.clamp(1, BIDI_SHOTS_MAX_FPS)
+            ),
             (VideoSource::Screenshots, _) => format!(
                 "sampled screenshots at {} fps (no DevTools screencast)",
                 self.options.fps.clamp(1, 5)
@@ -492,6 +524,7 @@ impl VideoRecorder {
         let marks: Vec<StepMark> =
             std::mem::take(&mut *self.steps.lock().unwrap_or_else(|p| p.into_inner()));
         let last_end = marks.iter().map(|m| m.end).fold(f64::MIN, f64::max);
+        let windows: Vec<(f64, f64)> = marks.iter().map(|m| (m.start, m.end)).collect();
         let keep = match self.options.mode {
             VideoMode::On => true,
             VideoMode::RetainOnFailure => failed,
@@ -505,7 +538,10 @@ impl VideoRecorder {
                 recorded = Some(recording.stop().await.map(|file| (file, start)));
             }
         }
-        let mut out = ScenarioVideo::default();
+        let mut out = ScenarioVideo {
+            source: Some(self.source),
+            ..ScenarioVideo::default()
+        };
         if keep {
             let mut named = Vec::new();
             for mut mark in marks {
@@ -556,6 +592,7 @@ impl VideoRecorder {
                 }
             }
         }
+        out.fps = self.frame_rate(&windows, &recorded).await;
         if let Some(Ok((file, _))) = &recorded {
             let _ = std::fs::remove_file(file);
         }
