@@ -6,6 +6,7 @@ mod capabilities;
 mod cookies;
 mod display;
 mod driver;
+mod health;
 mod kind;
 mod launch;
 
@@ -119,8 +120,8 @@ pub struct BrowserOptions {
     pub geckodriver: PathBuf,
     /// Firefox's binary; `None` lets geckodriver find it.
     pub firefox: Option<PathBuf>,
-    /// How long a session may take to start; a Grid queues the request meanwhile while
-    /// its slots are busy.
+    /// How long a session may take to start, including the time a Selenium Grid keeps the
+    /// request in its queue while its slots are busy.
     pub session_timeout: Duration,
     pub viewport: Viewport,
     /// Where the driver log goes.

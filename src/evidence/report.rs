@@ -50,7 +50,7 @@ pub fn apply(outcome: &mut RunOutcome, event: &Event) {
                 outcome.scenarios.push(entry);
             }
         }
-        Event::StepStarted { .. } => {}
+        Event::StepStarted { .. } | Event::SessionLost { .. } => {}
         Event::StepFinished {
             scenario,
             index,

@@ -75,6 +75,9 @@ pub enum Event {
         status: ScenarioStatus,
         duration: Duration,
     },
+    /// Parallel session `session` (from 1) no longer answers (its Grid node or driver
+    /// stopped): it takes no more scenarios when `retired`, else it was the last one.
+    SessionLost { session: usize, retired: bool },
 }
 
 /// Receives runner events (console progress, report writers).
