@@ -108,7 +108,14 @@ fn session_error(
                     .into(),
             };
         }
-        if lower.contains("no nodes support") || lower.contains("unable to find provider") {
+        if [
+            "no nodes support",
+            "unable to find provider",
+            "no matching capabilities",
+        ]
+        .iter()
+        .any(|hint| lower.contains(hint))
+        {
             return BrowserError::Setup {
                 what: format!("{url} offers no {browser}: {text}"),
                 fix: format!(
@@ -222,5 +229,65 @@ impl Browser {
             .fix_viewport(options.viewport.width, options.viewport.height)
             .await;
         Ok(browser)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fantoccini::error::{ErrorStatus, WebDriver};
+
+    fn grid_options() -> BrowserOptions {
+        let mut options = BrowserOptions::new(std::path::Path::new("/tmp"));
+        options.browser = BrowserKind::Firefox;
+        options.webdriver_url = Some("http://127.0.0.1:4444".into());
+        options.session_timeout = Duration::from_secs(4);
+        options
+    }
+
+    fn refused(message: &str) -> NewSessionError {
+        NewSessionError::SessionNotCreated(WebDriver::new(
+            ErrorStatus::SessionNotCreated,
+            message.to_string(),
+        ))
+    }
+
+    #[test]
+    fn a_full_grid_says_no_free_slot_whoever_gives_up_first() {
+        let ours = session_timed_out(&grid_options(), "http://127.0.0.1:4444", None).to_string();
+        assert!(ours.starts_with("no free slot in time"), "{ours}");
+        assert!(
+            ours.contains("within 4 s") && ours.contains("--session-timeout"),
+            "{ours}"
+        );
+        let theirs = session_error(
+            &grid_options(),
+            "http://127.0.0.1:4444",
+            &refused("Could not start a new session. New session request timed out"),
+            None,
+        )
+        .to_string();
+        assert!(theirs.starts_with("no free slot in time"), "{theirs}");
+        // A local driver that takes too long is not a queue.
+        let local = session_timed_out(&grid_options(), "x", Some("logs/geckodriver.log".into()));
+        assert!(local
+            .to_string()
+            .contains("firefox did not start within 4 s"));
+    }
+
+    #[test]
+    fn a_grid_without_the_browser_says_which_node_is_missing() {
+        let text = session_error(
+            &grid_options(),
+            "http://127.0.0.1:4444",
+            &refused("No nodes support the capabilities in the request"),
+            None,
+        )
+        .to_string();
+        assert!(text.contains("offers no firefox"), "{text}");
+        assert!(
+            text.contains("add a Grid node with geckodriver and firefox"),
+            "{text}"
+        );
     }
 }
