@@ -337,8 +337,8 @@ pub struct VideoCapture {
     /// when the page changes; the clips are encoded at `--video-fps` either way).
     #[serde(rename = "video_fps", default, skip_serializing_if = "Option::is_none")]
     pub fps: Option<f64>,
-    /// Why the source is not the browser's best one (e.g. the endpoint offers no BiDi
-    /// socket), if so.
+    /// How the source was reached when not the usual way, or why it is not the browser's
+    /// best one (e.g. the endpoint offers no BiDi socket), if so.
     #[serde(
         rename = "video_note",
         default,

@@ -151,6 +151,12 @@ fn session_error(
 }
 
 impl Browser {
+    /// A Selenium Grid's DevTools proxy for this session (`se:cdp`, Chromium only), which
+    /// carries the screencast when the Grid offers no BiDi socket.
+    pub fn cdp_url(&self) -> Option<&str> {
+        self.cdp_url.as_deref()
+    }
+
     /// Starts the driver (unless `webdriver_url` is given) and the browser (headless, or
     /// headed on an X display, see [`BrowserOptions::headed`]) with the flags this closed,
     /// root environment needs, at exactly the requested viewport.
@@ -217,6 +223,10 @@ impl Browser {
             version: text("browserVersion", "unknown"),
             bidi_url: caps
                 .get("webSocketUrl")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            cdp_url: caps
+                .get("se:cdp")
                 .and_then(Value::as_str)
                 .map(str::to_string),
             client,

@@ -168,6 +168,8 @@ pub struct Browser {
     name: String,
     version: String,
     bidi_url: Option<String>,
+    /// A Selenium Grid's DevTools proxy for the session (`se:cdp`), when it offers one.
+    cdp_url: Option<String>,
     /// The X display of a headed session, and the Xvfb behind it when the session owns one.
     display: Option<String>,
     xvfb: Option<VirtualDisplay>,

@@ -36,16 +36,19 @@ impl VideoPlan {
 }
 
 /// The source for `browser`: the requested one, else x11grab for a headed browser; with a
-/// BiDi socket, the screencast for Chromium and BiDi screenshots for Firefox (which has no
-/// screencast); sampled WebDriver screenshots as the last resort.
+/// BiDi socket, the screencast for Chromium (or with a Grid's DevTools proxy) and BiDi
+/// screenshots for Firefox (which has no screencast); sampled WebDriver screenshots as the
+/// last resort.
 pub fn choose_source(requested: Option<VideoSource>, browser: &Browser) -> VideoSource {
     match requested {
         Some(source) => source,
         None if browser.display().is_some() => VideoSource::X11grab,
-        None => match (browser.bidi_url(), browser.kind()) {
-            (Some(_), BrowserKind::Chromium) => VideoSource::Screencast,
-            (Some(_), BrowserKind::Firefox) => VideoSource::BidiScreenshots,
-            (None, _) => VideoSource::Screenshots,
+        None => match (browser.bidi_url(), browser.cdp_url(), browser.kind()) {
+            (_, Some(_), BrowserKind::Chromium) | (Some(_), _, BrowserKind::Chromium) => {
+                VideoSource::Screencast
+            }
+            (Some(_), _, BrowserKind::Firefox) => VideoSource::BidiScreenshots,
+            _ => VideoSource::Screenshots,
         },
     }
 }
@@ -100,10 +103,20 @@ pub async fn start_for(
     let window = browser.window_handle().await.ok();
     let mut note = None;
     let from = match choose_source(plan.source, browser) {
-        VideoSource::Screencast => CaptureFrom::Screencast {
-            bidi_url: browser.bidi_url(),
-            window: window.as_deref(),
-        },
+        VideoSource::Screencast => {
+            if let (None, Some(_)) = (browser.bidi_url(), browser.cdp_url()) {
+                note = Some(
+                    "the endpoint offers no BiDi socket: the screencast comes through its \
+                     DevTools proxy (se:cdp)"
+                        .to_string(),
+                );
+            }
+            CaptureFrom::Screencast {
+                bidi_url: browser.bidi_url(),
+                cdp_url: browser.cdp_url(),
+                window: window.as_deref(),
+            }
+        }
         VideoSource::X11grab => CaptureFrom::Screen {
             display: browser.display().ok_or_else(|| {
                 VideoError::Unsupported("--video-source x11grab needs --headed".into())

@@ -48,7 +48,7 @@ pub use sample::Grab;
 use sample::Sampler;
 pub use screen::parse_start;
 use screen::ScreenRecording;
-use screencast::{FrameLog, Screencast, ScreencastSettings};
+use screencast::{Dialect, FrameLog, Screencast, ScreencastSettings};
 
 use crate::outcome::ClipEvidence;
 use crate::run_folder::{slash_path, RunFolder};
@@ -97,10 +97,11 @@ impl VideoSource {
 
 /// What a recorder captures from, with what that source needs.
 pub enum CaptureFrom<'a> {
-    /// The screencast on BiDi socket `bidi_url` (none: every clip says why it is missing),
-    /// showing `window` first.
+    /// The screencast on BiDi socket `bidi_url`, else on a Grid's DevTools proxy
+    /// `cdp_url` (neither: every clip says why it is missing), showing `window` first.
     Screencast {
         bidi_url: Option<&'a str>,
+        cdp_url: Option<&'a str>,
         window: Option<&'a str>,
     },
     /// The top-left `size` of X display `display`.
@@ -212,7 +213,11 @@ impl VideoRecorder {
         Self::start_with(
             options,
             run_folder,
-            CaptureFrom::Screencast { bidi_url, window },
+            CaptureFrom::Screencast {
+                bidi_url,
+                cdp_url: None,
+                window,
+            },
         )
         .await
     }
@@ -297,18 +302,27 @@ impl VideoRecorder {
             // has a fresh frame in every slot (scripts/bench-video.sh: 15.0 fps effective).
             every_nth_frame: (60 / (recorder.encoder.fps * 2)).max(1),
         };
-        let (bidi_url, window) = match from {
-            CaptureFrom::Screencast { bidi_url, window } => (bidi_url, window),
+        let (socket, window) = match from {
+            CaptureFrom::Screencast {
+                bidi_url,
+                cdp_url,
+                window,
+            } => match (bidi_url, cdp_url) {
+                (Some(url), _) => (Some((url, Dialect::Bidi)), window),
+                (None, Some(url)) => (Some((url, Dialect::Cdp)), window),
+                (None, None) => (None, window),
+            },
             _ => return Ok(recorder),
         };
-        let started = match bidi_url {
+        let started = match socket {
             None => Err(VideoError::Screencast(
                 "the browser offers no WebDriver BiDi socket, so there is no \
                          screencast (a driver without webSocketUrl support)"
                     .to_string(),
             )),
-            Some(url) => {
-                Screencast::connect(url, settings, recorder.work.path(), recorder.log.clone()).await
+            Some((url, dialect)) => {
+                let (dir, log) = (recorder.work.path(), recorder.log.clone());
+                Screencast::connect(url, dialect, settings, dir, log).await
             }
         };
         match started {

@@ -53,7 +53,8 @@ impl VideoRecorder {
         frames_per_second(&ts, windows)
     }
 
-    /// Why the video comes from this source rather than the browser's best one.
+    /// How the source was reached when not the usual way, or why the video comes from this
+    /// source rather than the browser's best one.
     pub fn note(&self) -> Option<String> {
         self.note.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }

@@ -1,8 +1,9 @@
 //! The Chromium DevTools screencast read through the driver's WebDriver BiDi socket
-//! (`goog:cdp.*` commands on chromedriver's `webSocketUrl`): one background task owns the
-//! socket, writes every frame as a JPEG with its `metadata.timestamp` into the frame log,
-//! acknowledges it, and follows new top-level tabs and windows. The only room of
-//! tokio-tungstenite.
+//! (`goog:cdp.*` commands on chromedriver's `webSocketUrl`, or a Selenium Grid's proxy of
+//! it), or, where a Grid offers no BiDi, through its DevTools proxy (`se:cdp`: plain CDP
+//! with flat sessions, [`Dialect::Cdp`]): one background task owns the socket, writes every
+//! frame as a JPEG with its `metadata.timestamp` into the frame log, acknowledges it, and
+//! follows new top-level tabs and windows. The only room of tokio-tungstenite.
 
 use super::VideoError;
 use std::collections::HashMap;
@@ -102,6 +103,16 @@ impl FrameLog {
     }
 }
 
+/// How the socket speaks DevTools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// WebDriver BiDi with chromedriver's `goog:cdp.*` extension.
+    Bidi,
+    /// The browser's own DevTools protocol (a Grid's `se:cdp`): `Target.attachToTarget`
+    /// with flat sessions; a window handle is a target id.
+    Cdp,
+}
+
 /// Screencast settings sent to `Page.startScreencast`.
 #[derive(Debug, Clone, Copy)]
 pub struct ScreencastSettings {
@@ -124,10 +135,11 @@ pub struct Screencast {
 }
 
 impl Screencast {
-    /// Connects to the BiDi socket and subscribes to frames and new browsing contexts.
-    /// Frames are written under `frames_dir` and recorded in `log`.
+    /// Connects to the socket and subscribes to frames and new browsing contexts (new
+    /// targets, in CDP). Frames are written under `frames_dir` and recorded in `log`.
     pub async fn connect(
         ws_url: &str,
+        dialect: Dialect,
         settings: ScreencastSettings,
         frames_dir: &Path,
         log: Arc<FrameLog>,
@@ -146,6 +158,7 @@ impl Screencast {
         let (commands, rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = oneshot::channel();
         let mut state = State {
+            dialect,
             settings,
             frames_dir: frames_dir.to_path_buf(),
             log,
@@ -157,14 +170,17 @@ impl Screencast {
             outgoing: Vec::new(),
             frame_count: 0,
         };
-        let id = state.request(
-            "session.subscribe",
-            json!({"events": [
-                "goog:cdp.Page.screencastFrame",
-                "browsingContext.contextCreated",
-                "browsingContext.contextDestroyed"
-            ]}),
-        );
+        let id = match dialect {
+            Dialect::Bidi => state.request(
+                "session.subscribe",
+                json!({"events": [
+                    "goog:cdp.Page.screencastFrame",
+                    "browsingContext.contextCreated",
+                    "browsingContext.contextDestroyed"
+                ]}),
+            ),
+            Dialect::Cdp => state.request("Target.setDiscoverTargets", json!({"discover": true})),
+        };
         state.pending.insert(id, Pending::Reply(ready_tx));
         let task = tokio::spawn(state.run(socket, rx));
         match tokio::time::timeout(Duration::from_secs(10), ready_rx).await {
@@ -173,7 +189,7 @@ impl Screencast {
                 "session.subscribe failed: {e}"
             ))),
             _ => Err(VideoError::Screencast(
-                "the BiDi socket did not answer session.subscribe".into(),
+                "the socket did not answer its subscription".into(),
             )),
         }
     }
@@ -222,6 +238,7 @@ enum Pending {
 }
 
 struct State {
+    dialect: Dialect,
     settings: ScreencastSettings,
     frames_dir: PathBuf,
     log: Arc<FrameLog>,
@@ -247,10 +264,32 @@ impl State {
     }
 
     fn cdp(&mut self, session: &str, method: &str, params: Value) -> u64 {
-        self.request(
-            "goog:cdp.sendCommand",
-            json!({"method": method, "params": params, "session": session}),
-        )
+        match self.dialect {
+            Dialect::Bidi => self.request(
+                "goog:cdp.sendCommand",
+                json!({"method": method, "params": params, "session": session}),
+            ),
+            Dialect::Cdp => {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.outgoing.push(
+                    json!({"id": id, "method": method, "params": params, "sessionId": session})
+                        .to_string(),
+                );
+                id
+            }
+        }
+    }
+
+    /// The request for a CDP session on `context`.
+    fn attach(&mut self, context: &str) -> u64 {
+        match self.dialect {
+            Dialect::Bidi => self.request("goog:cdp.getSession", json!({ "context": context })),
+            Dialect::Cdp => self.request(
+                "Target.attachToTarget",
+                json!({"targetId": context, "flatten": true}),
+            ),
+        }
     }
 
     fn follow(&mut self, context: String, done: Option<oneshot::Sender<Result<(), VideoError>>>) {
@@ -268,7 +307,7 @@ impl State {
         }
         self.starting
             .insert(context.clone(), done.into_iter().collect());
-        let id = self.request("goog:cdp.getSession", json!({ "context": context }));
+        let id = self.attach(&context);
         self.pending.insert(id, Pending::Session { context });
     }
 
@@ -302,10 +341,10 @@ impl State {
                     Some(Command::Follow(context, done)) => self.follow(context, Some(done)),
                     stop @ (Some(Command::Stop(_)) | None) => {
                         if let Some((_, session)) = self.current.take() {
-                            let text = json!({"id": 0, "method": "goog:cdp.sendCommand",
-                                "params": {"method": "Page.stopScreencast", "params": {}, "session": session}})
-                                .to_string();
-                            let _ = write.send(Message::text(text)).await;
+                            self.cdp(&session, "Page.stopScreencast", json!({}));
+                            for text in std::mem::take(&mut self.outgoing) {
+                                let _ = write.send(Message::text(text)).await;
+                            }
                         }
                         let _ = write.close().await;
                         if let Some(Command::Stop(done)) = stop {
@@ -326,15 +365,24 @@ impl State {
             let result = if message.get("type").and_then(Value::as_str) == Some("error")
                 || message.get("error").is_some()
             {
+                // BiDi: {error: "code", message}; CDP: {error: {code, message}}.
+                let error = &message["error"];
                 Err(VideoError::Screencast(format!(
                     "{}: {}",
-                    message["error"].as_str().unwrap_or("error"),
-                    message["message"].as_str().unwrap_or_default()
+                    error.as_str().unwrap_or("error"),
+                    message["message"]
+                        .as_str()
+                        .or(error["message"].as_str())
+                        .unwrap_or_default()
                 )))
             } else {
                 Ok(message.get("result").cloned().unwrap_or(Value::Null))
             };
             self.reply(id, result);
+            return;
+        }
+        if self.dialect == Dialect::Cdp {
+            self.incoming_cdp(&message);
             return;
         }
         let method = message["method"].as_str().unwrap_or_default();
@@ -349,16 +397,40 @@ impl State {
             }
             "browsingContext.contextDestroyed" => {
                 if let Some(context) = params["context"].as_str() {
-                    self.history.retain(|c| c != context);
-                    if self.current.as_ref().map(|(c, _)| c.as_str()) == Some(context) {
-                        self.current = None;
-                        if let Some(previous) = self.history.last().cloned() {
-                            self.follow(previous, None);
-                        }
-                    }
+                    self.closed(context);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// An event in plain CDP, handled as its BiDi counterpart.
+    fn incoming_cdp(&mut self, message: &Value) {
+        let params = &message["params"];
+        let target = params["targetInfo"]["targetId"]
+            .as_str()
+            .or(params["targetId"].as_str());
+        match (message["method"].as_str().unwrap_or_default(), target) {
+            ("Page.screencastFrame", _) => {
+                self.frame(&json!({"session": message["sessionId"], "params": params}))
+            }
+            // A new tab or window (not a worker, not an iframe).
+            ("Target.targetCreated", Some(target)) if params["targetInfo"]["type"] == "page" => {
+                self.follow(target.to_string(), None)
+            }
+            ("Target.targetDestroyed", Some(target)) => self.closed(target),
+            _ => {}
+        }
+    }
+
+    /// A top-level context closed: show the one before, if it was being shown.
+    fn closed(&mut self, context: &str) {
+        self.history.retain(|c| c != context);
+        if self.current.as_ref().map(|(c, _)| c.as_str()) == Some(context) {
+            self.current = None;
+            if let Some(previous) = self.history.last().cloned() {
+                self.follow(previous, None);
+            }
         }
     }
 
@@ -369,8 +441,10 @@ impl State {
             }
             Some(Pending::Session { context }) => {
                 let session = result.and_then(|v| {
-                    v["session"].as_str().map(str::to_string).ok_or_else(|| {
-                        VideoError::Screencast(format!("goog:cdp.getSession gave no session: {v}"))
+                    // goog:cdp.getSession answers `session`, Target.attachToTarget `sessionId`.
+                    let session = v["session"].as_str().or(v["sessionId"].as_str());
+                    session.map(str::to_string).ok_or_else(|| {
+                        VideoError::Screencast(format!("no CDP session for the window: {v}"))
                     })
                 });
                 match session {
