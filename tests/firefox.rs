@@ -5,28 +5,15 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{id, label, t, text, WAIT};
+use support::{geckodriver, id, label, t, text, WAIT};
 use walkthrough::browser::{Browser, BrowserError, BrowserKind, BrowserOptions, TargetKind};
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::process::group_members;
-
-/// geckodriver on PATH, else the one scripts/setup.sh builds into .tools/.
-fn geckodriver() -> PathBuf {
-    walkthrough::browser::which("geckodriver").unwrap_or_else(|| {
-        let built =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/geckodriver/bin/geckodriver");
-        assert!(
-            built.is_file(),
-            "geckodriver is missing: scripts/setup.sh builds it into .tools/geckodriver/bin"
-        );
-        built
-    })
-}
 
 fn options(logs: &Path) -> BrowserOptions {
     let mut options = BrowserOptions::new(logs);
@@ -282,6 +269,45 @@ fn the_default_run_verifies_all_six_slots_in_firefox() {
     assert!(junit.contains(r#"<property name="video_source" value="bidi-screenshots"/>"#));
     let html = std::fs::read_to_string(out.path().join("index.html")).unwrap();
     assert!(html.contains("firefox") && html.contains("<code>bidi-screenshots</code>"));
+    let left = support::processes::wait_gone(&tag, Duration::from_secs(5));
+    assert!(left.is_empty(), "still running: {left:?}");
+}
+
+/// Headed Firefox (a kiosk window on an Xvfb the run starts) is recorded from the screen,
+/// each clip as long as its step, and the X server, ffmpeg and Firefox are gone after.
+#[test]
+fn headed_firefox_is_recorded_from_the_x_display() {
+    let out = tempfile::tempdir().unwrap();
+    let tag = support::processes::new_tag();
+    let _guard = support::processes::TagGuard(tag.clone());
+    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env(support::processes::TAG_VAR, &tag)
+        .env("WALKTHROUGH_GECKODRIVER", geckodriver())
+        .env_remove("DISPLAY")
+        .args([
+            "run",
+            "fixtures/scenarios/01-form.yaml",
+            "--app",
+            "fixtures",
+        ])
+        .args(["--browser", "firefox", "--headed", "--quiet", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let scenario = &report["scenarios"][0];
+    assert_eq!(scenario["video_source"], "x11grab");
+    assert!(
+        scenario["video_fps"].as_f64().unwrap() >= 10.0,
+        "{scenario:#}"
+    );
+    for step in scenario["steps"].as_array().unwrap() {
+        assert_eq!(step["clip_ok"], true, "{step:#}");
+    }
     let left = support::processes::wait_gone(&tag, Duration::from_secs(5));
     assert!(left.is_empty(), "still running: {left:?}");
 }
