@@ -318,6 +318,8 @@ impl Run<'_> {
             eprintln!("  jobs: {} browser sessions", sessions.len());
             runner::parallel::run(sessions, self.loaded, &ctx, self.folder, &mut recorder).await
         };
+        // Scenario videos finish in the background; the run's end waits for the last ones.
+        runner::finish_videos(sessions, &mut recorder).await;
         self.cleanup(target).await;
         recorder.finish(summary.verdict.into());
         if let Some(e) = recorder.write_error() {
