@@ -318,8 +318,15 @@ impl Run<'_> {
             eprintln!("  jobs: {} browser sessions", sessions.len());
             runner::parallel::run(sessions, self.loaded, &ctx, self.folder, &mut recorder).await
         };
-        // Scenario videos finish in the background; the run's end waits for the last ones.
-        runner::finish_videos(sessions, &mut recorder).await;
+        // Scenario videos finish in the background; the run's end waits for the last ones
+        // (an interrupted run gives them a few seconds).
+        tokio::select! {
+            _ = runner::finish_videos(sessions, &mut recorder) => {}
+            _ = async {
+                self.signals.cancelled().await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            } => {}
+        }
         self.cleanup(target).await;
         recorder.finish(summary.verdict.into());
         if let Some(e) = recorder.write_error() {

@@ -252,17 +252,19 @@ impl Feeder {
         let mut end = None;
         let mut k = 0usize;
         loop {
+            // Read the clock first: an end sent before this moment is in the backlog below.
+            let now = now();
             self.pull(rx);
             if end.is_none() {
                 end = self.end_of(start);
             }
             let total = end.map(|e| plan::slot_count(e - start, self.fps).min(most));
-            let now = now();
             let mut wake = now + 0.5;
             while total.is_none_or(|n| k < n) {
                 let t = plan::slot_time(start, k, self.fps);
-                // Before the end is known, only frames wholly in the past: the step still runs.
-                let past = start + (k + 1) as f64 / fps;
+                // Before the end is known, only frames a whole interval in the past: the step
+                // still runs, so they belong to it.
+                let past = start + (k + 2) as f64 / fps;
                 if total.is_none() && now < past {
                     wake = past;
                     break;
@@ -281,7 +283,8 @@ impl Feeder {
                 self.write(seq, k, &frame).await?;
                 k += 1;
             }
-            if total == Some(k) {
+            // More than the step's count can have gone out only if its end was sent late.
+            if total.is_some_and(|n| k >= n) {
                 return Ok(k as u64);
             }
             let pause = Duration::from_secs_f64((wake - now).clamp(0.001, 0.5));
@@ -410,6 +413,66 @@ fn now() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A real encoder on a log holding one red JPEG from long before.
+    fn encoder_on_a_still(dir: &Path) -> (LiveEncoder, Arc<FrameLog>) {
+        let ffmpeg = crate::browser::which("ffmpeg").expect("ffmpeg is installed");
+        let image = dir.join("red.jpg");
+        let made = std::process::Command::new(&ffmpeg)
+            .args(["-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x48"])
+            .args(["-frames:v", "1"])
+            .arg(&image)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let log = Arc::new(FrameLog::default());
+        log.push(Frame {
+            ts: now() - 1.0,
+            path: image,
+        });
+        let encoder = Encoder {
+            ffmpeg,
+            ffprobe: PathBuf::from("ffprobe"),
+            fps: 15,
+            size: (64, 48),
+        };
+        let live = LiveEncoder::start(encoder, Still::Jpeg, log.clone(), dir.join("enc"));
+        (live, log)
+    }
+
+    #[tokio::test]
+    async fn each_step_becomes_a_file_with_its_frames_even_when_its_end_comes_late() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut live, _log) = encoder_on_a_still(dir.path());
+        // The end of a 0.15 s step is only said a second later (a busy machine): frames past
+        // it have gone out by then.
+        let start = now();
+        live.step_started(start);
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(live.step_finished(start, start + 0.15), 0);
+        // A step that ends on time holds exactly its frames.
+        let start = now();
+        live.step_started(start);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(live.step_finished(start, start + 0.2), 1);
+        let fed = tokio::time::timeout(Duration::from_secs(30), live.close())
+            .await
+            .expect("the encoder finishes");
+        assert!(fed.error.is_none(), "{:?}", fed.error);
+        assert_eq!(fed.steps.len(), 2);
+        assert!(
+            (2..=15).contains(&fed.steps[0].frames),
+            "{:?}",
+            fed.steps[0]
+        );
+        assert_eq!(fed.steps[1].frames, 3);
+        for step in &fed.steps {
+            let file = step.file.as_ref().expect("a file per step");
+            let probe = super::super::mp4::probe_file(file).unwrap();
+            assert_eq!(probe.frames, step.frames);
+            assert!((probe.duration - step.frames as f64 / 15.0).abs() < 0.01);
+        }
+    }
 
     #[test]
     fn step_files_are_found_by_their_start_time() {
