@@ -614,6 +614,134 @@ async fn waits_that_never_hold_report_what_was_seen_and_the_time_waited() {
     browser.close().await;
 }
 
+/// Each expectation that never holds, as a scenario of its own: (file, action, message
+/// up to the time waited; `None` when it fails at once without waiting).
+const NEVER: &[(&str, &str, Option<&str>)] = &[
+    (
+        "text-in",
+        "expect_text: { in: { testid: status }, equals: Active }",
+        Some("expect_text: text of { testid: \"status\" }: expected text equal to `Active`, found `Pending`"),
+    ),
+    (
+        "text-missing",
+        "expect_text: { in: { testid: nothing }, contains: Active }",
+        Some("expect_text: no visible element matches { testid: \"nothing\" }"),
+    ),
+    (
+        "text-page",
+        "expect_text: { matches: \"^Never$\" }",
+        Some("expect_text: page text: expected text matching `^Never$`, found `Waits Each button"),
+    ),
+    (
+        "visible",
+        "expect_visible: { testid: ghost }",
+        Some("expect_visible: { testid: \"ghost\" } matches 1 element(s), none visible"),
+    ),
+    (
+        "hidden",
+        "expect_hidden: { testid: status }",
+        Some("expect_hidden: { testid: \"status\" } is still visible"),
+    ),
+    (
+        "wait-text",
+        "wait_for: Never shown",
+        Some("wait_for: text \"Never shown\" did not appear"),
+    ),
+    (
+        "wait-element",
+        "wait_for: { testid: never }",
+        Some("wait_for: no element matches { testid: \"never\" }"),
+    ),
+    (
+        "click",
+        "click: Nowhere",
+        Some("click { text: \"Nowhere\" }: no element matches { text: \"Nowhere\" }"),
+    ),
+    (
+        "fill",
+        "fill: { label: Code, value: x }",
+        Some("fill { label: \"Code\" }: { label: \"Code\" } is not interactable: it is disabled"),
+    ),
+    (
+        "select",
+        "select: { label: Code, option: x }",
+        Some("select \"x\" in { label: \"Code\" }: { label: \"Code\" } is not interactable: not a <select> but a <input>"),
+    ),
+    (
+        "broken",
+        "expect_visible: { css: \"p[\" }",
+        None,
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scenario_expectations_that_never_hold_keep_their_messages_and_locations() {
+    let site = StaticSite::start(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, action, _) in NEVER {
+        let yaml = format!(
+            "name: {name}\nsteps:\n  - name: Open\n    do:\n      - open: /waits.html\n  \
+             - name: Never\n    do:\n      - {action}\n"
+        );
+        std::fs::write(dir.path().join(format!("{name}.yaml")), yaml).unwrap();
+    }
+    let out = dir.path().join("out");
+    let args: Vec<String> = [
+        "run",
+        &dir.path().display().to_string(),
+        "--quiet",
+        "--video",
+        "off",
+        "--timeout",
+        "500ms",
+        "--app",
+        &format!("{}/", site.url()),
+        "--out",
+        &out.display().to_string(),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let waited = regex::Regex::new(r" \(waited (\d+) ms\)$").unwrap();
+    for scenario in report["scenarios"].as_array().unwrap() {
+        let name = scenario["name"].as_str().unwrap();
+        let (_, _, want) = NEVER.iter().find(|(n, _, _)| *n == name).unwrap();
+        let error = &scenario["steps"][1]["error"];
+        assert_eq!(error["line"], 8, "{name}: {error}");
+        assert_eq!(error["column"], 9, "{name}: {error}");
+        let message = error["message"].as_str().unwrap();
+        match want {
+            Some(want) => {
+                assert!(message.starts_with(want), "{name}: {message}");
+                let ms: u64 = waited.captures(message).expect(message)[1].parse().unwrap();
+                assert!((500..5000).contains(&ms), "{name}: {message}");
+            }
+            None => {
+                assert!(
+                    message.starts_with("expect_visible: { css: \"p[\" } is not a valid locator: "),
+                    "{message}"
+                );
+                assert!(!waited.is_match(message), "at once: {message}");
+            }
+        }
+    }
+    assert_eq!(report["scenarios"].as_array().unwrap().len(), NEVER.len());
+}
+
 #[tokio::test]
 async fn patterns_evaluated_in_the_page_agree_with_rust_regex() {
     let (site, browser, _logs) = setup().await;
