@@ -365,7 +365,7 @@ async fn a_late_element_is_found_by_a_wait_in_the_page_not_by_polling() {
 }
 
 #[tokio::test]
-async fn actions_find_scroll_and_act_in_one_script_clicks_stay_native() {
+async fn actions_find_scroll_and_act_in_one_script_then_click_with_a_pointer() {
     let (site, browser, logs) = setup().await;
     browser
         .goto(&format!("{}/form.html", site.url()))
@@ -393,14 +393,14 @@ async fn actions_find_scroll_and_act_in_one_script_clicks_stay_native() {
         .fill(&t(TargetKind::Label, "Seats"), "3", WAIT)
         .await
         .unwrap();
-    // The click is WebDriver's own (real pointer events) after the one script.
+    // The click is a WebDriver pointer action (real pointer events) after the one script.
     let (clicked, sent) = commands_of(
         logs.path(),
         browser.click(&t(TargetKind::Text, "Create account"), WAIT),
     )
     .await;
     clicked.unwrap();
-    assert_eq!(sent, ["ExecuteAsyncScript", "ClickElement"]);
+    assert_eq!(sent, ["ExecuteAsyncScript", "PerformActions"]);
     let result = browser
         .wait_visible(&t(TargetKind::TestId, "result"), WAIT)
         .await
@@ -740,6 +740,45 @@ async fn scenario_expectations_that_never_hold_keep_their_messages_and_locations
         }
     }
     assert_eq!(report["scenarios"].as_array().unwrap().len(), NEVER.len());
+}
+
+#[tokio::test]
+async fn a_click_waits_until_nothing_covers_its_target() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/waits.html", site.url()))
+        .await
+        .unwrap();
+    let clicks = t(TargetKind::TestId, "clicks");
+    // Covered for 300 ms more: the click waits, then a real pointer clicks it.
+    browser
+        .click(&t(TargetKind::Css, "#uncover"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .click(&t(TargetKind::Css, "#covered"), WAIT)
+        .await
+        .unwrap();
+    let said = browser.wait_visible(&clicks, WAIT).await.unwrap();
+    assert_eq!(said.text, "Clicked covered by a pointer");
+    // Covered for good: it is not clicked, and the error says what is in the way.
+    let err = browser
+        .click(&t(TargetKind::Css, "#buried"), Duration::from_millis(400))
+        .await
+        .unwrap_err();
+    let BrowserError::NotInteractable { reason, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        reason.starts_with(
+            "element click intercepted: Element <button type=\"button\" id=\"buried\">...</button> \
+             is not clickable at point ("
+        ) && reason.ends_with("Other element would receive the click: <div class=\"cover\"></div>"),
+        "{err}"
+    );
+    let said = browser.wait_visible(&clicks, WAIT).await.unwrap();
+    assert_eq!(said.text, "Clicked covered by a pointer");
+    browser.close().await;
 }
 
 #[tokio::test]

@@ -8,14 +8,16 @@
 // Prepended: `locate`, `fill` and `choose` (locate.js, fill.js, select.js as functions).
 // arguments: [spec, done]; spec = {
 //   target: {kind, value} | null   null: the page's visible text (`until: "text"` only)
-//   until: "visible"   its first match is visible; with `act` ("scroll", "fill", "select"
-//                      with `value`) it is scrolled to the middle, and the act must succeed
+//   until: "visible"   its first match is visible; with `act` ("scroll", "click": scroll and
+//                      nothing covers its middle, "fill", "select" with `value`) it is
+//                      scrolled to the middle, and the act must succeed
 //        | "shown"     some match is visible   | "hidden"   no match is visible
 //        | "text"      the text of its first visible match (or the page's) passes `text`
 //   text: {mode: "equals" | "contains" | "matches" | "changes", want, seen}
 //   budget: ms, end: epoch ms }
-// Answers {held, count, visible, text, e, blocked} (e: the first visible match; blocked:
-// why `act` failed) or {invalid} (a broken locator) or {error} (the check threw).
+// Answers {held, count, visible, text, e, tag, blocked} (e: the first visible match, tag
+// its element name; blocked: why `act` failed), or {invalid} (a broken locator), or
+// {error} (the check threw).
 const [spec, done] = arguments;
 const started = performance.now();
 // A clock that disagrees with the caller's (a remote browser) leaves the budget as it is.
@@ -64,7 +66,23 @@ const look = () => {
   }
   const blocked = act(first.e);
   if (blocked) return { ...seen, text: first.t, blocked };
-  return { ...seen, held: true, text: first.t, e: first.e };
+  return { ...seen, held: true, text: first.t, e: first.e, tag: first.e.localName };
+};
+// An element as the driver describes it: its start tag, and `...` for what it holds.
+const describe = (el) => {
+  const html = el.outerHTML;
+  if (!el.firstChild) return html;
+  return html.slice(0, html.indexOf(">") + 1) + "...</" + el.localName + ">";
+};
+// Why a pointer at the middle of its (first) box would not reach `el`, or null.
+const covered = (el) => {
+  const r = el.getClientRects()[0];
+  const x = Math.floor((Math.max(0, r.left) + Math.min(innerWidth, r.right)) / 2);
+  const y = Math.floor((Math.max(0, r.top) + Math.min(innerHeight, r.bottom)) / 2);
+  const hit = document.elementFromPoint(x, y);
+  if (hit && (hit === el || el.contains(hit))) return null;
+  return "element click intercepted: Element " + describe(el) + " is not clickable at point (" +
+    x + ", " + y + "). Other element would receive the click: " + (hit ? describe(hit) : "none");
 };
 let scrolled = null;
 const act = (el) => {
@@ -75,6 +93,8 @@ const act = (el) => {
   }
   if (spec.act === "fill") return fill(el, spec.value);
   if (spec.act === "select") return choose(el, spec.value);
+  // An <option> is chosen by the driver's element click, which does not hit-test.
+  if (spec.act === "click" && el.localName !== "option") return covered(el);
   return null;
 };
 let over = false;

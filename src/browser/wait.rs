@@ -71,6 +71,8 @@ pub(super) enum Act<'a> {
     None,
     /// Scroll it to the middle of the viewport.
     Scroll,
+    /// Scroll, and nothing covers its middle (a pointer there reaches it).
+    Click,
     /// Scroll, then set a field's value (fill.js); must succeed.
     Fill(&'a str),
     /// Scroll, then choose an option of a `<select>` (select.js); must succeed.
@@ -108,6 +110,7 @@ impl Until<'_> {
                 let (act, value) = match act {
                     Act::None => (None, None),
                     Act::Scroll => (Some("scroll"), None),
+                    Act::Click => (Some("click"), None),
                     Act::Fill(v) => (Some("fill"), Some(v)),
                     Act::Select(v) => (Some("select"), Some(v)),
                 };
@@ -140,8 +143,9 @@ pub(super) struct Answer {
     pub visible: usize,
     /// The text of the first visible match (or of the page).
     pub text: Option<String>,
-    /// The first visible match.
+    /// The first visible match, and its element name.
     pub e: Option<Value>,
+    pub tag: Option<String>,
     /// Why the act failed on the first visible match.
     pub blocked: Option<String>,
 }
