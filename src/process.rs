@@ -1,10 +1,14 @@
 //! Child processes that must never outlive `walkthrough`: each is started in its own
 //! process group, registered in a process-wide table, and its whole group is killed on
 //! shutdown, on drop, on a panic (see [`install_panic_hook`]) and on SIGINT/SIGTERM (the
-//! CLI's cleanup path). Owns `libc`. Must not import any other module of the crate.
+//! harness's cleanup path). When `walkthrough` itself is killed outright (SIGKILL, the OOM
+//! killer), a guardian — a tiny shell process in its own session that holds the other end of
+//! a pipe and the list of live groups — sees the pipe close and kills every group left.
+//! Owns `libc`. Must not import any other module of the crate.
 
 use std::collections::BTreeSet;
 use std::io;
+use std::os::unix::process::CommandExt as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -12,6 +16,42 @@ use tokio::process::{Child, Command};
 
 /// Process groups started by this process and not yet reaped.
 static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// The guardian's stdin: `add PGID` / `del PGID` lines; its end of file means we are gone.
+static GUARDIAN: Mutex<Option<std::process::ChildStdin>> = Mutex::new(None);
+
+/// Kills, when its stdin closes, every group it was told of and not told to forget.
+const GUARDIAN_SCRIPT: &str = r#"trap '' INT TERM HUP
+groups=" "
+while read -r cmd pgid; do
+  case "$cmd" in
+    add) groups="$groups$pgid " ;;
+    del) groups=$(printf '%s' "$groups" | sed "s/ $pgid / /") ;;
+  esac
+done
+for g in $groups; do kill -9 "-$g" 2>/dev/null; done
+"#;
+
+/// Tells the guardian (started on first use) about a group; best effort.
+fn tell_guardian(line: &str) {
+    use std::io::Write as _;
+    let mut slot = GUARDIAN.lock().unwrap_or_else(|p| p.into_inner());
+    if slot.is_none() {
+        let started = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(GUARDIAN_SCRIPT)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            // Its own group: Ctrl-C to the terminal's group, or a group kill, spares it.
+            .process_group(0)
+            .spawn();
+        *slot = started.ok().and_then(|mut child| child.stdin.take());
+    }
+    if let Some(stdin) = slot.as_mut() {
+        let _ = writeln!(stdin, "{line}");
+    }
+}
 
 /// A child process leading its own process group; the group dies with this guard.
 #[derive(Debug)]
@@ -31,6 +71,7 @@ impl GroupChild {
             .map(|id| id as i32)
             .ok_or_else(|| io::Error::other(format!("{name} exited at once")))?;
         lock_groups().insert(pgid);
+        tell_guardian(&format!("add {pgid}"));
         Ok(GroupChild {
             name: name.to_string(),
             child,
@@ -62,7 +103,9 @@ impl GroupChild {
         let _ = tokio::time::timeout(grace, self.child.wait()).await;
         signal_group(self.pgid, libc::SIGKILL);
         let _ = tokio::time::timeout(Duration::from_secs(2), self.child.wait()).await;
-        lock_groups().remove(&self.pgid);
+        if lock_groups().remove(&self.pgid) {
+            tell_guardian(&format!("del {}", self.pgid));
+        }
     }
 }
 
@@ -71,6 +114,7 @@ impl Drop for GroupChild {
         if lock_groups().remove(&self.pgid) {
             signal_group(self.pgid, libc::SIGKILL);
             let _ = self.child.try_wait();
+            tell_guardian(&format!("del {}", self.pgid));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! (`report.json`, `index.html`, …, `logs/`), where a scenario's and a step's artifacts go —
 //! and the only way files are written into it (relative paths in, `/`-separated relative
 //! paths out; whole files replaced atomically where a reader may be looking).
+//! A new run gets a folder of its own ([`RunFolder::prepare`]).
 //! Imports nothing of the crate: capture, evidence, the harness and the CLI all use it.
 
 use std::io;
@@ -29,6 +30,36 @@ impl RunFolder {
     pub const SCENARIOS: &'static str = "scenarios";
     /// A scenario's video, inside its folder.
     pub const SCENARIO_VIDEO: &'static str = "scenario.mp4";
+
+    /// The folder of a new run: created when missing, used when empty. A folder that holds
+    /// anything is refused, unless it holds an earlier run (its `report.json`) and
+    /// `overwrite` is set: then it is emptied first, so nothing of the earlier run can mix
+    /// into this one's evidence and manifest.
+    pub fn prepare(root: &Path, overwrite: bool) -> Result<RunFolder, FolderError> {
+        let fail = |why: FolderProblem| FolderError {
+            path: root.to_path_buf(),
+            problem: why,
+        };
+        match std::fs::symlink_metadata(root) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(fail(FolderProblem::Io(e))),
+            Ok(m) if !m.is_dir() => return Err(fail(FolderProblem::NotAFolder)),
+            Ok(_) => {
+                let mut entries =
+                    std::fs::read_dir(root).map_err(|e| fail(FolderProblem::Io(e)))?;
+                if entries.next().is_some() {
+                    if !overwrite {
+                        return Err(fail(FolderProblem::NotEmpty));
+                    }
+                    if !holds_a_run(root) {
+                        return Err(fail(FolderProblem::NotARun));
+                    }
+                    empty(root).map_err(|e| fail(FolderProblem::Io(e)))?;
+                }
+            }
+        }
+        RunFolder::create(root).map_err(|e| fail(FolderProblem::Io(e)))
+    }
 
     /// Creates the folder (and `logs/`) if needed.
     pub fn create(root: &Path) -> io::Result<RunFolder> {
@@ -111,6 +142,47 @@ impl RunFolder {
     }
 }
 
+/// Why a folder cannot be a new run's.
+#[derive(Debug, thiserror::Error)]
+#[error("the run folder {}: {problem}", path.display())]
+pub struct FolderError {
+    pub path: PathBuf,
+    pub problem: FolderProblem,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FolderProblem {
+    #[error("it exists and is not empty; pass --overwrite to replace the earlier run in it, or choose another --out")]
+    NotEmpty,
+    #[error("it is not empty and holds no earlier walkthrough run (no report.json); choose another --out")]
+    NotARun,
+    #[error("it exists and is not a folder")]
+    NotAFolder,
+    #[error("{0}")]
+    Io(io::Error),
+}
+
+/// Whether `dir` holds a walkthrough run: a `report.json` with a schema version and a run.
+fn holds_a_run(dir: &Path) -> bool {
+    std::fs::read(dir.join(RunFolder::REPORT))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|r| r["schema_version"].is_u64() && r["run"]["id"].is_string())
+}
+
+/// Removes everything inside `dir` (not following symlinks), keeping `dir`.
+fn empty(dir: &Path) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// `relative` with `/` between components, as the report and the manifest write paths.
 pub fn slash_path(relative: &Path) -> String {
     relative
@@ -161,6 +233,44 @@ mod tests {
         assert_eq!(slug("  ../etc/passwd "), "etc-passwd");
         assert_eq!(slug("???"), "unnamed");
         assert!(slug(&"x".repeat(100)).len() <= 48);
+    }
+
+    #[test]
+    fn a_new_run_never_mixes_with_what_was_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        RunFolder::prepare(&out, false).expect("a missing folder is created");
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        RunFolder::prepare(&empty, false).expect("an empty one is used");
+        // Something unrelated: refused, with or without --overwrite, and left alone.
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        let err = RunFolder::prepare(&out, false).unwrap_err();
+        assert!(matches!(err.problem, FolderProblem::NotEmpty), "{err}");
+        assert!(err.to_string().contains("--overwrite"), "{err}");
+        let err = RunFolder::prepare(&out, true).unwrap_err();
+        assert!(matches!(err.problem, FolderProblem::NotARun), "{err}");
+        assert!(out.join("notes.txt").exists());
+        // An earlier run: replaced whole with --overwrite.
+        std::fs::write(
+            out.join(RunFolder::REPORT),
+            r#"{"schema_version":2,"run":{"id":"old"}}"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(out.join("scenarios/01-a")).unwrap();
+        std::fs::write(out.join("scenarios/01-a/01.png"), "png").unwrap();
+        assert!(RunFolder::prepare(&out, false).is_err());
+        let folder = RunFolder::prepare(&out, true).expect("an earlier run is replaced");
+        let left: Vec<_> = std::fs::read_dir(folder.root())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from(RunFolder::LOGS)]);
+        // A file where the folder should be.
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        let err = RunFolder::prepare(&file, true).unwrap_err();
+        assert!(matches!(err.problem, FolderProblem::NotAFolder), "{err}");
     }
 
     #[test]

@@ -58,7 +58,11 @@ async fn passing_scenarios_exit_0_with_a_screenshot_for_every_step() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("report.json"), "{stdout}");
     let r = report(out.path());
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
+    // A running app given by URL: no Polar the run knows of.
+    assert_eq!(r["run"]["target"], "none");
+    assert_eq!(r["run"]["app"]["source"], "url");
+    assert_eq!(r["run"]["app"]["state_probe"], serde_json::Value::Null);
     assert_eq!(r["run"]["status"], "passed");
     assert_eq!(r["run"]["browser"]["name"], "chrome");
     assert!(r["run"]["finished_at"].is_string());

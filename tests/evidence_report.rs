@@ -15,7 +15,8 @@ use walkthrough::browser::{Browser, BrowserOptions};
 use walkthrough::evidence::{manifest, write_evidence};
 use walkthrough::outcome::{
     BrowserInfo, ClipEvidence, RunInfo, RunOutcome as Report, RunStatus, ScenarioOutcome,
-    StepError as ErrorReport, StepOutcome, StepStatus as Status, WebhookRecord, SCHEMA_VERSION,
+    StepDelivery, StepError as ErrorReport, StepOutcome, StepStatus as Status, WebhookRecord,
+    SCHEMA_VERSION,
 };
 use walkthrough::redact::Redactor;
 use walkthrough::run_folder::RunFolder;
@@ -91,7 +92,6 @@ fn step(name: &str, status: Status, shot: Option<String>, clip: Option<String>) 
             path: clip,
             ..ClipEvidence::default()
         },
-        webhooks: Vec::new(),
         state_before: None,
         state_after: None,
         given: false,
@@ -107,6 +107,7 @@ fn scenario(name: &str, slot: &str, status: &str, steps: Vec<StepOutcome>) -> Sc
         started_at: Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap(),
         duration: Duration::from_millis(4200),
         steps,
+        deliveries: Vec::new(),
         video: None,
         video_problem: None,
     }
@@ -125,17 +126,22 @@ fn outcome(dir: &Path) -> Report {
     open.state_before = Some(json!({"status": "none", "entitled": false, "seats": 0}));
     open.state_after = Some(json!({"status": "active", "entitled": true, "seats": 3,
         "portal_token": "whatever-it-is-secret"}));
-    open.webhooks = vec![WebhookRecord {
-        event_id: "evt_123".into(),
-        event_type: "subscription.active".into(),
-        endpoint_url: format!("http://127.0.0.1:9/api/polar/webhooks?token={SECRET}"),
-        attempt: 1,
-        status_code: Some(202),
-        succeeded: true,
-        error: None,
-        will_retry: false,
-        at: "2026-01-01T09:00:01Z".into(),
-    }];
+    let delivered = StepDelivery {
+        step: 0,
+        record: WebhookRecord {
+            event_id: "evt_123".into(),
+            event_type: "subscription.active".into(),
+            endpoint_url: format!("http://127.0.0.1:9/api/polar/webhooks?token={SECRET}"),
+            attempt: 1,
+            status_code: Some(202),
+            succeeded: true,
+            error: None,
+            will_retry: false,
+            at: "2026-01-01T09:00:01Z".into(),
+            latency_ms: 4,
+            response_excerpt: None,
+        },
+    };
     let checkout = step(
         "Start checkout",
         Status::Passed,
@@ -148,6 +154,7 @@ fn outcome(dir: &Path) -> Report {
         "passed",
         vec![open, checkout],
     );
+    first.deliveries = vec![delivered];
     first.video = Some(mp4(dir, &format!("{a}/scenario.mp4")));
 
     let b = "scenarios/02-payment-recovery";
@@ -205,6 +212,12 @@ fn outcome(dir: &Path) -> Report {
         started_at: Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap(),
         finished_at: Some(Utc.with_ymd_and_hms(2026, 1, 1, 9, 1, 0).unwrap()),
         target: "mock".into(),
+        app: walkthrough::outcome::AppInfo {
+            source: "url".into(),
+            url: format!("http://127.0.0.1:7/?session_token={SECRET}"),
+            command: None,
+            state_probe: Some("GET /api/billing/status (app.state)".into()),
+        },
         app_url: format!("http://127.0.0.1:7/?session_token={SECRET}"),
         browser: BrowserInfo {
             name: "chrome".into(),
@@ -212,6 +225,7 @@ fn outcome(dir: &Path) -> Report {
         },
         tool_version: "0.1.0".into(),
         status: RunStatus::Failed,
+        error: None,
         video: "on".into(),
         video_source: None,
     });
@@ -297,10 +311,9 @@ async fn report_files_are_redacted_consistent_and_play_in_chromium() {
         first_step["clip"],
         "scenarios/01-new-user-to-checkout/01-open-billing.mp4"
     );
-    assert_eq!(
-        first_step["webhooks"][0]["event_type"],
-        "subscription.active"
-    );
+    let delivery = &json["scenarios"][0]["deliveries"][0];
+    assert_eq!(delivery["event_type"], "subscription.active");
+    assert_eq!(delivery["step"], 0, "a delivery names its step");
     assert_eq!(first_step["state_before"]["status"], "none");
     assert_eq!(first_step["state_after"]["status"], "active");
     assert_eq!(first_step["state_after"]["portal_token"], "[redacted]");

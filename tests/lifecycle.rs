@@ -68,12 +68,11 @@ fn the_default_run_verifies_all_six_slots() {
         .clone();
     let after = &paid["state_after"];
     assert_eq!(after["status"], "active", "{paid:#}");
-    let webhooks: Vec<String> = scenarios[1]["steps"]
+    let webhooks: Vec<String> = scenarios[1]["deliveries"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|s| s["webhooks"].as_array().cloned().unwrap_or_default())
-        .filter(|w| w["succeeded"] == true)
+        .filter(|w| w["succeeded"] == true && w["step"].is_u64())
         .map(|w| w["event_type"].as_str().unwrap_or_default().to_string())
         .collect();
     for event in [

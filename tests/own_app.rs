@@ -144,3 +144,80 @@ fn ctrl_c_mid_run_stops_the_app_the_browser_and_the_mock() {
     let left = wait_gone(&tag, Duration::from_secs(5));
     assert!(left.is_empty(), "left running after Ctrl-C: {left:?}");
 }
+
+/// The example's project file with the app given a wrong webhook secret: every delivery is
+/// rejected by the app (its SDK's `validateEvent` refuses the signature).
+fn rejecting_project(dir: &Path) -> PathBuf {
+    let example = root().join("examples/node-app");
+    let text = std::fs::read_to_string(example.join("walkthrough.yaml"))
+        .unwrap()
+        .replace(
+            "[../../scenarios]",
+            &format!(
+                "[{0}/scenarios/01-new-user-to-checkout.yaml, {0}/scenarios/02-checkout-return-to-active.yaml]",
+                root().display()
+            ),
+        )
+        .replace("command: node server.mjs", "command: node server.mjs\n  cwd: CWD")
+        .replace("CWD", &example.display().to_string())
+        .replace(
+            "\"${polar.webhook_secret}\"",
+            "\"whsec_bm90IHRoZSBzZWNyZXQgdGhlIHJ1biByZWdpc3RlcmVk\"",
+        );
+    let file = dir.join("walkthrough.yaml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn a_delivery_the_app_rejects_is_in_the_step_evidence_with_the_apps_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let project = rejecting_project(dir.path());
+    let tag = new_tag();
+    let _guard = TagGuard(tag.clone());
+    let output = walkthrough(&out, &tag, &dir.path().join("app.sqlite"))
+        .arg("--config")
+        .arg(&project)
+        .arg("--video")
+        .arg("off")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Only refresh moves the state when every webhook is rejected: the journey still passes.
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let r = report(&out);
+    assert_eq!(r["run"]["app"]["source"], "command");
+    assert_eq!(r["run"]["app"]["command"], "node server.mjs");
+    assert!(r["run"]["app"]["state_probe"]
+        .as_str()
+        .unwrap()
+        .contains("/api/billing/status"));
+    let paid = &r["scenarios"][1];
+    let rejected: Vec<&Value> = paid["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["succeeded"] == false)
+        .collect();
+    assert!(!rejected.is_empty(), "{paid:#}");
+    for d in &rejected {
+        assert_eq!(d["status_code"], 403, "{d}");
+        assert!(d["step"].is_u64(), "{d}");
+        let answer = d["response_excerpt"].as_str().unwrap_or_default();
+        assert!(answer.contains("invalid_signature"), "{d}");
+    }
+    // The step's entitlement comes from the app's own state path, before and after.
+    let step = &paid["steps"][1];
+    assert_eq!(step["state_after"]["status"], "active", "{step:#}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains("rejected: HTTP 403"),
+        "the HTML shows the rejection"
+    );
+    assert!(html.contains(r#"data-testid="deliveries""#));
+    assert!(
+        !html.contains("whsec_bm90"),
+        "the wrong secret is redacted too"
+    );
+}

@@ -88,5 +88,58 @@ fn the_fixture_site_is_still_reachable() {
         &[scenario.to_str().unwrap(), "--app", "fixtures"],
     );
     assert_eq!(code, Some(0), "{stderr}\n{report:#}");
-    assert_eq!(report["run"]["target"], "fixtures", "{report:#}");
+    assert_eq!(report["run"]["target"], "none", "{report:#}");
+    assert_eq!(report["run"]["app"]["source"], "fixtures", "{report:#}");
+}
+
+#[test]
+fn targets_name_where_polar_is_so_a_mock_only_scenario_does_not_run_without_the_mock() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("mock-only.yaml");
+    let text = FIXTURES.replace(
+        "slot: production-smoke\n",
+        "slot: production-smoke\ntargets: [mock]\n",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    let (code, stderr, report) = run(
+        dir.path(),
+        &[scenario.to_str().unwrap(), "--app", "fixtures"],
+    );
+    assert_eq!(code, Some(0), "{stderr}\n{report:#}");
+    assert_eq!(report["run"]["target"], "none");
+    assert_eq!(
+        report["scenarios"][0]["status"], "not_runnable",
+        "{report:#}"
+    );
+    assert_eq!(report["slots"][5]["status"], "not_runnable", "{report:#}");
+    assert_eq!(
+        report["scenarios"][0]["steps"].as_array().map(Vec::len),
+        Some(0),
+        "never run, never faked"
+    );
+}
+
+#[test]
+fn an_app_url_with_nothing_listening_fails_in_seconds_naming_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = walkthrough::process::free_port().unwrap();
+    let project = dir.path().join("walkthrough.yaml");
+    std::fs::write(
+        &project,
+        format!("scenarios: [s.yaml]\napp:\n  url: http://127.0.0.1:{port}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("s.yaml"), SMOKE).unwrap();
+    let started = std::time::Instant::now();
+    let (code, stderr, _) = run(dir.path(), &["--config", project.to_str().unwrap()]);
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr.contains(&format!("nothing answers at http://127.0.0.1:{port}/")),
+        "{stderr}"
+    );
 }

@@ -47,7 +47,8 @@ impl ChromeDriver {
         let mut command = Command::new(binary);
         command
             .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
+            // No --allowed-ips: with it chromedriver listens on every interface; without it,
+            // on loopback only (127.0.0.1 and ::1), which is all the run needs.
             .arg(format!("--log-path={}", log_path.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

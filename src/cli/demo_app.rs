@@ -40,9 +40,18 @@ struct PolarTarget {
     product_id: String,
 }
 
+/// Flags that do not go together.
+#[derive(Debug, thiserror::Error)]
+enum FlagsError {
+    #[error("{0} needs --polar-url (without --polar-url the embedded mock Polar is used, and it brings its own)")]
+    NeedsPolarUrl(&'static str),
+    #[error("missing {} (needed with --polar-url; leave out --polar-url to use the embedded mock Polar)", .0.join(", "))]
+    Missing(Vec<&'static str>),
+}
+
 /// Resolves the Polar target from the flags: `None` when `--polar-url` is absent (the
 /// embedded mock is used); with `--polar-url`, the token and product id are required.
-fn resolve_polar(args: &Args) -> Result<Option<PolarTarget>, String> {
+fn resolve_polar(args: &Args) -> Result<Option<PolarTarget>, FlagsError> {
     let Some(url) = args.polar_url.clone() else {
         for (flag, given) in [
             ("--polar-token", args.polar_token.is_some()),
@@ -50,9 +59,7 @@ fn resolve_polar(args: &Args) -> Result<Option<PolarTarget>, String> {
             ("--webhook-secret", args.webhook_secret.is_some()),
         ] {
             if given {
-                return Err(format!(
-                    "{flag} needs --polar-url (without --polar-url the embedded mock Polar is used, and it brings its own)"
-                ));
+                return Err(FlagsError::NeedsPolarUrl(flag));
             }
         }
         return Ok(None);
@@ -65,10 +72,7 @@ fn resolve_polar(args: &Args) -> Result<Option<PolarTarget>, String> {
         missing.push("--product-id");
     }
     if !missing.is_empty() {
-        return Err(format!(
-            "missing {} (needed with --polar-url; leave out --polar-url to use the embedded mock Polar)",
-            missing.join(", ")
-        ));
+        return Err(FlagsError::Missing(missing));
     }
     Ok(Some(PolarTarget {
         url,

@@ -8,6 +8,7 @@ mod init;
 mod mock_polar;
 mod run;
 mod schema;
+mod verify;
 mod verify_config;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,8 @@ enum Command {
     VerifyConfig(verify_config::Args),
     /// Print the JSON Schema of scenario files or of the project file (for editors).
     Schema(schema::Args),
+    /// Check a run folder against its manifest.json: names every changed, missing or added file.
+    Verify(verify::Args),
     /// Write a starter walkthrough.yaml, the six lifecycle scenarios and a CI workflow here.
     Init(init::Args),
 }
@@ -77,6 +80,7 @@ pub fn main() -> i32 {
             Command::Schema(args) => schema::run(args).await,
             Command::VerifyConfig(args) => verify_config::run(args).await,
             Command::Init(args) => init::run(args).await,
+            Command::Verify(args) => verify::run(args).await,
         }
     })
 }

@@ -49,9 +49,13 @@ pub struct Args {
     /// turns without an active subscription, which the payment-recovery slot proves).
     #[arg(long)]
     pub no_enforce: bool,
-    /// The run folder, used exactly as given [default: recordings/<run-id>].
+    /// The run folder, used exactly as given [default: recordings/<run-id>]. It must be
+    /// missing or empty, or hold an earlier run and come with --overwrite.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace the earlier walkthrough run in --out (everything in it is removed first).
+    #[arg(long)]
+    pub overwrite: bool,
     /// A scenario variable, `${name}` in scenarios (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = super::check::parse_var)]
     pub vars: Vec<(String, String)>,
@@ -224,6 +228,7 @@ impl Args {
             },
             shard: self.shard,
             jobs: usize::from(self.jobs),
+            overwrite: self.overwrite,
             quiet: self.quiet,
         })
     }

@@ -1,6 +1,7 @@
 //! The fixture pages (`fixtures/pages/`) served on loopback with the same framework as the
 //! demo app: GET and HEAD only, no directory listings, nothing outside the root. The app
-//! under test of `run --app fixtures` and of the browser tests.
+//! under test of `run --app fixtures` and of the browser tests. The same slow-client limits
+//! as the demo app ([`HttpLimits`]); request bodies are capped at [`FIXTURE_MAX_BODY_BYTES`].
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -13,6 +14,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::task::JoinHandle;
 
+use super::serve::{serve, HttpLimits};
+
+/// Largest request body read (the site answers GET and HEAD only).
+pub const FIXTURE_MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// A running static site; stops when dropped.
 pub struct StaticSite {
     url: String,
@@ -20,15 +26,24 @@ pub struct StaticSite {
 }
 
 impl StaticSite {
-    /// Serves `root` on a free port of 127.0.0.1.
+    /// Serves `root` on a free port of 127.0.0.1 with the default limits.
     pub async fn start(root: &Path) -> io::Result<StaticSite> {
+        StaticSite::start_with(root, HttpLimits::default()).await
+    }
+
+    /// Serves `root` on a free port of 127.0.0.1.
+    pub async fn start_with(root: &Path, limits: HttpLimits) -> io::Result<StaticSite> {
         let root = Arc::new(root.canonicalize()?);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-        let app = Router::new().fallback(serve).with_state(root);
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let app = Router::new().fallback(file).with_state(root);
+        let task = tokio::spawn(serve(
+            listener,
+            app,
+            limits,
+            FIXTURE_MAX_BODY_BYTES,
+            std::future::pending(),
+        ));
         Ok(StaticSite { url, task })
     }
 
@@ -44,7 +59,7 @@ impl Drop for StaticSite {
     }
 }
 
-async fn serve(State(root): State<Arc<PathBuf>>, request: Request) -> Response {
+async fn file(State(root): State<Arc<PathBuf>>, request: Request) -> Response {
     let method = request.method().clone();
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, "method not allowed").into_response();

@@ -4,14 +4,18 @@
 //! from Polar as the source of truth, optional 402 enforcement). See `docs/demo-app.md`.
 //!
 //! Also serves the fixture pages ([`fixture_pages`]), the other local app under test, on the
-//! same framework. Owns axum and rusqlite (nothing else in the crate may import them). Talks to Polar only
-//! through [`crate::polar`]. Must not import the mock, the browser, the runner or the CLI.
+//! same framework. Both listen on 127.0.0.1 only, behind the slow-client limits of [`serve`].
+//! Owns axum, rusqlite and the hyper server (nothing else in the crate may import them). Talks
+//! to Polar only through [`crate::polar`]. Must not import the mock, the browser, the runner or
+//! the CLI.
 
 mod db;
 pub mod fixture_pages;
 mod page;
 pub mod projection;
 mod routes;
+mod serve;
+pub mod validate;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +25,7 @@ use crate::polar::types::{WebhookEndpointCreate, WebhookFormat};
 use crate::polar::{PolarClient, PolarError, RetryPolicy};
 
 pub use routes::{assistant_reply, SESSION_COOKIE, WEBHOOK_MAX_BYTES};
+pub use serve::HttpLimits;
 
 /// The events the app asks Polar for when it registers its own webhook endpoint.
 pub const WEBHOOK_EVENTS: &[&str] = &[
@@ -76,6 +81,8 @@ impl std::fmt::Debug for DemoAppConfig {
 pub struct DemoAppOptions {
     pub polar_timeout: Duration,
     pub polar_retry: RetryPolicy,
+    /// Slow-client limits of the app's HTTP server.
+    pub http: HttpLimits,
 }
 
 impl Default for DemoAppOptions {
@@ -87,6 +94,7 @@ impl Default for DemoAppOptions {
                 base_backoff: Duration::from_millis(200),
                 max_retry_after: Duration::from_secs(5),
             },
+            http: HttpLimits::default(),
         }
     }
 }
@@ -202,13 +210,15 @@ impl DemoApp {
         });
         let app = routes::router(state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let server = tokio::spawn(serve::serve(
+            listener,
+            app,
+            options.http,
+            WEBHOOK_MAX_BYTES,
+            async {
+                let _ = rx.await;
+            },
+        ));
         Ok(DemoApp {
             url,
             webhook_secret,
@@ -238,7 +248,9 @@ impl DemoApp {
             .await
             .is_err()
         {
+            // Dropping the server's task closes the connections still open.
             server.abort();
+            let _ = server.await;
         }
     }
 }

@@ -25,6 +25,7 @@ use crate::polar::{PolarClient, PolarError};
 
 use super::db::{self, Db, Session, WebhookRecord};
 use super::projection::{decide, SubscriptionRow, Version};
+use super::validate;
 
 /// Largest webhook body accepted (Polar's subscription payloads are a few KiB).
 pub const WEBHOOK_MAX_BYTES: usize = 256 * 1024;
@@ -569,6 +570,73 @@ fn workspace_of(tx: &rusqlite::Connection, sub: &Subscription) -> rusqlite::Resu
     db::workspace_for_customer(tx, &sub.customer_id)
 }
 
+/// What a verified, valid event does to the projection.
+enum Effect {
+    Subscription(Box<Subscription>),
+    Customer {
+        id: String,
+        external_id: Option<String>,
+    },
+    None,
+}
+
+fn invalid_payload(message: String, field: Option<&str>) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "invalid_payload",
+        message,
+        field.map_or(Value::Null, |f| json!({ "field": f })),
+    )
+}
+
+/// Parses and validates a verified body (step 3) before anything touches the database, so a
+/// malformed or out-of-range event stores nothing.
+fn parse_event(body: &[u8]) -> Result<(WebhookEvent, Effect), Response> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        invalid_payload(format!("The body is not a Polar webhook event: {e}"), None)
+    })?;
+    validate::event(&value).map_err(|e| {
+        invalid_payload(
+            format!("The event is outside Polar's schema: {e}."),
+            Some(&e.field),
+        )
+    })?;
+    let event: WebhookEvent = serde_json::from_value(value).map_err(|e| {
+        invalid_payload(format!("The body is not a Polar webhook event: {e}"), None)
+    })?;
+    let effect = if event.event_type.starts_with("subscription.") {
+        let sub = serde_json::from_value::<Subscription>(event.data.clone()).map_err(|e| {
+            invalid_payload(
+                format!("`{}` data is not a Subscription: {e}", event.event_type),
+                None,
+            )
+        })?;
+        Effect::Subscription(Box::new(sub))
+    } else if event.event_type == "customer.state_changed"
+        || event.event_type == "customer.created"
+        || event.event_type == "customer.updated"
+    {
+        Effect::Customer {
+            id: event.data["id"].as_str().unwrap_or_default().to_string(),
+            external_id: event.data["external_id"].as_str().map(str::to_string),
+        }
+    } else if event.event_type.starts_with("checkout.") {
+        match (
+            event.data["customer_id"].as_str(),
+            event.data["external_customer_id"].as_str(),
+        ) {
+            (Some(c), Some(x)) => Effect::Customer {
+                id: c.to_string(),
+                external_id: Some(x.to_string()),
+            },
+            _ => Effect::None,
+        }
+    } else {
+        Effect::None
+    };
+    Ok((event, effect))
+}
+
 async fn polar_webhook(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -593,60 +661,7 @@ async fn polar_webhook(
             Value::Null,
         );
     }
-    let event: WebhookEvent = match serde_json::from_slice(&body) {
-        Ok(e) => e,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_payload",
-                format!("The body is not a Polar webhook event: {e}"),
-                Value::Null,
-            )
-        }
-    };
-    // Parse the data before touching the database, so a malformed event stores nothing.
-    enum Effect {
-        Subscription(Box<Subscription>),
-        Customer {
-            id: String,
-            external_id: Option<String>,
-        },
-        None,
-    }
-    let effect = if event.event_type.starts_with("subscription.") {
-        match serde_json::from_value::<Subscription>(event.data.clone()) {
-            Ok(s) => Effect::Subscription(Box::new(s)),
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_payload",
-                    format!("`{}` data is not a Subscription: {e}", event.event_type),
-                    Value::Null,
-                )
-            }
-        }
-    } else if event.event_type == "customer.state_changed"
-        || event.event_type == "customer.created"
-        || event.event_type == "customer.updated"
-    {
-        Effect::Customer {
-            id: event.data["id"].as_str().unwrap_or_default().to_string(),
-            external_id: event.data["external_id"].as_str().map(str::to_string),
-        }
-    } else if event.event_type.starts_with("checkout.") {
-        match (
-            event.data["customer_id"].as_str(),
-            event.data["external_customer_id"].as_str(),
-        ) {
-            (Some(c), Some(x)) => Effect::Customer {
-                id: c.to_string(),
-                external_id: Some(x.to_string()),
-            },
-            _ => Effect::None,
-        }
-    } else {
-        Effect::None
-    };
+    let (event, effect) = try_resp!(parse_event(&body));
     let event_type = event.event_type.clone();
     let observed = event.timestamp;
     let result = state

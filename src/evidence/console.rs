@@ -99,7 +99,7 @@ impl Console {
                 self.start_spinner();
                 self.set_running(Some((name.clone(), Instant::now())));
             }
-            Event::StepFinished { step, .. } => {
+            Event::StepFinished { step, webhooks, .. } => {
                 let _guard = self.running.lock().map(|mut g| g.take());
                 if self.live {
                     eprint!("\r\x1b[2K");
@@ -125,6 +125,18 @@ impl Console {
                     if let Some(src) = &err.source_line {
                         eprintln!("      | {}", src.trim_end());
                     }
+                }
+                // A delivery the app rejected is often the bug being hunted: say so here.
+                for w in webhooks.iter().filter(|w| w.rejected()) {
+                    eprintln!(
+                        "      webhook {} rejected by the app: HTTP {}{}",
+                        w.event_type,
+                        w.status_code.unwrap_or_default(),
+                        w.response_excerpt
+                            .as_deref()
+                            .map(|e| format!(": {e}"))
+                            .unwrap_or_default()
+                    );
                 }
             }
             Event::StepClip { index, clip, .. } => {

@@ -117,6 +117,8 @@ table.state td,table.hooks td{font-size:13px;padding:4px 8px}
 tr.changed td{background:#fff8e1}tr.changed td.after{font-weight:600}
 .ok{color:var(--ok)}.bad{color:var(--bad)}
 details{margin-top:6px}summary{cursor:pointer;color:var(--muted);font-size:13px}
+pre.answer{margin:4px 0 0;font-size:12px;white-space:pre-wrap;word-break:break-all}
+tr.rejected td{background:#fff5f5}
 details pre{white-space:pre-wrap;word-break:break-all;background:var(--bg);padding:8px;border-radius:6px}
 footer{color:var(--muted);font-size:13px;text-align:center}
 "#;
@@ -142,8 +144,9 @@ pub fn render_html(report: &RunOutcome) -> String {
 <div class="title"><h1>Billing lifecycle evidence</h1>{badge}</div>
 <dl class="meta">
 <dt>Run</dt><dd><code>{id}</code></dd>
-<dt>Target</dt><dd>{target}</dd>
-<dt>App</dt><dd>{app}</dd>
+<dt>Polar</dt><dd data-testid="target">{target}</dd>
+<dt>App</dt><dd data-testid="app">{app}</dd>
+<dt>State</dt><dd data-testid="state-probe">{probe}</dd>
 <dt>Browser</dt><dd>{browser} {bversion}</dd>
 <dt>Video</dt><dd>{video}</dd>
 <dt>Started</dt><dd>{started}</dd>
@@ -154,8 +157,22 @@ pub fn render_html(report: &RunOutcome) -> String {
         id = esc(&run.id),
         status = esc(run_status),
         badge = badge(run_status),
-        target = esc(&run.target),
-        app = esc(&run.app_url),
+        target = esc(match run.target.as_str() {
+            "mock" => "the mock Polar",
+            "sandbox" => "Polar's sandbox",
+            _ => "none (no Polar the run knows of)",
+        }),
+        app = esc(&match (run.app.source.as_str(), &run.app.command) {
+            ("demo", _) => format!("the built-in demo app at {}", run.app.url),
+            ("command", Some(cmd)) => format!("`{cmd}`, started at {}", run.app.url),
+            ("fixtures", _) => format!("the fixture pages at {}", run.app.url),
+            _ => format!("running at {}", run.app.url),
+        }),
+        probe = esc(run
+            .app
+            .state_probe
+            .as_deref()
+            .unwrap_or("no state probe configured")),
         browser = esc(&run.browser.name),
         bversion = esc(&run.browser.version),
         video = esc(if run.video.is_empty() {
@@ -273,12 +290,86 @@ fn render_scenario(h: &mut String, index: usize, s: &ScenarioOutcome) {
     }
     h.push_str(r#"<ol class="steps">"#);
     for (i, step) in s.steps.iter().enumerate() {
-        render_step(h, index, i, step);
+        let hooks: Vec<&WebhookRecord> = s.deliveries_of(i).collect();
+        render_step(h, index, i, step, &hooks);
     }
-    h.push_str("</ol>\n</section>\n");
+    h.push_str("</ol>\n");
+    render_timeline(h, s);
+    h.push_str("</section>\n");
 }
 
-fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepOutcome) {
+/// Every delivery of the scenario against its steps: when, which step, what, to where,
+/// what the app answered, how fast.
+fn render_timeline(h: &mut String, s: &ScenarioOutcome) {
+    if s.deliveries.is_empty() {
+        return;
+    }
+    h.push_str(r#"<div class="observed" data-testid="deliveries"><h4>Webhook deliveries</h4><table class="hooks"><thead><tr><th>At</th><th>Step</th><th>Event</th><th>Endpoint</th><th>Attempt</th><th>Answer</th><th>Latency</th></tr></thead><tbody>"#);
+    for d in &s.deliveries {
+        let w = &d.record;
+        let at = chrono::DateTime::parse_from_rfc3339(&w.at)
+            .map(|t| {
+                let offset = t.with_timezone(&chrono::Utc) - s.started_at;
+                format!("+{:.1} s", offset.num_milliseconds() as f64 / 1000.0)
+            })
+            .unwrap_or_else(|_| w.at.clone());
+        let step = s
+            .steps
+            .get(d.step)
+            .map(|st| format!("{}. {}", d.step + 1, st.name))
+            .unwrap_or_default();
+        let _ = write!(
+            h,
+            r#"<tr data-testid="delivery" data-step="{n}" data-type="{t}"{cls}><td>{at}</td><td>{step}</td><td><code>{t}</code></td><td><code>{url}</code></td><td>{attempt}</td><td>{answer}</td><td>{ms} ms</td></tr>"#,
+            n = d.step + 1,
+            t = esc(&w.event_type),
+            cls = if w.rejected() {
+                r#" class="rejected""#
+            } else {
+                ""
+            },
+            at = esc(&at),
+            step = esc(&step),
+            url = esc(&w.endpoint_url),
+            attempt = w.attempt,
+            answer = answer(w),
+            ms = w.latency_ms,
+        );
+    }
+    h.push_str("</tbody></table></div>");
+}
+
+/// What the endpoint answered: delivered, rejected with its status and the start of its
+/// answer, or why nothing came back.
+fn answer(w: &WebhookRecord) -> String {
+    match (w.succeeded, w.status_code, &w.error) {
+        (true, Some(code), _) => format!(r#"<span class="ok">{code} delivered</span>"#),
+        (true, None, _) => r#"<span class="ok">delivered</span>"#.into(),
+        (false, Some(code), _) => format!(
+            r#"<span class="bad">rejected: HTTP {code}{}</span>{}"#,
+            if w.will_retry { ", will retry" } else { "" },
+            w.response_excerpt
+                .as_deref()
+                .map(|e| format!(
+                    r#"<pre class="answer" data-testid="answer">{}</pre>"#,
+                    esc(e)
+                ))
+                .unwrap_or_default()
+        ),
+        (false, None, err) => format!(
+            r#"<span class="bad">{}</span>"#,
+            esc(err.as_deref().unwrap_or("no answer"))
+        ),
+    }
+}
+
+fn render_step(
+    h: &mut String,
+    scenario: usize,
+    index: usize,
+    step: &StepOutcome,
+    hooks: &[&WebhookRecord],
+) {
     let status = step.status.as_str();
     let _ = write!(
         h,
@@ -352,13 +443,13 @@ fn render_step(h: &mut String, scenario: usize, index: usize, step: &StepOutcome
         h.push_str("</div>");
     }
     let has_state = step.state_before.is_some() || step.state_after.is_some();
-    if has_state || !step.webhooks.is_empty() {
+    if has_state || !hooks.is_empty() {
         h.push_str(r#"<div class="observed">"#);
         if has_state {
             render_state(h, step.state_before.as_ref(), step.state_after.as_ref());
         }
-        if !step.webhooks.is_empty() {
-            render_webhooks(h, &step.webhooks);
+        if !hooks.is_empty() {
+            render_webhooks(h, hooks);
         }
         h.push_str("</div>");
     }
@@ -431,21 +522,10 @@ fn render_state(h: &mut String, before: Option<&Value>, after: Option<&Value>) {
     h.push_str("</div>");
 }
 
-fn render_webhooks(h: &mut String, hooks: &[WebhookRecord]) {
+fn render_webhooks(h: &mut String, hooks: &[&WebhookRecord]) {
     h.push_str(r#"<div data-testid="webhooks"><h4>Webhooks delivered during the step</h4><table class="hooks"><thead><tr><th>Event</th><th>Id</th><th>Attempt</th><th>Result</th></tr></thead><tbody>"#);
     for w in hooks {
-        let result = match (w.succeeded, w.status_code, &w.error) {
-            (true, Some(code), _) => format!(r#"<span class="ok">{code} delivered</span>"#),
-            (true, None, _) => r#"<span class="ok">delivered</span>"#.into(),
-            (false, Some(code), _) => format!(
-                r#"<span class="bad">HTTP {code}{}</span>"#,
-                if w.will_retry { ", will retry" } else { "" }
-            ),
-            (false, None, err) => format!(
-                r#"<span class="bad">{}</span>"#,
-                esc(err.as_deref().unwrap_or("no answer"))
-            ),
-        };
+        let result = answer(w);
         let _ = write!(
             h,
             r#"<tr data-testid="webhook" data-type="{t}"><td><code>{t}</code></td><td><code>{id}</code></td><td>{attempt}</td><td>{result}</td></tr>"#,
@@ -462,7 +542,7 @@ mod tests {
     use super::*;
     use crate::evidence::slots::slot_verdicts;
     use crate::evidence::slots::tests::{report, scenario, step};
-    use crate::outcome::StepError;
+    use crate::outcome::{StepDelivery, StepError};
 
     #[test]
     fn escapes_text_and_paths() {
@@ -490,26 +570,28 @@ mod tests {
         });
         bad.state_before = Some(serde_json::json!({"status": "none", "entitled": false}));
         bad.state_after = Some(serde_json::json!({"status": "active", "entitled": true}));
-        bad.webhooks = vec![WebhookRecord {
-            event_id: "evt_1".into(),
-            event_type: "subscription.active".into(),
-            endpoint_url: "http://127.0.0.1:1/api/polar/webhooks".into(),
-            attempt: 1,
-            status_code: Some(202),
-            succeeded: true,
-            error: None,
-            will_retry: false,
-            at: "2026-01-01T00:00:01Z".into(),
-        }];
-        let mut r = report(
-            "on",
-            vec![scenario(
-                "Checkout & pay",
-                "payment-recovery",
-                "failed",
-                vec![bad],
-            )],
-        );
+        let hook = |id: &str, code: u16, excerpt: Option<&str>| StepDelivery {
+            step: 0,
+            record: WebhookRecord {
+                event_id: id.into(),
+                event_type: "subscription.active".into(),
+                endpoint_url: "http://127.0.0.1:1/api/polar/webhooks".into(),
+                attempt: 1,
+                status_code: Some(code),
+                succeeded: code < 300,
+                error: None,
+                will_retry: code >= 300,
+                at: "2026-01-01T00:00:01Z".into(),
+                latency_ms: 12,
+                response_excerpt: excerpt.map(String::from),
+            },
+        };
+        let mut pay = scenario("Checkout & pay", "payment-recovery", "failed", vec![bad]);
+        pay.deliveries = vec![
+            hook("evt_1", 403, Some("{\"error\":\"invalid_signature\"}")),
+            hook("evt_1", 202, None),
+        ];
+        let mut r = report("on", vec![pay]);
         r.slots = slot_verdicts(&r, &|_| true);
         let html = render_html(&r);
         assert_eq!(html.matches(r#"data-testid="slot-row""#).count(), 6);
@@ -526,6 +608,16 @@ mod tests {
         assert!(html.contains(r#"<tr class="changed"><td><code>status</code></td><td>none</td><td class="after">active</td></tr>"#));
         assert!(html.contains(r#"data-type="subscription.active""#));
         assert!(html.contains("202 delivered"));
+        // The rejected attempt shows the app's status and the start of its answer, in the
+        // step and in the scenario's timeline.
+        assert_eq!(html.matches("rejected: HTTP 403, will retry").count(), 2);
+        assert!(html.contains("&quot;error&quot;:&quot;invalid_signature&quot;"));
+        assert_eq!(
+            html.matches(r#"data-testid="delivery" data-step="1""#)
+                .count(),
+            2
+        );
+        assert!(html.contains("no state probe configured"));
         assert!(
             !html.contains("src=\"http") && !html.contains("<link"),
             "no external resources"

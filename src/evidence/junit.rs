@@ -207,7 +207,7 @@ fn render_case(x: &mut String, s: &ScenarioOutcome, index: usize, step: &StepOut
     {
         let _ = writeln!(out, "[[ATTACHMENT|{path}]]");
     }
-    for w in &step.webhooks {
+    for w in s.deliveries_of(index) {
         let _ = writeln!(
             out,
             "webhook {} {} attempt {}: {}",
@@ -217,7 +217,13 @@ fn render_case(x: &mut String, s: &ScenarioOutcome, index: usize, step: &StepOut
             match (w.succeeded, w.status_code) {
                 (true, Some(c)) => format!("delivered ({c})"),
                 (true, None) => "delivered".into(),
-                (false, Some(c)) => format!("HTTP {c}"),
+                (false, Some(c)) => format!(
+                    "rejected: HTTP {c}{}",
+                    w.response_excerpt
+                        .as_deref()
+                        .map(|e| format!(" {e}"))
+                        .unwrap_or_default()
+                ),
                 (false, None) => w.error.clone().unwrap_or_else(|| "no answer".into()),
             }
         );

@@ -75,6 +75,45 @@ fn hash_file(path: &Path) -> io::Result<(u64, String)> {
     Ok((size, hex::encode(hasher.finalize())))
 }
 
+/// Why a run folder cannot be checked at all.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{}: no manifest.json to check against: {source}", .dir.display())]
+    NoManifest {
+        dir: std::path::PathBuf,
+        source: io::Error,
+    },
+    #[error("{}: manifest.json is not a manifest: {source}", .dir.display())]
+    BadManifest {
+        dir: std::path::PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{}: {source}", .dir.display())]
+    Read {
+        dir: std::path::PathBuf,
+        source: io::Error,
+    },
+}
+
+/// Re-hashes the run folder `dir` against its own `manifest.json`: one line per changed,
+/// missing or unlisted file (empty when everything matches).
+pub fn verify_folder(dir: &Path) -> Result<Vec<String>, VerifyError> {
+    let owned = || dir.to_path_buf();
+    let bytes = std::fs::read(dir.join(MANIFEST)).map_err(|source| VerifyError::NoManifest {
+        dir: owned(),
+        source,
+    })?;
+    let m: Manifest =
+        serde_json::from_slice(&bytes).map_err(|source| VerifyError::BadManifest {
+            dir: owned(),
+            source,
+        })?;
+    verify(dir, &m).map_err(|source| VerifyError::Read {
+        dir: owned(),
+        source,
+    })
+}
+
 /// Problems found when re-checking `dir` against `m`: changed, missing and unlisted files.
 pub fn verify(dir: &Path, m: &Manifest) -> io::Result<Vec<String>> {
     let now = manifest(dir)?;

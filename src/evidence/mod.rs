@@ -51,6 +51,13 @@ impl Recorder {
         &self.outcome
     }
 
+    /// Changes what the report says of the run (the target and browser, once started) and
+    /// rewrites `report.json`.
+    pub fn update_run(&mut self, change: impl FnOnce(&mut RunInfo)) {
+        change(&mut self.outcome.run);
+        self.flush();
+    }
+
     /// The first error met while writing evidence, if any.
     pub fn write_error(&self) -> Option<&str> {
         self.write_error.as_deref()
@@ -96,26 +103,41 @@ impl EventSink for Recorder {
     fn event(&mut self, event: &Event) {
         report::apply(&mut self.outcome, event);
         match event {
-            // Errors may quote URLs with session tokens: the console sees them redacted.
+            // Errors and answers may quote URLs with session tokens: the console sees them
+            // redacted.
             Event::StepFinished {
                 scenario,
                 index,
                 step,
-            } if step.error.is_some() => {
+                webhooks,
+            } => {
                 let mut step = step.clone();
                 if let Some(err) = &mut step.error {
                     err.message = self.redactor.redact(&err.message);
                     err.source_line = err.source_line.as_deref().map(|l| self.redactor.redact(l));
                 }
+                let webhooks = webhooks
+                    .iter()
+                    .map(|w| {
+                        let mut w = w.clone();
+                        w.response_excerpt = w.response_excerpt.map(|e| self.redactor.redact(&e));
+                        w
+                    })
+                    .collect();
                 self.console.event(&Event::StepFinished {
                     scenario: *scenario,
                     index: *index,
                     step,
+                    webhooks,
                 });
             }
             _ => self.console.event(event),
         }
-        if matches!(event, Event::ScenarioFinished { .. }) {
+        // A run killed outright still tells which scenario it was in.
+        if matches!(
+            event,
+            Event::ScenarioStarted { .. } | Event::ScenarioFinished { .. }
+        ) {
             self.flush();
         }
     }

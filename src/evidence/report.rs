@@ -5,7 +5,7 @@ use std::io;
 
 use chrono::{DateTime, Utc};
 
-use crate::outcome::{RunOutcome, RunStatus, ScenarioOutcome, ScenarioStatus};
+use crate::outcome::{RunOutcome, RunStatus, ScenarioOutcome, ScenarioStatus, StepDelivery};
 use crate::run_folder::RunFolder;
 use crate::runner::Event;
 
@@ -28,6 +28,7 @@ pub fn apply(outcome: &mut RunOutcome, event: &Event) {
                 started_at: *started_at,
                 duration: std::time::Duration::ZERO,
                 steps: Vec::new(),
+                deliveries: Vec::new(),
                 video: None,
                 video_problem: None,
             };
@@ -49,9 +50,19 @@ pub fn apply(outcome: &mut RunOutcome, event: &Event) {
             }
         }
         Event::StepStarted { .. } => {}
-        Event::StepFinished { scenario, step, .. } => {
+        Event::StepFinished {
+            scenario,
+            index,
+            step,
+            webhooks,
+        } => {
             if let Some(s) = outcome.scenarios.get_mut(*scenario) {
                 s.steps.push(step.as_ref().clone());
+                s.deliveries
+                    .extend(webhooks.iter().map(|record| StepDelivery {
+                        step: *index,
+                        record: record.clone(),
+                    }));
             }
         }
         Event::StepClip {

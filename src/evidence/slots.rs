@@ -260,7 +260,6 @@ pub(crate) mod tests {
                 ok: clip.map(|_| true),
                 ..ClipEvidence::default()
             },
-            webhooks: Vec::new(),
             state_before: None,
             state_after: None,
             given: false,
@@ -281,6 +280,7 @@ pub(crate) mod tests {
             started_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             duration: std::time::Duration::from_millis(2400),
             steps,
+            deliveries: Vec::new(),
             video: None,
             video_problem: None,
         }
@@ -292,6 +292,12 @@ pub(crate) mod tests {
             started_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             finished_at: Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 1, 0).unwrap()),
             target: "mock".into(),
+            app: crate::outcome::AppInfo {
+                source: "demo".into(),
+                url: "http://127.0.0.1:4000/".into(),
+                command: None,
+                state_probe: None,
+            },
             app_url: "http://127.0.0.1:4000/".into(),
             browser: BrowserInfo {
                 name: "chrome".into(),
@@ -299,6 +305,7 @@ pub(crate) mod tests {
             },
             tool_version: "0.1.0".into(),
             status: RunStatus::Passed,
+            error: None,
             video: video.into(),
             video_source: None,
         });

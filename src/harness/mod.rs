@@ -6,6 +6,7 @@
 //! ended to the documented process exit codes.
 //! The CLI builds a [`RunPlan`] and calls [`execute`]; nothing here parses arguments.
 
+mod run_record;
 mod run_vars;
 mod sessions;
 mod signals;
@@ -19,10 +20,10 @@ use crate::browser::BrowserError;
 use crate::capture::video::VideoPlan;
 use crate::evidence::console::Console;
 use crate::evidence::Recorder;
-use crate::outcome::{BrowserInfo, RunInfo, RunStatus, Verdict};
+use crate::outcome::{AppInfo, BrowserInfo, RunInfo, RunStatus, Verdict};
 use crate::redact::Redactor;
 use crate::run_folder::RunFolder;
-use crate::runner::{self, RunContext};
+use crate::runner::{self, RunContext, RunSummary};
 use crate::scenario::{self, Diagnostics, LoadOptions, LoadedScenarios};
 use crate::target::{RunningTarget, TargetError, TargetPlan};
 
@@ -62,6 +63,8 @@ pub struct RunPlan {
     pub shard: Option<(usize, usize)>,
     /// Parallel browser sessions.
     pub jobs: usize,
+    /// Replace the earlier run in `out` (refused otherwise when `out` is not empty).
+    pub overwrite: bool,
     /// No live spinner.
     pub quiet: bool,
 }
@@ -83,11 +86,8 @@ pub enum RunError {
     Browser(#[from] BrowserError),
     #[error("setup failed: {0}")]
     Video(#[from] crate::capture::video::VideoError),
-    #[error("cannot create the run folder {}: {source}", path.display())]
-    RunFolder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("{0}")]
+    RunFolder(#[from] crate::run_folder::FolderError),
     #[error("evidence could not be written: {0}")]
     Evidence(String),
     #[error("interrupted while starting")]
@@ -112,7 +112,7 @@ impl RunError {
             | RunError::InvalidProject(_)
             | RunError::NoScenarios(_) => exit::INVALID_SCENARIOS,
             RunError::Target(_) | RunError::Browser(_) | RunError::Video(_) => exit::SETUP_FAILED,
-            RunError::RunFolder { .. } | RunError::Evidence(_) => exit::EVIDENCE_FAILED,
+            RunError::RunFolder(_) | RunError::Evidence(_) => exit::EVIDENCE_FAILED,
             RunError::InterruptedAtStart => exit::INTERRUPTED,
         }
     }
@@ -154,6 +154,8 @@ pub fn run_email(run_id: &str) -> String {
 }
 
 /// Runs the plan to its verdict. Progress goes to stderr; nothing is printed on stdout.
+/// From the moment the run folder exists, `report.json` does too, and however the run ends
+/// — a verdict, a setup failure, SIGINT/SIGTERM at any moment — it says so.
 pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
     plan.check()?;
     let loaded = load(&plan)?;
@@ -172,18 +174,10 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("recordings").join(&run_id));
-    let folder = RunFolder::create(&out).map_err(|source| RunError::RunFolder {
-        path: out.clone(),
-        source,
-    })?;
+    let folder = RunFolder::prepare(&out, plan.overwrite)?;
+    let _record = run_record::RunRecord::create(&std::env::temp_dir(), folder.root());
     let signals = Signals::install();
     eprintln!("walkthrough {} — run {run_id}", env!("CARGO_PKG_VERSION"));
-    let logs = folder.logs_dir();
-    let target = tokio::select! {
-        t = plan.target.start(&logs) => t?,
-        _ = signals.cancelled() => return Err(RunError::InterruptedAtStart),
-    };
-    eprintln!("  app: {}", target.app_url());
     eprintln!("  out: {}", out.display());
     let run = Run {
         plan: &plan,
@@ -193,9 +187,33 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
         started_at: Utc::now(),
         signals: &signals,
     };
-    let result = run.with_target(&target).await;
-    target.stop().await;
-    result
+    let mut recorder = Recorder::start(&folder, run.starting_info(), Console::new(plan.quiet));
+    // The evidence is finished once everything the run started has stopped, so no log
+    // changes after the manifest hashed it.
+    let summary = match run.with_recorder(&mut recorder).await {
+        Ok(summary) => summary,
+        Err(e) => {
+            let status = match e {
+                RunError::InterruptedAtStart => RunStatus::Interrupted,
+                _ => RunStatus::Failed,
+            };
+            recorder.update_run(|info| info.error = Some(e.to_string()));
+            recorder.finish(status);
+            return Err(e);
+        }
+    };
+    recorder.finish(summary.verdict.into());
+    if let Some(e) = recorder.write_error() {
+        return Err(RunError::Evidence(e.to_string()));
+    }
+    let (passed, not_passed) = recorder.outcome().passed_and_not();
+    Ok(RunReport {
+        verdict: summary.verdict,
+        report_path: Some(folder.report_path()),
+        passed,
+        not_passed,
+        failed_steps: summary.failed_steps,
+    })
 }
 
 impl RunPlan {
@@ -255,8 +273,63 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// What the report says before anything started.
+    fn starting_info(&self) -> RunInfo {
+        RunInfo {
+            id: self.run_id.to_string(),
+            started_at: self.started_at,
+            finished_at: None,
+            target: self.plan.target.polar.as_str().to_string(),
+            app: AppInfo {
+                source: String::new(),
+                url: String::new(),
+                command: None,
+                state_probe: None,
+            },
+            app_url: String::new(),
+            browser: BrowserInfo {
+                name: String::new(),
+                version: String::new(),
+            },
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            status: RunStatus::Running,
+            error: None,
+            video: self.plan.video.mode.as_str().to_string(),
+            video_source: None,
+        }
+    }
+
+    /// Starts the target, runs with it, stops it.
+    async fn with_recorder(&self, recorder: &mut Recorder) -> Result<RunSummary, RunError> {
+        let logs = self.folder.logs_dir();
+        let target = tokio::select! {
+            t = self.plan.target.start(&logs) => t?,
+            _ = self.signals.cancelled() => return Err(RunError::InterruptedAtStart),
+        };
+        eprintln!("  app: {}", target.app_url());
+        // Every file of the run folder is redacted: secret env vars, the target's token and
+        // webhook secret, session tokens in URLs.
+        let mut redactor = Redactor::from_env();
+        for secret in target.secrets() {
+            redactor.add_secret(&secret);
+        }
+        recorder.set_redactor(redactor);
+        recorder.update_run(|info| {
+            info.target = target.report_name().to_string();
+            info.app = target.app_info();
+            info.app_url = target.app_url().to_string();
+        });
+        let result = self.with_target(&target, recorder).await;
+        target.stop().await;
+        result
+    }
+
     /// With the target up: starts the sessions, runs, closes them.
-    async fn with_target(&self, target: &RunningTarget) -> Result<RunReport, RunError> {
+    async fn with_target(
+        &self,
+        target: &RunningTarget,
+        recorder: &mut Recorder,
+    ) -> Result<RunSummary, RunError> {
         let sessions = tokio::select! {
             s = sessions::launch(self.plan, self.loaded.scenarios.len(), self.folder) => s?,
             _ = self.signals.cancelled() => {
@@ -264,7 +337,7 @@ impl Run<'_> {
                 return Err(RunError::InterruptedAtStart);
             }
         };
-        let result = self.with_sessions(target, &sessions).await;
+        let result = self.with_sessions(target, &sessions, recorder).await;
         for session in sessions {
             session.close().await;
         }
@@ -276,34 +349,19 @@ impl Run<'_> {
         &self,
         target: &RunningTarget,
         sessions: &[runner::Session],
-    ) -> Result<RunReport, RunError> {
+        recorder: &mut Recorder,
+    ) -> Result<RunSummary, RunError> {
         let first = &sessions[0];
-        let run_info = RunInfo {
-            id: self.run_id.to_string(),
-            started_at: self.started_at,
-            finished_at: None,
-            target: target.report_name().to_string(),
-            app_url: target.app_url().to_string(),
-            browser: BrowserInfo {
+        recorder.update_run(|info| {
+            info.browser = BrowserInfo {
                 name: first.browser.name().to_string(),
                 version: first.browser.version().to_string(),
-            },
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            status: RunStatus::Running,
-            video: self.plan.video.mode.as_str().to_string(),
-            video_source: first
+            };
+            info.video_source = first
                 .video
                 .as_ref()
-                .map(|v| v.source().as_str().to_string()),
-        };
-        let mut recorder = Recorder::start(self.folder, run_info, Console::new(self.plan.quiet));
-        // Every file of the run folder is redacted: secret env vars, the target's token and
-        // webhook secret, session tokens in URLs.
-        let mut redactor = Redactor::from_env();
-        for secret in target.secrets() {
-            redactor.add_secret(&secret);
-        }
-        recorder.set_redactor(redactor);
+                .map(|v| v.source().as_str().to_string());
+        });
         let ctx = RunContext {
             app_url: target.app_url().clone(),
             default_timeout: self.plan.timeout,
@@ -313,33 +371,22 @@ impl Run<'_> {
             polar: target.polar(),
         };
         let summary = if sessions.len() == 1 {
-            runner::run(first, self.loaded, &ctx, self.folder, &mut recorder).await
+            runner::run(first, self.loaded, &ctx, self.folder, recorder).await
         } else {
             eprintln!("  jobs: {} browser sessions", sessions.len());
-            runner::parallel::run(sessions, self.loaded, &ctx, self.folder, &mut recorder).await
+            runner::parallel::run(sessions, self.loaded, &ctx, self.folder, recorder).await
         };
         // Scenario videos finish in the background; the run's end waits for the last ones
         // (an interrupted run gives them a few seconds).
         tokio::select! {
-            _ = runner::finish_videos(sessions, &mut recorder) => {}
+            _ = runner::finish_videos(sessions, recorder) => {}
             _ = async {
                 self.signals.cancelled().await;
                 tokio::time::sleep(Duration::from_secs(5)).await;
             } => {}
         }
         self.cleanup(target).await;
-        recorder.finish(summary.verdict.into());
-        if let Some(e) = recorder.write_error() {
-            return Err(RunError::Evidence(e.to_string()));
-        }
-        let (passed, not_passed) = recorder.outcome().passed_and_not();
-        Ok(RunReport {
-            verdict: summary.verdict,
-            report_path: Some(self.folder.report_path()),
-            passed,
-            not_passed,
-            failed_steps: summary.failed_steps,
-        })
+        Ok(summary)
     }
 
     /// On the sandbox, revokes what the run bought (keyed by the run's customer email).

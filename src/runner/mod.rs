@@ -24,7 +24,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::capture::video::ScenarioVideo;
-use crate::outcome::{ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict};
+use crate::outcome::{
+    ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict, WebhookRecord,
+};
 use crate::run_folder::RunFolder;
 use crate::scenario::{LoadedScenarios, PolarTarget, Scenario, Step, Vars};
 
@@ -50,6 +52,8 @@ pub enum Event {
         scenario: usize,
         index: usize,
         step: Box<StepOutcome>,
+        /// Webhook delivery attempts that finished in the step's window.
+        webhooks: Vec<WebhookRecord>,
     },
     /// A step's clip, made and checked (sent for every recorded step, before or after the
     /// scenario's `ScenarioFinished`: clips are finished in the background; never sent with
@@ -88,7 +92,8 @@ pub struct RunContext {
     /// Watches what the product did during each step (state, webhooks); `None` skips it.
     pub observer: Option<Box<dyn Observer>>,
     /// Where Polar is: a scenario whose `targets:` exclude it is reported
-    /// [`ScenarioStatus::NotRunnable`]. `None` (fixture pages) runs every scenario.
+    /// [`ScenarioStatus::NotRunnable`]. `None` (no Polar the run knows of): only scenarios
+    /// without `targets:` run.
     pub polar: Option<PolarTarget>,
 }
 
@@ -214,7 +219,11 @@ pub(crate) async fn run_scenario(
     let scenario = &loaded.scenarios[index];
     // On a target its `targets:` exclude, a scenario is reported, never run or faked; the
     // journey's state does not carry over it (the next scenario runs its `given` steps).
-    if ctx.polar.is_some_and(|p| !scenario.runs_on(p.as_str())) {
+    let runnable = match ctx.polar {
+        Some(polar) => scenario.runs_on(polar.as_str()),
+        None => scenario.targets.is_empty(),
+    };
+    if !runnable {
         not_runnable(index, scenario, place.sink);
         return ScenarioStatus::NotRunnable;
     }
@@ -242,8 +251,11 @@ pub(crate) async fn run_scenario(
     let mut status = ScenarioStatus::Passed;
     for (step_index, step) in given.iter().chain(scenario.steps.iter()).enumerate() {
         let is_given = step_index < given.len();
-        let outcome = if status != ScenarioStatus::Passed {
-            StepOutcome::skipped(&step.name, &step.location, is_given)
+        let (outcome, webhooks) = if status != ScenarioStatus::Passed {
+            (
+                StepOutcome::skipped(&step.name, &step.location, is_given),
+                Vec::new(),
+            )
         } else {
             let run = StepRun {
                 session,
@@ -260,7 +272,7 @@ pub(crate) async fn run_scenario(
                 index: step_index,
                 name: step.name.clone(),
             });
-            let outcome = run.execute(&mut vars, setup_error.take()).await;
+            let (outcome, webhooks) = run.execute(&mut vars, setup_error.take()).await;
             match outcome.status {
                 StepStatus::Failed => {
                     *place.failed_steps += 1;
@@ -269,12 +281,13 @@ pub(crate) async fn run_scenario(
                 StepStatus::Interrupted => status = ScenarioStatus::Interrupted,
                 _ => {}
             }
-            outcome
+            (outcome, webhooks)
         };
         place.sink.event(&Event::StepFinished {
             scenario: index,
             index: step_index,
             step: Box::new(outcome),
+            webhooks,
         });
     }
     finish_video(session, index, &dir, &scenario.name, status, place.sink).await;
@@ -351,8 +364,12 @@ struct StepRun<'a> {
 
 impl StepRun<'_> {
     /// Marks the video, observes, performs the actions (or reports `setup_error`), takes
-    /// the screenshot, and returns the step's outcome.
-    async fn execute(&self, vars: &mut Vars, setup_error: Option<StepError>) -> StepOutcome {
+    /// the screenshot, and returns the step's outcome and the webhooks of its window.
+    async fn execute(
+        &self,
+        vars: &mut Vars,
+        setup_error: Option<StepError>,
+    ) -> (StepOutcome, Vec<WebhookRecord>) {
         let browser = &self.session.browser;
         if let Some(video) = &self.session.video {
             // Show the window the step acts on (a new tab or window is followed).
@@ -392,7 +409,7 @@ impl StepRun<'_> {
             Some(observer) => observer.after_step(browser, started_at).await,
             None => (None, Vec::new()),
         };
-        StepOutcome {
+        let outcome = StepOutcome {
             name: self.step.name.clone(),
             status,
             started_at,
@@ -403,10 +420,10 @@ impl StepRun<'_> {
             error,
             given: self.given,
             clip: ClipEvidence::default(),
-            webhooks,
             state_before,
             state_after,
-        }
+        };
+        (outcome, webhooks)
     }
 
     fn verdict(

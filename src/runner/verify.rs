@@ -1,10 +1,11 @@
 //! The `verify_config` action: the Polar configuration verifier (the checks of `walkthrough
-//! verify-config`) against the run's Polar, shown on a page so the step's screenshot and
-//! clip carry the verifier's report.
+//! verify-config`) against the run's Polar — on the mock, the mock's organization and product
+//! (its seed); on the sandbox or with no Polar the run knows of, the `POLAR_*` variables —
+//! shown on a page, with which one it checked, so the step's screenshot and clip carry it.
 
 use std::time::Duration;
 
-use crate::scenario::Template;
+use crate::scenario::{PolarTarget, Template};
 
 use super::actions::{ActionError, Exec};
 
@@ -26,8 +27,10 @@ pub(super) async fn run(
         Some(n) => Some(exec.render(n)?),
         None => None,
     };
-    // The target's Polar comes from the run's vars; the environment fills in what the run
-    // does not know (the sandbox target's POLAR_* secrets).
+    // On the mock, only what the run knows of it counts: the environment's POLAR_* (another
+    // Polar's) must not leak in. Elsewhere the environment fills in what the run does not
+    // know (the sandbox target's secrets).
+    let on_mock = exec.ctx.polar == Some(PolarTarget::Mock);
     let vars = &*exec.vars;
     let lookup = |key: &str| -> Option<String> {
         let var = match key {
@@ -35,11 +38,19 @@ pub(super) async fn run(
             "POLAR_API_URL" => "polar.api_url",
             "POLAR_ACCESS_TOKEN" => "polar.token",
             "POLAR_PRODUCT_ID" => "polar.product_id",
+            "POLAR_WEBHOOK_SECRET" => "polar.webhook_secret",
+            _ if on_mock => return None,
             _ => return std::env::var(key).ok(),
         };
-        vars.get(var)
-            .map(str::to_string)
-            .or_else(|| std::env::var(key).ok())
+        let from_env = || (!on_mock).then(|| std::env::var(key).ok()).flatten();
+        vars.get(var).map(str::to_string).or_else(from_env)
+    };
+    let checked = match (exec.ctx.polar, vars.get("polar.api_url")) {
+        (Some(PolarTarget::Mock), Some(url)) => {
+            format!("the mock Polar at {url}: its seed's organization and product")
+        }
+        (Some(PolarTarget::Sandbox), _) => "Polar's sandbox, from the POLAR_* variables".into(),
+        _ => "the POLAR_* variables of the environment".into(),
     };
     let expect = crate::polar::verify::Expectations { product_name };
     let verification = tokio::time::timeout(timeout, crate::polar::verify::verify(lookup, &expect))
@@ -50,7 +61,7 @@ pub(super) async fn run(
                 timeout.as_millis()
             ))
         })?;
-    let text = verification.render_text();
+    let text = format!("checked: {checked}\n{}", verification.render_text());
     let _ = exec
         .browser
         .goto(&verifier_page(&text, verification.passed()))

@@ -32,6 +32,15 @@ pub struct AppLaunch {
     pub log: PathBuf,
 }
 
+/// Why a started app is not ready.
+#[derive(Debug, thiserror::Error)]
+enum NotReady {
+    #[error("the app exited ({0}) before it was ready")]
+    Exited(std::process::ExitStatus),
+    #[error("not ready within {} s ({last})", .limit.as_secs())]
+    TimedOut { limit: Duration, last: String },
+}
+
 /// A started app; [`AppProcess::stop`] ends its group, and so does dropping it.
 #[derive(Debug)]
 pub struct AppProcess {
@@ -70,17 +79,18 @@ impl AppProcess {
             Ok(()) => Ok(app),
             Err(why) => {
                 app.child.shutdown(Duration::from_millis(500)).await;
-                Err(failed(why))
+                Err(failed(why.to_string()))
             }
         }
     }
 
-    async fn wait_ready(&mut self, launch: &AppLaunch) -> Result<(), String> {
+    /// Polls `ready` until it answers 2xx; why it did not, otherwise.
+    async fn wait_ready(&mut self, launch: &AppLaunch) -> Result<(), NotReady> {
         let http = HttpClient::new(Duration::from_secs(2));
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_exited() {
-                return Err(format!("the app exited ({status}) before it was ready"));
+                return Err(NotReady::Exited(status));
             }
             let last = match http.send(HttpRequest::get(launch.ready.clone())).await {
                 Ok(r) if r.is_success() => return Ok(()),
@@ -88,10 +98,10 @@ impl AppProcess {
                 Err(e) => e.to_string(),
             };
             if started.elapsed() >= launch.ready_timeout {
-                return Err(format!(
-                    "not ready within {} s ({last})",
-                    launch.ready_timeout.as_secs()
-                ));
+                return Err(NotReady::TimedOut {
+                    limit: launch.ready_timeout,
+                    last,
+                });
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

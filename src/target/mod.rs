@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::demo_app::fixture_pages::StaticSite;
+use crate::outcome::AppInfo;
 use crate::polar::cleanup::Cleanup;
 use crate::polar::PolarError;
 use crate::runner::Observer;
@@ -123,6 +124,7 @@ impl TargetPlan {
         let (running, app_url) = match (&self.polar, &self.app) {
             (PolarTarget::Sandbox, AppSource::Url(url)) => {
                 let sandbox = SandboxTarget::from_env(|k| std::env::var(k).ok())?;
+                app_process::check_reachable(url).await?;
                 (Running::Sandbox(sandbox), url.clone())
             }
             (PolarTarget::Sandbox, _) => {
@@ -143,7 +145,10 @@ impl TargetPlan {
                 let url = parse_base(site.url());
                 (Running::Fixtures(site), url)
             }
-            (PolarTarget::Mock, AppSource::Url(url)) => (Running::Url, url.clone()),
+            (PolarTarget::Mock, AppSource::Url(url)) => {
+                app_process::check_reachable(url).await?;
+                (Running::Url, url.clone())
+            }
             (PolarTarget::Mock, AppSource::Project(app)) => {
                 let running = app.start(logs).await?;
                 let url = running.app_url.clone();
@@ -210,19 +215,46 @@ impl RunningTarget {
         &self.app_url
     }
 
-    /// The name the report gives this target: `mock` (the demo app on the mock), `sandbox`,
-    /// `url` (a running app, no Polar the run knows of) or `fixtures`.
+    /// The name the report gives this target: where Polar is, `mock`, `sandbox` or `none`.
     pub fn report_name(&self) -> &'static str {
-        match self.running {
-            Running::Local(_) | Running::Project(_) => "mock",
-            Running::Fixtures(_) => "fixtures",
-            Running::Url => "url",
-            Running::Sandbox(_) => "sandbox",
+        self.polar().map_or("none", PolarTarget::as_str)
+    }
+
+    /// What the report says of the app: where it came from, its URL, the command the run
+    /// started, and where each step's state comes from.
+    pub fn app_info(&self) -> AppInfo {
+        let url = self.app_url.to_string();
+        let (source, command, probe) = match &self.running {
+            Running::Local(_) => (
+                "demo",
+                None,
+                Some("GET /api/billing/status (the demo app)".into()),
+            ),
+            Running::Project(app) => (
+                if app.command.is_some() {
+                    "command"
+                } else {
+                    "url"
+                },
+                app.command.clone(),
+                app.state_path
+                    .as_ref()
+                    .map(|p| format!("GET {p} (app.state)")),
+            ),
+            Running::Fixtures(_) => ("fixtures", None, None),
+            Running::Url | Running::Sandbox(_) => ("url", None, None),
+        };
+        AppInfo {
+            source: source.into(),
+            url,
+            command,
+            state_probe: probe,
         }
     }
 
     /// The Polar the scenarios run against, for their `targets:`; `None` when the run
-    /// knows of no Polar (fixture pages, a bare URL): every scenario runs.
+    /// knows of no Polar (fixture pages, a bare URL): a scenario that names targets is
+    /// then not runnable.
     pub fn polar(&self) -> Option<PolarTarget> {
         match self.running {
             Running::Local(_) | Running::Project(_) => Some(PolarTarget::Mock),

@@ -114,6 +114,8 @@ pub fn deliveries_since(
             error: d.error.clone(),
             will_retry: d.will_retry,
             at: d.finished_at.clone(),
+            latency_ms: d.duration_ms,
+            response_excerpt: d.response_excerpt.clone(),
         })
         .collect()
 }

@@ -34,6 +34,8 @@ pub struct RunningProjectApp {
     pub state_path: Option<String>,
     /// `None` for an app that was already running.
     pub process: Option<AppProcess>,
+    /// The command that started it.
+    pub command: Option<String>,
     pub organization_id: String,
 }
 
@@ -162,6 +164,7 @@ impl ProjectApp {
             webhook_secret,
             state_path: self.spec.state.clone(),
             process,
+            command: self.spec.command.clone(),
             organization_id,
         })
     }
