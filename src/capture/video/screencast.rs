@@ -13,7 +13,7 @@ use std::time::Duration;
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -24,10 +24,22 @@ pub struct Frame {
     pub path: PathBuf,
 }
 
-/// Every frame received so far, in timestamp order, shared with the encoders.
-#[derive(Debug, Default)]
+/// Every frame received so far, in timestamp order, shared with the encoders; encoders
+/// waiting for frames [`FrameLog::subscribe`] to hear of each new one.
+#[derive(Debug)]
 pub struct FrameLog {
     frames: Mutex<Vec<Frame>>,
+    /// Counts frames pushed.
+    arrivals: watch::Sender<u64>,
+}
+
+impl Default for FrameLog {
+    fn default() -> FrameLog {
+        FrameLog {
+            frames: Mutex::new(Vec::new()),
+            arrivals: watch::channel(0).0,
+        }
+    }
 }
 
 impl FrameLog {
@@ -36,10 +48,18 @@ impl FrameLog {
     }
 
     pub fn push(&self, frame: Frame) {
-        let mut frames = self.lock();
-        // Timestamps come from the compositor; keep the log sorted even if one is late.
-        let at = frames.partition_point(|f| f.ts <= frame.ts);
-        frames.insert(at, frame);
+        {
+            let mut frames = self.lock();
+            // Timestamps come from the compositor; keep the log sorted even if one is late.
+            let at = frames.partition_point(|f| f.ts <= frame.ts);
+            frames.insert(at, frame);
+        }
+        self.arrivals.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that changes whenever a frame arrives.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.arrivals.subscribe()
     }
 
     /// A copy of the frames that can matter for the window ending at `end`.
@@ -54,6 +74,14 @@ impl FrameLog {
     /// The newest frame's timestamp.
     pub fn latest(&self) -> Option<f64> {
         self.lock().last().map(|f| f.ts)
+    }
+
+    /// The frame showing at `t`, by the rule of [`super::plan::frame_at`]: the last one at
+    /// or before `t`, else the first one.
+    pub fn at(&self, t: f64) -> Option<Frame> {
+        let frames = self.lock();
+        let i = frames.partition_point(|f| f.ts <= t).saturating_sub(1);
+        frames.get(i).cloned()
     }
 
     /// Forgets (and deletes) frames no window starting at or after `before` can show:
