@@ -5,8 +5,9 @@
 #     The default walkthrough (scenarios/, the six lifecycle slots as one journey on the
 #     embedded demo app and mock Polar) with --video on and --video off, alternated
 #     (odd rounds on first, even rounds off first), release build. Reports the median
-#     wall time of each and the ratio on/off, the sum of step times, and the CPU spent in
-#     ffmpeg/ffprobe.
+#     wall time of each and the ratio on/off, the sum of step times, the time between the
+#     last step of each scenario and the first of the next (and from the last step to the
+#     exit), and the CPU spent in ffmpeg/ffprobe.
 #
 #   scripts/bench-video.sh --anim [ROUNDS] [SCENARIO]   (defaults: 2, fixtures/bench/anim.yaml)
 #     The same walkthrough on a continuously animated fixture page (--app fixtures), off
@@ -15,6 +16,7 @@
 #     Targets (2 cores, headless, 1280x800): overhead <= 15 %, >= 15 fps, <= 3 MB/min.
 #     Debug build, as for the figures published in the README.
 #   CODECS=1 scripts/bench-video.sh --anim          also compares encoders on the recorded video
+#   WALKTHROUGH_BIN=path scripts/bench-video.sh     measures that binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=scenarios
@@ -22,7 +24,9 @@ if [ "${1:-}" = --anim ]; then MODE=anim; shift; fi
 ROUNDS=${1:-2}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [--anim] [ROUNDS] [SCENARIO]" >&2; exit 2; }
 SCENARIO=${2:-fixtures/bench/anim.yaml}
-if [ "$MODE" = anim ]; then
+if [ -n "${WALKTHROUGH_BIN:-}" ]; then
+  BIN=$WALKTHROUGH_BIN                     # another build, e.g. to compare two commits
+elif [ "$MODE" = anim ]; then
   cargo build --quiet
   BIN=$PWD/target/debug/walkthrough
 else
@@ -56,8 +60,8 @@ SHIM
 done
 
 # run VIDEO NAME [RUN ARGS...]: one `walkthrough run` in its own process group, timed.
-# Writes "wall_s cpu_s steps_ms load1" to $WORK/NAME.result (cpu: walkthrough, driver and
-# browser, ffmpeg included) and the ffmpeg/ffprobe CPU log to $WORK/NAME.cpu.
+# Writes "wall_s cpu_s steps_ms load1 exit_epoch" to $WORK/NAME.result (cpu: walkthrough,
+# driver and browser, ffmpeg included) and the ffmpeg/ffprobe CPU log to $WORK/NAME.cpu.
 run() {
   local video=$1 name=$2 out="$WORK/$2" code=0 start end load steps
   shift 2
@@ -75,7 +79,7 @@ run() {
   fi
   cp "$WORK/cpu.log" "$out.cpu"
   steps=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sum(s['duration_ms'] for sc in r['scenarios'] for s in sc['steps']))" "$out/report.json")
-  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') $(tail -n 1 "$out.time" | awk '{print $1 + $2}') $steps $load" > "$out.result"
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') $(tail -n 1 "$out.time" | awk '{print $1 + $2}') $steps $load $end" > "$out.result"
 }
 
 if [ "$MODE" = scenarios ]; then
@@ -93,11 +97,11 @@ if len(report["slots"]) != 6 or bad:
     sys.exit(f"expected six {want} slots: {bad}")
 PY
     done
-    echo "round $r ($order): [wall s, cpu s, steps ms, load before] off $(cat "$WORK/off-$r.result") | on $(cat "$WORK/on-$r.result")" >&2
+    echo "round $r ($order): [wall s, cpu s, steps ms, load before] off $(cut -d' ' -f1-4 "$WORK/off-$r.result") | on $(cut -d' ' -f1-4 "$WORK/on-$r.result")" >&2
   done
   BIN_VERSION=$("$BIN" --version) CHROMIUM_VERSION=$(/usr/bin/chromium --version 2>/dev/null) \
   FFMPEG_VERSION=$(ffmpeg -version | head -1 | cut -d' ' -f1-3) python3 - "$WORK" "$ROUNDS" <<'PY'
-import json, os, statistics, sys
+import calendar, json, os, statistics, sys, time
 work, rounds = sys.argv[1], int(sys.argv[2])
 res = {(v, r): list(map(float, open(f"{work}/{v}-{r}.result").read().split())) for v in ("on", "off") for r in range(1, rounds + 1)}
 def col(video, i):
@@ -113,6 +117,20 @@ for r in range(1, rounds + 1):
             if st.get("clip"):
                 clips += 1
                 unhealthy += not st["clip_ok"]
+def epoch(stamp):
+    whole, frac = stamp.rstrip("Z").split(".")
+    return calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S")) + float("0." + frac)
+def gaps(video, r):
+    """Seconds from each scenario's last step end to the next scenario's first step, then
+    from the last step's end to the process exit."""
+    scenarios = [sc for sc in json.load(open(f"{work}/{video}-{r}/report.json"))["scenarios"] if sc["steps"]]
+    ends = [epoch(sc["steps"][-1]["started_at"]) + sc["steps"][-1]["duration_ms"] / 1000 for sc in scenarios]
+    starts = [epoch(sc["steps"][0]["started_at"]) for sc in scenarios]
+    return [b - a for a, b in zip(ends, starts[1:])] + [res[video, r][4] - ends[-1]]
+def gap_medians(video):
+    per_run = [gaps(video, r) for r in range(1, rounds + 1)]
+    return [med(g[i] for g in per_run) for i in range(len(per_run[0]))]
+gap_on, gap_off = gap_medians("on"), gap_medians("off")
 wall_on, wall_off = med(col("on", 0)), med(col("off", 0))
 steps_on, steps_off = med(col("on", 2)), med(col("off", 2))
 loads = sorted(col("on", 3) + col("off", 3))
@@ -125,6 +143,9 @@ print("|---|---|---|---|")
 print(f"| wall time of `walkthrough run` | {wall_on:.2f} s | {wall_off:.2f} s | {wall_on / wall_off:.2f} |")
 print(f"| sum of step times | {steps_on / 1000:.2f} s | {steps_off / 1000:.2f} s | {steps_on / steps_off:.2f} |")
 print(f"| wall time outside the steps | {wall_on - steps_on / 1000:.2f} s | {wall_off - steps_off / 1000:.2f} s | |")
+print("| between scenarios: last step's end to the next scenario's first step | "
+      + " / ".join(f"{g:.2f}" for g in gap_on[:-1]) + " s | " + " / ".join(f"{g:.2f}" for g in gap_off[:-1]) + " s | |")
+print(f"| last step's end to the exit | {gap_on[-1]:.2f} s | {gap_off[-1]:.2f} s | |")
 print(f"| CPU of walkthrough, chromedriver, Chromium (ffmpeg excluded) | {med(col('on', 1)) - ff:.2f} s | {med(col('off', 1)):.2f} s | |")
 print(f"| CPU of ffmpeg + ffprobe | {ff:.2f} s | 0 | |")
 print()

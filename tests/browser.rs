@@ -3,9 +3,11 @@
 //! and that no driver or browser process outlives `close`.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use walkthrough::browser::{Browser, BrowserError, BrowserOptions, Target, TargetKind};
+use walkthrough::browser::{
+    Browser, BrowserError, BrowserOptions, Presence, Target, TargetKind, TextTest, Waited,
+};
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::process::group_members;
 
@@ -313,5 +315,519 @@ async fn fill_sets_the_value_in_one_edit_and_type_sends_every_key() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("disabled"), "{err}");
+    browser.close().await;
+}
+
+/// The WebDriver commands the driver has logged so far, by name (`ExecuteAsyncScript`, …).
+fn commands(logs: &Path) -> Vec<String> {
+    let log = std::fs::read_to_string(logs.join("chromedriver.log")).unwrap_or_default();
+    log.lines()
+        .filter_map(|line| line.split("] COMMAND ").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The commands `during` sends.
+async fn commands_of<F: std::future::Future>(logs: &Path, during: F) -> (F::Output, Vec<String>) {
+    let before = commands(logs).len();
+    let output = during.await;
+    (output, commands(logs)[before..].to_vec())
+}
+
+#[tokio::test]
+async fn a_late_element_is_found_by_a_wait_in_the_page_not_by_polling() {
+    let (site, browser, logs) = setup().await;
+    browser
+        .goto(&format!("{}/waits.html", site.url()))
+        .await
+        .unwrap();
+    browser
+        .click(&t(TargetKind::Css, "#show"), WAIT)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let (shown, sent) = commands_of(
+        logs.path(),
+        browser.wait_visible(&t(TargetKind::TestId, "shown"), WAIT),
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(shown.unwrap().text, "Shown late");
+    assert!(took >= Duration::from_millis(200), "it was late: {took:?}");
+    // One script call per second of waiting at most; polling every 100 ms would be 3+.
+    assert!(sent.iter().all(|c| c == "ExecuteAsyncScript"), "{sent:?}");
+    assert!(
+        sent.len() as u128 <= took.as_millis() / 1000 + 1,
+        "{sent:?} in {took:?}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn actions_find_scroll_and_act_in_one_script_then_click_with_a_pointer() {
+    let (site, browser, logs) = setup().await;
+    browser
+        .goto(&format!("{}/form.html", site.url()))
+        .await
+        .unwrap();
+    let (filled, sent) = commands_of(
+        logs.path(),
+        browser.fill(&t(TargetKind::Label, "Email"), "ada@example.com", WAIT),
+    )
+    .await;
+    filled.unwrap();
+    assert_eq!(sent, ["ExecuteAsyncScript"]);
+    let (selected, sent) = commands_of(
+        logs.path(),
+        browser.select(&t(TargetKind::Label, "Billing country"), "Germany", WAIT),
+    )
+    .await;
+    selected.unwrap();
+    assert_eq!(sent, ["ExecuteAsyncScript"]);
+    browser
+        .fill(&t(TargetKind::Label, "Full name"), "Ada", WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(&t(TargetKind::Label, "Seats"), "3", WAIT)
+        .await
+        .unwrap();
+    // The click is a WebDriver pointer action (real pointer events) after the one script.
+    let (clicked, sent) = commands_of(
+        logs.path(),
+        browser.click(&t(TargetKind::Text, "Create account"), WAIT),
+    )
+    .await;
+    clicked.unwrap();
+    assert_eq!(sent, ["ExecuteAsyncScript", "PerformActions"]);
+    let result = browser
+        .wait_visible(&t(TargetKind::TestId, "result"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(
+        result.text,
+        "Welcome Ada <ada@example.com> from DE with 3 seat(s)"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn waits_go_on_across_a_navigation_and_a_frame_that_reloads() {
+    let (site, browser, logs) = setup().await;
+    let page = format!("{}/waits.html", site.url());
+    browser.goto(&page).await.unwrap();
+    // The page navigates 300 ms after the click; the new page shows the element later.
+    browser
+        .click(&t(TargetKind::Css, "#leave"), WAIT)
+        .await
+        .unwrap();
+    let (arrived, sent) = commands_of(
+        logs.path(),
+        browser.wait_visible(&t(TargetKind::TestId, "arrived"), WAIT),
+    )
+    .await;
+    assert_eq!(arrived.unwrap().text, "Arrived");
+    assert!(sent.iter().all(|c| c == "ExecuteAsyncScript"), "{sent:?}");
+    assert!(browser.current_url().await.unwrap().contains("arrived=1"));
+    // The same for a text wait on the whole page.
+    browser.goto(&page).await.unwrap();
+    browser
+        .click(&t(TargetKind::Css, "#leave"), WAIT)
+        .await
+        .unwrap();
+    let waited = browser
+        .wait_text(None, &TextTest::Contains("Arrived".into()), WAIT, |text| {
+            text.contains("Arrived")
+        })
+        .await
+        .unwrap();
+    assert!(matches!(waited, Waited::Held(Some(_))), "{waited:?}");
+    // Inside a frame that navigates itself.
+    browser.goto(&page).await.unwrap();
+    browser
+        .enter_frame(&t(TargetKind::Css, "iframe"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .click(&t(TargetKind::Text, "Reload the frame"), WAIT)
+        .await
+        .unwrap();
+    let (again, sent) = commands_of(
+        logs.path(),
+        browser.wait_visible(&t(TargetKind::TestId, "again"), WAIT),
+    )
+    .await;
+    assert!(sent.iter().all(|c| c == "ExecuteAsyncScript"), "{sent:?}");
+    assert_eq!(again.unwrap().text, "Reloaded");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn text_waits_use_the_matcher_in_the_page_and_the_callers_check() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/waits.html", site.url()))
+        .await
+        .unwrap();
+    let status = t(TargetKind::TestId, "status");
+    browser
+        .click(&t(TargetKind::Css, "#activate"), WAIT)
+        .await
+        .unwrap();
+    // Whitespace is folded: the page wrote "Active  since\n2026-01-01".
+    let equals = TextTest::Equals("Active since 2026-01-01".into());
+    let waited = browser
+        .wait_text(Some(&status), &equals, WAIT, |_| true)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&waited, Waited::Held(Some(text)) if text == "Active since 2026-01-01"),
+        "{waited:?}"
+    );
+    // A pattern JavaScript cannot run as Rust does (an inline flag): the caller decides.
+    let re = regex::Regex::new(r"(?i)^ACTIVE since \d{4}").unwrap();
+    let pattern = TextTest::Matches(re.as_str().into());
+    let waited = browser
+        .wait_text(Some(&status), &pattern, WAIT, |text| re.is_match(text))
+        .await
+        .unwrap();
+    assert!(matches!(waited, Waited::Held(_)), "{waited:?}");
+    // The page's verdict is not the last word: the caller's check can refuse it.
+    let started = Instant::now();
+    let waited = browser
+        .wait_text(
+            None,
+            &TextTest::Contains("Active".into()),
+            Duration::from_millis(400),
+            |_| false,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&waited, Waited::TimedOut(Ok(Some(text))) if text.contains("Active")),
+        "{waited:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    // A field disabled for 300 ms is filled once it is enabled.
+    browser
+        .click(&t(TargetKind::Css, "#unlock"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(&t(TargetKind::Label, "Code"), "X-42", WAIT)
+        .await
+        .unwrap();
+    let value = browser
+        .eval_json("return document.getElementById('code').value;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(value, "X-42");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn waits_that_never_hold_report_what_was_seen_and_the_time_waited() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/waits.html", site.url()))
+        .await
+        .unwrap();
+    let short = Duration::from_millis(400);
+    let err = browser
+        .wait_visible(&t(TargetKind::TestId, "never"), short)
+        .await
+        .unwrap_err();
+    let BrowserError::NotFound { target, waited_ms } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(target, "{ testid: \"never\" }");
+    assert!((400..3000).contains(waited_ms), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!("no element matches {{ testid: \"never\" }} (waited {waited_ms} ms)")
+    );
+    let err = browser
+        .wait_visible(&t(TargetKind::TestId, "ghost"), short)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("no element matches { testid: \"ghost\" } (found 1 hidden) (waited "),
+        "{err}"
+    );
+    let err = browser
+        .fill(&t(TargetKind::Label, "Code"), "x", short)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BrowserError::NotInteractable { reason, .. } if reason == "it is disabled"),
+        "{err}"
+    );
+    let ghost = browser
+        .wait_presence(&t(TargetKind::TestId, "ghost"), true, short)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            ghost,
+            Waited::TimedOut(Ok(Presence {
+                matches: 1,
+                visible: 0
+            }))
+        ),
+        "{ghost:?}"
+    );
+    let status = t(TargetKind::TestId, "status");
+    let shown = browser.wait_presence(&status, false, short).await.unwrap();
+    assert!(
+        matches!(
+            shown,
+            Waited::TimedOut(Ok(Presence {
+                matches: 1,
+                visible: 1
+            }))
+        ),
+        "{shown:?}"
+    );
+    let text = browser
+        .wait_text(
+            Some(&status),
+            &TextTest::Equals("Active".into()),
+            short,
+            |_| true,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&text, Waited::TimedOut(Ok(Some(seen))) if seen == "Pending"),
+        "{text:?}"
+    );
+    // A broken locator fails at once, without waiting.
+    let started = Instant::now();
+    let err = browser
+        .wait_presence(&t(TargetKind::Css, "p["), true, WAIT)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is not a valid locator"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    browser.close().await;
+}
+
+/// Each expectation that never holds, as a scenario of its own: (file, action, message
+/// up to the time waited; `None` when it fails at once without waiting).
+const NEVER: &[(&str, &str, Option<&str>)] = &[
+    (
+        "text-in",
+        "expect_text: { in: { testid: status }, equals: Active }",
+        Some("expect_text: text of { testid: \"status\" }: expected text equal to `Active`, found `Pending`"),
+    ),
+    (
+        "text-missing",
+        "expect_text: { in: { testid: nothing }, contains: Active }",
+        Some("expect_text: no visible element matches { testid: \"nothing\" }"),
+    ),
+    (
+        "text-page",
+        "expect_text: { matches: \"^Never$\" }",
+        Some("expect_text: page text: expected text matching `^Never$`, found `Waits Each button"),
+    ),
+    (
+        "visible",
+        "expect_visible: { testid: ghost }",
+        Some("expect_visible: { testid: \"ghost\" } matches 1 element(s), none visible"),
+    ),
+    (
+        "hidden",
+        "expect_hidden: { testid: status }",
+        Some("expect_hidden: { testid: \"status\" } is still visible"),
+    ),
+    (
+        "wait-text",
+        "wait_for: Never shown",
+        Some("wait_for: text \"Never shown\" did not appear"),
+    ),
+    (
+        "wait-element",
+        "wait_for: { testid: never }",
+        Some("wait_for: no element matches { testid: \"never\" }"),
+    ),
+    (
+        "click",
+        "click: Nowhere",
+        Some("click { text: \"Nowhere\" }: no element matches { text: \"Nowhere\" }"),
+    ),
+    (
+        "fill",
+        "fill: { label: Code, value: x }",
+        Some("fill { label: \"Code\" }: { label: \"Code\" } is not interactable: it is disabled"),
+    ),
+    (
+        "select",
+        "select: { label: Code, option: x }",
+        Some("select \"x\" in { label: \"Code\" }: { label: \"Code\" } is not interactable: not a <select> but a <input>"),
+    ),
+    (
+        "broken",
+        "expect_visible: { css: \"p[\" }",
+        None,
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scenario_expectations_that_never_hold_keep_their_messages_and_locations() {
+    let site = StaticSite::start(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, action, _) in NEVER {
+        let yaml = format!(
+            "name: {name}\nsteps:\n  - name: Open\n    do:\n      - open: /waits.html\n  \
+             - name: Never\n    do:\n      - {action}\n"
+        );
+        std::fs::write(dir.path().join(format!("{name}.yaml")), yaml).unwrap();
+    }
+    let out = dir.path().join("out");
+    let args: Vec<String> = [
+        "run",
+        &dir.path().display().to_string(),
+        "--quiet",
+        "--video",
+        "off",
+        "--timeout",
+        "500ms",
+        "--app",
+        &format!("{}/", site.url()),
+        "--out",
+        &out.display().to_string(),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let waited = regex::Regex::new(r" \(waited (\d+) ms\)$").unwrap();
+    for scenario in report["scenarios"].as_array().unwrap() {
+        let name = scenario["name"].as_str().unwrap();
+        let (_, _, want) = NEVER.iter().find(|(n, _, _)| *n == name).unwrap();
+        let error = &scenario["steps"][1]["error"];
+        assert_eq!(error["line"], 8, "{name}: {error}");
+        assert_eq!(error["column"], 9, "{name}: {error}");
+        let message = error["message"].as_str().unwrap();
+        match want {
+            Some(want) => {
+                assert!(message.starts_with(want), "{name}: {message}");
+                let ms: u64 = waited.captures(message).expect(message)[1].parse().unwrap();
+                assert!((500..5000).contains(&ms), "{name}: {message}");
+            }
+            None => {
+                assert!(
+                    message.starts_with("expect_visible: { css: \"p[\" } is not a valid locator: "),
+                    "{message}"
+                );
+                assert!(!waited.is_match(message), "at once: {message}");
+            }
+        }
+    }
+    assert_eq!(report["scenarios"].as_array().unwrap().len(), NEVER.len());
+}
+
+#[tokio::test]
+async fn a_click_waits_until_nothing_covers_its_target() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/waits.html", site.url()))
+        .await
+        .unwrap();
+    let clicks = t(TargetKind::TestId, "clicks");
+    // Covered for 300 ms more: the click waits, then a real pointer clicks it.
+    browser
+        .click(&t(TargetKind::Css, "#uncover"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .click(&t(TargetKind::Css, "#covered"), WAIT)
+        .await
+        .unwrap();
+    let said = browser.wait_visible(&clicks, WAIT).await.unwrap();
+    assert_eq!(said.text, "Clicked covered by a pointer");
+    // Covered for good: it is not clicked, and the error says what is in the way.
+    let err = browser
+        .click(&t(TargetKind::Css, "#buried"), Duration::from_millis(400))
+        .await
+        .unwrap_err();
+    let BrowserError::NotInteractable { reason, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        reason.starts_with(
+            "element click intercepted: Element <button type=\"button\" id=\"buried\">...</button> \
+             is not clickable at point ("
+        ) && reason.ends_with("Other element would receive the click: <div class=\"cover\"></div>"),
+        "{err}"
+    );
+    let said = browser.wait_visible(&clicks, WAIT).await.unwrap();
+    assert_eq!(said.text, "Clicked covered by a pointer");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn patterns_evaluated_in_the_page_agree_with_rust_regex() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/index.html", site.url()))
+        .await
+        .unwrap();
+    let cases = [
+        (r"^a.b$", "a\u{2028}b"),
+        (r"\d+", "\u{663}"),
+        (r"^\w$", "é"),
+        (r"a\sb", "a\u{85}b"),
+        (r"^x$", "x\ny"),
+        (r"\$60(\.00)? ?/ ?month", "USD $60.00 / month"),
+        (r"Renews\s+[0-9]{4}-[0-9]{2}", "Renews\n 2026-01"),
+        (r"[^a]", "\n"),
+        (r"\x41\-\#", "A-#"),
+        (r"\d", "abc"),
+        (r"(?P<y>\d{4})", "in 2026"),
+        // And where each of them must not match.
+        (r"^a.b$", "a\nb"),
+        (r"\d+", "x"),
+        (r"^\w$", "-"),
+        (r"a\sb", "a\u{200b}b"),
+        (r"\x41\-\#", "A-"),
+    ];
+    for (pattern, text) in cases {
+        browser
+            .eval_json(
+                "document.body.style.whiteSpace = 'pre'; document.body.textContent = arguments[0];",
+                vec![serde_json::json!(text)],
+            )
+            .await
+            .unwrap();
+        let test = TextTest::Matches(pattern.to_string());
+        let waited = browser
+            .wait_text(None, &test, Duration::ZERO, |_| true)
+            .await
+            .unwrap();
+        let (held, seen) = match waited {
+            Waited::Held(Some(seen)) => (true, seen),
+            Waited::TimedOut(Ok(Some(seen))) => (false, seen),
+            other => panic!("{pattern}: {other:?}"),
+        };
+        assert_eq!(seen, text, "{pattern}");
+        let rust = regex::Regex::new(pattern).unwrap().is_match(text);
+        assert_eq!(held, rust, "{pattern} on {text:?}");
+    }
     browser.close().await;
 }

@@ -234,6 +234,7 @@ impl Browser {
             profile: Some(profile),
             display,
             xvfb,
+            sampled: Default::default(),
         };
         browser
             .fix_viewport(options.viewport.width, options.viewport.height)

@@ -9,16 +9,22 @@ mod driver;
 mod health;
 mod kind;
 mod launch;
+mod pattern;
+mod wait;
 
 use crate::viewport::Viewport;
 use display::VirtualDisplay;
 pub use driver::{which, DriverProcess};
 pub use kind::{BrowserKind, UnknownBrowser};
+pub use wait::TextTest;
+use wait::{Act, Ended, Until};
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use fantoccini::elements::{Element, ElementRef};
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
 use fantoccini::Client;
@@ -26,6 +32,7 @@ use serde_json::{json, Value};
 
 const LOCATE_JS: &str = include_str!("locate.js");
 const FILL_JS: &str = include_str!("fill.js");
+const SELECT_JS: &str = include_str!("select.js");
 const POLL: Duration = Duration::from_millis(100);
 
 #[derive(Debug, thiserror::Error)]
@@ -70,16 +77,22 @@ pub struct Target {
     pub value: String,
 }
 
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.kind {
+impl TargetKind {
+    /// The locator's key in the scenario language (and in locate.js).
+    pub fn as_str(self) -> &'static str {
+        match self {
             TargetKind::Css => "css",
             TargetKind::Xpath => "xpath",
             TargetKind::Text => "text",
             TargetKind::Label => "label",
             TargetKind::TestId => "testid",
-        };
-        write!(f, "{{ {kind}: {:?} }}", self.value)
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{{ {}: {:?} }}", self.kind.as_str(), self.value)
     }
 }
 
@@ -103,6 +116,38 @@ impl Probe {
     }
     pub fn any_visible(&self) -> bool {
         self.matches.iter().any(|m| m.visible)
+    }
+}
+
+/// The first visible match a wait in the page reached (and acted on).
+struct Reached {
+    element: Element,
+    text: String,
+    /// Its element name (`button`, `option`, …).
+    tag: String,
+}
+
+/// How many elements a target matched when a wait looked, and how many were visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Presence {
+    pub matches: usize,
+    pub visible: usize,
+}
+
+/// How a wait in the page ended: the condition held on what was seen, or the time ran out
+/// and this was the last thing seen (or why the last look failed).
+#[derive(Debug)]
+pub enum Waited<T> {
+    Held(T),
+    TimedOut(Result<T, BrowserError>),
+}
+
+impl<T> Waited<T> {
+    fn from_end(end: Ended, seen: impl Fn(wait::Answer) -> T) -> Waited<T> {
+        match end {
+            Ended::Held(answer) => Waited::Held(seen(answer)),
+            Ended::TimedOut(last) => Waited::TimedOut(last.map(seen)),
+        }
     }
 }
 
@@ -173,6 +218,8 @@ pub struct Browser {
     /// The X display of a headed session, and the Xvfb behind it when the session owns one.
     display: Option<String>,
     xvfb: Option<VirtualDisplay>,
+    /// A [`Screenshotter`] was handed out: waits leave the session free more often.
+    sampled: AtomicBool,
 }
 
 impl Browser {
@@ -224,6 +271,7 @@ impl Browser {
     /// A handle that takes viewport PNGs on the same session, usable from another task
     /// while this one drives the page (video by screenshot sampling).
     pub fn screenshotter(&self) -> Screenshotter {
+        self.sampled.store(true, Ordering::Relaxed);
         Screenshotter {
             client: self.client.clone(),
         }
@@ -251,8 +299,15 @@ impl Browser {
         Ok((w, h))
     }
 
+    /// Opens `url`; a relative one is joined to the current page's URL.
     pub async fn goto(&self, url: &str) -> Result<(), BrowserError> {
-        self.client.goto(url).await?;
+        match url::Url::parse(url) {
+            // Straight to the driver: fantoccini's goto asks for the current URL first.
+            Ok(absolute) => {
+                self.client.issue_cmd(Navigate(absolute)).await?;
+            }
+            Err(_) => self.client.goto(url).await?,
+        }
         Ok(())
     }
 
@@ -262,16 +317,12 @@ impl Browser {
 
     /// One look for `target` in the current frame; never waits.
     pub async fn probe(&self, target: &Target) -> Result<Probe, BrowserError> {
-        let kind = match target.kind {
-            TargetKind::Css => "css",
-            TargetKind::Xpath => "xpath",
-            TargetKind::Text => "text",
-            TargetKind::Label => "label",
-            TargetKind::TestId => "testid",
-        };
         let value = self
             .client
-            .execute(LOCATE_JS, vec![json!(kind), json!(target.value)])
+            .execute(
+                LOCATE_JS,
+                vec![json!(target.kind.as_str()), json!(target.value)],
+            )
             .await?;
         // A bad CSS selector or XPath is the scenario's fault, not the browser's.
         if let Some(error) = value.get("error").and_then(Value::as_str) {
@@ -281,18 +332,11 @@ impl Browser {
         }
         let mut matches = Vec::new();
         for item in value.as_array().cloned().unwrap_or_default() {
-            let Some(id) = item["e"]
-                .as_object()
-                .and_then(|o| o.values().next())
-                .and_then(Value::as_str)
-            else {
+            let Some(element) = self.element_of(&item["e"]) else {
                 continue;
             };
             matches.push(Match {
-                element: Element::from_element_id(
-                    self.client.clone(),
-                    ElementRef::from(id.to_string()),
-                ),
+                element,
                 visible: item["v"].as_bool().unwrap_or(false),
                 text: item["t"].as_str().unwrap_or_default().to_string(),
             });
@@ -306,50 +350,118 @@ impl Browser {
         target: &Target,
         timeout: Duration,
     ) -> Result<Match, BrowserError> {
-        let started = Instant::now();
-        loop {
-            let probe = self.probe(target).await?;
-            if let Some(m) = probe.first_visible() {
-                return Ok(m.clone());
+        let found = self
+            .reach(target, timeout, Act::None, Instant::now())
+            .await?;
+        Ok(Match {
+            element: found.element,
+            visible: true,
+            text: found.text,
+        })
+    }
+
+    /// Waits in the page until the first match of `target` is visible and `act` succeeded
+    /// on it. `started` is when the action began (the time waited in errors).
+    async fn reach(
+        &self,
+        target: &Target,
+        timeout: Duration,
+        act: Act<'_>,
+        started: Instant,
+    ) -> Result<Reached, BrowserError> {
+        let end = self
+            .wait_in_page(Until::Visible(target, act), timeout, &mut |_| true)
+            .await?;
+        let waited_ms = started.elapsed().as_millis();
+        match end {
+            Ended::Held(answer) => {
+                let element = answer.e.as_ref().and_then(|e| self.element_of(e));
+                let element = element.ok_or_else(|| {
+                    BrowserError::WebDriver(format!("{target}: the page answered no element"))
+                })?;
+                Ok(Reached {
+                    element,
+                    text: answer.text.unwrap_or_default(),
+                    tag: answer.tag.unwrap_or_default(),
+                })
             }
-            if started.elapsed() >= timeout {
-                return Err(BrowserError::NotFound {
-                    target: if probe.matches.is_empty() {
-                        target.to_string()
-                    } else {
-                        format!("{target} (found {} hidden)", probe.matches.len())
-                    },
-                    waited_ms: started.elapsed().as_millis(),
-                });
-            }
-            tokio::time::sleep(POLL).await;
+            Ended::TimedOut(Ok(answer)) => Err(match answer.blocked {
+                Some(reason) => BrowserError::NotInteractable {
+                    target: target.to_string(),
+                    reason,
+                    waited_ms,
+                },
+                None if answer.count == 0 => BrowserError::NotFound {
+                    target: target.to_string(),
+                    waited_ms,
+                },
+                None => BrowserError::NotFound {
+                    target: format!("{target} (found {} hidden)", answer.count),
+                    waited_ms,
+                },
+            }),
+            Ended::TimedOut(Err(err)) => Err(err),
         }
     }
 
-    /// Retries `act` on a visible match until it succeeds or `timeout` runs out; covers
-    /// elements that appear late, are covered for a moment, or are re-rendered.
+    /// Waits in the page until some match of `target` is visible (`visible`), or none is.
+    /// A broken locator, or a session that is gone, is an error at once.
+    pub async fn wait_presence(
+        &self,
+        target: &Target,
+        visible: bool,
+        timeout: Duration,
+    ) -> Result<Waited<Presence>, BrowserError> {
+        let until = if visible {
+            Until::Shown(target)
+        } else {
+            Until::Hidden(target)
+        };
+        let end = self.wait_in_page(until, timeout, &mut |_| true).await?;
+        Ok(Waited::from_end(end, |a| Presence {
+            matches: a.count,
+            visible: a.visible,
+        }))
+    }
+
+    /// Waits in the page until the text of the first visible match of `target` (its
+    /// `innerText` folded, or a form control's value), or the page's `innerText` without a
+    /// target, passes `test` and then `accept`, which has the last word. What is seen is
+    /// that text, or `None` while the target has no visible match.
+    pub async fn wait_text(
+        &self,
+        target: Option<&Target>,
+        test: &TextTest,
+        timeout: Duration,
+        accept: impl Fn(&str) -> bool,
+    ) -> Result<Waited<Option<String>>, BrowserError> {
+        let mut accept_answer = |a: &wait::Answer| a.text.as_deref().is_some_and(&accept);
+        let end = self
+            .wait_in_page(Until::Text(target, test), timeout, &mut accept_answer)
+            .await?;
+        Ok(Waited::from_end(end, |a| a.text))
+    }
+
+    /// Waits for a visible match of `target`, has the page `act` on it (scroll it to the
+    /// middle, fill it, choose an option), then does `then` to it over WebDriver. A failed
+    /// `then` starts over until `timeout`: covers elements that appear late, are covered
+    /// for a moment, or are re-rendered.
     async fn interact<F, Fut>(
         &self,
         target: &Target,
         timeout: Duration,
-        act: F,
+        act: Act<'_>,
+        then: F,
     ) -> Result<(), BrowserError>
     where
-        F: Fn(Element) -> Fut,
+        F: Fn(Reached) -> Fut,
         Fut: std::future::Future<Output = Result<(), BrowserError>>,
     {
         let started = Instant::now();
         loop {
             let remaining = timeout.saturating_sub(started.elapsed());
-            let found = self.wait_visible(target, remaining).await?;
-            let _ = self
-                .client
-                .execute(
-                    "arguments[0].scrollIntoView({block: 'center', inline: 'center'});",
-                    vec![serde_json::to_value(&found.element).unwrap_or(Value::Null)],
-                )
-                .await;
-            match act(found.element).await {
+            let found = self.reach(target, remaining, act, started).await?;
+            match then(found).await {
                 Ok(()) => return Ok(()),
                 // Covered for a moment, detached by a re-render, not yet enabled: try again.
                 Err(BrowserError::WebDriver(_)) if started.elapsed() < timeout => {
@@ -367,34 +479,49 @@ impl Browser {
         }
     }
 
+    /// Clicks `target` with real pointer events, once the page has it visible, scrolled to
+    /// the middle and not covered by anything else: a WebDriver pointer action (move to
+    /// its middle, press, release), which costs a third of WebDriver's element click since
+    /// the page has already checked what that command checks. An `<option>` gets the
+    /// element click, which chooses it.
     pub async fn click(&self, target: &Target, timeout: Duration) -> Result<(), BrowserError> {
-        self.interact(target, timeout, |el| async move {
-            el.click().await.map_err(BrowserError::from)
+        self.interact(target, timeout, Act::Click, |found| async move {
+            if found.tag == "option" {
+                return found.element.click().await.map_err(BrowserError::from);
+            }
+            let pointer = MouseActions::new("walkthrough-pointer".into())
+                .then(PointerAction::MoveToElement {
+                    element: found.element,
+                    duration: Some(Duration::ZERO),
+                    x: 0.0,
+                    y: 0.0,
+                })
+                .then(PointerAction::Down {
+                    button: MOUSE_BUTTON_LEFT,
+                })
+                .then(PointerAction::Up {
+                    button: MOUSE_BUTTON_LEFT,
+                });
+            self.client
+                .perform_actions(pointer)
+                .await
+                .map_err(BrowserError::from)
         })
         .await
     }
 
     /// Sets the field's value in one go, as a person pasting would: focus, select all,
-    /// insert `value`, then `input` and `change` fire (frameworks see a real edit).
+    /// insert `value`, then `input` and `change` fire (frameworks see a real edit). Found,
+    /// scrolled to and filled by one script in the page; a field that is not fillable yet
+    /// (disabled, read-only) is waited for.
     pub async fn fill(
         &self,
         target: &Target,
         value: &str,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        self.interact(target, timeout, |el| async move {
-            let arg = serde_json::to_value(&el).unwrap_or(Value::Null);
-            let answer = self
-                .client
-                .execute(FILL_JS, vec![arg, json!(value)])
-                .await?;
-            match answer.as_str() {
-                // Not fillable yet (disabled, read-only): `interact` tries again.
-                Some(reason) => Err(BrowserError::WebDriver(reason.to_string())),
-                None => Ok(()),
-            }
-        })
-        .await
+        self.interact(target, timeout, Act::Fill(value), |_| async { Ok(()) })
+            .await
     }
 
     /// Clears the field and types `value` key by key, for pages that need keystrokes.
@@ -404,59 +531,24 @@ impl Browser {
         value: &str,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        self.interact(target, timeout, |el| async move {
-            el.clear().await?;
-            el.send_keys(value).await?;
+        self.interact(target, timeout, Act::Scroll, |found| async move {
+            found.element.clear().await?;
+            found.element.send_keys(value).await?;
             Ok(())
         })
         .await
     }
 
-    /// Chooses an option of a `<select>` by its visible text, else by its value.
+    /// Chooses an option of a `<select>` by its visible text, else by its value; in the
+    /// page, waiting until the option is there.
     pub async fn select(
         &self,
         target: &Target,
         option: &str,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        let script = "const [sel, want] = arguments;
-            if (sel.tagName !== 'SELECT') return 'not a <select> but a <' + sel.tagName.toLowerCase() + '>';
-            const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
-            const opts = Array.from(sel.options);
-            const o = opts.find((o) => norm(o.text) === norm(want)) || opts.find((o) => o.value === want);
-            if (!o) return 'no option ' + JSON.stringify(want) + ' among ' + JSON.stringify(opts.map((o) => norm(o.text)));
-            sel.value = o.value;
-            sel.dispatchEvent(new Event('input', {bubbles: true}));
-            sel.dispatchEvent(new Event('change', {bubbles: true}));
-            return null;";
-        let started = Instant::now();
-        let mut last_error;
-        loop {
-            let remaining = timeout.saturating_sub(started.elapsed());
-            let found = self.wait_visible(target, remaining).await?;
-            let result = self
-                .client
-                .execute(
-                    script,
-                    vec![
-                        serde_json::to_value(&found.element).unwrap_or(Value::Null),
-                        json!(option),
-                    ],
-                )
-                .await?;
-            match result.as_str() {
-                None => return Ok(()),
-                Some(err) => last_error = err.to_string(),
-            }
-            if started.elapsed() >= timeout {
-                return Err(BrowserError::NotInteractable {
-                    target: target.to_string(),
-                    reason: last_error,
-                    waited_ms: started.elapsed().as_millis(),
-                });
-            }
-            tokio::time::sleep(POLL).await;
-        }
+        self.interact(target, timeout, Act::Select(option), |_| async { Ok(()) })
+            .await
     }
 
     /// Sends a named key (`Enter`, `Tab`, …) or literal text to `target`, or to the
@@ -470,9 +562,15 @@ impl Browser {
         let keys = key_text(key);
         match target {
             Some(target) => {
-                self.interact(target, timeout, |el| {
+                self.interact(target, timeout, Act::Scroll, |found| {
                     let keys = keys.clone();
-                    async move { el.send_keys(&keys).await.map_err(BrowserError::from) }
+                    async move {
+                        found
+                            .element
+                            .send_keys(&keys)
+                            .await
+                            .map_err(BrowserError::from)
+                    }
                 })
                 .await
             }
@@ -538,17 +636,13 @@ impl Browser {
 
     /// GETs `url` from inside the page, with the page's cookies, and returns its JSON body.
     /// `Ok(None)` when the current page is on another origin (no session to borrow), when
-    /// the answer is not a 2xx JSON body, or after 5 s without an answer.
+    /// the answer is not a 2xx JSON body, or after 5 s without an answer. One round trip:
+    /// the page compares the origins itself.
     pub async fn fetch_json(&self, url: &str) -> Result<Option<Value>, BrowserError> {
         let want = url::Url::parse(url)
             .map_err(|e| BrowserError::Invalid(format!("{url:?} is not a URL: {e}")))?;
-        let Ok(current) = url::Url::parse(&self.current_url().await?) else {
-            return Ok(None);
-        };
-        if current.origin() != want.origin() {
-            return Ok(None);
-        }
         let script = "const [url, done] = arguments;
+            if (new URL(url).origin !== location.origin) return done({ok: false, error: 'another origin'});
             const timer = setTimeout(() => done({ok: false, error: 'timeout'}), 5000);
             fetch(url, {credentials: 'same-origin', headers: {accept: 'application/json'}})
               .then((r) => r.ok ? r.json().then((body) => ({ok: true, body})) : {ok: false, status: r.status})
@@ -595,6 +689,25 @@ impl Screenshotter {
     /// A PNG of the current viewport.
     pub async fn png(&self) -> Result<Vec<u8>, BrowserError> {
         Ok(self.client.screenshot().await?)
+    }
+}
+
+/// WebDriver "Navigate To" an absolute URL.
+#[derive(Debug)]
+struct Navigate(url::Url);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Navigate {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/url", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "url": self.0.as_str() });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -386,6 +386,15 @@ impl Run<'_> {
             eprintln!("  jobs: {} browser sessions", sessions.len());
             runner::parallel::run(sessions, self.loaded, &ctx, self.folder, recorder).await
         };
+        // Scenario videos finish in the background; the run's end waits for the last ones
+        // (an interrupted run gives them a few seconds).
+        tokio::select! {
+            _ = runner::finish_videos(sessions, recorder) => {}
+            _ = async {
+                self.signals.cancelled().await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            } => {}
+        }
         self.cleanup(target).await;
         Ok(summary)
     }

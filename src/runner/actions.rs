@@ -1,5 +1,6 @@
 //! Performing one step's actions: rendering templates, translating locators for the
-//! browser, waiting for expectations until their timeout, `within_frame`, `eventually`.
+//! browser, waiting for expectations until their timeout (in the page, as the browser
+//! waits for elements), `within_frame`, `eventually`.
 //! The `http:` and `verify_config` actions have their own files ([`super::http_call`],
 //! [`super::verify`]).
 
@@ -9,7 +10,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::browser::{Browser, BrowserError, Target, TargetKind};
+use crate::browser::{Browser, BrowserError, Target, TargetKind, TextTest, Waited};
 use crate::outcome::NamedShot;
 use crate::run_folder::RunFolder;
 use crate::scenario::{
@@ -18,7 +19,13 @@ use crate::scenario::{
 
 use super::RunContext;
 
-const POLL: Duration = Duration::from_millis(100);
+/// The pauses between checks of a polled condition (`expect_url`): short at first, since
+/// a URL usually changes right after the action before it.
+const POLL: [Duration; 3] = [
+    Duration::from_millis(20),
+    Duration::from_millis(50),
+    Duration::from_millis(100),
+];
 /// The timeout of one try of an action nested in `eventually` (unless it names its own).
 const EVENTUALLY_TRY: Duration = Duration::from_millis(1000);
 
@@ -229,7 +236,8 @@ impl Exec<'_> {
         }
     }
 
-    /// expect_text, expect_url, expect_visible, expect_hidden: polled until they hold.
+    /// expect_text, expect_visible, expect_hidden: waited for in the page until they hold;
+    /// expect_url: polled.
     async fn expect(&mut self, kind: &ActionKind, timeout: Duration) -> Result<(), ActionError> {
         let browser = self.browser;
         let (name, result) = match kind {
@@ -239,8 +247,7 @@ impl Exec<'_> {
                     None => None,
                 };
                 let vars = &*self.vars;
-                let result =
-                    poll(timeout, || expect_text(browser, t.as_ref(), matcher, vars)).await;
+                let result = expect_text(browser, t.as_ref(), matcher, vars, timeout).await;
                 ("expect_text", result)
             }
             ActionKind::ExpectUrl { matcher } => {
@@ -256,12 +263,12 @@ impl Exec<'_> {
             }
             ActionKind::ExpectVisible { target } => {
                 let t = self.target(target)?;
-                let result = poll(timeout, || visibility(browser, &t, true)).await;
+                let result = visibility(browser, &t, true, timeout).await;
                 ("expect_visible", result)
             }
             ActionKind::ExpectHidden { target } => {
                 let t = self.target(target)?;
-                let result = poll(timeout, || visibility(browser, &t, false)).await;
+                let result = visibility(browser, &t, false, timeout).await;
                 ("expect_hidden", result)
             }
             other => {
@@ -375,14 +382,19 @@ impl Exec<'_> {
             WaitTarget::Text(text) => {
                 let want = self.render(text)?;
                 let folded = fold(&want);
-                let unmet = poll(timeout, || async {
-                    match browser.page_text().await {
-                        Ok(page) if fold(&page).contains(&folded) => None,
-                        Ok(_) => Some(format!("text {want:?} did not appear")),
-                        Err(e) => Some(e.to_string()),
+                let test = kept_secret(TextTest::Contains(want.clone()), self.vars);
+                let started = Instant::now();
+                let waited = browser
+                    .wait_text(None, &test, timeout, |page| fold(page).contains(&folded))
+                    .await;
+                let unmet = match waited {
+                    Ok(Waited::Held(_)) => None,
+                    Ok(Waited::TimedOut(Ok(_))) => {
+                        Some(waited_for(format!("text {want:?} did not appear"), started))
                     }
-                })
-                .await;
+                    Ok(Waited::TimedOut(Err(e))) => Some(waited_for(e.to_string(), started)),
+                    Err(e) => Some(e.to_string()),
+                };
                 match unmet {
                     None => Ok(()),
                     Some(why) => Err(ActionError::Unmet(format!("wait_for: {why}"))),
@@ -437,75 +449,113 @@ impl Exec<'_> {
     }
 }
 
-/// One check of `expect_text`: the text of the first visible match (or of the page).
+/// `expect_text`: waits in the page until the text of the first visible match (or of the
+/// page) passes `matcher`; the page evaluates the matcher, and `matcher.check` confirms
+/// what it found, so the semantics and messages are the scenario language's own.
 async fn expect_text(
     browser: &Browser,
     target: Option<&Target>,
     matcher: &TextMatch,
     vars: &Vars,
+    timeout: Duration,
 ) -> Unmet {
-    let actual = match target {
-        Some(t) => {
-            let probe = match browser.probe(t).await {
-                Ok(probe) => probe,
-                Err(e) => return Some(e.to_string()),
-            };
-            match probe.first_visible() {
-                Some(m) => m.text.clone(),
-                None => return Some(format!("no visible element matches {t}")),
+    let started = Instant::now();
+    let test = text_test(matcher, vars);
+    let waited = browser
+        .wait_text(target, &test, timeout, |text| {
+            matcher.check(text, vars).is_ok()
+        })
+        .await;
+    let why = match waited {
+        Ok(Waited::Held(_)) => return None,
+        // A broken locator fails at once.
+        Err(e) => return Some(e.to_string()),
+        Ok(Waited::TimedOut(Err(e))) => e.to_string(),
+        Ok(Waited::TimedOut(Ok(seen))) => match (target, seen) {
+            (Some(t), None) => format!("no visible element matches {t}"),
+            (target, seen) => {
+                let e = matcher.check(&seen.unwrap_or_default(), vars).err()?;
+                match target {
+                    Some(t) => format!("text of {t}: {e}"),
+                    None => format!("page text: {e}"),
+                }
             }
-        }
-        None => match browser.page_text().await {
-            Ok(text) => text,
-            Err(e) => return Some(e.to_string()),
         },
     };
-    let e = matcher.check(&actual, vars).err()?;
-    Some(match target {
-        Some(t) => format!("text of {t}: {e}"),
-        None => format!("page text: {e}"),
-    })
+    Some(waited_for(why, started))
 }
 
-/// One check of `expect_visible` (`want_visible`) or `expect_hidden`.
-async fn visibility(browser: &Browser, t: &Target, want_visible: bool) -> Unmet {
-    let probe = match browser.probe(t).await {
-        Ok(probe) => probe,
-        Err(e) => return Some(e.to_string()),
+/// The matcher as the page can evaluate it. A value that cannot be rendered, or that holds
+/// a secret (the page's script arguments are logged by the driver), stays out of the page:
+/// every change of the text is checked here instead.
+fn text_test(matcher: &TextMatch, vars: &Vars) -> TextTest {
+    let rendered = match matcher {
+        TextMatch::Equals(t) => vars.render(t).map(TextTest::Equals),
+        TextMatch::Contains(t) => vars.render(t).map(TextTest::Contains),
+        TextMatch::Matches(t) => vars.render(t).map(TextTest::Matches),
     };
-    match (want_visible, probe.any_visible()) {
-        (true, true) | (false, false) => None,
-        (false, true) => Some(format!("{t} is still visible")),
-        (true, false) if probe.matches.is_empty() => Some(format!("no element matches {t}")),
-        (true, false) => Some(format!(
-            "{t} matches {} element(s), none visible",
-            probe.matches.len()
-        )),
+    match rendered {
+        Ok(test) => kept_secret(test, vars),
+        Err(_) => TextTest::Changes,
     }
+}
+
+/// `test`, or [`TextTest::Changes`] when its value holds a secret.
+fn kept_secret(test: TextTest, vars: &Vars) -> TextTest {
+    match &test {
+        TextTest::Equals(v) | TextTest::Contains(v) | TextTest::Matches(v)
+            if vars.redact(v) != *v =>
+        {
+            TextTest::Changes
+        }
+        _ => test,
+    }
+}
+
+/// `expect_visible` (`want_visible`) or `expect_hidden`, waited for in the page.
+async fn visibility(browser: &Browser, t: &Target, want_visible: bool, timeout: Duration) -> Unmet {
+    let started = Instant::now();
+    let why = match browser.wait_presence(t, want_visible, timeout).await {
+        Ok(Waited::Held(_)) => return None,
+        // A broken locator fails at once.
+        Err(e) => return Some(e.to_string()),
+        Ok(Waited::TimedOut(Err(e))) => e.to_string(),
+        Ok(Waited::TimedOut(Ok(seen))) => match (want_visible, seen.visible > 0) {
+            (true, true) | (false, false) => return None,
+            (false, true) => format!("{t} is still visible"),
+            (true, false) if seen.matches == 0 => format!("no element matches {t}"),
+            (true, false) => format!("{t} matches {} element(s), none visible", seen.matches),
+        },
+    };
+    Some(waited_for(why, started))
+}
+
+/// A reason a wait ended without its condition, with the time waited since `started`.
+fn waited_for(why: String, started: Instant) -> String {
+    format!("{why} (waited {} ms)", started.elapsed().as_millis())
 }
 
 /// Why a condition does not hold (yet); `None` once it holds.
 type Unmet = Option<String>;
 
 /// Checks `condition` until it holds or `timeout` runs out; the reason is the last one,
-/// with the time waited. A broken locator fails at once.
+/// with the time waited. For what the page cannot wait for itself (the top-level URL).
 async fn poll<F, Fut>(timeout: Duration, mut condition: F) -> Unmet
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Unmet>,
 {
     let started = Instant::now();
+    let last = POLL[POLL.len() - 1];
+    let mut pauses = POLL.into_iter().chain(std::iter::repeat(last));
     loop {
         match condition().await {
             None => return None,
-            Some(why) if why.contains("is not a valid locator") => return Some(why),
-            Some(why) if started.elapsed() >= timeout => {
-                return Some(format!(
-                    "{why} (waited {} ms)",
-                    started.elapsed().as_millis()
-                ))
+            Some(why) if started.elapsed() >= timeout => return Some(waited_for(why, started)),
+            Some(_) => {
+                let pause = pauses.next().unwrap_or(last);
+                tokio::time::sleep(pause.min(timeout.saturating_sub(started.elapsed()))).await;
             }
-            Some(_) => tokio::time::sleep(POLL).await,
         }
     }
 }

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::capture::video::ScenarioVideo;
 use crate::outcome::{
     ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict, VideoCapture,
     WebhookRecord,
@@ -55,14 +56,15 @@ pub enum Event {
         /// Webhook delivery attempts that finished in the step's window.
         webhooks: Vec<WebhookRecord>,
     },
-    /// A step's clip, made and checked (sent for every recorded step before the scenario's
-    /// `ScenarioFinished`; never sent with `--video off`).
+    /// A step's clip, made and checked (sent for every recorded step, before or after the
+    /// scenario's `ScenarioFinished`: clips are finished in the background; never sent with
+    /// `--video off`).
     StepClip {
         scenario: usize,
         index: usize,
         clip: ClipEvidence,
     },
-    /// The scenario's joined video (one chapter per step), before its `ScenarioFinished`.
+    /// The scenario's joined video (one chapter per step), after its `StepClip`s.
     ScenarioVideo {
         index: usize,
         video: Option<String>,
@@ -306,7 +308,9 @@ pub(crate) async fn run_scenario(
     status
 }
 
-/// Hands the scenario's clips and joined video to the sink.
+/// Hands the scenario's video to the recorder to finish in the background (the journey
+/// goes on at once), then the clips and joined videos of scenarios finished by now to the
+/// sink; [`finish_videos`] collects the rest at the run's end.
 async fn finish_video(
     session: &Session,
     index: usize,
@@ -318,9 +322,27 @@ async fn finish_video(
     let Some(video) = &session.video else {
         return;
     };
-    let made = video
-        .finish_scenario(dir, name, status != ScenarioStatus::Passed)
+    video
+        .finish_scenario(dir, name, status != ScenarioStatus::Passed, index)
         .await;
+    for (scenario, made) in video.take_finished().await {
+        video_events(scenario, made, sink);
+    }
+}
+
+/// Waits for every scenario video still being finished and hands its clips and joined
+/// video to the sink (they may follow the scenario's `ScenarioFinished`).
+pub async fn finish_videos(sessions: &[Session], sink: &mut dyn EventSink) {
+    for session in sessions {
+        if let Some(video) = &session.video {
+            for (scenario, made) in video.wait_finished().await {
+                video_events(scenario, made, sink);
+            }
+        }
+    }
+}
+
+fn video_events(index: usize, made: ScenarioVideo, sink: &mut dyn EventSink) {
     for (step, clip) in made.clips {
         sink.event(&Event::StepClip {
             scenario: index,
@@ -335,7 +357,7 @@ async fn finish_video(
         capture: VideoCapture {
             source: made.source.map(|s| s.as_str().to_string()),
             fps: made.fps,
-            note: video.note(),
+            note: made.note,
         },
     });
 }

@@ -12,8 +12,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Finishes the recorder's pending work, then ends the browser session and its driver.
-    /// Dropping a session without closing it still kills both (their own `Drop`s).
+    /// Stops the recorder (video still being finished is abandoned: collect it first with
+    /// [`super::finish_videos`]), then ends the browser session and its driver. Dropping a
+    /// session without closing it still kills both (their own `Drop`s).
     pub async fn close(self) {
         if let Some(video) = &self.video {
             video.close().await;

@@ -194,7 +194,7 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
         keys: &[req("value", V::Scalar, "a string"), TIMEOUT],
         targets: Targets::Required(ANY),
         expects: "a mapping with a target and `value`, like `{ label: Email, value: … }`",
-        ..spec(A::Fill, "fill", "Set a form field to a value.")
+        ..spec(A::Fill, "fill", "Set a form field to a value in one edit, as a paste does.")
     },
     ActionSpec {
         keys: &[req("text", V::Scalar, "a string"), TIMEOUT],

@@ -1,7 +1,8 @@
-//! ffmpeg and ffprobe: encoding a planned clip from frames (JPEG or PNG), cutting a clip
-//! out of a screen recording, joining clips into a
-//! scenario video with chapters, and probing a clip's duration and decodable frames.
-//! Every process runs in its own group through [`GroupChild`], so none outlives the run.
+//! ffmpeg and ffprobe: the live encoder's command (a scenario's frames in, one MP4 per step
+//! out), encoding a planned clip from frames (JPEG or PNG), cutting a clip out of a screen
+//! recording, joining clips into a scenario video with chapters, and (for tests and
+//! diagnostics) counting a clip's decodable frames. Every process runs in its own group
+//! through [`GroupChild`], so none outlives the run.
 
 use super::VideoError;
 use std::path::Path;
@@ -38,11 +39,7 @@ impl Encoder {
         seconds: f64,
         out: &Path,
     ) -> Result<(), VideoError> {
-        let (w, h) = (self.size.0 & !1, self.size.1 & !1);
-        let filter = format!(
-            "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={},format=yuv420p",
-            self.fps
-        );
+        let filter = format!("{},fps={},format=yuv420p", self.fit(), self.fps);
         let seconds = seconds.max(1.0 / self.fps.max(1) as f64);
         let mut cmd = Command::new(&self.ffmpeg);
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
@@ -67,9 +64,9 @@ impl Encoder {
         seconds: f64,
         out: &Path,
     ) -> Result<(), VideoError> {
-        let (w, h) = (self.size.0 & !1, self.size.1 & !1);
         let filter = format!(
-            "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={}:start_time=0,tpad=stop_mode=clone:stop_duration=2,format=yuv420p",
+            "{},fps={}:start_time=0,tpad=stop_mode=clone:stop_duration=2,format=yuv420p",
+            self.fit(),
             self.fps
         );
         let seconds = seconds.max(1.0 / self.fps.max(1) as f64);
@@ -99,11 +96,51 @@ impl Encoder {
         run_tool("ffmpeg", &mut cmd).await.map(|_| ())
     }
 
-    /// The clip's container duration and the number of frames that really decode.
-    pub async fn probe(&self, clip: &Path) -> Result<ClipProbe, VideoError> {
-        probe_with(&self.ffprobe, clip).await
+    /// The live encoder of a scenario: reads a Matroska stream of stills on stdin, the
+    /// frames of its `m`-th step from `m * span` seconds on, and writes each step as its own
+    /// MP4 (`NNNN.mp4` in `dir`, listed with its start time in the CSV `list`). Every step
+    /// starts with a key frame, so the files join by stream copy; frames are encoded as
+    /// given (`passthrough`), at the timestamps the stream carries.
+    pub fn segmenter(&self, span: u64, dir: &Path, list: &Path) -> Command {
+        let filter = format!("{},format=yuv420p", self.fit());
+        let mut cmd = Command::new(&self.ffmpeg);
+        cmd.args(["-hide_banner", "-loglevel", "error", "-y"])
+            // Start on the first frame instead of buffering seconds of stream to probe it.
+            .args(["-probesize", "32", "-analyzeduration", "0"])
+            .args(["-f", "matroska", "-i", "pipe:0"])
+            .args(["-an", "-fps_mode", "passthrough", "-vf", &filter])
+            .args(["-force_key_frames", &format!("expr:gte(t,n_forced*{span})")])
+            .args(X264)
+            .args(["-f", "segment", "-segment_time", &span.to_string()])
+            .args(["-reset_timestamps", "1", "-segment_format", "mp4"])
+            .args(["-segment_format_options", "movflags=+faststart"])
+            .arg("-segment_list")
+            .arg(list)
+            .args(["-segment_list_type", "csv"])
+            .arg(dir.join("%04d.mp4"));
+        cmd
+    }
+
+    /// Scales (aspect kept) and pads every frame to the video size (always even).
+    fn fit(&self) -> String {
+        let (w, h) = (self.size.0 & !1, self.size.1 & !1);
+        format!("scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
     }
 }
+
+/// The codec settings of every clip (see [`x264_args`]).
+const X264: [&str; 10] = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "superfast",
+    "-crf",
+    "30",
+    "-bf",
+    "0",
+    "-pix_fmt",
+    "yuv420p",
+];
 
 /// H.264 in MP4, yuv420p: plays in every browser (Chromium and Firefox alike). `superfast`
 /// at CRF 30 keeps screen video around 0.5 MB per minute for about 4 CPU-seconds per
@@ -111,23 +148,15 @@ impl Encoder {
 /// 1.3 MB and 2.8 CPU-s, see scripts/bench-video.sh). B-frames off keeps clips joinable
 /// without reordering across the joins.
 pub fn x264_args() -> [&'static str; 12] {
-    [
-        "-c:v",
-        "libx264",
-        "-preset",
-        "superfast",
-        "-crf",
-        "30",
-        "-bf",
-        "0",
-        "-pix_fmt",
-        "yuv420p",
-        "-movflags",
-        "+faststart",
-    ]
+    let mut args = [""; 12];
+    args[..10].copy_from_slice(&X264);
+    args[10..].copy_from_slice(&["-movflags", "+faststart"]);
+    args
 }
 
-/// ffprobe's view of `clip`: duration and decoded frame count.
+/// ffprobe's view of `clip`: duration and decoded frame count. A full decode: the
+/// recorder itself checks clips with the container probe ([`super::mp4`]); this is the
+/// independent measure for tests and diagnostics.
 pub async fn probe_with(ffprobe: &Path, clip: &Path) -> Result<ClipProbe, VideoError> {
     let mut cmd = Command::new(ffprobe);
     cmd.args(["-v", "error", "-count_frames", "-select_streams", "v:0"])

@@ -1,4 +1,4 @@
-//! Video evidence, from one of three sources ([`VideoSource`]):
+//! Video evidence, from one of four sources ([`VideoSource`]):
 //! - `screencast`: the DevTools screencast is recorded for the whole run into a frame log
 //!   (JPEGs with the browser's own timestamps);
 //! - `bidi-screenshots`: without a screencast (Firefox), screenshots over the WebDriver BiDi
@@ -9,11 +9,15 @@
 //! - `x11grab`: a headed browser's X display is recorded by ffmpeg, one continuous
 //!   recording per scenario ([`screen`]).
 //!
-//! From a frame log, a step's clip is planned from the frames covering exactly
-//! `[start, end]` (the last frame held on a static page) and encoded in the background when
-//! the step ends; from a screen recording, it is cut out by re-encoding when the scenario
-//! ends. Then every clip is probed, and the clips are joined into the scenario video with
-//! one chapter per step.
+//! From a frame log, each scenario has one live encoder ([`live`]) fed while its steps run:
+//! a step's frames, picked at the output rate from exactly `[start, end]` (the last frame
+//! held on a static page), are encoded as they arrive, into one MP4 per step. From a
+//! screen recording, a step's clip is cut out by re-encoding once the scenario ends.
+//! Finishing a scenario ([`VideoRecorder::finish_scenario`]) does not wait: its clips are
+//! checked with a container probe against the frames sent ([`mp4`]) and joined by stream
+//! copy into the scenario video with one chapter per step in the background, while the next
+//! scenario runs; [`VideoRecorder::take_finished`] and [`VideoRecorder::wait_finished`]
+//! hand the results back.
 //! Knows nothing of the runner or the report: it is handed window handles, step windows
 //! and folders, and hands back [`ClipEvidence`]s. `--video off` never builds one of these.
 
@@ -21,6 +25,10 @@ mod bidi_shots;
 mod choose;
 mod encode;
 mod error;
+mod finish;
+mod live;
+mod mkv;
+mod mp4;
 pub mod plan;
 mod rate;
 mod sample;
@@ -28,19 +36,23 @@ mod screen;
 mod screencast;
 
 use crate::viewport::Viewport;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 pub use bidi_shots::BidiShooter;
 pub use choose::{choose_source, start_for, VideoPlan};
 pub use encode::{probe_chapters, probe_with, x264_args, Encoder};
 pub use error::VideoError;
+use finish::{Finish, StepMark};
+use live::LiveEncoder;
+use mkv::Still;
 pub use plan::{judge_clip, ClipProbe};
 pub use rate::frames_per_second;
 use rate::sample_cap;
@@ -157,19 +169,11 @@ pub struct ScenarioVideo {
     pub problem: Option<String>,
     /// Where the frames came from.
     pub source: Option<VideoSource>,
-    /// Frames captured per second of the steps' time (see [`VideoRecorder::frame_rate`]).
+    /// Frames captured per second of the steps' time (see [`rate::frame_rate`]).
     pub fps: Option<f64>,
-}
-
-struct StepMark {
-    index: usize,
-    name: String,
-    rel: String,
-    start: f64,
-    end: f64,
-    task: Option<JoinHandle<ClipEvidence>>,
-    /// Known before encoding (e.g. the screencast had stopped).
-    problem: Option<String>,
+    /// How the source was reached when not the usual way, or why it is not the browser's
+    /// best one.
+    pub note: Option<String>,
 }
 
 /// The screen recorder of a headed session: the display and the scenario's recording.
@@ -178,6 +182,22 @@ struct ScreenSource {
     size: (u32, u32),
     recording: tokio::sync::Mutex<Option<ScreenRecording>>,
     made: AtomicU32,
+}
+
+/// The scenario being recorded: its finished steps and its live encoder.
+#[derive(Default)]
+struct Current {
+    marks: Vec<StepMark>,
+    live: Option<LiveEncoder>,
+}
+
+/// Scenarios finishing in the background, in the order they ended.
+#[derive(Default)]
+struct Finishing {
+    /// (the caller's key, the task making its [`ScenarioVideo`]).
+    tasks: VecDeque<(usize, JoinHandle<ScenarioVideo>)>,
+    /// Done when the last scenario handed over has finished.
+    last: Option<oneshot::Receiver<()>>,
 }
 
 /// Records the run's video; see the module doc.
@@ -189,8 +209,12 @@ pub struct VideoRecorder {
     screencast: tokio::sync::Mutex<Option<Screencast>>,
     unavailable: Mutex<Option<String>>,
     work: tempfile::TempDir,
-    steps: Mutex<Vec<StepMark>>,
-    /// One encoder at a time: the run's own steps keep the other core.
+    current: Mutex<Current>,
+    finishing: Mutex<Finishing>,
+    /// Live encoders started, for their folders' names.
+    encoders: AtomicU32,
+    /// One batch encoder at a time (cuts, `retain-on-failure` clips, joins): the run's own
+    /// steps keep the other core.
     encode_slot: Arc<Semaphore>,
     source: VideoSource,
     sampler: Option<Sampler>,
@@ -289,18 +313,12 @@ impl VideoRecorder {
             screencast: tokio::sync::Mutex::new(None),
             unavailable: Mutex::new(None),
             work,
-            steps: Mutex::new(Vec::new()),
+            current: Mutex::new(Current::default()),
+            finishing: Mutex::new(Finishing::default()),
+            encoders: AtomicU32::new(0),
             encode_slot: Arc::new(Semaphore::new(1)),
             options,
             note: Mutex::new(None),
-        };
-        let settings = ScreencastSettings {
-            max_width: recorder.options.size.width,
-            max_height: recorder.options.size.height,
-            quality: recorder.options.jpeg_quality.clamp(1, 100),
-            // Chromium composites at up to 60 Hz; ask for twice the output rate, so the output
-            // has a fresh frame in every slot (scripts/bench-video.sh: 15.0 fps effective).
-            every_nth_frame: (60 / (recorder.encoder.fps * 2)).max(1),
         };
         let (socket, window) = match from {
             CaptureFrom::Screencast {
@@ -314,6 +332,14 @@ impl VideoRecorder {
             },
             _ => return Ok(recorder),
         };
+        recorder.start_screencast(socket, window).await;
+        Ok(recorder)
+    }
+
+    /// Connects the screencast on `socket` (a BiDi socket, or a Grid's DevTools proxy) and
+    /// shows `window`; a failure makes video unavailable.
+    async fn start_screencast(&self, socket: Option<(&str, Dialect)>, window: Option<&str>) {
+        let settings = screencast_settings(&self.options);
         let started = match socket {
             None => Err(VideoError::Screencast(
                 "the browser offers no WebDriver BiDi socket, so there is no \
@@ -321,20 +347,19 @@ impl VideoRecorder {
                     .to_string(),
             )),
             Some((url, dialect)) => {
-                let (dir, log) = (recorder.work.path(), recorder.log.clone());
+                let (dir, log) = (self.work.path(), self.log.clone());
                 Screencast::connect(url, dialect, settings, dir, log).await
             }
         };
         match started {
             Ok(sc) => {
-                *recorder.screencast.lock().await = Some(sc);
+                *self.screencast.lock().await = Some(sc);
                 if let Some(window) = window {
-                    recorder.follow(window).await;
+                    self.follow(window).await;
                 }
             }
-            Err(e) => recorder.set_unavailable(e.to_string()),
+            Err(e) => self.set_unavailable(e.to_string()),
         }
-        Ok(recorder)
     }
 
     pub fn mode(&self) -> VideoMode {
@@ -379,34 +404,70 @@ impl VideoRecorder {
         }
     }
 
+    fn current(&self) -> std::sync::MutexGuard<'_, Current> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether steps are encoded live, from the frame log, as they run.
+    fn streams(&self) -> bool {
+        self.options.mode == VideoMode::On && self.screen.is_none()
+    }
+
+    /// The scenario's live encoder, started on its first step.
+    fn live<'a>(&self, current: &'a mut Current) -> &'a mut LiveEncoder {
+        current.live.get_or_insert_with(|| {
+            let n = self.encoders.fetch_add(1, Ordering::SeqCst) + 1;
+            let still = match self.source {
+                VideoSource::Screenshots | VideoSource::BidiScreenshots => Still::Png,
+                _ => Still::Jpeg,
+            };
+            LiveEncoder::start(
+                self.encoder.clone(),
+                still,
+                self.log.clone(),
+                self.work.path().join(format!("encoder-{n:03}")),
+            )
+        })
+    }
+
     /// A step is about to start: sampling starts, or the scenario's screen recording
-    /// (returning once its first frame is grabbed, so the step is covered from its start).
+    /// (returning once its first frame is grabbed, so the step is covered from its start);
+    /// with `--video on`, its frames go to the scenario's encoder from now on.
     pub async fn step_started(&self) {
         if let Some(sampler) = &self.sampler {
             sampler.begin();
         }
         if let Some(screen) = &self.screen {
-            let mut recording = screen.recording.lock().await;
-            if recording.as_mut().is_some_and(|r| r.is_running()) {
-                return;
-            }
-            if let Some(dead) = recording.take() {
-                let _ = dead.stop().await;
-            }
-            let n = screen.made.fetch_add(1, Ordering::SeqCst) + 1;
-            let file = self.work.path().join(format!("screen-{n:03}.mkv"));
-            match ScreenRecording::start(
-                &self.options.ffmpeg,
-                &screen.display,
-                screen.size,
-                self.encoder.fps,
-                &file,
-            )
-            .await
-            {
-                Ok(r) => *recording = Some(r),
-                Err(e) => self.set_unavailable(e.to_string()),
-            }
+            self.record_screen(screen).await;
+        }
+        if self.streams() && self.unavailable().is_none() {
+            let mut current = self.current();
+            self.live(&mut current).step_started(epoch(Utc::now()));
+        }
+    }
+
+    /// Starts the scenario's screen recording unless it runs.
+    async fn record_screen(&self, screen: &ScreenSource) {
+        let mut recording = screen.recording.lock().await;
+        if recording.as_mut().is_some_and(|r| r.is_running()) {
+            return;
+        }
+        if let Some(dead) = recording.take() {
+            let _ = dead.stop().await;
+        }
+        let n = screen.made.fetch_add(1, Ordering::SeqCst) + 1;
+        let file = self.work.path().join(format!("screen-{n:03}.mkv"));
+        match ScreenRecording::start(
+            &self.options.ffmpeg,
+            &screen.display,
+            screen.size,
+            self.encoder.fps,
+            &file,
+        )
+        .await
+        {
+            Ok(r) => *recording = Some(r),
+            Err(e) => self.set_unavailable(e.to_string()),
         }
     }
 
@@ -426,8 +487,9 @@ impl VideoRecorder {
         }
     }
 
-    /// Marks a finished step's wall-clock window. With `--video on` its clip is encoded in
-    /// the background from now on; with `retain-on-failure`, only if the scenario fails.
+    /// Marks a finished step's wall-clock window. With `--video on` its last frames go to
+    /// the encoder from now on; with `retain-on-failure`, its clip is made only if the
+    /// scenario fails; from a screen recording, when the scenario ends.
     pub fn step_finished(
         &self,
         scenario_dir: &Path,
@@ -449,23 +511,22 @@ impl VideoRecorder {
             sampler.end_at(end, 1.0 / f64::from(self.encoder.fps.max(1)));
         }
         let problem = self.capture_problem();
-        let mut mark = StepMark {
+        let mut current = self.current();
+        let live = match (&problem, self.streams()) {
+            (None, true) => Some(self.live(&mut current).step_finished(start, end)),
+            // The step still ends in the encoder, so the next one starts cleanly.
+            (Some(_), _) => current.live.as_mut().map(|l| l.step_finished(start, end)),
+            _ => None,
+        };
+        current.marks.push(StepMark {
             index,
             name: name.to_string(),
             rel,
             start,
             end,
-            task: None,
+            live,
             problem,
-        };
-        // A screen recording is cut when the scenario ends and ffmpeg has closed the file.
-        if self.options.mode == VideoMode::On && mark.problem.is_none() && self.screen.is_none() {
-            mark.task = Some(self.spawn_clip(&mark, true));
-        }
-        self.steps
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(mark);
+        });
     }
 
     fn capture_problem(&self) -> Option<String> {
@@ -493,170 +554,87 @@ impl VideoRecorder {
         }
     }
 
-    fn spawn_clip(&self, mark: &StepMark, wait_for_late_frames: bool) -> JoinHandle<ClipEvidence> {
-        self.spawn_job(
-            mark,
-            ClipFrom::Frames(self.log.clone()),
-            wait_for_late_frames,
-        )
-    }
-
-    fn spawn_job(
-        &self,
-        mark: &StepMark,
-        from: ClipFrom,
-        wait_for_late_frames: bool,
-    ) -> JoinHandle<ClipEvidence> {
-        let job = ClipJob {
-            encoder: self.encoder.clone(),
-            from,
-            root: self.root.clone(),
-            work: self.work.path().to_path_buf(),
-            rel: mark.rel.clone(),
-            start: mark.start,
-            end: mark.end,
-        };
-        let slot = self.encode_slot.clone();
-        tokio::spawn(async move {
-            if wait_for_late_frames {
-                job.wait_for_late_frames().await;
-            }
-            let _permit = slot.acquire_owned().await;
-            job.run().await
-        })
-    }
-
-    /// Ends a scenario: waits for (or, with `retain-on-failure` and a failed scenario,
-    /// makes) every clip, probes them, and joins them into `<scenario dir>/scenario.mp4`
+    /// Ends a scenario without waiting for its video: in the background, the encoder
+    /// flushes (or, with `retain-on-failure` and a failed scenario, the clips are made),
+    /// every clip is checked, and the clips are joined into `<scenario dir>/scenario.mp4`
     /// with a chapter per step. A passing scenario under `retain-on-failure` keeps nothing.
+    /// The result comes back tagged with `key`, from [`VideoRecorder::take_finished`] or
+    /// [`VideoRecorder::wait_finished`].
     pub async fn finish_scenario(
         &self,
         scenario_dir: &Path,
         title: &str,
         failed: bool,
-    ) -> ScenarioVideo {
-        let marks: Vec<StepMark> =
-            std::mem::take(&mut *self.steps.lock().unwrap_or_else(|p| p.into_inner()));
-        let last_end = marks.iter().map(|m| m.end).fold(f64::MIN, f64::max);
-        let windows: Vec<(f64, f64)> = marks.iter().map(|m| (m.start, m.end)).collect();
+        key: usize,
+    ) {
+        let current = std::mem::take(&mut *self.current());
         let keep = match self.options.mode {
             VideoMode::On => true,
             VideoMode::RetainOnFailure => failed,
             VideoMode::Off => false,
         };
-        // The scenario's screen recording ends here; its clips are cut from the file.
-        let mut recorded: Option<Result<(PathBuf, f64), VideoError>> = None;
-        if let Some(screen) = &self.screen {
-            if let Some(recording) = screen.recording.lock().await.take() {
-                let start = recording.start_epoch();
-                recorded = Some(recording.stop().await.map(|file| (file, start)));
-            }
-        }
-        let mut out = ScenarioVideo {
-            source: Some(self.source),
-            ..ScenarioVideo::default()
+        // The scenario's screen recording ends here; the next scenario starts its own.
+        let recording = match &self.screen {
+            Some(screen) => screen.recording.lock().await.take(),
+            None => None,
         };
-        if keep {
-            let mut named = Vec::new();
-            for mut mark in marks {
-                let report = match (mark.problem.take(), mark.task.take()) {
-                    (Some(problem), _) => ClipEvidence::missing(problem),
-                    (None, Some(task)) => task.await.unwrap_or_else(|e| {
-                        ClipEvidence::missing(format!("the clip encoder task failed: {e}"))
-                    }),
-                    (None, None) => {
-                        let task = match &recorded {
-                            None => self.spawn_clip(&mark, false),
-                            Some(Ok((file, start))) => self.spawn_job(
-                                &mark,
-                                ClipFrom::Recording {
-                                    file: file.clone(),
-                                    start: *start,
-                                },
-                                false,
-                            ),
-                            Some(Err(e)) => tokio::spawn(std::future::ready(
-                                ClipEvidence::missing(e.to_string()),
-                            )),
-                        };
-                        task.await.unwrap_or_else(|e| {
-                            ClipEvidence::missing(format!("the clip encoder task failed: {e}"))
-                        })
-                    }
-                };
-                if let (Some(path), Some(ms)) = (&report.path, report.duration_ms) {
-                    named.push((
-                        path.clone(),
-                        format!("{:02} {}", mark.index + 1, mark.name),
-                        ms as f64 / 1000.0,
-                    ));
-                }
-                out.clips.push((mark.index, report));
-            }
-            if !out.clips.is_empty() {
-                match self.join(scenario_dir, title, &named).await {
-                    Ok(video) => out.video = Some(video),
-                    Err(e) => out.problem = Some(e.to_string()),
-                }
-            }
-        } else {
-            for mark in marks {
-                if let Some(task) = mark.task {
-                    task.abort();
-                }
-            }
-        }
-        out.fps = self.frame_rate(&windows, &recorded).await;
-        if let Some(Ok((file, _))) = &recorded {
-            let _ = std::fs::remove_file(file);
-        }
-        if last_end > f64::MIN {
-            self.log.prune(last_end);
-        }
-        out
+        let mut finishing = self.finishing.lock().unwrap_or_else(|p| p.into_inner());
+        let (done, last) = oneshot::channel();
+        let job = Finish {
+            encoder: self.encoder.clone(),
+            root: self.root.clone(),
+            work: self.work.path().to_path_buf(),
+            log: self.log.clone(),
+            slot: self.encode_slot.clone(),
+            dir: scenario_dir.to_path_buf(),
+            title: title.to_string(),
+            keep,
+            marks: current.marks,
+            live: current.live,
+            recording,
+            source: self.source,
+            note: self.note(),
+            previous: finishing.last.replace(last),
+            done,
+        };
+        finishing.tasks.push_back((key, tokio::spawn(job.run())));
     }
 
-    async fn join(
-        &self,
-        scenario_dir: &Path,
-        title: &str,
-        clips: &[(String, String, f64)],
-    ) -> Result<String, VideoError> {
-        if clips.is_empty() {
-            return Err(VideoError::Files(
-                "no clip of this scenario could be made, so there is no video".into(),
-            ));
-        }
-        let rel = slash_path(&scenario_dir.join(RunFolder::SCENARIO_VIDEO));
-        let stem = rel.replace('/', "_");
-        let script = self.work.path().join(format!("{stem}.ffconcat"));
-        let metadata = self.work.path().join(format!("{stem}.ffmeta"));
-        let paths: Vec<String> = clips
-            .iter()
-            .map(|(p, _, _)| self.root.join(p).display().to_string())
+    /// The scenarios finished so far (tagged with their keys), in the order they ended;
+    /// does not wait.
+    pub async fn take_finished(&self) -> Vec<(usize, ScenarioVideo)> {
+        let ready: Vec<_> = {
+            let mut finishing = self.finishing.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ready = Vec::new();
+            while finishing
+                .tasks
+                .front()
+                .is_some_and(|(_, t)| t.is_finished())
+            {
+                ready.extend(finishing.tasks.pop_front());
+            }
+            ready
+        };
+        collect(ready).await
+    }
+
+    /// Every scenario handed over, once finished, in the order they ended.
+    pub async fn wait_finished(&self) -> Vec<(usize, ScenarioVideo)> {
+        let all: Vec<_> = self
+            .finishing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .tasks
+            .drain(..)
             .collect();
-        let chapters = plan::chapters_from(
-            &clips
-                .iter()
-                .map(|(_, t, s)| (t.clone(), *s))
-                .collect::<Vec<_>>(),
-        );
-        std::fs::write(&script, plan::join_script(&paths))
-            .map_err(|e| VideoError::Files(format!("cannot write {}: {e}", script.display())))?;
-        std::fs::write(&metadata, plan::ffmetadata(title, &chapters))
-            .map_err(|e| VideoError::Files(format!("cannot write {}: {e}", metadata.display())))?;
-        let _permit = self.encode_slot.acquire().await;
-        self.encoder
-            .join(&script, &metadata, &self.root.join(&rel))
-            .await
-            .map_err(|e| {
-                VideoError::Files(format!("the scenario video could not be joined: {e}"))
-            })?;
-        Ok(rel)
+        collect(all).await
     }
 
-    /// Stops the screencast, sampling and screen recording; clips already made stay.
+    /// Stops the screencast, sampling and screen recording, and any encoding or finishing
+    /// still under way (collect it first with [`VideoRecorder::wait_finished`]); clips
+    /// already made stay.
     pub async fn close(&self) {
+        self.abort_pending();
         if let Some(sampler) = &self.sampler {
             sampler.abort();
         }
@@ -671,119 +649,75 @@ impl VideoRecorder {
             sc.stop().await;
         }
     }
-}
 
-/// What a clip is made from.
-enum ClipFrom {
-    Frames(Arc<FrameLog>),
-    /// A finished screen recording whose time 0 is epoch `start`.
-    Recording {
-        file: PathBuf,
-        start: f64,
-    },
-}
-
-/// One clip to make: plan it from the frame log (or cut it from the recording), encode,
-/// probe, judge.
-struct ClipJob {
-    encoder: Encoder,
-    from: ClipFrom,
-    root: PathBuf,
-    work: PathBuf,
-    rel: String,
-    start: f64,
-    end: f64,
-}
-
-impl ClipJob {
-    /// Frames are stamped by the compositor and arrive a little later: give the frame
-    /// that shows the step's last effect up to 300 ms to arrive (a sampler's final shot,
-    /// up to 2 s).
-    async fn wait_for_late_frames(&self) {
-        let ClipFrom::Frames(log) = &self.from else {
-            return;
-        };
-        let bound = if log.is_sampled() { 2000 } else { 300 };
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(bound);
-        while tokio::time::Instant::now() < deadline {
-            if log.settled() >= self.end {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
+    fn abort_pending(&self) {
+        drop(std::mem::take(&mut *self.current()));
+        let mut finishing = self.finishing.lock().unwrap_or_else(|p| p.into_inner());
+        for (_, task) in finishing.tasks.drain(..) {
+            task.abort();
         }
-    }
-
-    async fn run(self) -> ClipEvidence {
-        let log = match &self.from {
-            ClipFrom::Frames(log) => log.clone(),
-            ClipFrom::Recording { file, start } => {
-                let (file, start) = (file.clone(), *start);
-                return self.cut(&file, start).await;
-            }
-        };
-        let frames = log.snapshot();
-        let ts: Vec<f64> = frames.iter().map(|f| f.ts).collect();
-        let Some(segments) = plan::plan_clip(&ts, self.start, self.end) else {
-            return ClipEvidence::missing("no frame was captured at all".to_string());
-        };
-        let mut entries: Vec<(String, f64)> = segments
-            .iter()
-            .map(|s| (frames[s.frame].path.display().to_string(), s.duration))
-            .collect();
-        // Hold the last frame two frame intervals beyond the end, so the frame-rate filter
-        // has a frame to fill the tail towards; `-t` then cuts at exactly the end.
-        if let Some(last) = entries.last_mut() {
-            last.1 += 2.0 / self.encoder.fps.max(1) as f64;
-        }
-        let script = self
-            .work
-            .join(format!("{}.ffconcat", self.rel.replace('/', "_")));
-        if let Err(e) = std::fs::write(&script, plan::concat_script(&entries)) {
-            return ClipEvidence::missing(format!("cannot write {}: {e}", script.display()));
-        }
-        let out = self.root.join(&self.rel);
-        if let Some(parent) = out.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let seconds = self.end - self.start;
-        if let Err(e) = self.encoder.encode_clip(&script, seconds, &out).await {
-            return ClipEvidence::missing(e.to_string());
-        }
-        let _ = std::fs::remove_file(&script);
-        let mut report = check_clip(&self.encoder, &out, seconds).await;
-        report.path = Some(self.rel);
-        report
     }
 }
 
-impl ClipJob {
-    /// Cuts the step's window out of a screen recording whose time 0 is epoch `start`.
-    async fn cut(self, file: &Path, start: f64) -> ClipEvidence {
-        let out = self.root.join(&self.rel);
-        if let Some(parent) = out.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let seconds = self.end - self.start;
-        if let Err(e) = self
-            .encoder
-            .cut(file, self.start - start, seconds, &out)
-            .await
-        {
-            return ClipEvidence::missing(e.to_string());
-        }
-        let mut report = check_clip(&self.encoder, &out, seconds).await;
-        report.path = Some(self.rel);
-        report
+impl Drop for VideoRecorder {
+    fn drop(&mut self) {
+        self.abort_pending();
+    }
+}
+
+/// Awaits finishing tasks in order.
+async fn collect(tasks: Vec<(usize, JoinHandle<ScenarioVideo>)>) -> Vec<(usize, ScenarioVideo)> {
+    let mut out = Vec::new();
+    for (key, task) in tasks {
+        let made = task.await.unwrap_or_else(|e| ScenarioVideo {
+            problem: Some(format!("the scenario's video could not be finished: {e}")),
+            ..ScenarioVideo::default()
+        });
+        out.push((key, made));
+    }
+    out
+}
+
+/// What the screencast is asked for: frames at the video's size, and on moving content
+/// a little more often than the video's rate, so every frame of the video is a fresh one.
+fn screencast_settings(options: &VideoOptions) -> ScreencastSettings {
+    let fps = options.fps.max(1);
+    ScreencastSettings {
+        max_width: options.size.width,
+        max_height: options.size.height,
+        quality: options.jpeg_quality.clamp(1, 100),
+        // Chromium composites at up to 60 Hz; ask for twice the output rate, so the output
+        // has a fresh frame in every slot (scripts/bench-video.sh: 15.0 fps effective).
+        every_nth_frame: (60 / (fps * 2)).max(1),
     }
 }
 
 /// Probes an encoded clip and judges it against the step's duration (the health rule of
 /// [`plan::judge_clip`]); `path` is left for the caller.
 pub async fn check_clip(encoder: &Encoder, clip: &Path, step_seconds: f64) -> ClipEvidence {
+    check_fed(encoder, clip, step_seconds, None).await
+}
+
+/// [`check_clip`] for a clip that was sent `fed` frames: it holds no more than that.
+/// The probe reads the container only ([`mp4`]); the frames were counted as they were sent.
+async fn check_fed(
+    encoder: &Encoder,
+    clip: &Path,
+    step_seconds: f64,
+    fed: Option<u64>,
+) -> ClipEvidence {
     let step_seconds = step_seconds.max(1.0 / encoder.fps.max(1) as f64);
-    match encoder.probe(clip).await {
+    let file = clip.to_path_buf();
+    let probed = tokio::task::spawn_blocking(move || mp4::probe_file(&file))
+        .await
+        .unwrap_or_else(|e| Err(VideoError::Files(format!("the probe failed: {e}"))));
+    match probed {
         Ok(probe) => {
-            let verdict = judge_clip(&probe, step_seconds, encoder.fps);
+            let held = ClipProbe {
+                duration: probe.duration,
+                frames: fed.map_or(probe.frames, |fed| fed.min(probe.frames)),
+            };
+            let verdict = judge_clip(&held, step_seconds, encoder.fps);
             ClipEvidence {
                 path: None,
                 ok: Some(verdict.is_ok()),

@@ -1,5 +1,6 @@
-//! Pure planning for video: which frames a clip shows and for how long, the ffmpeg concat
-//! list that says so, chapter metadata, and the health rule for a probed clip.
+//! Pure planning for video: which frames a clip shows and for how long (as segments for a
+//! concat list, or frame by frame for a constant-rate stream), the ffmpeg concat list,
+//! chapter metadata, and the health rule for a probed clip.
 //! No I/O here, so every rule is unit-tested.
 
 /// One entry of a clip's timeline: frame `frame` (an index into the frame log) shown for
@@ -59,6 +60,27 @@ pub fn plan_clip(frame_ts: &[f64], start: f64, end: f64) -> Option<Vec<Segment>>
         });
     }
     Some(segments)
+}
+
+/// How many frames a clip of `seconds` holds at `fps`: the nearest whole number, at least
+/// one, so the clip is within half a frame interval of its step.
+pub fn slot_count(seconds: f64, fps: u32) -> usize {
+    ((seconds.max(0.0) * fps.max(1) as f64).round() as usize).max(1)
+}
+
+/// The moment frame `k` of a clip starting at `start` shows: the middle of its interval.
+pub fn slot_time(start: f64, k: usize, fps: u32) -> f64 {
+    start + (k as f64 + 0.5) / fps.max(1) as f64
+}
+
+/// The frame showing at `t` (an index into timestamps sorted ascending), by the rule of
+/// [`plan_clip`]: the last one that arrived at or before `t`; before the first frame, the
+/// first frame stands in. `None` only without any frame.
+pub fn frame_at(frame_ts: &[f64], t: f64) -> Option<usize> {
+    if frame_ts.is_empty() {
+        return None;
+    }
+    Some(frame_ts.partition_point(|&f| f <= t).saturating_sub(1))
 }
 
 /// The ffmpeg concat-demuxer script for `entries` (file path, seconds). The last file is
@@ -250,6 +272,41 @@ mod tests {
                 duration: 1.0
             }]
         );
+    }
+
+    #[test]
+    fn frame_by_frame_the_clip_shows_what_the_plan_shows() {
+        let ts: Vec<f64> = [0.0, 0.31, 0.33, 0.9, 1.42, 2.5].to_vec();
+        for (start, end) in [(0.1, 1.6), (0.5, 0.55), (-1.0, 0.2), (2.0, 3.0)] {
+            let plan = plan_clip(&ts, start, end).unwrap();
+            let n = slot_count(end - start, 15);
+            for k in 0..n {
+                let t = slot_time(start, k, 15);
+                // The segment of the plan that covers t.
+                let mut at = start;
+                let mut shown = plan[0].frame;
+                for s in &plan {
+                    if at <= t {
+                        shown = s.frame;
+                    }
+                    at += s.duration;
+                }
+                if t < end {
+                    assert_eq!(frame_at(&ts, t), Some(shown), "{start}..{end} slot {k}");
+                }
+            }
+        }
+        assert_eq!(frame_at(&[], 1.0), None);
+    }
+
+    #[test]
+    fn a_clip_holds_the_nearest_whole_number_of_frames() {
+        assert_eq!(slot_count(2.0, 15), 30);
+        assert_eq!(slot_count(0.53, 15), 8);
+        assert_eq!(slot_count(0.52, 15), 8);
+        assert_eq!(slot_count(0.0, 15), 1);
+        assert!((slot_time(10.0, 0, 15) - (10.0 + 1.0 / 30.0)).abs() < 1e-12);
+        assert!((slot_time(10.0, 14, 15) - 10.966_666_666_666_667).abs() < 1e-9);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! page gets few), how fast each sampled source may go, and why the source is not the
 //! browser's best one when it is not.
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use super::{VideoError, VideoRecorder, VideoSource, BIDI_SHOTS_MAX_FPS};
+use super::screencast::FrameLog;
+use super::{probe_with, Encoder, VideoRecorder, VideoSource, BIDI_SHOTS_MAX_FPS};
 
 /// The most screenshots a second a sampled source takes: WebDriver screenshots queue
 /// between the steps' own commands, so more than 5 only slows the steps.
@@ -34,25 +35,23 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-impl VideoRecorder {
-    /// The effective frame rate over the step `windows` just finished: frames in the frame
-    /// log, or, for a screen recording, the decoded frames of `recorded` per second.
-    pub(super) async fn frame_rate(
-        &self,
-        windows: &[(f64, f64)],
-        recorded: &Option<Result<(PathBuf, f64), VideoError>>,
-    ) -> Option<f64> {
-        if self.screen.is_some() {
-            let Some(Ok((file, _))) = recorded else {
-                return None;
-            };
-            let probe = self.encoder.probe(file).await.ok()?;
-            return (probe.duration > 0.0).then(|| round1(probe.frames as f64 / probe.duration));
-        }
-        let ts: Vec<f64> = self.log.snapshot().iter().map(|f| f.ts).collect();
-        frames_per_second(&ts, windows)
+/// The effective frame rate over the step `windows` of a scenario: frames in `log`, or, from
+/// a screen recording (`recorded`: its file), its decoded frames per second.
+pub(super) async fn frame_rate(
+    encoder: &Encoder,
+    log: &FrameLog,
+    windows: &[(f64, f64)],
+    recorded: Option<&Path>,
+) -> Option<f64> {
+    if let Some(file) = recorded {
+        let probe = probe_with(&encoder.ffprobe, file).await.ok()?;
+        return (probe.duration > 0.0).then(|| round1(probe.frames as f64 / probe.duration));
     }
+    let ts: Vec<f64> = log.snapshot().iter().map(|f| f.ts).collect();
+    frames_per_second(&ts, windows)
+}
 
+impl VideoRecorder {
     /// How the source was reached when not the usual way, or why the video comes from this
     /// source rather than the browser's best one.
     pub fn note(&self) -> Option<String> {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -25,16 +25,30 @@ pub struct Frame {
     pub path: PathBuf,
 }
 
-/// Every frame received so far, in timestamp order, shared with the encoders.
-#[derive(Debug, Default)]
+/// Every frame received so far, in timestamp order, shared with the encoders; encoders
+/// waiting for frames [`FrameLog::subscribe`] to hear of each new one.
+#[derive(Debug)]
 pub struct FrameLog {
     frames: Mutex<Vec<Frame>>,
+    /// Changes whenever a frame arrives or the log settles further.
+    arrivals: watch::Sender<u64>,
     /// Every frame stamped before this (epoch seconds) is in the log: the newest stamp of a
     /// stream that arrives in order (the screencast), or the end of the last step whose
     /// final frame a sampler logged.
     settled: Mutex<f64>,
     /// Filled by a sampler, which settles the log itself (see [`FrameLog::settle`]).
     sampled: std::sync::atomic::AtomicBool,
+}
+
+impl Default for FrameLog {
+    fn default() -> FrameLog {
+        FrameLog {
+            frames: Mutex::new(Vec::new()),
+            arrivals: watch::channel(0).0,
+            settled: Mutex::new(0.0),
+            sampled: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
 }
 
 impl FrameLog {
@@ -44,12 +58,20 @@ impl FrameLog {
 
     pub fn push(&self, frame: Frame) {
         if !self.is_sampled() {
-            self.settle(frame.ts);
+            self.settle_quietly(frame.ts);
         }
-        let mut frames = self.lock();
-        // Timestamps come from the compositor; keep the log sorted even if one is late.
-        let at = frames.partition_point(|f| f.ts <= frame.ts);
-        frames.insert(at, frame);
+        {
+            let mut frames = self.lock();
+            // Timestamps come from the compositor; keep the log sorted even if one is late.
+            let at = frames.partition_point(|f| f.ts <= frame.ts);
+            frames.insert(at, frame);
+        }
+        self.arrivals.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that changes whenever a frame arrives or the log settles further.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.arrivals.subscribe()
     }
 
     /// A copy of the frames that can matter for the window ending at `end`.
@@ -72,6 +94,11 @@ impl FrameLog {
 
     /// Says every frame stamped before `until` is in the log.
     pub fn settle(&self, until: f64) {
+        self.settle_quietly(until);
+        self.arrivals.send_modify(|n| *n += 1);
+    }
+
+    fn settle_quietly(&self, until: f64) {
         let mut settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
         *settled = settled.max(until);
     }
@@ -90,6 +117,19 @@ impl FrameLog {
 
     pub fn is_sampled(&self) -> bool {
         self.sampled.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The newest frame's timestamp.
+    pub fn latest(&self) -> Option<f64> {
+        self.lock().last().map(|f| f.ts)
+    }
+
+    /// The frame showing at `t`, by the rule of [`super::plan::frame_at`]: the last one at
+    /// or before `t`, else the first one.
+    pub fn at(&self, t: f64) -> Option<Frame> {
+        let frames = self.lock();
+        let i = frames.partition_point(|f| f.ts <= t).saturating_sub(1);
+        frames.get(i).cloned()
     }
 
     /// Forgets (and deletes) frames no window starting at or after `before` can show:
