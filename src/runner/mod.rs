@@ -383,6 +383,13 @@ impl StepRun<'_> {
         setup_error: Option<StepError>,
     ) -> (StepOutcome, Vec<WebhookRecord>) {
         let browser = &self.session.browser;
+        // The state is read before the step's window opens, so the window (its clock, its
+        // video) holds the actions alone; webhooks are collected from here on.
+        let observed_from = Utc::now();
+        let state_before = match &self.ctx.observer {
+            Some(observer) => observer.before_step(browser).await,
+            None => None,
+        };
         if let Some(video) = &self.session.video {
             // Show the window the step acts on (a new tab or window is followed).
             if let Ok(window) = browser.window_handle().await {
@@ -391,10 +398,6 @@ impl StepRun<'_> {
             video.step_started().await;
         }
         let started_at = Utc::now();
-        let state_before = match &self.ctx.observer {
-            Some(observer) => observer.before_step(browser).await,
-            None => None,
-        };
         let clock = Instant::now();
         let mut exec = actions::Exec {
             browser,
@@ -418,7 +421,7 @@ impl StepRun<'_> {
         }
         let screenshot = self.screenshot().await;
         let (state_after, webhooks) = match &self.ctx.observer {
-            Some(observer) => observer.after_step(browser, started_at).await,
+            Some(observer) => observer.after_step(browser, observed_from).await,
             None => (None, Vec::new()),
         };
         let outcome = StepOutcome {
