@@ -153,6 +153,16 @@ pub enum Dialect {
     Cdp,
 }
 
+impl Dialect {
+    /// The socket, in messages.
+    fn socket(self) -> &'static str {
+        match self {
+            Dialect::Bidi => "BiDi socket",
+            Dialect::Cdp => "DevTools proxy",
+        }
+    }
+}
+
 /// Screencast settings sent to `Page.startScreencast`.
 #[derive(Debug, Clone, Copy)]
 pub struct ScreencastSettings {
@@ -190,47 +200,29 @@ impl Screencast {
         )
         .await
         .map_err(|_| {
-            VideoError::Screencast(format!("timed out connecting to the BiDi socket {ws_url}"))
+            let socket = dialect.socket();
+            VideoError::Screencast(format!("timed out connecting to the {socket} {ws_url}"))
         })?
         .map_err(|e| {
-            VideoError::Screencast(format!("cannot connect to the BiDi socket {ws_url}: {e}"))
+            let socket = dialect.socket();
+            VideoError::Screencast(format!("cannot connect to the {socket} {ws_url}: {e}"))
         })?;
         let (commands, rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = oneshot::channel();
-        let mut state = State {
-            dialect,
-            settings,
-            frames_dir: frames_dir.to_path_buf(),
-            log,
-            next_id: 1,
-            pending: HashMap::new(),
-            current: None,
-            history: Vec::new(),
-            starting: HashMap::new(),
-            outgoing: Vec::new(),
-            frame_count: 0,
-        };
-        let id = match dialect {
-            Dialect::Bidi => state.request(
-                "session.subscribe",
-                json!({"events": [
-                    "goog:cdp.Page.screencastFrame",
-                    "browsingContext.contextCreated",
-                    "browsingContext.contextDestroyed"
-                ]}),
-            ),
-            Dialect::Cdp => state.request("Target.setDiscoverTargets", json!({"discover": true})),
-        };
-        state.pending.insert(id, Pending::Reply(ready_tx));
+        let mut state = State::new(dialect, settings, frames_dir, log);
+        let subscribe = state.subscribe();
+        state.pending.insert(subscribe, Pending::Reply(ready_tx));
         let task = tokio::spawn(state.run(socket, rx));
         match tokio::time::timeout(Duration::from_secs(10), ready_rx).await {
             Ok(Ok(Ok(_))) => Ok(Screencast { commands, task }),
             Ok(Ok(Err(e))) => Err(VideoError::Screencast(format!(
-                "session.subscribe failed: {e}"
+                "the {} refused the subscription: {e}",
+                dialect.socket()
             ))),
-            _ => Err(VideoError::Screencast(
-                "the socket did not answer its subscription".into(),
-            )),
+            _ => Err(VideoError::Screencast(format!(
+                "the {} did not answer its subscription",
+                dialect.socket()
+            ))),
         }
     }
 
@@ -295,6 +287,42 @@ struct State {
 }
 
 impl State {
+    fn new(
+        dialect: Dialect,
+        settings: ScreencastSettings,
+        frames_dir: &Path,
+        log: Arc<FrameLog>,
+    ) -> State {
+        State {
+            dialect,
+            settings,
+            frames_dir: frames_dir.to_path_buf(),
+            log,
+            next_id: 1,
+            pending: HashMap::new(),
+            current: None,
+            history: Vec::new(),
+            starting: HashMap::new(),
+            outgoing: Vec::new(),
+            frame_count: 0,
+        }
+    }
+
+    /// Asks for frames and for new top-level tabs and windows; the request's id.
+    fn subscribe(&mut self) -> u64 {
+        match self.dialect {
+            Dialect::Bidi => self.request(
+                "session.subscribe",
+                json!({"events": [
+                    "goog:cdp.Page.screencastFrame",
+                    "browsingContext.contextCreated",
+                    "browsingContext.contextDestroyed"
+                ]}),
+            ),
+            Dialect::Cdp => self.request("Target.setDiscoverTargets", json!({"discover": true})),
+        }
+    }
+
     fn request(&mut self, method: &str, params: Value) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
@@ -552,5 +580,74 @@ impl State {
         if std::fs::write(&path, jpeg).is_ok() {
             self.log.push(Frame { ts, path });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(state: &mut State) -> Vec<Value> {
+        std::mem::take(&mut state.outgoing)
+            .iter()
+            .map(|m| serde_json::from_str(m).unwrap())
+            .collect()
+    }
+
+    /// On a Grid's DevTools proxy the screencast speaks plain CDP: it attaches to the
+    /// window's target with a flat session, starts the screencast there, acknowledges each
+    /// frame on that session and logs it; an iframe's target is not followed, a new tab is.
+    #[test]
+    fn plain_cdp_attaches_to_the_target_and_acknowledges_frames_on_its_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Arc::new(FrameLog::default());
+        let settings = ScreencastSettings {
+            max_width: 1280,
+            max_height: 800,
+            quality: 70,
+            every_nth_frame: 2,
+        };
+        let mut state = State::new(Dialect::Cdp, settings, dir.path(), log.clone());
+        let subscribe = state.subscribe();
+        assert_eq!(sent(&mut state)[0]["method"], "Target.setDiscoverTargets");
+        state.incoming(&json!({"id": subscribe, "result": {}}).to_string());
+
+        let (done, mut started) = oneshot::channel();
+        state.follow("TARGET-1".into(), Some(done));
+        let attach = &sent(&mut state)[0];
+        assert_eq!(attach["method"], "Target.attachToTarget");
+        assert_eq!(attach["params"]["targetId"], "TARGET-1");
+        assert_eq!(attach["params"]["flatten"], true);
+        let reply = json!({"id": attach["id"], "result": {"sessionId": "S1"}});
+        state.incoming(&reply.to_string());
+        let start = &sent(&mut state)[0];
+        assert_eq!(start["method"], "Page.startScreencast");
+        assert_eq!(start["sessionId"], "S1");
+        assert_eq!(start["params"]["everyNthFrame"], 2);
+        state.incoming(&json!({"id": start["id"], "result": {}}).to_string());
+        assert!(matches!(started.try_recv(), Ok(Ok(()))));
+
+        let jpeg = base64::engine::general_purpose::STANDARD.encode(b"not really a jpeg");
+        let frame = json!({"method": "Page.screencastFrame", "sessionId": "S1", "params": {
+            "data": jpeg, "metadata": {"timestamp": 1700000000.25}, "sessionId": 7}});
+        state.incoming(&frame.to_string());
+        let ack = &sent(&mut state)[0];
+        assert_eq!(ack["method"], "Page.screencastFrameAck");
+        assert_eq!(ack["sessionId"], "S1");
+        assert_eq!(ack["params"]["sessionId"], 7);
+        assert_eq!(log.len(), 1);
+        assert_eq!(log.latest(), Some(1700000000.25));
+
+        let created = |id: &str, kind: &str| {
+            json!({"method": "Target.targetCreated",
+                   "params": {"targetInfo": {"targetId": id, "type": kind}}})
+            .to_string()
+        };
+        state.incoming(&created("FRAME-1", "iframe"));
+        assert!(sent(&mut state).is_empty());
+        state.incoming(&created("TARGET-2", "page"));
+        let attach = &sent(&mut state)[0];
+        assert_eq!(attach["method"], "Target.attachToTarget");
+        assert_eq!(attach["params"]["targetId"], "TARGET-2");
     }
 }
