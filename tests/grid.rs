@@ -121,7 +121,8 @@ async fn without_bidi_the_video_falls_back_and_says_so(grid: &Grid, tag: &str) {
 }
 
 /// Every slot taken (four Chromium sessions on two nodes of two): a Firefox run waits in
-/// the queue no longer than --session-timeout, then says why, with exit 4.
+/// the queue no longer than --session-timeout, then says why, with exit 4, and leaves
+/// nothing queued on the Grid.
 async fn a_full_grid_is_a_clear_setup_error(grid: &Grid, tag: &str) {
     let mut blockers = Vec::new();
     for _ in 0..4 {
@@ -135,9 +136,14 @@ async fn a_full_grid_is_a_clear_setup_error(grid: &Grid, tag: &str) {
     assert!(stderr.contains("no free slot in time"), "{stderr}");
     assert!(took < Duration::from_secs(40), "{took:?}");
     assert_eq!(report(out.path())["run"]["status"], "failed");
+    // The Grid dropped the request the run gave up on: once the slots are free, it starts
+    // no session nobody waits for.
+    assert_eq!(grid.queued().await, 0);
     for id in &blockers {
         grid.close_session(id).await;
     }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(grid.sessions_per_node().await.iter().sum::<u64>(), 0);
     assert!(wait_gone(tag, Duration::from_secs(5)).is_empty());
 }
 

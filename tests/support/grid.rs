@@ -293,6 +293,15 @@ impl Grid {
             .collect()
     }
 
+    /// How many session requests wait in the hub's queue.
+    pub async fn queued(&self) -> usize {
+        let url = Url::parse(&format!("{}/se/grid/newsessionqueue/queue", self.url)).unwrap();
+        let answer = self.http.send(HttpRequest::get(url)).await.unwrap();
+        answer.json_or_null()["value"]
+            .as_array()
+            .map_or(usize::MAX, Vec::len)
+    }
+
     /// Opens a session for `browser_name` straight through the hub (to take a slot).
     pub async fn open_session(&self, browser_name: &str) -> String {
         let url = Url::parse(&format!("{}/session", self.url)).unwrap();
