@@ -258,6 +258,9 @@ pub(crate) async fn run_scenario(
             source_line: loaded.source_line(&scenario.location).map(str::to_string),
         });
     let mut status = ScenarioStatus::Passed;
+    // The state a step left is the state the next one starts from: nothing acts on the page
+    // in between and its webhooks have settled, so it is not read twice.
+    let mut last_state: Option<Option<serde_json::Value>> = None;
     for (step_index, step) in given.iter().chain(scenario.steps.iter()).enumerate() {
         let is_given = step_index < given.len();
         let (outcome, webhooks) = if status != ScenarioStatus::Passed {
@@ -275,6 +278,7 @@ pub(crate) async fn run_scenario(
                 index: step_index,
                 step,
                 given: is_given,
+                known_state: last_state.take(),
             };
             place.sink.event(&Event::StepStarted {
                 scenario: index,
@@ -282,6 +286,7 @@ pub(crate) async fn run_scenario(
                 name: step.name.clone(),
             });
             let (outcome, webhooks) = run.execute(&mut vars, setup_error.take()).await;
+            last_state = Some(outcome.state_after.clone());
             match outcome.status {
                 StepStatus::Failed => {
                     *place.failed_steps += 1;
@@ -372,6 +377,8 @@ struct StepRun<'a> {
     index: usize,
     step: &'a Step,
     given: bool,
+    /// The app's state as the previous step of the scenario left it, when there was one.
+    known_state: Option<Option<serde_json::Value>>,
 }
 
 impl StepRun<'_> {
@@ -386,9 +393,10 @@ impl StepRun<'_> {
         // The state is read before the step's window opens, so the window (its clock, its
         // video) holds the actions alone; webhooks are collected from here on.
         let observed_from = Utc::now();
-        let state_before = match &self.ctx.observer {
-            Some(observer) => observer.before_step(browser).await,
-            None => None,
+        let state_before = match (&self.ctx.observer, self.known_state.clone()) {
+            (_, Some(known)) => known,
+            (Some(observer), None) => observer.before_step(browser).await,
+            (None, None) => None,
         };
         if let Some(video) = &self.session.video {
             // Show the window the step acts on (a new tab or window is followed).
@@ -419,7 +427,7 @@ impl StepRun<'_> {
         if let Some(video) = &self.session.video {
             video.step_finished(self.dir, self.index, &self.step.name, started_at, duration);
         }
-        let screenshot = self.screenshot().await;
+        let screenshot = self.screenshot(status == StepStatus::Passed).await;
         let (state_after, webhooks) = match &self.ctx.observer {
             Some(observer) => observer.after_step(browser, observed_from).await,
             None => (None, Vec::new()),
@@ -470,10 +478,13 @@ impl StepRun<'_> {
     }
 
     /// Every step gets its screenshot, a failed one above all; from the top document so a
-    /// failure inside an iframe still shows the whole page.
-    async fn screenshot(&self) -> Option<String> {
+    /// failure inside an iframe still shows the whole page (a step that passed has left
+    /// every frame it entered).
+    async fn screenshot(&self, passed: bool) -> Option<String> {
         let browser = &self.session.browser;
-        let _ = browser.top_frame().await;
+        if !passed {
+            let _ = browser.top_frame().await;
+        }
         let rel = RunFolder::step_file(self.dir, self.index, &self.step.name, None, "png");
         match browser.screenshot().await {
             Ok(png) => self.folder.write(&rel, &png).ok(),
