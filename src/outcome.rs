@@ -318,6 +318,33 @@ pub struct ScenarioOutcome {
     /// Why the scenario video is missing, if it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_problem: Option<String>,
+    /// Where its video came from and the frame rate it got.
+    #[serde(flatten)]
+    pub capture: VideoCapture,
+}
+
+/// Where a scenario's video came from and what it got; empty with `--video off`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VideoCapture {
+    /// `screencast`, `x11grab`, `bidi-screenshots` or `screenshots`.
+    #[serde(
+        rename = "video_source",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source: Option<String>,
+    /// Frames captured per second of the scenario's steps (a screencast sends frames only
+    /// when the page changes; the clips are encoded at `--video-fps` either way).
+    #[serde(rename = "video_fps", default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<f64>,
+    /// How the source was reached when not the usual way, or why it is not the browser's
+    /// best one (e.g. the endpoint offers no BiDi socket), if so.
+    #[serde(
+        rename = "video_note",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub note: Option<String>,
 }
 
 impl ScenarioOutcome {
@@ -394,8 +421,9 @@ pub struct RunInfo {
     /// The video mode: `on`, `off` or `retain-on-failure`.
     #[serde(default)]
     pub video: String,
-    /// Where the video came from: `screencast`, `x11grab` or `screenshots`; `None` with
-    /// video off.
+    /// Where the first session's video came from: `screencast`, `x11grab`,
+    /// `bidi-screenshots` or `screenshots`; `None` with video off. Each scenario says its own
+    /// (`video_source`, `video_fps`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_source: Option<String>,
 }

@@ -303,7 +303,8 @@ async fn sigint_mid_run_exits_130_writes_an_interrupted_report_and_leaves_nothin
 async fn a_running_webdriver_is_used_instead_of_starting_one() {
     let site = site().await;
     let logs = tempfile::tempdir().unwrap();
-    let driver = walkthrough::browser::ChromeDriver::start(
+    let driver = walkthrough::browser::DriverProcess::start(
+        walkthrough::browser::BrowserKind::Chromium,
         &walkthrough::browser::which("chromedriver").expect("chromedriver is installed"),
         &logs.path().join("driver.log"),
         Duration::from_secs(15),

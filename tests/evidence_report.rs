@@ -110,6 +110,7 @@ fn scenario(name: &str, slot: &str, status: &str, steps: Vec<StepOutcome>) -> Sc
         deliveries: Vec::new(),
         video: None,
         video_problem: None,
+        capture: Default::default(),
     }
 }
 

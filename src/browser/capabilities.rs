@@ -1,10 +1,24 @@
-//! The W3C capabilities a session is asked for: Chromium's flags for this closed, root
-//! environment (headless at an exact viewport, or headed in kiosk mode for screen
-//! recording), a private profile, and the BiDi socket when video needs it.
+//! The W3C capabilities a session is asked for: Chromium's flags or Firefox's arguments and
+//! preferences for this closed, root environment (headless at the viewport's size, or
+//! headed in kiosk mode for screen recording), a private profile when the driver is ours,
+//! and the BiDi socket when video needs it. The same capabilities go to a Selenium Grid,
+//! whose node keeps its own profile and browser binary.
 
 use serde_json::{json, Map, Value};
 
-use super::BrowserOptions;
+use super::{BrowserKind, BrowserOptions};
+
+/// The capabilities of `options.browser`, with `profile` as its private profile folder
+/// when the driver is ours.
+pub(super) fn for_options(
+    options: &BrowserOptions,
+    profile: &std::path::Path,
+) -> Map<String, Value> {
+    match options.browser {
+        BrowserKind::Chromium => chromium(options, profile),
+        BrowserKind::Firefox => firefox(options, profile),
+    }
+}
 
 /// Flags every Chromium gets here: no network chatter (the network is closed), no crash
 /// reporting, no sandbox (it refuses to run as root without this).
@@ -66,4 +80,107 @@ pub(super) fn chromium(options: &BrowserOptions, profile: &std::path::Path) -> M
         caps.insert("webSocketUrl".into(), json!(true));
     }
     caps
+}
+
+/// Firefox preferences for a closed network and a quiet, deterministic browser (geckodriver
+/// adds its own recommended set: no updates, no telemetry, no first-run pages).
+fn firefox_prefs() -> Value {
+    json!({
+        "app.normandy.enabled": false,
+        "messaging-system.rsexperimentloader.enabled": false,
+        "browser.shell.checkDefaultBrowser": false,
+        "browser.startup.homepage_override.mstone": "ignore",
+        "browser.newtabpage.enabled": false,
+        "browser.tabs.warnOnClose": false,
+        "datareporting.policy.dataSubmissionEnabled": false,
+        "datareporting.healthreport.uploadEnabled": false,
+        "toolkit.telemetry.enabled": false,
+        "browser.safebrowsing.malware.enabled": false,
+        "browser.safebrowsing.phishing.enabled": false,
+        "browser.safebrowsing.downloads.enabled": false,
+        "network.captive-portal-service.enabled": false,
+        "network.connectivity-service.enabled": false,
+        "extensions.update.enabled": false,
+        "browser.search.update": false,
+        "signon.rememberSignons": false,
+        "intl.accept_languages": "en-US, en",
+        "intl.locale.requested": "en-US",
+        "layout.css.devPixelsPerPx": "1.0",
+    })
+}
+
+/// Firefox's capabilities for `options`: `-headless` with the window at the viewport's
+/// size (the session then corrects it to the exact viewport), or `--kiosk` on the X
+/// display, so the screen is exactly the page.
+pub(super) fn firefox(options: &BrowserOptions, profile: &std::path::Path) -> Map<String, Value> {
+    let (width, height) = (options.viewport.width, options.viewport.height);
+    let mut args: Vec<String> = Vec::new();
+    if options.headed {
+        args.push("--kiosk".into());
+    } else {
+        args.push("-headless".into());
+    }
+    args.extend([
+        "--width".into(),
+        width.to_string(),
+        "--height".into(),
+        height.to_string(),
+    ]);
+    if options.webdriver_url.is_none() {
+        // geckodriver uses this folder as is (no copy in /tmp), and close() removes it.
+        args.extend(["-profile".into(), profile.display().to_string()]);
+    }
+    let mut firefox_options = json!({ "args": args, "prefs": firefox_prefs() });
+    if let (Some(binary), None) = (&options.firefox, &options.webdriver_url) {
+        firefox_options["binary"] = json!(binary.display().to_string());
+    }
+    let mut caps = Map::new();
+    caps.insert("browserName".into(), json!("firefox"));
+    caps.insert("moz:firefoxOptions".into(), firefox_options);
+    caps.insert("pageLoadStrategy".into(), json!("normal"));
+    if options.bidi {
+        caps.insert("webSocketUrl".into(), json!(true));
+    }
+    caps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remote_session_brings_no_local_paths() {
+        let mut options = BrowserOptions::new(std::path::Path::new("/tmp"));
+        options.firefox = Some("/usr/bin/firefox-esr".into());
+        options.chromium = Some("/usr/bin/chromium".into());
+        let profile = std::path::Path::new("/tmp/walkthrough-profile-x");
+        for browser in [BrowserKind::Chromium, BrowserKind::Firefox] {
+            options.browser = browser;
+            options.webdriver_url = None;
+            let local = Value::Object(for_options(&options, profile)).to_string();
+            assert!(local.contains("walkthrough-profile-x"), "{local}");
+            options.webdriver_url = Some("http://127.0.0.1:4444".into());
+            let remote = Value::Object(for_options(&options, profile)).to_string();
+            assert!(!remote.contains("walkthrough-profile-x"), "{remote}");
+            assert!(!remote.contains("/usr/bin"), "{remote}");
+        }
+    }
+
+    #[test]
+    fn firefox_runs_headless_at_the_viewport_size_and_asks_for_bidi_only_when_told() {
+        let mut options = BrowserOptions::new(std::path::Path::new("/tmp"));
+        options.browser = BrowserKind::Firefox;
+        let caps = for_options(&options, std::path::Path::new("/tmp/p"));
+        assert_eq!(caps["browserName"], "firefox");
+        let args = caps["moz:firefoxOptions"]["args"].as_array().unwrap();
+        assert!(args.contains(&json!("-headless")));
+        assert!(args.contains(&json!("1280")) && args.contains(&json!("800")));
+        assert!(!caps.contains_key("webSocketUrl"));
+        options.bidi = true;
+        options.headed = true;
+        let caps = for_options(&options, std::path::Path::new("/tmp/p"));
+        assert_eq!(caps["webSocketUrl"], true);
+        let args = caps["moz:firefoxOptions"]["args"].as_array().unwrap();
+        assert!(args.contains(&json!("--kiosk")) && !args.contains(&json!("-headless")));
+    }
 }

@@ -1,5 +1,6 @@
-//! The ChromeDriver process: found on disk, started on a free loopback port in its own
-//! process group, probed until ready, and stopped with its whole group (browser included).
+//! The driver process (chromedriver or geckodriver): found on disk, started on a free
+//! loopback port in its own process group, probed until ready, and stopped with its whole
+//! group (browser included).
 
 use crate::http_client::{HttpClient, HttpRequest, Url};
 use std::path::{Path, PathBuf};
@@ -8,59 +9,98 @@ use std::time::{Duration, Instant};
 
 use tokio::process::Command;
 
-use super::BrowserError;
+use super::{BrowserError, BrowserKind};
 use crate::process::{free_port, GroupChild};
 
-/// A running chromedriver and the URL its WebDriver endpoint listens on.
+/// A running driver (chromedriver or geckodriver) and the URL its WebDriver endpoint
+/// listens on.
 #[derive(Debug)]
-pub struct ChromeDriver {
+pub struct DriverProcess {
     process: GroupChild,
     url: String,
     log_path: PathBuf,
 }
 
-impl ChromeDriver {
-    /// Starts `binary` on a free port and waits (up to `ready_timeout`) for `/status` to
-    /// say ready; with `display`, the browser it starts draws on that X display. Its log goes to `log_path` and its tail is quoted in errors.
+/// How to install a missing driver, and the flag that names it.
+fn install_hint(kind: BrowserKind) -> &'static str {
+    match kind {
+        BrowserKind::Chromium => {
+            "install it with `apt-get install chromium chromium-driver` (or run \
+             scripts/setup.sh), or name it with --chromedriver PATH"
+        }
+        BrowserKind::Firefox => {
+            "build it with `cargo install geckodriver` (scripts/setup.sh puts it in \
+             .tools/geckodriver/bin), or name it with --geckodriver PATH"
+        }
+    }
+}
+
+/// The command line of `kind`'s driver on `port`, logging to `log_path`.
+fn driver_command(kind: BrowserKind, binary: &Path, port: u16, log_path: &Path) -> Command {
+    let mut command = Command::new(binary);
+    match kind {
+        BrowserKind::Chromium => {
+            command
+                .arg(format!("--port={port}"))
+                // No --allowed-ips: with it chromedriver listens on every interface; without
+                // it, on loopback only (127.0.0.1 and ::1), which is all the run needs.
+                .arg(format!("--log-path={}", log_path.display()));
+        }
+        BrowserKind::Firefox => {
+            // Loopback only; the BiDi socket on a port the system picks, so parallel
+            // sessions never collide on geckodriver's default 9222.
+            command
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .args(["--websocket-port", "0", "--log", "info"]);
+        }
+    }
+    command
+}
+
+impl DriverProcess {
+    /// Starts `kind`'s driver `binary` on a free port and waits (up to `ready_timeout`) for
+    /// `/status` to say ready; with `display`, the browser it starts draws on that X
+    /// display. Its log goes to `log_path` and its tail is quoted in errors.
     pub async fn start(
+        kind: BrowserKind,
         binary: &Path,
         log_path: &Path,
         ready_timeout: Duration,
         display: Option<&str>,
-    ) -> Result<ChromeDriver, BrowserError> {
+    ) -> Result<DriverProcess, BrowserError> {
+        let name = kind.driver_name();
         if !is_executable(binary) {
             return Err(BrowserError::Setup {
-                what: format!("chromedriver not found at {}", binary.display()),
-                fix: "install it with `apt-get install chromium chromium-driver` (or run \
-                      scripts/setup.sh), or name it with --chromedriver PATH"
-                    .into(),
+                what: format!("{name} not found at {}", binary.display()),
+                fix: install_hint(kind).into(),
             });
         }
         let port = free_port().map_err(|e| BrowserError::Setup {
-            what: format!("no free loopback port for chromedriver: {e}"),
+            what: format!("no free loopback port for {name}: {e}"),
             fix: "check that 127.0.0.1 is usable".into(),
         })?;
         let log = std::fs::File::create(log_path).map_err(|e| BrowserError::Setup {
             what: format!("cannot create {}: {e}", log_path.display()),
             fix: "check that the output folder is writable".into(),
         })?;
-        let mut command = Command::new(binary);
+        let mut command = driver_command(kind, binary, port, log_path);
+        // geckodriver logs (and passes Firefox's output) on stdout and stderr.
+        let stdout = match (kind, log.try_clone()) {
+            (BrowserKind::Firefox, Ok(copy)) => Stdio::from(copy),
+            _ => Stdio::null(),
+        };
         command
-            .arg(format!("--port={port}"))
-            // No --allowed-ips: with it chromedriver listens on every interface; without it,
-            // on loopback only (127.0.0.1 and ::1), which is all the run needs.
-            .arg(format!("--log-path={}", log_path.display()))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::from(log));
         // A headed browser draws on this X display (it inherits the driver's environment).
         if let Some(display) = display {
             command.env("DISPLAY", display);
         }
         let mut process =
-            GroupChild::spawn("chromedriver", &mut command).map_err(|e| BrowserError::Setup {
+            GroupChild::spawn(name, &mut command).map_err(|e| BrowserError::Setup {
                 what: format!("cannot start {}: {e}", binary.display()),
-                fix: "check that chromedriver runs: `chromedriver --version`".into(),
+                fix: format!("check that {name} runs: `{name} --version`"),
             })?;
         let url = format!("http://127.0.0.1:{port}");
         let status_url = Url::parse(&format!("{url}/status"))
@@ -72,11 +112,11 @@ impl ChromeDriver {
                 let tail = log_tail(log_path);
                 let in_use = tail.contains("Address already in use") || tail.contains("bind");
                 return Err(BrowserError::Setup {
-                    what: format!("chromedriver exited at start ({status}): {tail}"),
+                    what: format!("{name} exited at start ({status}): {tail}"),
                     fix: if in_use {
                         format!("port {port} is in use; run again (a new free port is chosen)")
                     } else {
-                        "run `chromedriver --version` to see why it does not start".into()
+                        format!("run `{name} --version` to see why it does not start")
                     },
                 });
             }
@@ -89,7 +129,7 @@ impl ChromeDriver {
                 process.shutdown(Duration::from_millis(500)).await;
                 return Err(BrowserError::Setup {
                     what: format!(
-                        "chromedriver did not become ready within {} ms: {}",
+                        "{name} did not become ready within {} ms: {}",
                         ready_timeout.as_millis(),
                         log_tail(log_path)
                     ),
@@ -98,7 +138,7 @@ impl ChromeDriver {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        Ok(ChromeDriver {
+        Ok(DriverProcess {
             process,
             url,
             log_path: log_path.to_path_buf(),
@@ -117,7 +157,7 @@ impl ChromeDriver {
         &self.log_path
     }
 
-    /// Stops chromedriver and every browser process in its group.
+    /// Stops the driver and every browser process in its group.
     pub async fn stop(mut self) {
         self.process.shutdown(Duration::from_millis(1500)).await;
     }

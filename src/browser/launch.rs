@@ -1,14 +1,16 @@
-//! Starting a session: the X display of a headed browser, the driver process, and the
-//! WebDriver session itself. Whatever was started before a later part fails is stopped
-//! again before the error is returned.
+//! Starting a session: the X display of a headed browser, the driver process (chromedriver
+//! or geckodriver), and the WebDriver session itself, which may wait in a Selenium Grid's
+//! queue but never longer than [`BrowserOptions::session_timeout`]. Whatever was started
+//! before a later part fails is stopped again before the error is returned.
 
 use std::time::Duration;
 
-use fantoccini::ClientBuilder;
+use fantoccini::error::NewSessionError;
+use fantoccini::{Client, ClientBuilder};
 use serde_json::Value;
 
 use super::display::VirtualDisplay;
-use super::{capabilities, Browser, BrowserError, BrowserOptions, ChromeDriver};
+use super::{capabilities, Browser, BrowserError, BrowserKind, BrowserOptions, DriverProcess};
 
 /// The X display a headed browser draws on: the one named, `$DISPLAY`, or an Xvfb of the
 /// viewport's size that the session owns.
@@ -30,7 +32,7 @@ async fn display(
 }
 
 /// Stops what a failed launch had started.
-async fn undo(driver: Option<ChromeDriver>, xvfb: Option<VirtualDisplay>) {
+async fn undo(driver: Option<DriverProcess>, xvfb: Option<VirtualDisplay>) {
     if let Some(d) = driver {
         d.stop().await;
     }
@@ -39,8 +41,123 @@ async fn undo(driver: Option<ChromeDriver>, xvfb: Option<VirtualDisplay>) {
     }
 }
 
+/// The driver binary of `options.browser`.
+fn driver_binary(options: &BrowserOptions) -> &std::path::Path {
+    match options.browser {
+        BrowserKind::Chromium => &options.chromedriver,
+        BrowserKind::Firefox => &options.geckodriver,
+    }
+}
+
+/// Asks `url` for a session with `caps`, for at most `options.session_timeout`.
+async fn new_session(
+    options: &BrowserOptions,
+    url: &str,
+    caps: serde_json::Map<String, Value>,
+    log: Option<String>,
+) -> Result<Client, BrowserError> {
+    // Plain HTTP: the driver listens on loopback; a grid is reached over http:// too.
+    let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+    let connect = builder.capabilities(caps).connect(url);
+    match tokio::time::timeout(options.session_timeout, connect).await {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => Err(session_error(options, url, &e, log)),
+        Err(_) => Err(session_timed_out(options, url, log)),
+    }
+}
+
+/// No session within the bound: on a remote endpoint, every matching slot stayed busy.
+fn session_timed_out(options: &BrowserOptions, url: &str, log: Option<String>) -> BrowserError {
+    let browser = options.browser.as_str();
+    let waited = options.session_timeout.as_secs_f64();
+    match log {
+        None => BrowserError::Setup {
+            what: format!(
+                "no free slot in time: {url} did not start a {browser} session within {waited:.0} s \
+                 (a Selenium Grid keeps the request in its queue while every {browser} slot is busy)"
+            ),
+            fix: "free a slot or add a node, run fewer --jobs, or wait longer with \
+                  --session-timeout"
+                .into(),
+        },
+        Some(log) => BrowserError::Setup {
+            what: format!("{browser} did not start within {waited:.0} s"),
+            fix: format!("see the driver log: {log}"),
+        },
+    }
+}
+
+/// Why the endpoint refused a session, in the words a user can act on.
+fn session_error(
+    options: &BrowserOptions,
+    url: &str,
+    error: &NewSessionError,
+    log: Option<String>,
+) -> BrowserError {
+    let browser = options.browser.as_str();
+    let text = error.to_string();
+    let lower = text.to_ascii_lowercase();
+    if log.is_none() {
+        if lower.contains("timed out") && lower.contains("request") {
+            return BrowserError::Setup {
+                what: format!(
+                    "no free slot in time: {url} gave up on the {browser} session: {text}"
+                ),
+                fix: "free a slot or add a node, run fewer --jobs, or raise the Grid's \
+                      --session-request-timeout"
+                    .into(),
+            };
+        }
+        if [
+            "no nodes support",
+            "unable to find provider",
+            "no matching capabilities",
+        ]
+        .iter()
+        .any(|hint| lower.contains(hint))
+        {
+            return BrowserError::Setup {
+                what: format!("{url} offers no {browser}: {text}"),
+                fix: format!(
+                    "add a Grid node with {} and {browser}, or choose another --browser",
+                    options.browser.driver_name()
+                ),
+            };
+        }
+        if matches!(error, NewSessionError::Failed(_) | NewSessionError::Lost(_)) {
+            return BrowserError::Setup {
+                what: format!("nothing answers WebDriver at {url}: {text}"),
+                fix: "start the Grid (or driver) first, or check --webdriver-url".into(),
+            };
+        }
+    }
+    let install = match options.browser {
+        BrowserKind::Chromium => {
+            "install Chromium with `apt-get install chromium chromium-driver` (or run \
+             scripts/setup.sh), or name it with --chromium PATH"
+        }
+        BrowserKind::Firefox => {
+            "install Firefox with `apt-get install firefox-esr` (or run scripts/setup.sh), \
+             or name it with --firefox PATH"
+        }
+    };
+    BrowserError::Setup {
+        what: format!("the {browser} session could not be created: {text}"),
+        fix: match log {
+            Some(log) => format!("{install}; driver log: {log}"),
+            None => format!("check that the endpoint at {url} offers {browser}"),
+        },
+    }
+}
+
 impl Browser {
-    /// Starts chromedriver (unless `webdriver_url` is given) and a Chromium (headless, or
+    /// A Selenium Grid's DevTools proxy for this session (`se:cdp`, Chromium only), which
+    /// carries the screencast when the Grid offers no BiDi socket.
+    pub fn cdp_url(&self) -> Option<&str> {
+        self.cdp_url.as_deref()
+    }
+
+    /// Starts the driver (unless `webdriver_url` is given) and the browser (headless, or
     /// headed on an X display, see [`BrowserOptions::headed`]) with the flags this closed,
     /// root environment needs, at exactly the requested viewport.
     pub async fn launch(options: &BrowserOptions) -> Result<Browser, BrowserError> {
@@ -54,11 +171,11 @@ impl Browser {
         let driver = match &options.webdriver_url {
             Some(_) => None,
             None => {
-                let log = options.log_dir.join("chromedriver.log");
+                let kind = options.browser;
+                let log = options.log_dir.join(format!("{}.log", kind.driver_name()));
                 let timeout = Duration::from_secs(15);
-                match ChromeDriver::start(&options.chromedriver, &log, timeout, display.as_deref())
-                    .await
-                {
+                let binary = driver_binary(options);
+                match DriverProcess::start(kind, binary, &log, timeout, display.as_deref()).await {
                     Ok(d) => Some(d),
                     Err(e) => {
                         undo(None, xvfb).await;
@@ -85,27 +202,13 @@ impl Browser {
                 });
             }
         };
-        let caps = capabilities::chromium(options, profile.path());
-        // Plain HTTP: the driver listens on loopback; a grid is reached over http:// too.
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&url)
-            .await;
-        let client = match client {
+        let caps = capabilities::for_options(options, profile.path());
+        let log = driver.as_ref().map(|d| d.log_path().display().to_string());
+        let client = match new_session(options, &url, caps, log).await {
             Ok(client) => client,
             Err(e) => {
-                let log = driver
-                    .as_ref()
-                    .map(|d| d.log_path().display().to_string())
-                    .unwrap_or_default();
                 undo(driver, xvfb).await;
-                return Err(BrowserError::Setup {
-                    what: format!("the browser session could not be created: {e}"),
-                    fix: format!(
-                        "install Chromium with `apt-get install chromium chromium-driver` (or run \
-                         scripts/setup.sh), or name it with --chromium PATH; driver log: {log}"
-                    ),
-                });
+                return Err(e);
             }
         };
         let caps = client.capabilities().cloned().unwrap_or_default();
@@ -116,10 +219,14 @@ impl Browser {
                 .to_string()
         };
         let browser = Browser {
-            name: text("browserName", "chrome"),
+            name: text("browserName", options.browser.w3c_name()),
             version: text("browserVersion", "unknown"),
             bidi_url: caps
                 .get("webSocketUrl")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            cdp_url: caps
+                .get("se:cdp")
                 .and_then(Value::as_str)
                 .map(str::to_string),
             client,
@@ -133,5 +240,65 @@ impl Browser {
             .fix_viewport(options.viewport.width, options.viewport.height)
             .await;
         Ok(browser)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fantoccini::error::{ErrorStatus, WebDriver};
+
+    fn grid_options() -> BrowserOptions {
+        let mut options = BrowserOptions::new(std::path::Path::new("/tmp"));
+        options.browser = BrowserKind::Firefox;
+        options.webdriver_url = Some("http://127.0.0.1:4444".into());
+        options.session_timeout = Duration::from_secs(4);
+        options
+    }
+
+    fn refused(message: &str) -> NewSessionError {
+        NewSessionError::SessionNotCreated(WebDriver::new(
+            ErrorStatus::SessionNotCreated,
+            message.to_string(),
+        ))
+    }
+
+    #[test]
+    fn a_full_grid_says_no_free_slot_whoever_gives_up_first() {
+        let ours = session_timed_out(&grid_options(), "http://127.0.0.1:4444", None).to_string();
+        assert!(ours.starts_with("no free slot in time"), "{ours}");
+        assert!(
+            ours.contains("within 4 s") && ours.contains("--session-timeout"),
+            "{ours}"
+        );
+        let theirs = session_error(
+            &grid_options(),
+            "http://127.0.0.1:4444",
+            &refused("Could not start a new session. New session request timed out"),
+            None,
+        )
+        .to_string();
+        assert!(theirs.starts_with("no free slot in time"), "{theirs}");
+        // A local driver that takes too long is not a queue.
+        let local = session_timed_out(&grid_options(), "x", Some("logs/geckodriver.log".into()));
+        assert!(local
+            .to_string()
+            .contains("firefox did not start within 4 s"));
+    }
+
+    #[test]
+    fn a_grid_without_the_browser_says_which_node_is_missing() {
+        let text = session_error(
+            &grid_options(),
+            "http://127.0.0.1:4444",
+            &refused("No nodes support the capabilities in the request"),
+            None,
+        )
+        .to_string();
+        assert!(text.contains("offers no firefox"), "{text}");
+        assert!(
+            text.contains("add a Grid node with geckodriver and firefox"),
+            "{text}"
+        );
     }
 }

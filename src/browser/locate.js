@@ -35,7 +35,9 @@ if (kind === "css") {
   }
 } else if (kind === "text") {
   const want = norm(value);
-  const all = Array.from(root.querySelectorAll("*")).filter((el) => !skip.has(el.tagName));
+  // A document with no element yet (Firefox runs scripts in it while a navigation starts)
+  // has no match yet, rather than a broken locator.
+  const all = root ? Array.from(root.querySelectorAll("*")).filter((el) => !skip.has(el.tagName)) : [];
   const buttonish = (el) =>
     el.tagName === "INPUT" && ["button", "submit", "reset"].includes(el.type) ? norm(el.value) : null;
   let exact = all.filter((el) => (buttonish(el) ?? norm(el.innerText)) === want);

@@ -3,15 +3,19 @@
 //! evidence: callers hand it a [`Target`] (locator kind + rendered value) and get data back.
 
 mod capabilities;
+mod cookies;
 mod display;
 mod driver;
+mod health;
+mod kind;
 mod launch;
 mod pattern;
 mod wait;
 
 use crate::viewport::Viewport;
 use display::VirtualDisplay;
-pub use driver::{which, ChromeDriver};
+pub use driver::{which, DriverProcess};
+pub use kind::{BrowserKind, UnknownBrowser};
 pub use wait::TextTest;
 use wait::{Act, Ended, Until};
 
@@ -150,12 +154,20 @@ impl<T> Waited<T> {
 /// How to start or reach the browser.
 #[derive(Debug, Clone)]
 pub struct BrowserOptions {
+    /// Chromium (chromedriver) or Firefox (geckodriver).
+    pub browser: BrowserKind,
     /// A running WebDriver endpoint (Selenium Grid, a chromedriver you started); when set,
     /// no driver process is started.
     pub webdriver_url: Option<String>,
     pub chromedriver: PathBuf,
     /// The browser binary; `None` lets the driver find it.
     pub chromium: Option<PathBuf>,
+    pub geckodriver: PathBuf,
+    /// Firefox's binary; `None` lets geckodriver find it.
+    pub firefox: Option<PathBuf>,
+    /// How long a session may take to start, including the time a Selenium Grid keeps the
+    /// request in its queue while its slots are busy.
+    pub session_timeout: Duration,
     pub viewport: Viewport,
     /// Where the driver log goes.
     pub log_dir: PathBuf,
@@ -175,9 +187,13 @@ pub struct BrowserOptions {
 impl BrowserOptions {
     pub fn new(log_dir: &Path) -> Self {
         BrowserOptions {
+            browser: BrowserKind::Chromium,
             webdriver_url: None,
             chromedriver: which("chromedriver").unwrap_or_else(|| "/usr/bin/chromedriver".into()),
             chromium: which("chromium").or_else(|| which("chromium-browser")),
+            geckodriver: which("geckodriver").unwrap_or_else(|| "geckodriver".into()),
+            firefox: which("firefox-esr").or_else(|| which("firefox")),
+            session_timeout: Duration::from_secs(60),
             viewport: Viewport::DEFAULT,
             log_dir: log_dir.to_path_buf(),
             bidi: false,
@@ -192,11 +208,13 @@ impl BrowserOptions {
 /// A live browser session, with the driver and profile it owns.
 pub struct Browser {
     client: Client,
-    driver: Option<ChromeDriver>,
+    driver: Option<DriverProcess>,
     profile: Option<tempfile::TempDir>,
     name: String,
     version: String,
     bidi_url: Option<String>,
+    /// A Selenium Grid's DevTools proxy for the session (`se:cdp`), when it offers one.
+    cdp_url: Option<String>,
     /// The X display of a headed session, and the Xvfb behind it when the session owns one.
     display: Option<String>,
     xvfb: Option<VirtualDisplay>,
@@ -265,9 +283,9 @@ impl Browser {
         Ok(String::from(handle))
     }
 
-    /// The chromedriver pid when this session started one.
+    /// The driver's pid when this session started one.
     pub fn driver_pid(&self) -> Option<i32> {
-        self.driver.as_ref().map(ChromeDriver::pid)
+        self.driver.as_ref().map(DriverProcess::pid)
     }
 
     /// The inner size of the window in CSS pixels.
@@ -640,21 +658,6 @@ impl Browser {
         })
     }
 
-    /// Forgets every cookie of every site, so the next page sees a new visitor. Uses the
-    /// DevTools passthrough (all sites at once); without it, WebDriver's delete-all-cookies,
-    /// which covers the current page's site only.
-    pub async fn clear_cookies(&self) -> Result<(), BrowserError> {
-        let cdp = CdpCommand {
-            cmd: "Network.clearBrowserCookies",
-            params: json!({}),
-        };
-        if self.client.issue_cmd(cdp).await.is_ok() {
-            return Ok(());
-        }
-        self.client.delete_all_cookies().await?;
-        Ok(())
-    }
-
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Result<Vec<u8>, BrowserError> {
         Ok(self.client.screenshot().await?)
@@ -697,31 +700,6 @@ impl Screenshotter {
     /// A PNG of the current viewport.
     pub async fn png(&self) -> Result<Vec<u8>, BrowserError> {
         Ok(self.client.screenshot().await?)
-    }
-}
-
-/// chromedriver's DevTools passthrough: `{"cmd": …, "params": …}`.
-#[derive(Debug)]
-struct CdpCommand {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.cmd, "params": self.params });
-        (http::Method::POST, Some(body.to_string()))
     }
 }
 

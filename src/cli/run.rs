@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::browser::BrowserKind;
 use crate::capture::video::{VideoMode, VideoPlan, VideoSource};
 use crate::harness::{self, BrowserPlan, RunError, RunPlan};
 use crate::project::Project;
@@ -30,7 +31,14 @@ pub enum VideoArg {
 pub enum VideoSourceArg {
     Screencast,
     X11grab,
+    BidiScreenshots,
     Screenshots,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BrowserArg {
+    Chromium,
+    Firefox,
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,15 +70,31 @@ pub struct Args {
     /// How long an action waits for its element or expectation by default [default: 10s].
     #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_timeout)]
     pub timeout: Option<Duration>,
-    /// Use a running WebDriver endpoint (e.g. a Selenium Grid) instead of starting chromedriver.
+    /// The browser: chromium (through chromedriver) or firefox (through geckodriver)
+    /// [default: the project file's `run.browser`, else chromium].
+    #[arg(long, value_name = "BROWSER", value_enum)]
+    pub browser: Option<BrowserArg>,
+    /// Use a running WebDriver endpoint (e.g. a Selenium Grid) instead of starting the
+    /// browser's driver.
     #[arg(long, value_name = "URL")]
     pub webdriver_url: Option<String>,
+    /// How long a browser session may take to start; a Selenium Grid keeps the request in
+    /// its queue while its slots are busy, and after this the run stops with "no free slot
+    /// in time" (exit 4) [default: 60s].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_timeout)]
+    pub session_timeout: Option<Duration>,
     /// The chromedriver binary [default: chromedriver on PATH].
     #[arg(long, value_name = "PATH", env = "WALKTHROUGH_CHROMEDRIVER")]
     pub chromedriver: Option<PathBuf>,
     /// The Chromium binary [default: chromium on PATH].
     #[arg(long, value_name = "PATH", env = "WALKTHROUGH_CHROMIUM")]
     pub chromium: Option<PathBuf>,
+    /// The geckodriver binary [default: geckodriver on PATH].
+    #[arg(long, value_name = "PATH", env = "WALKTHROUGH_GECKODRIVER")]
+    pub geckodriver: Option<PathBuf>,
+    /// The Firefox binary [default: firefox-esr, else firefox, on PATH].
+    #[arg(long, value_name = "PATH", env = "WALKTHROUGH_FIREFOX")]
+    pub firefox: Option<PathBuf>,
     /// The browser viewport in CSS pixels; both numbers even [default: 1280x800].
     #[arg(long, value_name = "WxH")]
     pub viewport: Option<Viewport>,
@@ -93,10 +117,12 @@ pub struct Args {
     #[arg(long, value_name = "FPS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub video_fps: u32,
     /// Where the video comes from: `screencast` (the DevTools screencast of headless
-    /// Chromium), `x11grab` (ffmpeg recording the screen; needs --headed) or `screenshots`
-    /// (WebDriver screenshots sampled at up to 5 fps while steps run; any browser, jerky,
-    /// slows steps). Default: x11grab with --headed, else screencast, else screenshots when
-    /// the browser offers no screencast (e.g. a remote grid).
+    /// Chromium), `x11grab` (ffmpeg recording the screen; needs --headed),
+    /// `bidi-screenshots` (screenshots over the WebDriver BiDi socket while steps run,
+    /// alongside them; headless Firefox) or `screenshots` (WebDriver screenshots sampled at
+    /// up to 5 fps between the steps' commands; any browser, jerky, slows steps). Default:
+    /// x11grab with --headed, else screencast for Chromium and bidi-screenshots for
+    /// Firefox, else screenshots when the endpoint offers no BiDi socket.
     #[arg(long, value_name = "SOURCE", value_enum)]
     pub video_source: Option<VideoSourceArg>,
     /// Run Chromium with a visible window (kiosk, at 0,0) instead of headless, on $DISPLAY
@@ -190,6 +216,14 @@ impl Args {
             }
             _ => (vec![PathBuf::from("scenarios")], None),
         };
+        let browser = match (self.browser, defaults.browser.as_deref()) {
+            (Some(BrowserArg::Chromium), _) => BrowserKind::Chromium,
+            (Some(BrowserArg::Firefox), _) => BrowserKind::Firefox,
+            (None, Some(name)) => name
+                .parse()
+                .map_err(|e: crate::browser::UnknownBrowser| RunError::Usage(e.to_string()))?,
+            (None, None) => BrowserKind::Chromium,
+        };
         let video = match (self.video, defaults.video.as_deref()) {
             (Some(arg), _) => video_mode(arg),
             (None, Some("off")) => VideoMode::Off,
@@ -210,9 +244,13 @@ impl Args {
             vars: self.vars,
             timeout: self.timeout.or(defaults.timeout).unwrap_or(DEFAULT_TIMEOUT),
             browser: BrowserPlan {
+                browser,
                 webdriver_url: self.webdriver_url,
+                session_timeout: self.session_timeout.unwrap_or(DEFAULT_SESSION_TIMEOUT),
                 chromedriver: self.chromedriver,
                 chromium: self.chromium,
+                geckodriver: self.geckodriver,
+                firefox: self.firefox,
                 viewport: self.viewport.or(defaults.viewport).unwrap_or_default(),
                 headed: self.headed,
             },
@@ -222,6 +260,7 @@ impl Args {
                 source: self.video_source.map(|s| match s {
                     VideoSourceArg::Screencast => VideoSource::Screencast,
                     VideoSourceArg::X11grab => VideoSource::X11grab,
+                    VideoSourceArg::BidiScreenshots => VideoSource::BidiScreenshots,
                     VideoSourceArg::Screenshots => VideoSource::Screenshots,
                 }),
                 size: self.video_size,
@@ -242,6 +281,9 @@ enum AppChoice {
 
 /// The default wait of every action.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a session may take to start (or wait in a Grid's queue) by default.
+const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub async fn run(args: Args) -> i32 {
     let shard = args.shard;

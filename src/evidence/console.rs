@@ -162,6 +162,17 @@ impl Console {
             } => {
                 eprintln!("  = {}  {}", status.as_str(), format_duration(*duration));
             }
+            Event::SessionLost { session, retired } => {
+                eprintln!(
+                    "  ✗ browser session {session} no longer answers (its Grid node or driver \
+                     stopped); {}",
+                    if *retired {
+                        "the other sessions take the scenarios left"
+                    } else {
+                        "it was the last one: each scenario left fails at its first command"
+                    }
+                );
+            }
         }
     }
 }

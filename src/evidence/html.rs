@@ -281,6 +281,22 @@ fn render_scenario(h: &mut String, index: usize, s: &ScenarioOutcome) {
         dur = duration(s.duration_ms()),
         started = esc(&s.started_at.to_rfc3339()),
     );
+    if let Some(source) = &s.capture.source {
+        let _ = writeln!(
+            h,
+            r#"<div class="sub" data-testid="video-source">Video from <code>{}</code>{}{}</div>"#,
+            esc(source),
+            s.capture
+                .fps
+                .map(|fps| format!(", {fps:.1} frames captured per second of its steps"))
+                .unwrap_or_default(),
+            s.capture
+                .note
+                .as_deref()
+                .map(|note| format!(" — {}", esc(note)))
+                .unwrap_or_default(),
+        );
+    }
     if let Some(video) = &s.video {
         let _ = write!(
             h,

@@ -76,8 +76,13 @@ pub fn render_junit(report: &RunOutcome) -> String {
         });
     let _ = writeln!(
         x,
-        r#"<testsuites name="walkthrough {id}" tests="{t}" failures="{f}" errors="{e}" skipped="{s}" time="{time}" timestamp="{ts}">"#,
+        r#"<testsuites name="walkthrough {id}{on}" tests="{t}" failures="{f}" errors="{e}" skipped="{s}" time="{time}" timestamp="{ts}">"#,
         id = xml_escape(&report.run.id),
+        // A CI matrix runs the same scenarios in several browsers: say which one this is.
+        on = match report.run.browser.name.as_str() {
+            "" => String::new(),
+            name => xml_escape(&format!(" on {name} {}", report.run.browser.version)),
+        },
         t = total.tests,
         f = total.failures,
         e = total.errors,
@@ -110,6 +115,8 @@ fn render_suite(x: &mut String, report: &RunOutcome, s: &ScenarioOutcome) {
     let mut props = vec![
         ("status", s.status.as_str().to_string()),
         ("target", report.run.target.clone()),
+        ("browser", report.run.browser.name.clone()),
+        ("browser_version", report.run.browser.version.clone()),
     ];
     if let Some(slot) = &s.slot {
         props.push(("slot", slot.clone()));
@@ -119,6 +126,12 @@ fn render_suite(x: &mut String, report: &RunOutcome, s: &ScenarioOutcome) {
     }
     if let Some(video) = &s.video {
         props.push(("video", video.clone()));
+    }
+    if let Some(source) = &s.capture.source {
+        props.push(("video_source", source.clone()));
+    }
+    if let Some(fps) = s.capture.fps {
+        props.push(("video_fps", format!("{fps:.1}")));
     }
     for (k, v) in props {
         let _ = writeln!(
@@ -267,19 +280,25 @@ mod tests {
             },
             source_line: Some("      - expect_text: active".into()),
         });
+        let mut recovery = scenario(
+            "Recovery",
+            "payment-recovery",
+            "failed",
+            vec![
+                step("Open", StepStatus::Passed, "s/01.png", Some("s/01.mp4")),
+                failing,
+                step("Later", StepStatus::Skipped, "s/03.png", None),
+            ],
+        );
+        recovery.capture = crate::outcome::VideoCapture {
+            source: Some("bidi-screenshots".into()),
+            fps: Some(9.46),
+            note: None,
+        };
         let r = report(
             "on",
             vec![
-                scenario(
-                    "Recovery",
-                    "payment-recovery",
-                    "failed",
-                    vec![
-                        step("Open", StepStatus::Passed, "s/01.png", Some("s/01.mp4")),
-                        failing,
-                        step("Later", StepStatus::Skipped, "s/03.png", None),
-                    ],
-                ),
+                recovery,
                 scenario(
                     "Smoke",
                     "production-smoke",
@@ -304,6 +323,14 @@ mod tests {
         assert!(xml.contains("[[ATTACHMENT|s/02.png]]\n[[ATTACHMENT|s/02.mp4]]\n</system-out>"));
         assert!(xml.contains(r#"<skipped message="an earlier step did not pass"/>"#));
         assert!(xml.contains(r#"<property name="slot" value="payment-recovery"/>"#));
+        // The browser and where the video came from, for a CI matrix over browsers.
+        assert!(
+            xml.contains(r#"<testsuites name="walkthrough 20260101-000000-abcdef on chrome 140""#)
+        );
+        assert!(xml.contains(r#"<property name="browser" value="chrome"/>"#));
+        assert!(xml.contains(r#"<property name="browser_version" value="140"/>"#));
+        assert!(xml.contains(r#"<property name="video_source" value="bidi-screenshots"/>"#));
+        assert!(xml.contains(r#"<property name="video_fps" value="9.5"/>"#));
         // Well-formed: every opened element closes, in order.
         assert_balanced(&xml);
     }

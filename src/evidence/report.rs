@@ -31,6 +31,7 @@ pub fn apply(outcome: &mut RunOutcome, event: &Event) {
                 deliveries: Vec::new(),
                 video: None,
                 video_problem: None,
+                capture: Default::default(),
             };
             // Parallel runs (`--jobs`) may start scenario 3 before scenario 2: keep every
             // scenario at its own index, with `pending` entries in between.
@@ -49,7 +50,7 @@ pub fn apply(outcome: &mut RunOutcome, event: &Event) {
                 outcome.scenarios.push(entry);
             }
         }
-        Event::StepStarted { .. } => {}
+        Event::StepStarted { .. } | Event::SessionLost { .. } => {}
         Event::StepFinished {
             scenario,
             index,
@@ -82,10 +83,12 @@ pub fn apply(outcome: &mut RunOutcome, event: &Event) {
             index,
             video,
             problem,
+            capture,
         } => {
             if let Some(s) = outcome.scenarios.get_mut(*index) {
                 s.video = video.clone();
                 s.video_problem = problem.clone();
+                s.capture = capture.clone();
             }
         }
         Event::ScenarioFinished {

@@ -283,6 +283,7 @@ pub(crate) mod tests {
             deliveries: Vec::new(),
             video: None,
             video_problem: None,
+            capture: Default::default(),
         }
     }
 

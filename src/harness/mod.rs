@@ -225,6 +225,15 @@ impl RunPlan {
                 "--video-source x11grab records a visible browser: add --headed".into(),
             ));
         }
+        if self.video.source == Some(VideoSource::Screencast)
+            && self.browser.browser == crate::browser::BrowserKind::Firefox
+        {
+            return Err(RunError::Usage(
+                "--video-source screencast is Chromium's DevTools screencast; Firefox has none: \
+                 use bidi-screenshots, screenshots, or x11grab with --headed"
+                    .into(),
+            ));
+        }
         if self.browser.headed && self.browser.webdriver_url.is_some() {
             return Err(RunError::Usage(
                 "--headed starts a local browser; it cannot be used with --webdriver-url".into(),
@@ -364,6 +373,7 @@ impl Run<'_> {
         });
         let ctx = RunContext {
             app_url: target.app_url().clone(),
+            sites: target.sites(),
             default_timeout: self.plan.timeout,
             base_vars: run_vars::base_vars(self, target),
             cancel: self.signals.receiver(),

@@ -1,10 +1,12 @@
 //! Starting the run's browser sessions: one per job (never more than there are
-//! scenarios), each with its video recorder. If a later session cannot start, the run goes
-//! on with the ones it has; if the first cannot, the run cannot.
+//! scenarios), each with its video recorder. If a later session cannot start (e.g. no free
+//! Grid slot in time), the run goes on with the ones it has; if the first cannot, the run
+//! cannot.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::browser::{Browser, BrowserOptions};
+use crate::browser::{Browser, BrowserKind, BrowserOptions};
 use crate::capture::video;
 use crate::run_folder::RunFolder;
 use crate::runner::Session;
@@ -15,12 +17,19 @@ use super::{RunError, RunPlan};
 /// How to start or reach the browser.
 #[derive(Debug, Clone, Default)]
 pub struct BrowserPlan {
-    /// A running WebDriver endpoint (e.g. a Selenium Grid) instead of starting chromedriver.
+    pub browser: BrowserKind,
+    /// A running WebDriver endpoint (e.g. a Selenium Grid) instead of starting the driver.
     pub webdriver_url: Option<String>,
+    /// How long a session may take to start (a Grid queues the request while it is full).
+    pub session_timeout: Duration,
     /// `None`: `chromedriver` on PATH.
     pub chromedriver: Option<PathBuf>,
     /// `None`: `chromium` on PATH.
     pub chromium: Option<PathBuf>,
+    /// `None`: `geckodriver` on PATH.
+    pub geckodriver: Option<PathBuf>,
+    /// `None`: `firefox-esr` or `firefox` on PATH.
+    pub firefox: Option<PathBuf>,
     pub viewport: Viewport,
     /// A visible browser (kiosk) on `$DISPLAY` or an Xvfb the session starts.
     pub headed: bool,
@@ -28,12 +37,22 @@ pub struct BrowserPlan {
 
 fn options(plan: &RunPlan, folder: &RunFolder) -> BrowserOptions {
     let mut options = BrowserOptions::new(&folder.logs_dir());
+    options.browser = plan.browser.browser;
     options.webdriver_url = plan.browser.webdriver_url.clone();
+    if !plan.browser.session_timeout.is_zero() {
+        options.session_timeout = plan.browser.session_timeout;
+    }
     if let Some(path) = &plan.browser.chromedriver {
         options.chromedriver = path.clone();
     }
     if let Some(path) = &plan.browser.chromium {
         options.chromium = Some(path.clone());
+    }
+    if let Some(path) = &plan.browser.geckodriver {
+        options.geckodriver = path.clone();
+    }
+    if let Some(path) = &plan.browser.firefox {
+        options.firefox = Some(path.clone());
     }
     options.viewport = plan.browser.viewport;
     options.headed = plan.browser.headed;
@@ -80,19 +99,23 @@ pub(super) async fn launch(
                 v.describe()
             ),
         }
+        if let Some(note) = v.note() {
+            eprintln!("  video: {note}");
+        }
     }
-    let mut sessions = vec![first];
+    // The other sessions start together: on a Grid each may wait in the queue, and the
+    // run waits for the slowest once instead of for each in turn.
     let wanted = plan.jobs.min(scenarios).max(1);
-    while sessions.len() < wanted {
-        match start_one(plan, &options, folder).await {
+    let others = (1..wanted).map(|_| start_one(plan, &options, folder));
+    let mut sessions = vec![first];
+    for (n, started) in futures_util::future::join_all(others)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        match started {
             Ok(session) => sessions.push(session),
-            Err(e) => {
-                eprintln!(
-                    "  warning: could not start browser session {}: {e}",
-                    sessions.len() + 1
-                );
-                break;
-            }
+            Err(e) => eprintln!("  warning: could not start browser session {}: {e}", n + 2),
         }
     }
     Ok(sessions)

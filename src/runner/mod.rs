@@ -25,7 +25,8 @@ use tokio::sync::watch;
 
 use crate::capture::video::ScenarioVideo;
 use crate::outcome::{
-    ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict, WebhookRecord,
+    ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict, VideoCapture,
+    WebhookRecord,
 };
 use crate::run_folder::RunFolder;
 use crate::scenario::{LoadedScenarios, PolarTarget, Scenario, Step, Vars};
@@ -68,12 +69,17 @@ pub enum Event {
         index: usize,
         video: Option<String>,
         problem: Option<String>,
+        /// The source, the frame rate it got, and why it is not the best one.
+        capture: VideoCapture,
     },
     ScenarioFinished {
         index: usize,
         status: ScenarioStatus,
         duration: Duration,
     },
+    /// Parallel session `session` (from 1) no longer answers (its Grid node or driver
+    /// stopped): it takes no more scenarios when `retired`, else it was the last one.
+    SessionLost { session: usize, retired: bool },
 }
 
 /// Receives runner events (console progress, report writers).
@@ -84,6 +90,9 @@ pub trait EventSink {
 /// What the runner needs besides the scenarios and the session.
 pub struct RunContext {
     pub app_url: url::Url,
+    /// The sites a visitor's cookies live on (the app, the mock's hosted pages): a scenario
+    /// that starts as a new visitor forgets them.
+    pub sites: Vec<url::Url>,
     pub default_timeout: Duration,
     /// Values every scenario starts with: `run.*`, `app.url`, `--var`s, target values.
     pub base_vars: Vars,
@@ -236,7 +245,7 @@ pub(crate) async fn run_scenario(
     ));
     // A scenario that sets up its own starting state starts as a new visitor.
     if with_given {
-        let _ = session.browser.clear_cookies().await;
+        let _ = session.browser.clear_cookies(&ctx.sites).await;
     }
     let dir = RunFolder::scenario_dir(index, &scenario.name);
     let mut vars = ctx.base_vars.clone();
@@ -346,13 +355,16 @@ fn video_events(index: usize, made: ScenarioVideo, sink: &mut dyn EventSink) {
             clip,
         });
     }
-    if made.video.is_some() || made.problem.is_some() {
-        sink.event(&Event::ScenarioVideo {
-            index,
-            video: made.video,
-            problem: made.problem,
-        });
-    }
+    sink.event(&Event::ScenarioVideo {
+        index,
+        video: made.video,
+        problem: made.problem,
+        capture: VideoCapture {
+            source: made.source.map(|s| s.as_str().to_string()),
+            fps: made.fps,
+            note: made.note,
+        },
+    });
 }
 
 /// One step to execute, and where its evidence goes.
@@ -378,6 +390,14 @@ impl StepRun<'_> {
         setup_error: Option<StepError>,
     ) -> (StepOutcome, Vec<WebhookRecord>) {
         let browser = &self.session.browser;
+        // The state is read before the step's window opens, so the window (its clock, its
+        // video) holds the actions alone; webhooks are collected from here on.
+        let observed_from = Utc::now();
+        let state_before = match (&self.ctx.observer, self.known_state.clone()) {
+            (_, Some(known)) => known,
+            (Some(observer), None) => observer.before_step(browser).await,
+            (None, None) => None,
+        };
         if let Some(video) = &self.session.video {
             // Show the window the step acts on (a new tab or window is followed).
             if let Ok(window) = browser.window_handle().await {
@@ -386,11 +406,6 @@ impl StepRun<'_> {
             video.step_started().await;
         }
         let started_at = Utc::now();
-        let state_before = match (&self.ctx.observer, self.known_state.clone()) {
-            (_, Some(known)) => known,
-            (Some(observer), None) => observer.before_step(browser).await,
-            (None, None) => None,
-        };
         let clock = Instant::now();
         let mut exec = actions::Exec {
             browser,
@@ -414,7 +429,7 @@ impl StepRun<'_> {
         }
         let screenshot = self.screenshot(status == StepStatus::Passed).await;
         let (state_after, webhooks) = match &self.ctx.observer {
-            Some(observer) => observer.after_step(browser, started_at).await,
+            Some(observer) => observer.after_step(browser, observed_from).await,
             None => (None, Vec::new()),
         };
         let outcome = StepOutcome {

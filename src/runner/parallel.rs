@@ -1,6 +1,9 @@
 //! Spreading scenarios over several [`Session`]s (`--jobs N`) and over CI jobs
 //! (`--shard I/N`). Each scenario then runs alone, reaching its starting state through its
 //! `given` steps; events from every session reach the one sink in the order they happen.
+//! A session that stops answering after a failed scenario (its Grid node died) takes no
+//! more scenarios while another session still runs; the last one goes on, so every
+//! scenario still gets its verdict.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -41,13 +44,16 @@ pub async fn run(
     sink: &mut dyn EventSink,
 ) -> RunSummary {
     let next = AtomicUsize::new(0);
+    let live = AtomicUsize::new(sessions.len());
     let (tx, mut rx) = unbounded_channel();
     let sinks: Vec<ChannelSink> = sessions.iter().map(|_| ChannelSink(tx.clone())).collect();
-    let workers = sessions.iter().zip(sinks).map(|(session, mut sink)| {
-        let next = &next;
+    let workers = sessions.iter().zip(sinks).enumerate();
+    let workers = workers.map(|(n, (session, mut sink))| {
+        let (next, live) = (&next, &live);
         async move {
             let mut failed_steps = 0;
             let mut statuses = Vec::new();
+            let mut lost = false;
             while !*ctx.cancel.borrow() {
                 let index = next.fetch_add(1, Ordering::SeqCst);
                 let Some(scenario) = loaded.scenarios.get(index) else {
@@ -59,8 +65,25 @@ pub async fn run(
                     failed_steps: &mut failed_steps,
                 };
                 let with_given = needs_given(scenario, None);
-                statuses
-                    .push(run_scenario(session, loaded, index, with_given, ctx, &mut place).await);
+                let status =
+                    run_scenario(session, loaded, index, with_given, ctx, &mut place).await;
+                statuses.push(status);
+                if status.is_failure() && !lost && !session.browser.is_alive().await {
+                    lost = true;
+                    // Hand the rest to the sessions that still answer, if any does.
+                    let retired = live
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| {
+                            (l > 1).then(|| l - 1)
+                        })
+                        .is_ok();
+                    sink.event(&Event::SessionLost {
+                        session: n + 1,
+                        retired,
+                    });
+                    if retired {
+                        break;
+                    }
+                }
             }
             (statuses, failed_steps)
         }

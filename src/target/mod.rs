@@ -215,6 +215,19 @@ impl RunningTarget {
         &self.app_url
     }
 
+    /// The sites whose cookies make a visitor: the app's, and the mock's (its hosted
+    /// checkout and portal pages) when the run started one.
+    pub fn sites(&self) -> Vec<url::Url> {
+        let mock = match &self.running {
+            Running::Local(local) => Some(local.mock.base_url()),
+            Running::Project(app) => Some(app.mock.base_url()),
+            _ => None,
+        };
+        std::iter::once(self.app_url.clone())
+            .chain(mock.map(|m| parse_base(&m)))
+            .collect()
+    }
+
     /// The name the report gives this target: where Polar is, `mock`, `sandbox` or `none`.
     pub fn report_name(&self) -> &'static str {
         self.polar().map_or("none", PolarTarget::as_str)

@@ -3,13 +3,28 @@
 
 #![allow(dead_code)]
 
+pub mod grid;
 pub mod processes;
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use walkthrough::browser::{Browser, Target, TargetKind};
 
 pub const WAIT: Duration = Duration::from_secs(5);
+
+/// geckodriver on PATH, else the one scripts/setup.sh builds into .tools/.
+pub fn geckodriver() -> PathBuf {
+    walkthrough::browser::which("geckodriver").unwrap_or_else(|| {
+        let built =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/geckodriver/bin/geckodriver");
+        assert!(
+            built.is_file(),
+            "geckodriver is missing: scripts/setup.sh builds it into .tools/geckodriver/bin"
+        );
+        built
+    })
+}
 
 pub fn t(kind: TargetKind, value: &str) -> Target {
     Target {

@@ -1,11 +1,12 @@
-//! Choosing where a session's video comes from and starting its recorder: the DevTools
-//! screencast when the browser offers its BiDi socket, the X display with a headed browser,
-//! sampled screenshots otherwise (a browser without a screencast, e.g. a remote grid).
+//! Choosing where a session's video comes from and starting its recorder: the X display
+//! with a headed browser; with the session's BiDi socket (the driver's, or a Selenium
+//! Grid's proxy of it), the DevTools screencast for Chromium and BiDi screenshots for
+//! Firefox; sampled WebDriver screenshots otherwise, and the recorder then says why.
 
-use super::VideoError;
+use super::{BidiShooter, VideoError};
 use std::sync::Arc;
 
-use crate::browser::Browser;
+use crate::browser::{Browser, BrowserKind};
 use crate::run_folder::RunFolder;
 use crate::viewport::Viewport;
 
@@ -34,14 +35,55 @@ impl VideoPlan {
     }
 }
 
-/// The source for `browser`: the requested one, else x11grab for a headed browser, the
-/// screencast when the browser has a BiDi socket, and screenshots as the last resort.
+/// The source for `browser`: the requested one, else x11grab for a headed browser; with a
+/// BiDi socket, the screencast for Chromium (or with a Grid's DevTools proxy) and BiDi
+/// screenshots for Firefox (which has no screencast); sampled WebDriver screenshots as the
+/// last resort.
 pub fn choose_source(requested: Option<VideoSource>, browser: &Browser) -> VideoSource {
     match requested {
         Some(source) => source,
         None if browser.display().is_some() => VideoSource::X11grab,
-        None if browser.bidi_url().is_some() => VideoSource::Screencast,
-        None => VideoSource::Screenshots,
+        None => match (browser.bidi_url(), browser.cdp_url(), browser.kind()) {
+            (_, Some(_), BrowserKind::Chromium) | (Some(_), _, BrowserKind::Chromium) => {
+                VideoSource::Screencast
+            }
+            (Some(_), _, BrowserKind::Firefox) => VideoSource::BidiScreenshots,
+            _ => VideoSource::Screenshots,
+        },
+    }
+}
+
+/// Sampled WebDriver screenshots of `browser`'s session.
+fn webdriver_screenshots(browser: &Browser) -> CaptureFrom<'static> {
+    let shooter = browser.screenshotter();
+    CaptureFrom::Screenshots(Arc::new(move || {
+        let shooter = shooter.clone();
+        Box::pin(async move { shooter.png().await.map_err(|e| e.to_string()) })
+    }))
+}
+
+/// Screenshots over `browser`'s BiDi socket, else (with the reason) WebDriver's.
+async fn bidi_screenshots(
+    browser: &Browser,
+    window: Option<&str>,
+) -> (CaptureFrom<'static>, Option<String>) {
+    let started = match (browser.bidi_url(), window) {
+        (Some(url), Some(window)) => BidiShooter::connect(url, window).await,
+        (None, _) => Err(VideoError::Unsupported(
+            "the session has no WebDriver BiDi socket".into(),
+        )),
+        (_, None) => Err(VideoError::Unsupported(
+            "the session's window is unknown".into(),
+        )),
+    };
+    match started {
+        Ok(shooter) => (CaptureFrom::BidiScreenshots(Arc::new(shooter).grab()), None),
+        Err(e) => (
+            webdriver_screenshots(browser),
+            Some(format!(
+                "BiDi screenshots could not start ({e}): WebDriver screenshots are sampled instead"
+            )),
+        ),
     }
 }
 
@@ -59,26 +101,62 @@ pub async fn start_for(
     let mut options = VideoOptions::new(plan.mode, plan.size.unwrap_or(viewport));
     options.fps = plan.fps;
     let window = browser.window_handle().await.ok();
+    let mut note = None;
     let from = match choose_source(plan.source, browser) {
-        VideoSource::Screencast => CaptureFrom::Screencast {
-            bidi_url: browser.bidi_url(),
-            window: window.as_deref(),
-        },
+        VideoSource::Screencast => {
+            if let (None, Some(_)) = (browser.bidi_url(), browser.cdp_url()) {
+                note = Some(
+                    "the endpoint offers no BiDi socket: the screencast comes through its \
+                     DevTools proxy (se:cdp)"
+                        .to_string(),
+                );
+            }
+            CaptureFrom::Screencast {
+                bidi_url: browser.bidi_url(),
+                cdp_url: browser.cdp_url(),
+                window: window.as_deref(),
+            }
+        }
         VideoSource::X11grab => CaptureFrom::Screen {
             display: browser.display().ok_or_else(|| {
                 VideoError::Unsupported("--video-source x11grab needs --headed".into())
             })?,
             size: viewport,
         },
+        VideoSource::BidiScreenshots => {
+            let (from, why) = bidi_screenshots(browser, window.as_deref()).await;
+            note = why;
+            from
+        }
         VideoSource::Screenshots => {
-            let shooter = browser.screenshotter();
-            CaptureFrom::Screenshots(Arc::new(move || {
-                let shooter = shooter.clone();
-                Box::pin(async move { shooter.png().await.map_err(|e| e.to_string()) })
-            }))
+            if plan.source.is_none() {
+                note = Some(format!(
+                    "the WebDriver endpoint offers no BiDi socket (webSocketUrl), so there is \
+                     no {}: WebDriver screenshots are sampled between the steps' commands",
+                    match browser.kind() {
+                        BrowserKind::Chromium => "DevTools screencast",
+                        BrowserKind::Firefox => "BiDi screenshot stream",
+                    }
+                ));
+            }
+            webdriver_screenshots(browser)
         }
     };
-    VideoRecorder::start_with(options, folder.root(), from)
-        .await
-        .map(Some)
+    let screencast = matches!(from, CaptureFrom::Screencast { .. });
+    let mut recorder = VideoRecorder::start_with(options.clone(), folder.root(), from).await?;
+    // A screencast the socket refuses (e.g. a Grid's proxy): fall back, unless asked for.
+    if let (true, None, Some(why)) = (screencast, plan.source, recorder.unavailable()) {
+        recorder.close().await;
+        recorder =
+            VideoRecorder::start_with(options, folder.root(), webdriver_screenshots(browser))
+                .await?;
+        note = Some(format!(
+            "the DevTools screencast could not start ({why}): WebDriver screenshots are \
+             sampled instead"
+        ));
+    }
+    if let Some(why) = note {
+        recorder.set_note(why);
+    }
+    Ok(Some(recorder))
 }

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use tokio::sync::{oneshot, Semaphore};
 
-use super::live::{Fed, LiveEncoder, LATE};
+use super::live::{late, Fed, LiveEncoder};
 use super::screen::ScreenRecording;
 use super::screencast::FrameLog;
-use super::{check_fed, plan, Encoder, ScenarioVideo, VideoError};
+use super::{check_fed, plan, rate, Encoder, ScenarioVideo, VideoError, VideoSource};
 use crate::outcome::ClipEvidence;
 use crate::run_folder::{slash_path, RunFolder};
 
@@ -47,6 +47,9 @@ pub(super) struct Finish {
     pub marks: Vec<StepMark>,
     pub live: Option<LiveEncoder>,
     pub recording: Option<ScreenRecording>,
+    pub source: VideoSource,
+    /// See [`ScenarioVideo::note`].
+    pub note: Option<String>,
     /// Done when the scenario before this one has finished.
     pub previous: Option<oneshot::Receiver<()>>,
     pub done: oneshot::Sender<()>,
@@ -71,11 +74,21 @@ impl Finish {
         if let Some(previous) = self.previous.take() {
             let _ = previous.await;
         }
-        let out = if self.keep {
+        let mut out = if self.keep {
             self.make(fed.as_ref(), recorded.as_ref()).await
         } else {
             ScenarioVideo::default()
         };
+        let windows: Vec<(f64, f64)> = self.marks.iter().map(|m| (m.start, m.end)).collect();
+        out.fps = match (&recorded, self.source) {
+            (Some(Ok((file, _))), _) => {
+                rate::frame_rate(&self.encoder, &self.log, &windows, Some(file)).await
+            }
+            (_, VideoSource::X11grab) => None,
+            _ => rate::frame_rate(&self.encoder, &self.log, &windows, None).await,
+        };
+        out.source = Some(self.source);
+        out.note = self.note.take();
         for step in fed.iter().flat_map(|fed| &fed.steps) {
             if let Some(file) = &step.file {
                 let _ = std::fs::remove_file(file);
@@ -171,9 +184,9 @@ impl Finish {
     /// scenario has failed), planned from the frames covering exactly `[start, end]`.
     async fn encode(&self, mark: &StepMark) -> ClipEvidence {
         // Give the frame showing the step's last effect time to arrive.
-        let wait = mark.end + LATE - epoch_now();
-        if wait > 0.0 {
-            tokio::time::sleep(Duration::from_secs_f64(wait.min(LATE))).await;
+        let bound = mark.end + late(&self.log);
+        while self.log.settled() < mark.end && epoch_now() < bound {
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
         let frames = self.log.snapshot();
         let ts: Vec<f64> = frames.iter().map(|f| f.ts).collect();

@@ -1,11 +1,12 @@
 //! A scenario's live encoder: one ffmpeg for the whole scenario, fed through a pipe while
 //! the steps run. Each step's frames are picked from the frame log at the output rate
 //! ([`plan::frame_at`] at [`plan::slot_time`]) as soon as they are certain (a later frame
-//! has arrived, or [`LATE`] has passed), and sent as a Matroska stream ([`mkv`]) whose
-//! timestamps put the `m`-th step at `m * STEP_SPAN` seconds; ffmpeg cuts the stream into
-//! one MP4 per step at those times ([`Encoder::segmenter`]). A step's clip holds exactly
-//! [`plan::slot_count`] frames. When a step ends only its last frames remain to be sent;
-//! when the scenario ends only the encoder's flush does.
+//! has arrived, or [`LATE`] has passed; a sampled step's last frames wait for its last
+//! shot), and sent as a Matroska stream ([`mkv`]) whose timestamps put the `m`-th step at
+//! `m * STEP_SPAN` seconds; ffmpeg cuts the stream into one MP4 per step at those times
+//! ([`Encoder::segmenter`]). A step's clip holds exactly [`plan::slot_count`] frames. When
+//! a step ends only its last frames remain to be sent; when the scenario ends only the
+//! encoder's flush does.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -27,6 +28,19 @@ use crate::process::GroupChild;
 /// Frames are stamped by the compositor and arrive a little later: a moment's frame is
 /// certain once a later one has arrived or this many seconds have passed.
 pub const LATE: f64 = 0.3;
+
+/// A sampler's last shot of a step is taken once the step has ended and stands for the
+/// step's last frame interval ([`super::sample`]): it may take this long to arrive.
+pub const SAMPLED_LATE: f64 = 2.0;
+
+/// How long a moment's frame may take to arrive in `log`.
+pub fn late(log: &FrameLog) -> f64 {
+    if log.is_sampled() {
+        SAMPLED_LATE
+    } else {
+        LATE
+    }
+}
 
 /// Seconds of stream time between the starts of two steps: longer than any step.
 const STEP_SPAN: u64 = 100_000;
@@ -269,13 +283,13 @@ impl Feeder {
                     wake = past;
                     break;
                 }
-                if !(self.log.latest().is_some_and(|l| l > t) || now >= t + LATE) {
-                    wake = t + LATE;
+                if !self.certain(t, end, now) {
+                    wake = t + late(&self.log);
                     break;
                 }
                 let Some(frame) = self.log.at(t) else {
                     // Nothing captured yet: the first frame will stand in, unless none comes.
-                    if self.closed && end.is_some_and(|e| now >= e + LATE) {
+                    if self.closed && end.is_some_and(|e| now >= e + late(&self.log)) {
                         return Ok(0);
                     }
                     break;
@@ -297,6 +311,19 @@ impl Feeder {
                 _ = tokio::time::sleep(pause) => {}
             }
         }
+    }
+
+    /// Whether the frame showing at slot time `t` of a step ending at `end` (when known) is
+    /// known for good: every frame stamped up to `t` is in (a later one has arrived, or the
+    /// log is settled past `t`), or it has had its time to arrive ([`late`]). In a step's
+    /// last frame interval a sampler's frames wait for its last shot, which replaces them.
+    fn certain(&self, t: f64, end: Option<f64>, now: f64) -> bool {
+        if self.log.settled() > t || now >= t + late(&self.log) {
+            return true;
+        }
+        let hold = 1.0 / f64::from(self.fps);
+        let last_shot = self.log.is_sampled() && end.is_some_and(|e| t >= e - hold);
+        !last_shot && self.log.latest().is_some_and(|l| l > t)
     }
 
     /// Sends `frame` as frame `k` of step `seq`.

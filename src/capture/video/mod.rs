@@ -1,8 +1,11 @@
-//! Video evidence, from one of three sources ([`VideoSource`]):
+//! Video evidence, from one of four sources ([`VideoSource`]):
 //! - `screencast`: the DevTools screencast is recorded for the whole run into a frame log
 //!   (JPEGs with the browser's own timestamps);
-//! - `screenshots`: without a screencast, WebDriver screenshots sampled while each step
-//!   runs go into the same frame log, stamped on arrival ([`sample`]);
+//! - `bidi-screenshots`: without a screencast (Firefox), screenshots over the WebDriver BiDi
+//!   socket sampled while each step runs, alongside its commands ([`bidi_shots`]), go into
+//!   the same frame log, stamped on arrival;
+//! - `screenshots`: without a BiDi socket either, WebDriver screenshots sampled while each
+//!   step runs go into the same frame log, stamped on arrival ([`sample`]);
 //! - `x11grab`: a headed browser's X display is recorded by ffmpeg, one continuous
 //!   recording per scenario ([`screen`]).
 //!
@@ -18,6 +21,7 @@
 //! Knows nothing of the runner or the report: it is handed window handles, step windows
 //! and folders, and hands back [`ClipEvidence`]s. `--video off` never builds one of these.
 
+mod bidi_shots;
 mod choose;
 mod encode;
 mod error;
@@ -26,6 +30,7 @@ mod live;
 mod mkv;
 mod mp4;
 pub mod plan;
+mod rate;
 mod sample;
 mod screen;
 mod screencast;
@@ -41,6 +46,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
+pub use bidi_shots::BidiShooter;
 pub use choose::{choose_source, start_for, VideoPlan};
 pub use encode::{probe_chapters, probe_with, x264_args, Encoder};
 pub use error::VideoError;
@@ -48,11 +54,13 @@ use finish::{Finish, StepMark};
 use live::LiveEncoder;
 use mkv::Still;
 pub use plan::{judge_clip, ClipProbe};
+pub use rate::frames_per_second;
+use rate::sample_cap;
 pub use sample::Grab;
 use sample::Sampler;
 pub use screen::parse_start;
 use screen::ScreenRecording;
-use screencast::{FrameLog, Screencast, ScreencastSettings};
+use screencast::{Dialect, FrameLog, Screencast, ScreencastSettings};
 
 use crate::outcome::ClipEvidence;
 use crate::run_folder::{slash_path, RunFolder};
@@ -82,6 +90,8 @@ pub enum VideoSource {
     Screencast,
     /// ffmpeg recording the X display of a headed browser.
     X11grab,
+    /// Screenshots over the WebDriver BiDi socket, sampled while steps run (Firefox).
+    BidiScreenshots,
     /// WebDriver screenshots sampled while steps run (any browser; jerky, slows steps).
     Screenshots,
 }
@@ -91,6 +101,7 @@ impl VideoSource {
         match self {
             VideoSource::Screencast => "screencast",
             VideoSource::X11grab => "x11grab",
+            VideoSource::BidiScreenshots => "bidi-screenshots",
             VideoSource::Screenshots => "screenshots",
         }
     }
@@ -98,17 +109,25 @@ impl VideoSource {
 
 /// What a recorder captures from, with what that source needs.
 pub enum CaptureFrom<'a> {
-    /// The screencast on BiDi socket `bidi_url` (none: every clip says why it is missing),
-    /// showing `window` first.
+    /// The screencast on BiDi socket `bidi_url`, else on a Grid's DevTools proxy
+    /// `cdp_url` (neither: every clip says why it is missing), showing `window` first.
     Screencast {
         bidi_url: Option<&'a str>,
+        cdp_url: Option<&'a str>,
         window: Option<&'a str>,
     },
     /// The top-left `size` of X display `display`.
     Screen { display: &'a str, size: Viewport },
     /// Screenshots taken by `grab`, at most `min(fps, 5)` a second.
     Screenshots(Grab),
+    /// Screenshots taken by `grab` over the BiDi socket, at most
+    /// `min(fps, BIDI_SHOTS_MAX_FPS)` a second.
+    BidiScreenshots(Grab),
 }
+
+/// The highest rate of BiDi screenshots: each takes 20–60 ms of the browser's time on
+/// 2 cores, so more would slow the steps it films.
+pub const BIDI_SHOTS_MAX_FPS: u32 = 10;
 
 /// How to record.
 #[derive(Debug, Clone)]
@@ -148,6 +167,13 @@ pub struct ScenarioVideo {
     /// The scenario video with one chapter per step, relative to the run folder.
     pub video: Option<String>,
     pub problem: Option<String>,
+    /// Where the frames came from.
+    pub source: Option<VideoSource>,
+    /// Frames captured per second of the steps' time (see [`rate::frame_rate`]).
+    pub fps: Option<f64>,
+    /// How the source was reached when not the usual way, or why it is not the browser's
+    /// best one.
+    pub note: Option<String>,
 }
 
 /// The screen recorder of a headed session: the display and the scenario's recording.
@@ -193,6 +219,8 @@ pub struct VideoRecorder {
     source: VideoSource,
     sampler: Option<Sampler>,
     screen: Option<ScreenSource>,
+    /// Why the source is not the browser's best one (e.g. no BiDi socket), if so.
+    note: Mutex<Option<String>>,
 }
 
 impl VideoRecorder {
@@ -209,7 +237,11 @@ impl VideoRecorder {
         Self::start_with(
             options,
             run_folder,
-            CaptureFrom::Screencast { bidi_url, window },
+            CaptureFrom::Screencast {
+                bidi_url,
+                cdp_url: None,
+                window,
+            },
         )
         .await
     }
@@ -248,15 +280,18 @@ impl VideoRecorder {
             CaptureFrom::Screencast { .. } => VideoSource::Screencast,
             CaptureFrom::Screen { .. } => VideoSource::X11grab,
             CaptureFrom::Screenshots(_) => VideoSource::Screenshots,
+            CaptureFrom::BidiScreenshots(_) => VideoSource::BidiScreenshots,
         };
         let log = Arc::new(FrameLog::default());
         let sampler = match &from {
-            CaptureFrom::Screenshots(grab) => Some(Sampler::new(
-                grab.clone(),
-                options.fps.clamp(1, 5),
-                work.path().to_path_buf(),
-                log.clone(),
-            )),
+            CaptureFrom::Screenshots(grab) | CaptureFrom::BidiScreenshots(grab) => {
+                Some(Sampler::new(
+                    grab.clone(),
+                    options.fps.clamp(1, sample_cap(source)),
+                    work.path().to_path_buf(),
+                    log.clone(),
+                ))
+            }
             _ => None,
         };
         let screen = match &from {
@@ -283,26 +318,37 @@ impl VideoRecorder {
             encoders: AtomicU32::new(0),
             encode_slot: Arc::new(Semaphore::new(1)),
             options,
+            note: Mutex::new(None),
         };
-        let (bidi_url, window) = match from {
-            CaptureFrom::Screencast { bidi_url, window } => (bidi_url, window),
+        let (socket, window) = match from {
+            CaptureFrom::Screencast {
+                bidi_url,
+                cdp_url,
+                window,
+            } => match (bidi_url, cdp_url) {
+                (Some(url), _) => (Some((url, Dialect::Bidi)), window),
+                (None, Some(url)) => (Some((url, Dialect::Cdp)), window),
+                (None, None) => (None, window),
+            },
             _ => return Ok(recorder),
         };
-        recorder.start_screencast(bidi_url, window).await;
+        recorder.start_screencast(socket, window).await;
         Ok(recorder)
     }
 
-    /// Connects the screencast and shows `window`; a failure makes video unavailable.
-    async fn start_screencast(&self, bidi_url: Option<&str>, window: Option<&str>) {
+    /// Connects the screencast on `socket` (a BiDi socket, or a Grid's DevTools proxy) and
+    /// shows `window`; a failure makes video unavailable.
+    async fn start_screencast(&self, socket: Option<(&str, Dialect)>, window: Option<&str>) {
         let settings = screencast_settings(&self.options);
-        let started = match bidi_url {
+        let started = match socket {
             None => Err(VideoError::Screencast(
                 "the browser offers no WebDriver BiDi socket, so there is no \
                          screencast (a driver without webSocketUrl support)"
                     .to_string(),
             )),
-            Some(url) => {
-                Screencast::connect(url, settings, self.work.path(), self.log.clone()).await
+            Some((url, dialect)) => {
+                let (dir, log) = (self.work.path(), self.log.clone());
+                Screencast::connect(url, dialect, settings, dir, log).await
             }
         };
         match started {
@@ -347,6 +393,10 @@ impl VideoRecorder {
                 format!("x11grab of display {}", screen.display)
             }
             (VideoSource::X11grab, None) => "x11grab".into(),
+            (VideoSource::BidiScreenshots, _) => format!(
+                "BiDi screenshots at up to {} fps (no DevTools screencast)",
+                self.options.fps.clamp(1, BIDI_SHOTS_MAX_FPS)
+            ),
             (VideoSource::Screenshots, _) => format!(
                 "sampled screenshots at {} fps (no DevTools screencast)",
                 self.options.fps.clamp(1, 5)
@@ -368,7 +418,7 @@ impl VideoRecorder {
         current.live.get_or_insert_with(|| {
             let n = self.encoders.fetch_add(1, Ordering::SeqCst) + 1;
             let still = match self.source {
-                VideoSource::Screenshots => Still::Png,
+                VideoSource::Screenshots | VideoSource::BidiScreenshots => Still::Png,
                 _ => Still::Jpeg,
             };
             LiveEncoder::start(
@@ -458,7 +508,7 @@ impl VideoRecorder {
             "mp4",
         ));
         if let Some(sampler) = &self.sampler {
-            sampler.end();
+            sampler.end_at(end, 1.0 / f64::from(self.encoder.fps.max(1)));
         }
         let problem = self.capture_problem();
         let mut current = self.current();
@@ -542,6 +592,8 @@ impl VideoRecorder {
             marks: current.marks,
             live: current.live,
             recording,
+            source: self.source,
+            note: self.note(),
             previous: finishing.last.replace(last),
             done,
         };

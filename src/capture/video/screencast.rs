@@ -1,8 +1,9 @@
 //! The Chromium DevTools screencast read through the driver's WebDriver BiDi socket
-//! (`goog:cdp.*` commands on chromedriver's `webSocketUrl`): one background task owns the
-//! socket, writes every frame as a JPEG with its `metadata.timestamp` into the frame log,
-//! acknowledges it, and follows new top-level tabs and windows. The only room of
-//! tokio-tungstenite.
+//! (`goog:cdp.*` commands on chromedriver's `webSocketUrl`, or a Selenium Grid's proxy of
+//! it), or, where a Grid offers no BiDi, through its DevTools proxy (`se:cdp`: plain CDP
+//! with flat sessions, [`Dialect::Cdp`]): one background task owns the socket, writes every
+//! frame as a JPEG with its `metadata.timestamp` into the frame log, acknowledges it, and
+//! follows new top-level tabs and windows. The only room of tokio-tungstenite.
 
 use super::VideoError;
 use std::collections::HashMap;
@@ -29,8 +30,14 @@ pub struct Frame {
 #[derive(Debug)]
 pub struct FrameLog {
     frames: Mutex<Vec<Frame>>,
-    /// Counts frames pushed.
+    /// Changes whenever a frame arrives or the log settles further.
     arrivals: watch::Sender<u64>,
+    /// Every frame stamped before this (epoch seconds) is in the log: the newest stamp of a
+    /// stream that arrives in order (the screencast), or the end of the last step whose
+    /// final frame a sampler logged.
+    settled: Mutex<f64>,
+    /// Filled by a sampler, which settles the log itself (see [`FrameLog::settle`]).
+    sampled: std::sync::atomic::AtomicBool,
 }
 
 impl Default for FrameLog {
@@ -38,6 +45,8 @@ impl Default for FrameLog {
         FrameLog {
             frames: Mutex::new(Vec::new()),
             arrivals: watch::channel(0).0,
+            settled: Mutex::new(0.0),
+            sampled: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -48,6 +57,9 @@ impl FrameLog {
     }
 
     pub fn push(&self, frame: Frame) {
+        if !self.is_sampled() {
+            self.settle_quietly(frame.ts);
+        }
         {
             let mut frames = self.lock();
             // Timestamps come from the compositor; keep the log sorted even if one is late.
@@ -57,7 +69,7 @@ impl FrameLog {
         self.arrivals.send_modify(|n| *n += 1);
     }
 
-    /// A receiver that changes whenever a frame arrives.
+    /// A receiver that changes whenever a frame arrives or the log settles further.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.arrivals.subscribe()
     }
@@ -69,6 +81,42 @@ impl FrameLog {
 
     pub fn len(&self) -> usize {
         self.lock().len()
+    }
+
+    /// Forgets the frames stamped in `[from, to)`; their files stay (a clip being encoded
+    /// may still read them) until the recorder's folder goes.
+    pub fn forget_between(&self, from: f64, to: f64) {
+        let mut frames = self.lock();
+        let first = frames.partition_point(|f| f.ts < from);
+        let last = frames.partition_point(|f| f.ts < to);
+        frames.drain(first..last.max(first));
+    }
+
+    /// Says every frame stamped before `until` is in the log.
+    pub fn settle(&self, until: f64) {
+        self.settle_quietly(until);
+        self.arrivals.send_modify(|n| *n += 1);
+    }
+
+    fn settle_quietly(&self, until: f64) {
+        let mut settled = self.settled.lock().unwrap_or_else(|p| p.into_inner());
+        *settled = settled.max(until);
+    }
+
+    /// See [`FrameLog::settle`].
+    pub fn settled(&self) -> f64 {
+        *self.settled.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// From now on only [`FrameLog::settle`] settles the log (a sampler's frames arrive
+    /// after the moment they show, out of step with the steps).
+    pub fn set_sampled(&self) {
+        self.sampled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_sampled(&self) -> bool {
+        self.sampled.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The newest frame's timestamp.
@@ -95,6 +143,26 @@ impl FrameLog {
     }
 }
 
+/// How the socket speaks DevTools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// WebDriver BiDi with chromedriver's `goog:cdp.*` extension.
+    Bidi,
+    /// The browser's own DevTools protocol (a Grid's `se:cdp`): `Target.attachToTarget`
+    /// with flat sessions; a window handle is a target id.
+    Cdp,
+}
+
+impl Dialect {
+    /// The socket, in messages.
+    fn socket(self) -> &'static str {
+        match self {
+            Dialect::Bidi => "BiDi socket",
+            Dialect::Cdp => "DevTools proxy",
+        }
+    }
+}
+
 /// Screencast settings sent to `Page.startScreencast`.
 #[derive(Debug, Clone, Copy)]
 pub struct ScreencastSettings {
@@ -117,10 +185,11 @@ pub struct Screencast {
 }
 
 impl Screencast {
-    /// Connects to the BiDi socket and subscribes to frames and new browsing contexts.
-    /// Frames are written under `frames_dir` and recorded in `log`.
+    /// Connects to the socket and subscribes to frames and new browsing contexts (new
+    /// targets, in CDP). Frames are written under `frames_dir` and recorded in `log`.
     pub async fn connect(
         ws_url: &str,
+        dialect: Dialect,
         settings: ScreencastSettings,
         frames_dir: &Path,
         log: Arc<FrameLog>,
@@ -131,43 +200,29 @@ impl Screencast {
         )
         .await
         .map_err(|_| {
-            VideoError::Screencast(format!("timed out connecting to the BiDi socket {ws_url}"))
+            let socket = dialect.socket();
+            VideoError::Screencast(format!("timed out connecting to the {socket} {ws_url}"))
         })?
         .map_err(|e| {
-            VideoError::Screencast(format!("cannot connect to the BiDi socket {ws_url}: {e}"))
+            let socket = dialect.socket();
+            VideoError::Screencast(format!("cannot connect to the {socket} {ws_url}: {e}"))
         })?;
         let (commands, rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = oneshot::channel();
-        let mut state = State {
-            settings,
-            frames_dir: frames_dir.to_path_buf(),
-            log,
-            next_id: 1,
-            pending: HashMap::new(),
-            current: None,
-            history: Vec::new(),
-            starting: HashMap::new(),
-            outgoing: Vec::new(),
-            frame_count: 0,
-        };
-        let id = state.request(
-            "session.subscribe",
-            json!({"events": [
-                "goog:cdp.Page.screencastFrame",
-                "browsingContext.contextCreated",
-                "browsingContext.contextDestroyed"
-            ]}),
-        );
-        state.pending.insert(id, Pending::Reply(ready_tx));
+        let mut state = State::new(dialect, settings, frames_dir, log);
+        let subscribe = state.subscribe();
+        state.pending.insert(subscribe, Pending::Reply(ready_tx));
         let task = tokio::spawn(state.run(socket, rx));
         match tokio::time::timeout(Duration::from_secs(10), ready_rx).await {
             Ok(Ok(Ok(_))) => Ok(Screencast { commands, task }),
             Ok(Ok(Err(e))) => Err(VideoError::Screencast(format!(
-                "session.subscribe failed: {e}"
+                "the {} refused the subscription: {e}",
+                dialect.socket()
             ))),
-            _ => Err(VideoError::Screencast(
-                "the BiDi socket did not answer session.subscribe".into(),
-            )),
+            _ => Err(VideoError::Screencast(format!(
+                "the {} did not answer its subscription",
+                dialect.socket()
+            ))),
         }
     }
 
@@ -215,6 +270,7 @@ enum Pending {
 }
 
 struct State {
+    dialect: Dialect,
     settings: ScreencastSettings,
     frames_dir: PathBuf,
     log: Arc<FrameLog>,
@@ -231,6 +287,42 @@ struct State {
 }
 
 impl State {
+    fn new(
+        dialect: Dialect,
+        settings: ScreencastSettings,
+        frames_dir: &Path,
+        log: Arc<FrameLog>,
+    ) -> State {
+        State {
+            dialect,
+            settings,
+            frames_dir: frames_dir.to_path_buf(),
+            log,
+            next_id: 1,
+            pending: HashMap::new(),
+            current: None,
+            history: Vec::new(),
+            starting: HashMap::new(),
+            outgoing: Vec::new(),
+            frame_count: 0,
+        }
+    }
+
+    /// Asks for frames and for new top-level tabs and windows; the request's id.
+    fn subscribe(&mut self) -> u64 {
+        match self.dialect {
+            Dialect::Bidi => self.request(
+                "session.subscribe",
+                json!({"events": [
+                    "goog:cdp.Page.screencastFrame",
+                    "browsingContext.contextCreated",
+                    "browsingContext.contextDestroyed"
+                ]}),
+            ),
+            Dialect::Cdp => self.request("Target.setDiscoverTargets", json!({"discover": true})),
+        }
+    }
+
     fn request(&mut self, method: &str, params: Value) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
@@ -240,10 +332,32 @@ impl State {
     }
 
     fn cdp(&mut self, session: &str, method: &str, params: Value) -> u64 {
-        self.request(
-            "goog:cdp.sendCommand",
-            json!({"method": method, "params": params, "session": session}),
-        )
+        match self.dialect {
+            Dialect::Bidi => self.request(
+                "goog:cdp.sendCommand",
+                json!({"method": method, "params": params, "session": session}),
+            ),
+            Dialect::Cdp => {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.outgoing.push(
+                    json!({"id": id, "method": method, "params": params, "sessionId": session})
+                        .to_string(),
+                );
+                id
+            }
+        }
+    }
+
+    /// The request for a CDP session on `context`.
+    fn attach(&mut self, context: &str) -> u64 {
+        match self.dialect {
+            Dialect::Bidi => self.request("goog:cdp.getSession", json!({ "context": context })),
+            Dialect::Cdp => self.request(
+                "Target.attachToTarget",
+                json!({"targetId": context, "flatten": true}),
+            ),
+        }
     }
 
     fn follow(&mut self, context: String, done: Option<oneshot::Sender<Result<(), VideoError>>>) {
@@ -261,7 +375,7 @@ impl State {
         }
         self.starting
             .insert(context.clone(), done.into_iter().collect());
-        let id = self.request("goog:cdp.getSession", json!({ "context": context }));
+        let id = self.attach(&context);
         self.pending.insert(id, Pending::Session { context });
     }
 
@@ -295,10 +409,10 @@ impl State {
                     Some(Command::Follow(context, done)) => self.follow(context, Some(done)),
                     stop @ (Some(Command::Stop(_)) | None) => {
                         if let Some((_, session)) = self.current.take() {
-                            let text = json!({"id": 0, "method": "goog:cdp.sendCommand",
-                                "params": {"method": "Page.stopScreencast", "params": {}, "session": session}})
-                                .to_string();
-                            let _ = write.send(Message::text(text)).await;
+                            self.cdp(&session, "Page.stopScreencast", json!({}));
+                            for text in std::mem::take(&mut self.outgoing) {
+                                let _ = write.send(Message::text(text)).await;
+                            }
                         }
                         let _ = write.close().await;
                         if let Some(Command::Stop(done)) = stop {
@@ -319,15 +433,24 @@ impl State {
             let result = if message.get("type").and_then(Value::as_str) == Some("error")
                 || message.get("error").is_some()
             {
+                // BiDi: {error: "code", message}; CDP: {error: {code, message}}.
+                let error = &message["error"];
                 Err(VideoError::Screencast(format!(
                     "{}: {}",
-                    message["error"].as_str().unwrap_or("error"),
-                    message["message"].as_str().unwrap_or_default()
+                    error.as_str().unwrap_or("error"),
+                    message["message"]
+                        .as_str()
+                        .or(error["message"].as_str())
+                        .unwrap_or_default()
                 )))
             } else {
                 Ok(message.get("result").cloned().unwrap_or(Value::Null))
             };
             self.reply(id, result);
+            return;
+        }
+        if self.dialect == Dialect::Cdp {
+            self.incoming_cdp(&message);
             return;
         }
         let method = message["method"].as_str().unwrap_or_default();
@@ -342,16 +465,40 @@ impl State {
             }
             "browsingContext.contextDestroyed" => {
                 if let Some(context) = params["context"].as_str() {
-                    self.history.retain(|c| c != context);
-                    if self.current.as_ref().map(|(c, _)| c.as_str()) == Some(context) {
-                        self.current = None;
-                        if let Some(previous) = self.history.last().cloned() {
-                            self.follow(previous, None);
-                        }
-                    }
+                    self.closed(context);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// An event in plain CDP, handled as its BiDi counterpart.
+    fn incoming_cdp(&mut self, message: &Value) {
+        let params = &message["params"];
+        let target = params["targetInfo"]["targetId"]
+            .as_str()
+            .or(params["targetId"].as_str());
+        match (message["method"].as_str().unwrap_or_default(), target) {
+            ("Page.screencastFrame", _) => {
+                self.frame(&json!({"session": message["sessionId"], "params": params}))
+            }
+            // A new tab or window (not a worker, not an iframe).
+            ("Target.targetCreated", Some(target)) if params["targetInfo"]["type"] == "page" => {
+                self.follow(target.to_string(), None)
+            }
+            ("Target.targetDestroyed", Some(target)) => self.closed(target),
+            _ => {}
+        }
+    }
+
+    /// A top-level context closed: show the one before, if it was being shown.
+    fn closed(&mut self, context: &str) {
+        self.history.retain(|c| c != context);
+        if self.current.as_ref().map(|(c, _)| c.as_str()) == Some(context) {
+            self.current = None;
+            if let Some(previous) = self.history.last().cloned() {
+                self.follow(previous, None);
+            }
         }
     }
 
@@ -362,8 +509,10 @@ impl State {
             }
             Some(Pending::Session { context }) => {
                 let session = result.and_then(|v| {
-                    v["session"].as_str().map(str::to_string).ok_or_else(|| {
-                        VideoError::Screencast(format!("goog:cdp.getSession gave no session: {v}"))
+                    // goog:cdp.getSession answers `session`, Target.attachToTarget `sessionId`.
+                    let session = v["session"].as_str().or(v["sessionId"].as_str());
+                    session.map(str::to_string).ok_or_else(|| {
+                        VideoError::Screencast(format!("no CDP session for the window: {v}"))
                     })
                 });
                 match session {
@@ -431,5 +580,74 @@ impl State {
         if std::fs::write(&path, jpeg).is_ok() {
             self.log.push(Frame { ts, path });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sent(state: &mut State) -> Vec<Value> {
+        std::mem::take(&mut state.outgoing)
+            .iter()
+            .map(|m| serde_json::from_str(m).unwrap())
+            .collect()
+    }
+
+    /// On a Grid's DevTools proxy the screencast speaks plain CDP: it attaches to the
+    /// window's target with a flat session, starts the screencast there, acknowledges each
+    /// frame on that session and logs it; an iframe's target is not followed, a new tab is.
+    #[test]
+    fn plain_cdp_attaches_to_the_target_and_acknowledges_frames_on_its_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Arc::new(FrameLog::default());
+        let settings = ScreencastSettings {
+            max_width: 1280,
+            max_height: 800,
+            quality: 70,
+            every_nth_frame: 2,
+        };
+        let mut state = State::new(Dialect::Cdp, settings, dir.path(), log.clone());
+        let subscribe = state.subscribe();
+        assert_eq!(sent(&mut state)[0]["method"], "Target.setDiscoverTargets");
+        state.incoming(&json!({"id": subscribe, "result": {}}).to_string());
+
+        let (done, mut started) = oneshot::channel();
+        state.follow("TARGET-1".into(), Some(done));
+        let attach = &sent(&mut state)[0];
+        assert_eq!(attach["method"], "Target.attachToTarget");
+        assert_eq!(attach["params"]["targetId"], "TARGET-1");
+        assert_eq!(attach["params"]["flatten"], true);
+        let reply = json!({"id": attach["id"], "result": {"sessionId": "S1"}});
+        state.incoming(&reply.to_string());
+        let start = &sent(&mut state)[0];
+        assert_eq!(start["method"], "Page.startScreencast");
+        assert_eq!(start["sessionId"], "S1");
+        assert_eq!(start["params"]["everyNthFrame"], 2);
+        state.incoming(&json!({"id": start["id"], "result": {}}).to_string());
+        assert!(matches!(started.try_recv(), Ok(Ok(()))));
+
+        let jpeg = base64::engine::general_purpose::STANDARD.encode(b"not really a jpeg");
+        let frame = json!({"method": "Page.screencastFrame", "sessionId": "S1", "params": {
+            "data": jpeg, "metadata": {"timestamp": 1700000000.25}, "sessionId": 7}});
+        state.incoming(&frame.to_string());
+        let ack = &sent(&mut state)[0];
+        assert_eq!(ack["method"], "Page.screencastFrameAck");
+        assert_eq!(ack["sessionId"], "S1");
+        assert_eq!(ack["params"]["sessionId"], 7);
+        assert_eq!(log.len(), 1);
+        assert_eq!(log.latest(), Some(1700000000.25));
+
+        let created = |id: &str, kind: &str| {
+            json!({"method": "Target.targetCreated",
+                   "params": {"targetInfo": {"targetId": id, "type": kind}}})
+            .to_string()
+        };
+        state.incoming(&created("FRAME-1", "iframe"));
+        assert!(sent(&mut state).is_empty());
+        state.incoming(&created("TARGET-2", "page"));
+        let attach = &sent(&mut state)[0];
+        assert_eq!(attach["method"], "Target.attachToTarget");
+        assert_eq!(attach["params"]["targetId"], "TARGET-2");
     }
 }
