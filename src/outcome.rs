@@ -254,6 +254,9 @@ pub struct StepOutcome {
     pub duration: Duration,
     /// The step's screenshot, relative to the run folder.
     pub screenshot: Option<String>,
+    /// Why the step has no screenshot, when taking it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot_problem: Option<String>,
     /// Extra named screenshots taken by `screenshot:` actions.
     #[serde(default)]
     pub screenshots: Vec<NamedShot>,
@@ -286,6 +289,7 @@ impl StepOutcome {
             started_at: Utc::now(),
             duration: Duration::ZERO,
             screenshot: None,
+            screenshot_problem: None,
             screenshots: Vec::new(),
             location: location.clone(),
             error: None,
@@ -489,6 +493,7 @@ mod tests {
             started_at: "2026-01-01T00:00:00Z".parse().unwrap(),
             duration: Duration::from_millis(1234),
             screenshot: Some("scenarios/01-a/01-pay.png".into()),
+            screenshot_problem: None,
             screenshots: vec![],
             location: Location {
                 file: "scenarios/a.yaml".into(),

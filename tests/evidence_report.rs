@@ -80,6 +80,7 @@ fn step(name: &str, status: Status, shot: Option<String>, clip: Option<String>) 
         started_at: Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap(),
         duration: Duration::from_millis(1500),
         screenshot: shot,
+        screenshot_problem: None,
         screenshots: Vec::new(),
         location: Location {
             file: "scenarios/x.yaml".into(),

@@ -191,7 +191,13 @@ fn scenario_verdict(
                     format!("the screenshot of step {n} is missing ({p})"),
                 )
             }
-            None => return (UNVERIFIED, format!("step {n} has no screenshot")),
+            None => {
+                let why = match &step.screenshot_problem {
+                    Some(problem) => format!(": {problem}"),
+                    None => String::new(),
+                };
+                return (UNVERIFIED, format!("step {n} has no screenshot{why}"));
+            }
         }
         match step.clip.path.as_deref() {
             None if report.run.video == "off" || report.run.video.is_empty() => {
@@ -248,6 +254,7 @@ pub(crate) mod tests {
             started_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             duration: std::time::Duration::from_millis(1200),
             screenshot: Some(shot.into()),
+            screenshot_problem: None,
             screenshots: Vec::new(),
             location: Location {
                 file: "scenarios/a.yaml".into(),
@@ -355,6 +362,31 @@ pub(crate) mod tests {
         assert_eq!(s.scenario_index, Some(0));
         assert_eq!(s.clip.as_deref(), Some("b.mp4"));
         assert_eq!(status_of(&slots, "continue-using").status, MISSING);
+    }
+
+    #[test]
+    fn a_step_without_its_screenshot_says_why() {
+        let mut shotless = step("b", StepStatus::Passed, "b.png", Some("b.mp4"));
+        shotless.screenshot = None;
+        shotless.screenshot_problem = Some("the browser did not take it: timeout".into());
+        let r = report(
+            "on",
+            vec![scenario(
+                "Checkout",
+                "new-user-to-checkout",
+                "passed",
+                vec![
+                    step("a", StepStatus::Passed, "a.png", Some("a.mp4")),
+                    shotless,
+                ],
+            )],
+        );
+        let s = slot_verdicts(&r, &all_exist).remove(0);
+        assert_eq!(s.status, UNVERIFIED);
+        assert_eq!(
+            s.reason,
+            "step 2 has no screenshot: the browser did not take it: timeout"
+        );
     }
 
     #[test]

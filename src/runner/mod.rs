@@ -427,7 +427,11 @@ impl StepRun<'_> {
         if let Some(video) = &self.session.video {
             video.step_finished(self.dir, self.index, &self.step.name, started_at, duration);
         }
-        let screenshot = self.screenshot(status == StepStatus::Passed).await;
+        let (screenshot, screenshot_problem) =
+            match self.screenshot(status == StepStatus::Passed).await {
+                Ok(path) => (Some(path), None),
+                Err(problem) => (None, Some(vars.redact(&problem))),
+            };
         let (state_after, webhooks) = match &self.ctx.observer {
             Some(observer) => observer.after_step(browser, observed_from).await,
             None => (None, Vec::new()),
@@ -438,6 +442,7 @@ impl StepRun<'_> {
             started_at,
             duration,
             screenshot,
+            screenshot_problem,
             screenshots,
             location: self.step.location.clone(),
             error,
@@ -480,15 +485,29 @@ impl StepRun<'_> {
     /// Every step gets its screenshot, a failed one above all; from the top document so a
     /// failure inside an iframe still shows the whole page (a step that passed has left
     /// every frame it entered).
-    async fn screenshot(&self, passed: bool) -> Option<String> {
+    async fn screenshot(&self, passed: bool) -> Result<String, String> {
         let browser = &self.session.browser;
         if !passed {
             let _ = browser.top_frame().await;
         }
         let rel = RunFolder::step_file(self.dir, self.index, &self.step.name, None, "png");
-        match browser.screenshot().await {
-            Ok(png) => self.folder.write(&rel, &png).ok(),
-            Err(_) => None,
+        // A navigation under way can refuse a screenshot (seen in Firefox); a moment later
+        // the page is there to take.
+        let mut problem = String::new();
+        for attempt in 0..3 {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            match browser.screenshot().await {
+                Ok(png) => {
+                    return self
+                        .folder
+                        .write(&rel, &png)
+                        .map_err(|e| format!("the screenshot could not be written: {e}"))
+                }
+                Err(e) => problem = format!("the browser did not take it: {e}"),
+            }
         }
+        Err(problem)
     }
 }
