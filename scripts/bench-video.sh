@@ -59,7 +59,30 @@ SHIM
   chmod +x "$WORK/bin/$tool"
 done
 
-# run VIDEO NAME [RUN ARGS...]: one `walkthrough run` in its own process group, timed.
+# The CPU of a session's processes (walkthrough, driver, browser; ffmpeg/ffprobe left to
+# the shims), sampled from /proc every 0.1 s until the session leader exits. Sampling rather
+# than wait(2) rusage: a browser the run kills at the end is never reaped by the run's tree,
+# so /usr/bin/time alone would not see its CPU.
+cat > "$WORK/session-cpu.py" <<'PY'
+import os, sys, time
+sid, out = int(sys.argv[1]), sys.argv[2]
+tick, seen = os.sysconf("SC_CLK_TCK"), {}
+while True:
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+        except OSError:
+            continue
+        comm, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if int(fields[3]) == sid and comm not in ("ffmpeg", "ffprobe", "time"):
+            seen[pid] = max(seen.get(pid, 0), int(fields[11]) + int(fields[12]))
+    if not os.path.exists(f"/proc/{sid}"):
+        break
+    time.sleep(0.1)
+open(out, "w").write(f"{sum(seen.values()) / tick:.2f}\n")
+PY
+
+# run VIDEO NAME [RUN ARGS...]: one `walkthrough run` in its own session, timed.
 # Writes "wall_s cpu_s steps_ms load1 exit_epoch" to $WORK/NAME.result (cpu: walkthrough,
 # driver and browser, ffmpeg included) and the ffmpeg/ffprobe CPU log to $WORK/NAME.cpu.
 run() {
@@ -71,7 +94,9 @@ run() {
   PATH="$WORK/bin:$PATH" setsid /usr/bin/time -f "%U %S" -o "$out.time" \
     "$BIN" run "$@" --out "$out" --quiet --video "$video" >/dev/null 2>"$out.log" &
   CHILD=$!
+  python3 "$WORK/session-cpu.py" "$CHILD" "$out.session-cpu" &
   wait "$CHILD" || code=$?
+  wait $! || true
   end=$(date +%s.%N)
   CHILD=""
   if [ "$code" != 0 ]; then
@@ -79,7 +104,9 @@ run() {
   fi
   cp "$WORK/cpu.log" "$out.cpu"
   steps=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sum(s['duration_ms'] for sc in r['scenarios'] for s in sc['steps']))" "$out/report.json")
-  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') $(tail -n 1 "$out.time" | awk '{print $1 + $2}') $steps $load $end" > "$out.result"
+  local ff
+  ff=$(awk 'NF == 3 { s += $2 + $3 } END { printf "%.2f", s }' "$out.cpu")
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') $(awk -v f="$ff" '{ printf "%.2f", $1 + f }' "$out.session-cpu") $steps $load $end" > "$out.result"
 }
 
 if [ "$MODE" = scenarios ]; then
