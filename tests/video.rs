@@ -92,6 +92,33 @@ fn run_full(
     )
 }
 
+/// Of a clip's frames, how many differ from the frame before them (the first counts), and
+/// how many there are: decoded with ffmpeg and compared by hash.
+fn fresh_frames(clip: &Path) -> (usize, usize) {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(clip)
+        .args(["-f", "framemd5", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hashes: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(',').next().map(|h| h.trim().to_string()))
+        .collect();
+    let fresh = hashes
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| *i == 0 || hashes[i - 1] != **h)
+        .count();
+    (fresh, hashes.len())
+}
+
 fn ffprobe() -> PathBuf {
     walkthrough::browser::which("ffprobe").expect("ffprobe is installed")
 }
@@ -160,6 +187,15 @@ async fn every_step_gets_a_clip_as_long_as_the_step_and_the_video_has_chapters()
             probe.frames
         );
     }
+    // On moving content every output frame is a new picture, also while the step waits in
+    // the page (the driver holds the screencast's frames while a script runs, so a wait is
+    // cut into short calls).
+    let moving = out.join(steps[1]["clip"].as_str().unwrap());
+    let (fresh, total) = fresh_frames(&moving);
+    assert!(
+        fresh * 10 >= total * 8,
+        "only {fresh} of {total} frames differ from the one before"
+    );
     // The still step lasted over a second with (almost) no new frames: held, not short.
     assert!(steps[3]["duration_ms"].as_u64().unwrap() >= 1200);
     let video = out.join(scenario["video"].as_str().expect("a scenario video"));

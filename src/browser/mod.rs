@@ -268,6 +268,13 @@ impl Browser {
         self.xvfb.as_ref().map(VirtualDisplay::pid)
     }
 
+    /// Says video comes through the driver's own session (its BiDi socket): the driver
+    /// holds the socket's messages while a script runs, so a screencast frame waits for the
+    /// wait in flight and waits are cut into short calls, as for sampled screenshots.
+    pub fn share_session_with_video(&self) {
+        self.sampled.store(true, Ordering::Relaxed);
+    }
+
     /// A handle that takes viewport PNGs on the same session, usable from another task
     /// while this one drives the page (video by screenshot sampling).
     pub fn screenshotter(&self) -> Screenshotter {

@@ -32,8 +32,8 @@ static SCRIPT: LazyLock<String> = LazyLock::new(|| {
 
 /// The longest single call: interrupting a run waits for the call in flight.
 const SLICE: Duration = Duration::from_millis(1000);
-/// The longest call while a screenshot sampler shares the session (a video frame waits
-/// for the call in flight).
+/// The longest call while video shares the session: a sampled screenshot, or a
+/// screencast frame on the driver's BiDi socket, waits for the call in flight.
 const SAMPLED_SLICE: Duration = Duration::from_millis(100);
 
 /// A text condition, evaluated in the page; the caller's own check has the last word.

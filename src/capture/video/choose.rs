@@ -143,6 +143,9 @@ pub async fn start_for(
         }
     };
     let screencast = matches!(from, CaptureFrom::Screencast { .. });
+    if screencast || matches!(from, CaptureFrom::BidiScreenshots(_)) {
+        browser.share_session_with_video();
+    }
     let mut recorder = VideoRecorder::start_with(options.clone(), folder.root(), from).await?;
     // A screencast the socket refuses (e.g. a Grid's proxy): fall back, unless asked for.
     if let (true, None, Some(why)) = (screencast, plan.source, recorder.unavailable()) {
