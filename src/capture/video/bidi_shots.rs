@@ -12,13 +12,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message;
 
 use super::sample::Grab;
+use super::socket::{self, Handler};
 
 type Reply = oneshot::Sender<Result<Vec<u8>, VideoError>>;
 
@@ -32,18 +31,7 @@ impl BidiShooter {
     /// Connects to the BiDi socket `ws_url`, subscribes to new and closed browsing contexts
     /// and shows `context` (a WebDriver window handle, which is also its BiDi context id).
     pub async fn connect(ws_url: &str, context: &str) -> Result<BidiShooter, VideoError> {
-        let socket = tokio::time::timeout(
-            Duration::from_secs(10),
-            tokio_tungstenite::connect_async(ws_url),
-        )
-        .await
-        .map_err(|_| {
-            VideoError::Screencast(format!("timed out connecting to the BiDi socket {ws_url}"))
-        })?
-        .map_err(|e| {
-            VideoError::Screencast(format!("cannot connect to the BiDi socket {ws_url}: {e}"))
-        })?
-        .0;
+        let socket = socket::connect(ws_url, "BiDi socket").await?;
         let (requests, rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = oneshot::channel();
         let mut state = State {
@@ -61,7 +49,7 @@ impl BidiShooter {
                 "browsingContext.contextDestroyed"
             ]}),
         );
-        let task = tokio::spawn(state.run(socket, rx));
+        let task = tokio::spawn(socket::run(socket, state, rx));
         match tokio::time::timeout(Duration::from_secs(10), ready_rx).await {
             Ok(Ok(Ok(()))) => Ok(BidiShooter { requests, task }),
             Ok(Ok(Err(e))) => Err(e),
@@ -136,38 +124,7 @@ impl State {
         self.pending.insert(id, reply);
     }
 
-    async fn run(
-        mut self,
-        socket: tokio_tungstenite::WebSocketStream<
-            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-        >,
-        mut requests: mpsc::UnboundedReceiver<Reply>,
-    ) {
-        let (mut write, mut read) = socket.split();
-        loop {
-            for text in std::mem::take(&mut self.outgoing) {
-                if write.send(Message::text(text)).await.is_err() {
-                    return;
-                }
-            }
-            tokio::select! {
-                message = read.next() => match message {
-                    Some(Ok(Message::Text(text))) => self.incoming(text.as_str()),
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                    Some(Ok(_)) => {}
-                },
-                request = requests.recv() => match request {
-                    Some(reply) => self.shoot(reply),
-                    None => {
-                        let _ = write.close().await;
-                        return;
-                    }
-                },
-            }
-        }
-    }
-
-    fn incoming(&mut self, text: &str) {
+    fn on_message(&mut self, text: &str) {
         let Ok(message) = serde_json::from_str::<Value>(text) else {
             return;
         };
@@ -216,4 +173,26 @@ fn decode(data: &Value) -> Result<Vec<u8>, VideoError> {
     base64::engine::general_purpose::STANDARD
         .decode(text)
         .map_err(|e| VideoError::Screencast(format!("a BiDi screenshot is not base64: {e}")))
+}
+
+impl Handler for State {
+    type Command = Reply;
+
+    fn incoming(&mut self, text: &str) {
+        self.on_message(text);
+    }
+
+    fn command(&mut self, request: Option<Reply>) -> bool {
+        match request {
+            Some(reply) => {
+                self.shoot(reply);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn outgoing(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.outgoing)
+    }
 }

@@ -34,6 +34,7 @@ mod rate;
 mod sample;
 mod screen;
 mod screencast;
+mod socket;
 
 use crate::viewport::Viewport;
 use std::collections::VecDeque;

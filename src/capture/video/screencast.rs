@@ -3,8 +3,9 @@
 //! it), or, where a Grid offers no BiDi, through its DevTools proxy (`se:cdp`: plain CDP
 //! with flat sessions, [`Dialect::Cdp`]): one background task owns the socket, writes every
 //! frame as a JPEG with its `metadata.timestamp` into the frame log, acknowledges it, and
-//! follows new top-level tabs and windows. The only room of tokio-tungstenite.
+//! follows new top-level tabs and windows. The socket itself is [`super::socket`]'s.
 
+use super::socket::{self, Handler};
 use super::VideoError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,11 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message;
 
 /// A captured frame: the JPEG on disk and when the browser showed it (epoch seconds).
 #[derive(Debug, Clone)]
@@ -194,25 +193,13 @@ impl Screencast {
         frames_dir: &Path,
         log: Arc<FrameLog>,
     ) -> Result<Screencast, VideoError> {
-        let (socket, _) = tokio::time::timeout(
-            Duration::from_secs(10),
-            tokio_tungstenite::connect_async(ws_url),
-        )
-        .await
-        .map_err(|_| {
-            let socket = dialect.socket();
-            VideoError::Screencast(format!("timed out connecting to the {socket} {ws_url}"))
-        })?
-        .map_err(|e| {
-            let socket = dialect.socket();
-            VideoError::Screencast(format!("cannot connect to the {socket} {ws_url}: {e}"))
-        })?;
+        let socket = socket::connect(ws_url, dialect.socket()).await?;
         let (commands, rx) = mpsc::unbounded_channel();
         let (ready_tx, ready_rx) = oneshot::channel();
         let mut state = State::new(dialect, settings, frames_dir, log);
         let subscribe = state.subscribe();
         state.pending.insert(subscribe, Pending::Reply(ready_tx));
-        let task = tokio::spawn(state.run(socket, rx));
+        let task = tokio::spawn(socket::run(socket, state, rx));
         match tokio::time::timeout(Duration::from_secs(10), ready_rx).await {
             Ok(Ok(Ok(_))) => Ok(Screencast { commands, task }),
             Ok(Ok(Err(e))) => Err(VideoError::Screencast(format!(
@@ -284,6 +271,8 @@ struct State {
     starting: HashMap<String, Vec<oneshot::Sender<Result<(), VideoError>>>>,
     outgoing: Vec<String>,
     frame_count: u64,
+    /// Told once the socket is closed after [`Command::Stop`].
+    stopped: Option<oneshot::Sender<()>>,
 }
 
 impl State {
@@ -305,6 +294,7 @@ impl State {
             starting: HashMap::new(),
             outgoing: Vec::new(),
             frame_count: 0,
+            stopped: None,
         }
     }
 
@@ -385,47 +375,7 @@ impl State {
         }
     }
 
-    async fn run(
-        mut self,
-        socket: tokio_tungstenite::WebSocketStream<
-            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-        >,
-        mut commands: mpsc::UnboundedReceiver<Command>,
-    ) {
-        let (mut write, mut read) = socket.split();
-        loop {
-            for text in std::mem::take(&mut self.outgoing) {
-                if write.send(Message::text(text)).await.is_err() {
-                    return;
-                }
-            }
-            tokio::select! {
-                message = read.next() => match message {
-                    Some(Ok(Message::Text(text))) => self.incoming(text.as_str()),
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                    Some(Ok(_)) => {}
-                },
-                command = commands.recv() => match command {
-                    Some(Command::Follow(context, done)) => self.follow(context, Some(done)),
-                    stop @ (Some(Command::Stop(_)) | None) => {
-                        if let Some((_, session)) = self.current.take() {
-                            self.cdp(&session, "Page.stopScreencast", json!({}));
-                            for text in std::mem::take(&mut self.outgoing) {
-                                let _ = write.send(Message::text(text)).await;
-                            }
-                        }
-                        let _ = write.close().await;
-                        if let Some(Command::Stop(done)) = stop {
-                            let _ = done.send(());
-                        }
-                        return;
-                    }
-                },
-            }
-        }
-    }
-
-    fn incoming(&mut self, text: &str) {
+    fn on_message(&mut self, text: &str) {
         let Ok(message) = serde_json::from_str::<Value>(text) else {
             return;
         };
@@ -579,6 +529,42 @@ impl State {
         let path = self.frames_dir.join(format!("{:07}.jpg", self.frame_count));
         if std::fs::write(&path, jpeg).is_ok() {
             self.log.push(Frame { ts, path });
+        }
+    }
+}
+
+impl Handler for State {
+    type Command = Command;
+
+    fn incoming(&mut self, text: &str) {
+        self.on_message(text);
+    }
+
+    fn command(&mut self, command: Option<Command>) -> bool {
+        match command {
+            Some(Command::Follow(context, done)) => {
+                self.follow(context, Some(done));
+                true
+            }
+            stop => {
+                if let Some((_, session)) = self.current.take() {
+                    self.cdp(&session, "Page.stopScreencast", json!({}));
+                }
+                if let Some(Command::Stop(done)) = stop {
+                    self.stopped = Some(done);
+                }
+                false
+            }
+        }
+    }
+
+    fn outgoing(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.outgoing)
+    }
+
+    fn closed(&mut self) {
+        if let Some(done) = self.stopped.take() {
+            let _ = done.send(());
         }
     }
 }
