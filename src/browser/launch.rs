@@ -234,7 +234,7 @@ impl Browser {
             profile: Some(profile),
             display,
             xvfb,
-            sampled: Default::default(),
+            video_shares_session: Default::default(),
         };
         browser
             .fix_viewport(options.viewport.width, options.viewport.height)

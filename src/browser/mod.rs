@@ -218,8 +218,9 @@ pub struct Browser {
     /// The X display of a headed session, and the Xvfb behind it when the session owns one.
     display: Option<String>,
     xvfb: Option<VirtualDisplay>,
-    /// A [`Screenshotter`] was handed out: waits leave the session free more often.
-    sampled: AtomicBool,
+    /// Video shares the session (a [`Screenshotter`] was handed out, or a screencast reads
+    /// the driver's BiDi socket): waits are cut into short calls.
+    video_shares_session: AtomicBool,
 }
 
 impl Browser {
@@ -272,13 +273,13 @@ impl Browser {
     /// holds the socket's messages while a script runs, so a screencast frame waits for the
     /// wait in flight and waits are cut into short calls, as for sampled screenshots.
     pub fn share_session_with_video(&self) {
-        self.sampled.store(true, Ordering::Relaxed);
+        self.video_shares_session.store(true, Ordering::Relaxed);
     }
 
     /// A handle that takes viewport PNGs on the same session, usable from another task
     /// while this one drives the page (video by screenshot sampling).
     pub fn screenshotter(&self) -> Screenshotter {
-        self.sampled.store(true, Ordering::Relaxed);
+        self.video_shares_session.store(true, Ordering::Relaxed);
         Screenshotter {
             client: self.client.clone(),
         }

@@ -184,7 +184,7 @@ impl Browser {
         let mut failures = 0u32;
         loop {
             let remaining = timeout.saturating_sub(started.elapsed());
-            let slice = if self.sampled.load(Ordering::Relaxed) {
+            let slice = if self.video_shares_session.load(Ordering::Relaxed) {
                 SAMPLED_SLICE
             } else {
                 SLICE
