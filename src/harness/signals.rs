@@ -11,13 +11,16 @@ pub(super) struct Signals {
 }
 
 impl Signals {
+    /// Installs the handlers before it returns: a signal that comes a moment later (while
+    /// the report is first written) is a cancel, not the default death.
     pub fn install() -> Signals {
         let (tx, rx) = watch::channel(false);
+        let handlers = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        );
         let task = tokio::spawn(async move {
-            let (Ok(mut int), Ok(mut term)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-            ) else {
+            let (Ok(mut int), Ok(mut term)) = handlers else {
                 return;
             };
             tokio::select! {
