@@ -42,6 +42,20 @@ fn scenario_file(dir: &Path) -> PathBuf {
     file
 }
 
+/// `walkthrough run` of the fixture scenario (written into `dir`) without video, into
+/// `out`, with `extra` options; waits for it to end.
+fn quick_run(tag: &str, tmp: &Path, out: &Path, dir: &Path, extra: &[&str]) -> Output {
+    walkthrough(tag, tmp)
+        .args([
+            "run", "--quiet", "--app", "fixtures", "--video", "off", "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .arg(scenario_file(dir))
+        .output()
+        .unwrap()
+}
+
 fn text(out: &Output) -> String {
     format!(
         "{}{}",
@@ -101,14 +115,7 @@ fn sigkill_mid_run_leaves_nothing_and_the_next_run_marks_it_aborted() {
     // The next run finds the dead one's record, removes what it left in the temp folder
     // and marks its report aborted.
     let next = dir.path().join("next");
-    let output = walkthrough(&tag, &tmp)
-        .args([
-            "run", "--quiet", "--app", "fixtures", "--video", "off", "--out",
-        ])
-        .arg(&next)
-        .arg(scenario_file(dir.path()))
-        .output()
-        .unwrap();
+    let output = quick_run(&tag, &tmp, &next, dir.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(
         text(&output).contains("marked aborted"),
@@ -165,18 +172,7 @@ fn a_reused_out_is_refused_unless_it_holds_a_run_and_overwrite_is_given() {
     let tag = new_tag();
     let _guard = TagGuard(tag.clone());
     let out = dir.path().join("out");
-    let scenario = scenario_file(dir.path());
-    let run = |extra: &[&str]| {
-        walkthrough(&tag, dir.path())
-            .args([
-                "run", "--quiet", "--app", "fixtures", "--video", "off", "--out",
-            ])
-            .arg(&out)
-            .args(extra)
-            .arg(&scenario)
-            .output()
-            .unwrap()
-    };
+    let run = |extra: &[&str]| quick_run(&tag, dir.path(), &out, dir.path(), extra);
     assert_eq!(run(&[]).status.code(), Some(0));
     let stale = out.join("scenarios/99-stale/01.png");
     std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
@@ -203,19 +199,7 @@ fn a_reused_out_is_refused_unless_it_holds_a_run_and_overwrite_is_given() {
     let other = dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
     std::fs::write(other.join("notes.txt"), "mine").unwrap();
-    let refused = walkthrough(&tag, dir.path())
-        .args([
-            "run",
-            "--quiet",
-            "--app",
-            "fixtures",
-            "--overwrite",
-            "--out",
-        ])
-        .arg(&other)
-        .arg(&scenario)
-        .output()
-        .unwrap();
+    let refused = quick_run(&tag, dir.path(), &other, dir.path(), &["--overwrite"]);
     assert_eq!(refused.status.code(), Some(6), "{}", text(&refused));
     assert!(other.join("notes.txt").exists());
 }
@@ -226,14 +210,7 @@ fn verify_names_every_changed_missing_and_added_file() {
     let tag = new_tag();
     let _guard = TagGuard(tag.clone());
     let out = dir.path().join("out");
-    let output = walkthrough(&tag, dir.path())
-        .args([
-            "run", "--quiet", "--app", "fixtures", "--video", "off", "--out",
-        ])
-        .arg(&out)
-        .arg(scenario_file(dir.path()))
-        .output()
-        .unwrap();
+    let output = quick_run(&tag, dir.path(), &out, dir.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let verify = || {
         walkthrough(&tag, dir.path())
