@@ -232,6 +232,25 @@ async fn a_missing_geckodriver_is_a_setup_error_with_a_fix() {
     );
 }
 
+/// `walkthrough run --browser firefox ARGS` into `out` (no `$DISPLAY`: a headed run starts
+/// its own Xvfb), tagged `tag`; it must pass. Its report.
+fn firefox_run(tag: &str, out: &Path, args: &[&str]) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env(support::processes::TAG_VAR, tag)
+        .env("WALKTHROUGH_GECKODRIVER", geckodriver())
+        .env_remove("DISPLAY")
+        .arg("run")
+        .args(args)
+        .args(["--browser", "firefox", "--quiet", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+}
+
 /// The mission on Firefox: the six lifecycle scenarios as one journey, every slot verified,
 /// video from BiDi screenshots with each clip as long as its step, and the report, JUnit
 /// and HTML naming the browser.
@@ -240,18 +259,7 @@ fn the_default_run_verifies_all_six_slots_in_firefox() {
     let out = tempfile::tempdir().unwrap();
     let tag = support::processes::new_tag();
     let _guard = support::processes::TagGuard(tag.clone());
-    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env(support::processes::TAG_VAR, &tag)
-        .env("WALKTHROUGH_GECKODRIVER", geckodriver())
-        .args(["run", "--browser", "firefox", "--quiet", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let report = firefox_run(&tag, out.path(), &[]);
     assert_eq!(report["run"]["browser"]["name"], "firefox");
     assert_eq!(report["run"]["video_source"], "bidi-screenshots");
     for slot in report["slots"].as_array().unwrap() {
@@ -288,25 +296,16 @@ fn headed_firefox_is_recorded_from_the_x_display() {
     let out = tempfile::tempdir().unwrap();
     let tag = support::processes::new_tag();
     let _guard = support::processes::TagGuard(tag.clone());
-    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env(support::processes::TAG_VAR, &tag)
-        .env("WALKTHROUGH_GECKODRIVER", geckodriver())
-        .env_remove("DISPLAY")
-        .args([
-            "run",
+    let report = firefox_run(
+        &tag,
+        out.path(),
+        &[
             "fixtures/scenarios/01-form.yaml",
             "--app",
             "fixtures",
-        ])
-        .args(["--browser", "firefox", "--headed", "--quiet", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).unwrap()).unwrap();
+            "--headed",
+        ],
+    );
     let scenario = &report["scenarios"][0];
     assert_eq!(scenario["video_source"], "x11grab");
     assert!(
