@@ -1,6 +1,5 @@
 //! ffmpeg and ffprobe: the live encoder's command (a scenario's frames in, one MP4 per step
-//! out), encoding a planned clip from frames (JPEG or PNG), cutting a clip out of a screen
-//! recording, joining clips into a scenario video with chapters, and (for tests and
+//! out), encoding a planned clip from frames (JPEG or PNG), joining clips into a scenario video with chapters, and (for tests and
 //! diagnostics) counting a clip's decodable frames. Every process runs in its own group
 //! through [`GroupChild`], so none outlives the run.
 
@@ -45,35 +44,6 @@ impl Encoder {
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
             .args(["-f", "concat", "-safe", "0", "-i"])
             .arg(script)
-            .args(["-an", "-vf", &filter])
-            .args(["-t", &format!("{seconds:.6}")])
-            .args(x264_args())
-            .arg(out);
-        run_tool("ffmpeg", &mut cmd).await.map(|_| ())
-    }
-
-    /// Cuts `[from, from + seconds]` (seconds into `recording`) out of a screen recording
-    /// by re-encoding (never stream copy: that snaps to keyframes), with the same settings
-    /// as every other clip so clips still join. Input seeking is exact (frames before
-    /// `from` are decoded and dropped); `fps=start_time=0` holds the first frame back to
-    /// the clip's start and `tpad` holds the last one if the recording ends a little early.
-    pub async fn cut(
-        &self,
-        recording: &Path,
-        from: f64,
-        seconds: f64,
-        out: &Path,
-    ) -> Result<(), VideoError> {
-        let filter = format!(
-            "{},fps={}:start_time=0,tpad=stop_mode=clone:stop_duration=2,format=yuv420p",
-            self.fit(),
-            self.fps
-        );
-        let seconds = seconds.max(1.0 / self.fps.max(1) as f64);
-        let mut cmd = Command::new(&self.ffmpeg);
-        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
-            .args(["-ss", &format!("{:.6}", from.max(0.0)), "-i"])
-            .arg(recording)
             .args(["-an", "-vf", &filter])
             .args(["-t", &format!("{seconds:.6}")])
             .args(x264_args())

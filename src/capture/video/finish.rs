@@ -1,6 +1,6 @@
 //! Finishing a scenario's video in the background while the next scenario runs: collect
-//! each step's clip (from the live encoder, cut from the screen recording, or, under
-//! `retain-on-failure`, encoded from the frame log), check it with the container probe,
+//! each step's clip (from the live encoder, or, under `retain-on-failure`, encoded from
+//! the frame log), check it with the container probe,
 //! and join the clips by stream copy into the scenario video with a chapter per step.
 //! Scenarios finish in order: each waits for the one before it before it touches shared
 //! work (the encoder slot, the frame log's pruning).
@@ -12,7 +12,6 @@ use std::time::Duration;
 use tokio::sync::{oneshot, Semaphore};
 
 use super::live::{late, Fed, LiveEncoder};
-use super::screen::ScreenRecording;
 use super::screencast::FrameLog;
 use super::{check_fed, plan, rate, Encoder, ScenarioVideo, VideoError, VideoSource};
 use crate::outcome::ClipEvidence;
@@ -38,7 +37,7 @@ pub(super) struct Finish {
     pub root: PathBuf,
     pub work: PathBuf,
     pub log: Arc<FrameLog>,
-    /// One batch ffmpeg job (cut, encode, join) at a time.
+    /// One batch ffmpeg job (encode, join) at a time.
     pub slot: Arc<Semaphore>,
     pub dir: PathBuf,
     pub title: String,
@@ -46,7 +45,6 @@ pub(super) struct Finish {
     pub keep: bool,
     pub marks: Vec<StepMark>,
     pub live: Option<LiveEncoder>,
-    pub recording: Option<ScreenRecording>,
     pub source: VideoSource,
     /// See [`ScenarioVideo::note`].
     pub note: Option<String>,
@@ -55,47 +53,28 @@ pub(super) struct Finish {
     pub done: oneshot::Sender<()>,
 }
 
-/// Where a scenario's screen recording ended up: the file and the epoch of its time 0.
-type Recorded = Result<(PathBuf, f64), VideoError>;
-
 impl Finish {
     pub async fn run(mut self) -> ScenarioVideo {
         let fed = match self.live.take() {
             Some(live) => Some(live.close().await),
             None => None,
         };
-        let recorded = match self.recording.take() {
-            Some(recording) => {
-                let start = recording.start_epoch();
-                Some(recording.stop().await.map(|file| (file, start)))
-            }
-            None => None,
-        };
         if let Some(previous) = self.previous.take() {
             let _ = previous.await;
         }
         let mut out = if self.keep {
-            self.make(fed.as_ref(), recorded.as_ref()).await
+            self.make(fed.as_ref()).await
         } else {
             ScenarioVideo::default()
         };
         let windows: Vec<(f64, f64)> = self.marks.iter().map(|m| (m.start, m.end)).collect();
-        out.fps = match (&recorded, self.source) {
-            (Some(Ok((file, _))), _) => {
-                rate::frame_rate(&self.encoder, &self.log, &windows, Some(file)).await
-            }
-            (_, VideoSource::X11grab) => None,
-            _ => rate::frame_rate(&self.encoder, &self.log, &windows, None).await,
-        };
+        out.fps = rate::frame_rate(&self.log, &windows);
         out.source = Some(self.source);
         out.note = self.note.take();
         for step in fed.iter().flat_map(|fed| &fed.steps) {
             if let Some(file) = &step.file {
                 let _ = std::fs::remove_file(file);
             }
-        }
-        if let Some(Ok((file, _))) = &recorded {
-            let _ = std::fs::remove_file(file);
         }
         let last_end = self.marks.iter().map(|m| m.end).fold(f64::MIN, f64::max);
         if last_end > f64::MIN {
@@ -105,11 +84,11 @@ impl Finish {
         out
     }
 
-    async fn make(&self, fed: Option<&Fed>, recorded: Option<&Recorded>) -> ScenarioVideo {
+    async fn make(&self, fed: Option<&Fed>) -> ScenarioVideo {
         let mut out = ScenarioVideo::default();
         let mut named = Vec::new();
         for mark in &self.marks {
-            let clip = self.clip(mark, fed, recorded).await;
+            let clip = self.clip(mark, fed).await;
             if let (Some(path), Some(ms)) = (&clip.path, clip.duration_ms) {
                 named.push((
                     path.clone(),
@@ -128,23 +107,14 @@ impl Finish {
         out
     }
 
-    async fn clip(
-        &self,
-        mark: &StepMark,
-        fed: Option<&Fed>,
-        recorded: Option<&Recorded>,
-    ) -> ClipEvidence {
+    async fn clip(&self, mark: &StepMark, fed: Option<&Fed>) -> ClipEvidence {
         if let Some(problem) = &mark.problem {
             return ClipEvidence::missing(problem.clone());
         }
         if let Some(fed) = fed {
             return self.encoded(mark, fed).await;
         }
-        match recorded {
-            Some(Ok((file, start))) => self.cut(mark, file, *start).await,
-            Some(Err(e)) => ClipEvidence::missing(e.to_string()),
-            None => self.encode(mark).await,
-        }
+        self.encode(mark).await
     }
 
     /// The live encoder's file for the step, moved into the run folder and checked against
@@ -219,27 +189,6 @@ impl Finish {
         };
         let _ = std::fs::remove_file(&script);
         if let Err(e) = encoded {
-            return ClipEvidence::missing(e.to_string());
-        }
-        let mut report = check_fed(&self.encoder, &out, seconds, None).await;
-        report.path = Some(mark.rel.clone());
-        report
-    }
-
-    /// Cuts the step's window out of a screen recording whose time 0 is epoch `start`.
-    async fn cut(&self, mark: &StepMark, file: &Path, start: f64) -> ClipEvidence {
-        let out = self.root.join(&mark.rel);
-        if let Some(parent) = out.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let seconds = mark.end - mark.start;
-        let cut = {
-            let _permit = self.slot.acquire().await;
-            self.encoder
-                .cut(file, mark.start - start, seconds, &out)
-                .await
-        };
-        if let Err(e) = cut {
             return ClipEvidence::missing(e.to_string());
         }
         let mut report = check_fed(&self.encoder, &out, seconds, None).await;

@@ -6,13 +6,12 @@
 //!   the same frame log, stamped on arrival;
 //! - `screenshots`: without a BiDi socket either, WebDriver screenshots sampled while each
 //!   step runs go into the same frame log, stamped on arrival ([`sample`]);
-//! - `x11grab`: a headed browser's X display is recorded by ffmpeg, one continuous
-//!   recording per scenario ([`screen`]).
+//! - `x11grab`: a headed browser's X display is grabbed by ffmpeg for the whole session,
+//!   each frame a JPEG stamped with its grab time, into the same frame log ([`screen`]).
 //!
-//! From a frame log, each scenario has one live encoder ([`live`]) fed while its steps run:
-//! a step's frames, picked at the output rate from exactly `[start, end]` (the last frame
-//! held on a static page), are encoded as they arrive, into one MP4 per step. From a
-//! screen recording, a step's clip is cut out by re-encoding once the scenario ends.
+//! From the frame log, each scenario has one live encoder ([`live`]) fed while its steps
+//! run: a step's frames, picked at the output rate from exactly `[start, end]` (the last
+//! frame held on a static page), are encoded as they arrive, into one MP4 per step.
 //! Finishing a scenario ([`VideoRecorder::finish_scenario`]) does not wait: its clips are
 //! checked with a container probe against the frames sent ([`mp4`]) and joined by stream
 //! copy into the scenario video with one chapter per step in the background, while the next
@@ -59,8 +58,7 @@ pub use rate::frames_per_second;
 use rate::sample_cap;
 pub use sample::Grab;
 use sample::Sampler;
-pub use screen::parse_start;
-use screen::ScreenRecording;
+use screen::ScreenGrab;
 use screencast::{Dialect, FrameLog, Screencast, ScreencastSettings};
 
 use crate::outcome::ClipEvidence;
@@ -177,12 +175,10 @@ pub struct ScenarioVideo {
     pub note: Option<String>,
 }
 
-/// The screen recorder of a headed session: the display and the scenario's recording.
+/// The screen grab of a headed session.
 struct ScreenSource {
     display: String,
-    size: (u32, u32),
-    recording: tokio::sync::Mutex<Option<ScreenRecording>>,
-    made: AtomicU32,
+    grab: tokio::sync::Mutex<Option<ScreenGrab>>,
 }
 
 /// The scenario being recorded: its finished steps and its live encoder.
@@ -214,7 +210,7 @@ pub struct VideoRecorder {
     finishing: Mutex<Finishing>,
     /// Live encoders started, for their folders' names.
     encoders: AtomicU32,
-    /// One batch encoder at a time (cuts, `retain-on-failure` clips, joins): the run's own
+    /// One batch encoder at a time (`retain-on-failure` clips, joins): the run's own
     /// steps keep the other core.
     encode_slot: Arc<Semaphore>,
     source: VideoSource,
@@ -247,8 +243,9 @@ impl VideoRecorder {
         .await
     }
 
-    /// Like [`VideoRecorder::start`], from any source. Sampling and screen recording only
-    /// run while steps do (see [`VideoRecorder::step_started`]).
+    /// Like [`VideoRecorder::start`], from any source. Sampling only runs while steps do
+    /// (see [`VideoRecorder::step_started`]); the screencast and the screen grab run from
+    /// now until [`VideoRecorder::close`].
     pub async fn start_with(
         options: VideoOptions,
         run_folder: &Path,
@@ -296,11 +293,9 @@ impl VideoRecorder {
             _ => None,
         };
         let screen = match &from {
-            CaptureFrom::Screen { display, size } => Some(ScreenSource {
+            CaptureFrom::Screen { display, .. } => Some(ScreenSource {
                 display: display.to_string(),
-                size: (size.width, size.height),
-                recording: tokio::sync::Mutex::new(None),
-                made: AtomicU32::new(0),
+                grab: tokio::sync::Mutex::new(None),
             }),
             _ => None,
         };
@@ -321,6 +316,10 @@ impl VideoRecorder {
             options,
             note: Mutex::new(None),
         };
+        if let CaptureFrom::Screen { size, .. } = from {
+            recorder.grab_screen((size.width, size.height)).await;
+            return Ok(recorder);
+        }
         let (socket, window) = match from {
             CaptureFrom::Screencast {
                 bidi_url,
@@ -411,7 +410,7 @@ impl VideoRecorder {
 
     /// Whether steps are encoded live, from the frame log, as they run.
     fn streams(&self) -> bool {
-        self.options.mode == VideoMode::On && self.screen.is_none()
+        self.options.mode == VideoMode::On
     }
 
     /// The scenario's live encoder, started on its first step.
@@ -431,15 +430,11 @@ impl VideoRecorder {
         })
     }
 
-    /// A step is about to start: sampling starts, or the scenario's screen recording
-    /// (returning once its first frame is grabbed, so the step is covered from its start);
-    /// with `--video on`, its frames go to the scenario's encoder from now on.
+    /// A step is about to start: sampling starts; with `--video on`, its frames go to the
+    /// scenario's encoder from now on.
     pub async fn step_started(&self) {
         if let Some(sampler) = &self.sampler {
             sampler.begin();
-        }
-        if let Some(screen) = &self.screen {
-            self.record_screen(screen).await;
         }
         if self.streams() && self.unavailable().is_none() {
             let mut current = self.current();
@@ -447,27 +442,22 @@ impl VideoRecorder {
         }
     }
 
-    /// Starts the scenario's screen recording unless it runs.
-    async fn record_screen(&self, screen: &ScreenSource) {
-        let mut recording = screen.recording.lock().await;
-        if recording.as_mut().is_some_and(|r| r.is_running()) {
+    /// Starts grabbing the screen into the frame log; a failure makes video unavailable.
+    async fn grab_screen(&self, size: (u32, u32)) {
+        let Some(screen) = &self.screen else {
             return;
-        }
-        if let Some(dead) = recording.take() {
-            let _ = dead.stop().await;
-        }
-        let n = screen.made.fetch_add(1, Ordering::SeqCst) + 1;
-        let file = self.work.path().join(format!("screen-{n:03}.mkv"));
-        match ScreenRecording::start(
+        };
+        match ScreenGrab::start(
             &self.options.ffmpeg,
             &screen.display,
-            screen.size,
+            size,
             self.encoder.fps,
-            &file,
+            self.work.path(),
+            self.log.clone(),
         )
         .await
         {
-            Ok(r) => *recording = Some(r),
+            Ok(grab) => *screen.grab.lock().await = Some(grab),
             Err(e) => self.set_unavailable(e.to_string()),
         }
     }
@@ -490,7 +480,7 @@ impl VideoRecorder {
 
     /// Marks a finished step's wall-clock window. With `--video on` its last frames go to
     /// the encoder from now on; with `retain-on-failure`, its clip is made only if the
-    /// scenario fails; from a screen recording, when the scenario ends.
+    /// scenario fails.
     pub fn step_finished(
         &self,
         scenario_dir: &Path,
@@ -535,10 +525,10 @@ impl VideoRecorder {
             return Some(why);
         }
         if let Some(screen) = &self.screen {
-            return match screen.recording.try_lock() {
-                Ok(mut guard) => match guard.as_mut().map(|r| r.is_running()) {
-                    None => Some("the screen was not being recorded".into()),
-                    Some(false) => Some("the screen recording stopped (ffmpeg exited)".into()),
+            return match screen.grab.try_lock() {
+                Ok(mut guard) => match guard.as_mut().map(|g| g.is_running()) {
+                    None => Some("the screen was not being grabbed".into()),
+                    Some(false) => Some("the screen grab stopped (ffmpeg exited)".into()),
                     Some(true) => None,
                 },
                 Err(_) => None,
@@ -574,11 +564,6 @@ impl VideoRecorder {
             VideoMode::RetainOnFailure => failed,
             VideoMode::Off => false,
         };
-        // The scenario's screen recording ends here; the next scenario starts its own.
-        let recording = match &self.screen {
-            Some(screen) => screen.recording.lock().await.take(),
-            None => None,
-        };
         let mut finishing = self.finishing.lock().unwrap_or_else(|p| p.into_inner());
         let (done, last) = oneshot::channel();
         let job = Finish {
@@ -592,7 +577,6 @@ impl VideoRecorder {
             keep,
             marks: current.marks,
             live: current.live,
-            recording,
             source: self.source,
             note: self.note(),
             previous: finishing.last.replace(last),
@@ -631,7 +615,7 @@ impl VideoRecorder {
         collect(all).await
     }
 
-    /// Stops the screencast, sampling and screen recording, and any encoding or finishing
+    /// Stops the screencast, sampling and screen grab, and any encoding or finishing
     /// still under way (collect it first with [`VideoRecorder::wait_finished`]); clips
     /// already made stay.
     pub async fn close(&self) {
@@ -640,10 +624,8 @@ impl VideoRecorder {
             sampler.abort();
         }
         if let Some(screen) = &self.screen {
-            if let Some(recording) = screen.recording.lock().await.take() {
-                if let Ok(file) = recording.stop().await {
-                    let _ = std::fs::remove_file(file);
-                }
+            if let Some(grab) = screen.grab.lock().await.take() {
+                grab.stop().await;
             }
         }
         if let Some(sc) = self.screencast.lock().await.take() {

@@ -3,10 +3,8 @@
 //! page gets few), how fast each sampled source may go, and why the source is not the
 //! browser's best one when it is not.
 
-use std::path::Path;
-
 use super::screencast::FrameLog;
-use super::{probe_with, Encoder, VideoRecorder, VideoSource, BIDI_SHOTS_MAX_FPS};
+use super::{VideoRecorder, VideoSource, BIDI_SHOTS_MAX_FPS};
 
 /// The most screenshots a second a sampled source takes: WebDriver screenshots queue
 /// between the steps' own commands, so more than 5 only slows the steps.
@@ -35,18 +33,8 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// The effective frame rate over the step `windows` of a scenario: frames in `log`, or, from
-/// a screen recording (`recorded`: its file), its decoded frames per second.
-pub(super) async fn frame_rate(
-    encoder: &Encoder,
-    log: &FrameLog,
-    windows: &[(f64, f64)],
-    recorded: Option<&Path>,
-) -> Option<f64> {
-    if let Some(file) = recorded {
-        let probe = probe_with(&encoder.ffprobe, file).await.ok()?;
-        return (probe.duration > 0.0).then(|| round1(probe.frames as f64 / probe.duration));
-    }
+/// The effective frame rate over the step `windows` of a scenario: the frames in `log`.
+pub(super) fn frame_rate(log: &FrameLog, windows: &[(f64, f64)]) -> Option<f64> {
     let ts: Vec<f64> = log.snapshot().iter().map(|f| f.ts).collect();
     frames_per_second(&ts, windows)
 }

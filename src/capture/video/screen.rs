@@ -1,108 +1,115 @@
-//! Video of a headed browser: one continuous `ffmpeg -f x11grab` recording of the X
-//! display, started when a scenario's first step starts and stopped (by `q` on its stdin)
-//! when the scenario ends. The wall-clock time of its first frame comes from the `start:`
-//! ffmpeg prints for the input, so step windows map straight onto it. ffmpeg runs through
-//! [`GroupChild`], so it never outlives the run.
+//! Video of a headed browser: one `ffmpeg -f x11grab` for the whole session grabs the top
+//! left of the X display at a steady rate and writes each frame as a JPEG to its stdout;
+//! its `showinfo` filter prints each frame's grab time (wall clock, `-copyts`) to stderr.
+//! Frames go into the same frame log as the screencast's, stamped with that time, so the
+//! live encoder makes the clips; a frame identical to the one before only settles the log.
+//! ffmpeg runs through [`GroupChild`], so it never outlives the run.
 
+use super::screencast::{Frame, FrameLog};
 use super::VideoError;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::Command;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::process::GroupChild;
 
-/// A running screen recording.
-pub struct ScreenRecording {
+/// JPEG quality of the grabbed frames (ffmpeg's `-q:v`, 2 best … 31 worst): near the
+/// screencast's 80, so the clips look the same from either source.
+const GRAB_QSCALE: &str = "4";
+
+/// A running screen grab.
+pub struct ScreenGrab {
     process: GroupChild,
-    file: PathBuf,
-    /// Epoch seconds of the recording's first frame (its time 0).
-    start: f64,
+    frames: JoinHandle<()>,
     stderr: JoinHandle<()>,
     tail: Arc<Mutex<Vec<String>>>,
 }
 
-impl ScreenRecording {
-    /// Starts recording the top-left `size` of `display` at `fps` into `file` (Matroska,
-    /// H.264 ultrafast with a keyframe a second, so cutting seeks cheaply and a killed
-    /// recording is still readable). Returns once the first frame is grabbed.
+impl ScreenGrab {
+    /// Starts grabbing the top-left `size` of `display` at `fps`, each new frame written
+    /// into `dir` and logged in `log`. Returns once the first frame is in the log, so a
+    /// step that starts now is covered from its start.
     pub async fn start(
         ffmpeg: &Path,
         display: &str,
         size: (u32, u32),
         fps: u32,
-        file: &Path,
-    ) -> Result<ScreenRecording, VideoError> {
+        dir: &Path,
+        log: Arc<FrameLog>,
+    ) -> Result<ScreenGrab, VideoError> {
         let mut cmd = Command::new(ffmpeg);
-        cmd.args(["-hide_banner", "-nostats", "-loglevel", "info", "-y"])
+        cmd.args(["-hide_banner", "-nostats", "-loglevel", "info"])
             .args(["-f", "x11grab", "-draw_mouse", "0", "-video_size"])
             .arg(format!("{}x{}", size.0, size.1))
             .args(["-framerate", &fps.to_string(), "-i", display])
-            .args(["-an", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0"])
+            .args(["-copyts", "-an", "-fps_mode", "passthrough"])
+            .args(["-vf", "showinfo=checksum=0", "-pix_fmt", "yuvj420p"])
             .args([
-                "-g",
-                &fps.to_string(),
-                "-pix_fmt",
-                "yuv420p",
+                "-c:v",
+                "mjpeg",
+                "-q:v",
+                GRAB_QSCALE,
                 "-f",
-                "matroska",
+                "image2pipe",
+                "pipe:1",
             ])
-            .arg(file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut process = GroupChild::spawn("ffmpeg x11grab", &mut cmd)
             .map_err(|e| VideoError::Screen(format!("cannot start ffmpeg: {e}")))?;
-        let stderr = process
-            .child_mut()
-            .stderr
-            .take()
-            .ok_or_else(|| VideoError::Screen("ffmpeg has no stderr".into()))?;
-        let mut lines = BufReader::new(stderr).lines();
-        let tail = Arc::new(Mutex::new(Vec::new()));
-        let found = tokio::time::timeout(Duration::from_secs(10), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(start) = parse_start(&line) {
-                    return Some(start);
-                }
-                remember(&tail, line);
-            }
-            None
-        })
-        .await;
-        let start = match found {
-            Ok(Some(start)) => start,
-            _ => {
-                process.shutdown(Duration::from_millis(300)).await;
-                let said = tail.lock().unwrap_or_else(|p| p.into_inner()).join(" | ");
-                return Err(VideoError::Screen(format!(
-                    "ffmpeg could not record the screen {display}: {said}"
-                )));
-            }
+        let (stdout, stderr) = (
+            process.child_mut().stdout.take(),
+            process.child_mut().stderr.take(),
+        );
+        let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
+            process.shutdown(Duration::from_millis(300)).await;
+            return Err(VideoError::Screen("ffmpeg has no stdout or stderr".into()));
         };
-        // Keep draining stderr, or ffmpeg blocks on a full pipe.
-        let keep = tail.clone();
-        let stderr = tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                remember(&keep, line);
+        let tail = Arc::new(Mutex::new(Vec::new()));
+        let (stamps_tx, stamps) = mpsc::unbounded_channel();
+        let stderr = tokio::spawn(read_stamps(stderr, stamps_tx, tail.clone()));
+        let (first_tx, first) = oneshot::channel();
+        let frames = tokio::spawn(
+            FrameWriter {
+                dir: dir.to_path_buf(),
+                log,
+                count: 0,
+                previous: Vec::new(),
+                first: Some(first_tx),
             }
-        });
-        Ok(ScreenRecording {
+            .run(stdout, stamps),
+        );
+        let grab = ScreenGrab {
             process,
-            file: file.to_path_buf(),
-            start,
+            frames,
             stderr,
             tail,
-        })
+        };
+        match tokio::time::timeout(Duration::from_secs(10), first).await {
+            Ok(Ok(())) => Ok(grab),
+            _ => {
+                let said = grab.said();
+                grab.stop().await;
+                Err(VideoError::Screen(format!(
+                    "ffmpeg could not grab the screen {display}: {said}"
+                )))
+            }
+        }
     }
 
-    /// Epoch seconds of the first frame.
-    pub fn start_epoch(&self) -> f64 {
-        self.start
+    /// ffmpeg's last lines on stderr.
+    fn said(&self) -> String {
+        self.tail
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .join(" | ")
     }
 
     /// Whether ffmpeg still runs.
@@ -110,70 +117,211 @@ impl ScreenRecording {
         self.process.try_exited().is_none()
     }
 
-    /// Stops the recording (`q` on stdin, then the group is signalled) and returns the
-    /// finished file.
-    pub async fn stop(mut self) -> Result<PathBuf, VideoError> {
-        if let Some(mut stdin) = self.process.child_mut().stdin.take() {
-            let _ = stdin.write_all(b"q").await;
-            let _ = stdin.flush().await;
-        }
-        let status = tokio::time::timeout(Duration::from_secs(5), self.process.child_mut().wait())
-            .await
-            .ok()
-            .and_then(Result::ok);
+    /// Stops grabbing (the group is signalled); frames already logged stay.
+    pub async fn stop(mut self) {
         self.process.shutdown(Duration::from_millis(300)).await;
-        let _ = tokio::time::timeout(Duration::from_secs(1), &mut self.stderr).await;
-        let ok = self.file.metadata().map(|m| m.len() > 0).unwrap_or(false);
-        if ok {
-            Ok(self.file.clone())
-        } else {
-            let said = self
-                .tail
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .join(" | ");
-            Err(VideoError::Screen(format!(
-                "the screen recording is empty (ffmpeg {}): {said}",
-                status
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| "did not stop".into())
-            )))
+        for task in [&mut self.frames, &mut self.stderr] {
+            if tokio::time::timeout(Duration::from_secs(1), &mut *task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
         }
     }
 }
 
-fn remember(tail: &Mutex<Vec<String>>, line: String) {
-    let mut tail = tail.lock().unwrap_or_else(|p| p.into_inner());
-    tail.push(line);
-    if tail.len() > 4 {
-        tail.remove(0);
+/// Reads ffmpeg's stderr: each `showinfo` frame line's time goes to `stamps`, in frame
+/// order; other lines are kept (the last few) to explain a failure.
+async fn read_stamps(
+    stderr: impl AsyncRead + Unpin,
+    stamps: mpsc::UnboundedSender<f64>,
+    tail: Arc<Mutex<Vec<String>>>,
+) {
+    let mut lines = BufReader::new(stderr).lines();
+    let mut time_base = 1.0e-6;
+    while let Ok(Some(line)) = lines.next_line().await {
+        if let Some(base) = parse_time_base(&line) {
+            time_base = base;
+        } else if let Some(pts) = parse_pts(&line) {
+            let _ = stamps.send(pts as f64 * time_base);
+        } else {
+            let mut tail = tail.lock().unwrap_or_else(|p| p.into_inner());
+            tail.push(line);
+            if tail.len() > 4 {
+                tail.remove(0);
+            }
+        }
     }
 }
 
-/// The epoch in ffmpeg's input line `Duration: N/A, start: 1795468093.852963, bitrate: …`.
-pub fn parse_start(line: &str) -> Option<f64> {
-    if !line.contains("Duration:") {
+/// Writes the grabbed JPEGs into the frame log.
+struct FrameWriter {
+    dir: PathBuf,
+    log: Arc<FrameLog>,
+    count: u64,
+    previous: Vec<u8>,
+    first: Option<oneshot::Sender<()>>,
+}
+
+impl FrameWriter {
+    async fn run(
+        mut self,
+        mut stdout: impl AsyncRead + Unpin,
+        mut stamps: mpsc::UnboundedReceiver<f64>,
+    ) {
+        let mut buf = Vec::with_capacity(1 << 20);
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            while let Some(end) = jpeg_end(&buf) {
+                let Some(ts) = stamps.recv().await else {
+                    return;
+                };
+                let jpeg: Vec<u8> = buf.drain(..end).collect();
+                self.add(jpeg, ts);
+            }
+            match stdout.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    fn add(&mut self, jpeg: Vec<u8>, ts: f64) {
+        if jpeg == self.previous {
+            // The screen did not change: the frame before still shows, up to now.
+            self.log.settle(ts);
+        } else {
+            self.count += 1;
+            let path = self.dir.join(format!("x{:07}.jpg", self.count));
+            if std::fs::write(&path, &jpeg).is_err() {
+                return;
+            }
+            self.log.push(Frame { ts, path });
+            self.previous = jpeg;
+        }
+        if let Some(first) = self.first.take() {
+            let _ = first.send(());
+        }
+    }
+}
+
+/// The length of the JPEG at the start of `buf` (up to and including its end marker), once
+/// it is all there: the marker segments are skipped by their lengths, then the
+/// entropy-coded data is scanned for the end marker (inside it `FF` is followed by `00` or
+/// a restart marker `D0`–`D7`).
+pub fn jpeg_end(buf: &[u8]) -> Option<usize> {
+    if buf.len() < 4 {
         return None;
     }
-    let rest = line.split("start: ").nth(1)?;
-    let number = rest.split(',').next()?.trim();
-    number.parse::<f64>().ok().filter(|t| *t > 1.0e9)
+    let mut i = 2; // past SOI (FF D8)
+    loop {
+        while *buf.get(i)? == 0xFF && *buf.get(i + 1)? == 0xFF {
+            i += 1; // fill bytes
+        }
+        if *buf.get(i)? != 0xFF {
+            return None; // not a marker: not a JPEG this reader understands
+        }
+        let marker = *buf.get(i + 1)?;
+        match marker {
+            0xD9 => return Some(i + 2),
+            0x01 | 0xD0..=0xD7 => i += 2,
+            _ => {
+                let len = usize::from(*buf.get(i + 2)?) << 8 | usize::from(*buf.get(i + 3)?);
+                i += 2 + len;
+                if marker == 0xDA {
+                    // Start of scan: entropy-coded data until a marker that is not a restart.
+                    loop {
+                        if *buf.get(i)? == 0xFF {
+                            let next = *buf.get(i + 1)?;
+                            if next != 0x00 && !(0xD0..=0xD7).contains(&next) {
+                                break;
+                            }
+                            i += 2;
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `config in time_base: 1/1000000, …` from showinfo: the time base of its pts.
+fn parse_time_base(line: &str) -> Option<f64> {
+    let rest = line.split("config in time_base: ").nth(1)?;
+    let (num, den) = rest.split(',').next()?.trim().split_once('/')?;
+    let (num, den) = (num.parse::<f64>().ok()?, den.parse::<f64>().ok()?);
+    (den > 0.0 && num > 0.0).then(|| num / den)
+}
+
+/// The pts of a showinfo frame line (`… n:  12 pts:1795855226033048 pts_time:…`).
+fn parse_pts(line: &str) -> Option<i64> {
+    if !line.contains("Parsed_showinfo") || !line.contains(" n:") {
+        return None;
+    }
+    let rest = line.split(" pts:").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_start;
+    use super::*;
 
     #[test]
-    fn reads_the_start_epoch_of_the_input() {
-        assert_eq!(
-            parse_start("  Duration: N/A, start: 1795468093.852963, bitrate: N/A"),
-            Some(1795468093.852963)
-        );
-        assert_eq!(
-            parse_start("  Duration: 00:00:01.00, start: 0.000000, bitrate: 1 kb/s"),
-            None
-        );
-        assert_eq!(parse_start("Stream #0:0: Video: rawvideo"), None);
+    fn reads_showinfo_times() {
+        let config =
+            "[Parsed_showinfo_0 @ 0x5636cd2277c0] config in time_base: 1/1000000, frame_rate: 15/1";
+        assert_eq!(parse_time_base(config), Some(1.0e-6));
+        let frame = "[Parsed_showinfo_0 @ 0x5636cd2277c0] n:   3 pts:1795855226233050 pts_time:1.79586e+09 pos:       -1 fmt:bgr0";
+        assert_eq!(parse_pts(frame), Some(1795855226233050));
+        assert_eq!(parse_pts(config), None);
+        assert_eq!(parse_pts("  Duration: N/A, start: 1795855226.033048"), None);
+    }
+
+    /// A minimal JPEG: SOI, a segment whose payload holds `FF D9`, a scan whose data holds
+    /// stuffed and restart bytes, EOI.
+    fn jpeg() -> Vec<u8> {
+        let mut j = vec![0xFF, 0xD8];
+        j.extend([0xFF, 0xDB, 0x00, 0x06, 0xFF, 0xD9, 0x01, 0x02]); // DQT-like, 4 payload bytes
+        j.extend([0xFF, 0xDA, 0x00, 0x02]); // SOS header
+        j.extend([0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD3, 0x56]); // data, FF00, RST3
+        j.extend([0xFF, 0xD9]);
+        j
+    }
+
+    #[test]
+    fn finds_where_a_jpeg_ends_only_once_it_is_complete() {
+        let one = jpeg();
+        let mut two = one.clone();
+        two.extend(jpeg());
+        assert_eq!(jpeg_end(&two), Some(one.len()));
+        assert_eq!(jpeg_end(&one), Some(one.len()));
+        for cut in 0..one.len() {
+            assert_eq!(jpeg_end(&one[..cut]), None, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn splits_real_ffmpeg_jpegs() {
+        // Two frames from ffmpeg's own encoder, back to back as on the pipe.
+        let out = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=320x200:rate=5",
+            ])
+            .args(["-frames:v", "2", "-pix_fmt", "yuvj420p", "-c:v", "mjpeg"])
+            .args(["-f", "image2pipe", "pipe:1"])
+            .output()
+            .expect("ffmpeg runs");
+        let first = jpeg_end(&out.stdout).expect("a first JPEG");
+        let second = jpeg_end(&out.stdout[first..]).expect("a second JPEG");
+        assert_eq!(first + second, out.stdout.len());
+        assert_eq!(&out.stdout[first..first + 2], &[0xFF, 0xD8]);
     }
 }
