@@ -48,6 +48,16 @@ fn run_full(
     scenarios: &[(&str, &str)],
     args: &[&str],
 ) -> (i32, PathBuf, Value, String, String) {
+    run_with_display(dir, scenarios, args, None)
+}
+
+/// [`run_full`] with `DISPLAY` set to `display` (else unset).
+fn run_with_display(
+    dir: &Path,
+    scenarios: &[(&str, &str)],
+    args: &[&str],
+    display: Option<&str>,
+) -> (i32, PathBuf, Value, String, String) {
     let (bin, log) = tool_shims(dir);
     let mut files = Vec::new();
     for (name, text) in scenarios {
@@ -61,10 +71,14 @@ fn run_full(
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_walkthrough"));
+    match display {
+        Some(display) => command.env("DISPLAY", display),
+        None => command.env_remove("DISPLAY"),
+    };
+    let output = command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("PATH", path)
-        .env_remove("DISPLAY")
         .arg("run")
         .args(&files)
         .arg("--out")
@@ -363,13 +377,16 @@ fn processes_on_display(display: &str) -> Vec<String> {
     found
 }
 
+/// By default a local Chromium draws on an Xvfb of the run's own, which ffmpeg grabs:
+/// never on the user's `$DISPLAY` (here one that does not exist, which would fail).
 #[tokio::test]
-async fn headed_runs_record_the_xvfb_screen_and_leave_no_process_behind() {
+async fn the_default_video_grabs_an_own_xvfb_screen_and_leaves_no_process_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, report, calls, stderr) = run_full(
+    let (code, out, report, calls, stderr) = run_with_display(
         dir.path(),
         &[("moving.yaml", MOVING_AND_STILL)],
-        &["--headed"],
+        &[],
+        Some(":4242"),
     );
     assert_eq!(code, 0, "{stderr}\n{report:#}");
     assert_eq!(report["run"]["video"], "on");
@@ -441,28 +458,32 @@ async fn sampled_screenshots_make_clips_when_forced() {
 }
 
 #[test]
-fn x11grab_needs_headed() {
+fn x11grab_needs_a_local_browser() {
     let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["run", "--app", "fixtures", "--video-source", "x11grab"])
+        .args(["--webdriver-url", "http://127.0.0.1:9"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--headed"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("x11grab") && stderr.contains("--webdriver-url"),
+        "{stderr}"
+    );
 }
 
-#[test]
-fn headed_without_xvfb_is_a_setup_error_with_the_fix() {
-    let dir = tempfile::tempdir().unwrap();
-    // A PATH without Xvfb (but with the rest of the tools) and no DISPLAY.
-    let bin = dir.path().join("bin");
+/// Runs the quick scenario with a PATH that has every tool but Xvfb, and no DISPLAY;
+/// returns the exit code, the report (if any) and stderr.
+fn run_without_xvfb(dir: &Path, args: &[&str]) -> (Option<i32>, Option<Value>, String) {
+    let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     for tool in ["chromedriver", "chromium", "ffmpeg", "ffprobe"] {
         if let Some(real) = walkthrough::browser::which(tool) {
             std::os::unix::fs::symlink(real, bin.join(tool)).unwrap();
         }
     }
-    let scenario = dir.path().join("q.yaml");
+    let scenario = dir.join("q.yaml");
     std::fs::write(&scenario, QUICK).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -471,11 +492,34 @@ fn headed_without_xvfb_is_a_setup_error_with_the_fix() {
         .arg("run")
         .arg(&scenario)
         .arg("--out")
-        .arg(dir.path().join("run"))
-        .args(["--app", "fixtures", "--headed", "--quiet"])
+        .arg(dir.join("run"))
+        .args(["--app", "fixtures", "--quiet"])
+        .args(args)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    let report = std::fs::read(dir.join("run/report.json"))
+        .ok()
+        .map(|b| serde_json::from_slice(&b).unwrap());
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), report, stderr)
+}
+
+#[test]
+fn headed_without_xvfb_is_a_setup_error_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_without_xvfb(dir.path(), &["--headed"]);
+    assert_eq!(code, Some(4), "{stderr}");
     assert!(stderr.contains("apt-get install xvfb"), "{stderr}");
+}
+
+/// Without Xvfb the default video still works: headless, from the DevTools screencast.
+#[test]
+fn without_xvfb_the_default_video_comes_from_the_screencast() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, report, stderr) = run_without_xvfb(dir.path(), &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = report.expect("a report");
+    assert_eq!(report["run"]["video_source"], "screencast", "{stderr}");
+    let step = &report["scenarios"][0]["steps"][0];
+    assert_eq!(step["clip_ok"], true, "{step:#}");
 }

@@ -26,11 +26,11 @@ impl VirtualDisplay {
         if !xvfb.is_file() {
             return Err(BrowserError::Setup {
                 what: format!(
-                    "--headed needs Xvfb (there is no DISPLAY) and {} is missing",
+                    "the browser needs an X display of its own and Xvfb ({}) is missing",
                     xvfb.display()
                 ),
                 fix: "install it with `apt-get install xvfb` (scripts/setup.sh installs it), \
-                      or run without --headed"
+                      or run without --headed and --video-source x11grab"
                     .into(),
             });
         }

@@ -176,10 +176,13 @@ pub struct BrowserOptions {
     pub bidi: bool,
     /// A visible browser window (no `--headless`) in kiosk mode at 0,0, so a screen
     /// recorder sees exactly the viewport. Drawn on `display`, else on `$DISPLAY`, else on
-    /// an Xvfb the session starts (and stops) itself, with a screen of the viewport's size.
+    /// an Xvfb the session starts (and stops) itself, a little larger than the viewport.
     pub headed: bool,
     /// The X display for `headed` (`:N`); `None` means `$DISPLAY` or an own Xvfb.
     pub display: Option<String>,
+    /// With `headed` and no `display`: always an own Xvfb, never `$DISPLAY` (a window
+    /// drawn only to be recorded stays off the user's screen).
+    pub own_display: bool,
     /// The Xvfb binary used when a display has to be started.
     pub xvfb: PathBuf,
 }
@@ -199,6 +202,7 @@ impl BrowserOptions {
             bidi: false,
             headed: false,
             display: None,
+            own_display: false,
             // Only from PATH: a missing Xvfb must say so, not guess a path.
             xvfb: which("Xvfb").unwrap_or_else(|| "Xvfb".into()),
         }

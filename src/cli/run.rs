@@ -116,13 +116,15 @@ pub struct Args {
     /// Frames per second of the videos.
     #[arg(long, value_name = "FPS", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub video_fps: u32,
-    /// Where the video comes from: `screencast` (the DevTools screencast of headless
-    /// Chromium), `x11grab` (ffmpeg recording the screen; needs --headed),
-    /// `bidi-screenshots` (screenshots over the WebDriver BiDi socket while steps run,
-    /// alongside them; headless Firefox) or `screenshots` (WebDriver screenshots sampled at
-    /// up to 5 fps between the steps' commands; any browser, jerky, slows steps). Default:
-    /// x11grab with --headed, else screencast for Chromium and bidi-screenshots for
-    /// Firefox, else screenshots when the endpoint offers no BiDi socket.
+    /// Where the video comes from: `x11grab` (ffmpeg grabbing the X display of a local
+    /// browser: --headed's, else an Xvfb of the run's own), `screencast` (the DevTools
+    /// screencast of headless Chromium; slows steps more), `bidi-screenshots` (screenshots
+    /// over the WebDriver BiDi socket while steps run, alongside them; headless Firefox) or
+    /// `screenshots` (WebDriver screenshots sampled at up to 5 fps between the steps'
+    /// commands; any browser, jerky, slows steps). Default: x11grab for a local Chromium
+    /// (or with --headed) when Xvfb is installed, else screencast for Chromium and
+    /// bidi-screenshots for Firefox, else screenshots when the endpoint offers no BiDi
+    /// socket.
     #[arg(long, value_name = "SOURCE", value_enum)]
     pub video_source: Option<VideoSourceArg>,
     /// Run Chromium with a visible window (kiosk, at 0,0) instead of headless, on $DISPLAY

@@ -220,9 +220,11 @@ impl RunPlan {
     /// Options that contradict each other are usage errors, before anything starts.
     fn check(&self) -> Result<(), RunError> {
         use crate::capture::video::VideoSource;
-        if self.video.source == Some(VideoSource::X11grab) && !self.browser.headed {
+        if self.video.source == Some(VideoSource::X11grab) && self.browser.webdriver_url.is_some() {
             return Err(RunError::Usage(
-                "--video-source x11grab records a visible browser: add --headed".into(),
+                "--video-source x11grab records the local screen; it cannot be used with \
+                 --webdriver-url"
+                    .into(),
             ));
         }
         if self.video.source == Some(VideoSource::Screencast)
@@ -230,7 +232,7 @@ impl RunPlan {
         {
             return Err(RunError::Usage(
                 "--video-source screencast is Chromium's DevTools screencast; Firefox has none: \
-                 use bidi-screenshots, screenshots, or x11grab with --headed"
+                 use x11grab, bidi-screenshots or screenshots"
                     .into(),
             ));
         }

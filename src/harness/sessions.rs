@@ -56,8 +56,29 @@ fn options(plan: &RunPlan, folder: &RunFolder) -> BrowserOptions {
     }
     options.viewport = plan.browser.viewport;
     options.headed = plan.browser.headed;
-    options.bidi = plan.video.wants_bidi(plan.browser.headed);
+    if grabs_own_display(plan, &options) {
+        options.headed = true;
+        options.own_display = true;
+    }
+    options.bidi = plan.video.wants_bidi(options.headed);
     options
+}
+
+/// Whether the browser draws on an Xvfb of its own for ffmpeg to grab, rather than running
+/// headless: with video, a local Chromium, no other source asked for, and Xvfb installed
+/// (or x11grab asked for). Grabbing the screen costs the steps far less than the DevTools
+/// screencast, which makes Chromium copy and encode every frame itself
+/// (scripts/bench-video.sh).
+fn grabs_own_display(plan: &RunPlan, options: &BrowserOptions) -> bool {
+    use video::{VideoMode, VideoSource};
+    if plan.video.mode == VideoMode::Off || options.headed || options.webdriver_url.is_some() {
+        return false;
+    }
+    match plan.video.source {
+        Some(VideoSource::X11grab) => true,
+        Some(_) => false,
+        None => options.browser == BrowserKind::Chromium && options.xvfb.is_file(),
+    }
 }
 
 async fn start_one(

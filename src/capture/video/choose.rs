@@ -119,7 +119,9 @@ pub async fn start_for(
         }
         VideoSource::X11grab => CaptureFrom::Screen {
             display: browser.display().ok_or_else(|| {
-                VideoError::Unsupported("--video-source x11grab needs --headed".into())
+                VideoError::Unsupported(
+                    "x11grab records a local browser's X display, and this one has none".into(),
+                )
             })?,
             size: viewport,
         },
