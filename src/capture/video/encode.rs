@@ -40,7 +40,7 @@ impl Encoder {
     ) -> Result<(), VideoError> {
         let filter = format!("{},fps={},format=yuv420p", self.fit(), self.fps);
         let seconds = seconds.max(1.0 / self.fps.max(1) as f64);
-        let mut cmd = Command::new(&self.ffmpeg);
+        let mut cmd = background_ffmpeg(&self.ffmpeg);
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
             .args(["-f", "concat", "-safe", "0", "-i"])
             .arg(script)
@@ -54,7 +54,7 @@ impl Encoder {
     /// Joins finished clips (same encoder settings) without re-encoding, adding the
     /// chapters and title of the ffmetadata file `metadata`.
     pub async fn join(&self, script: &Path, metadata: &Path, out: &Path) -> Result<(), VideoError> {
-        let mut cmd = Command::new(&self.ffmpeg);
+        let mut cmd = background_ffmpeg(&self.ffmpeg);
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
             .args(["-f", "concat", "-safe", "0", "-i"])
             .arg(script)
@@ -73,7 +73,7 @@ impl Encoder {
     /// given (`passthrough`), at the timestamps the stream carries.
     pub fn segmenter(&self, span: u64, dir: &Path, list: &Path) -> Command {
         let filter = format!("{},format=yuv420p", self.fit());
-        let mut cmd = Command::new(&self.ffmpeg);
+        let mut cmd = background_ffmpeg(&self.ffmpeg);
         cmd.args(["-hide_banner", "-loglevel", "error", "-y"])
             // Start on the first frame instead of buffering seconds of stream to probe it.
             .args(["-probesize", "32", "-analyzeduration", "0"])
@@ -95,6 +95,21 @@ impl Encoder {
     fn fit(&self) -> String {
         let (w, h) = (self.size.0 & !1, self.size.1 & !1);
         format!("scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1")
+    }
+}
+
+/// `ffmpeg` at a lower priority (`nice -n 10`, when `nice` is installed): video is made
+/// while the steps run, and on a small machine the steps' browser must come first; ffmpeg
+/// catches up in the gaps between commands (scripts/bench-video.sh: on two cores the
+/// default walkthrough's steps took ~12 % longer with ffmpeg at the same priority).
+pub(super) fn background_ffmpeg(ffmpeg: &Path) -> Command {
+    match crate::browser::which("nice") {
+        Some(nice) => {
+            let mut cmd = Command::new(nice);
+            cmd.args(["-n", "10"]).arg(ffmpeg);
+            cmd
+        }
+        None => Command::new(ffmpeg),
     }
 }
 

@@ -3,8 +3,10 @@
 //! its `showinfo` filter prints each frame's grab time (wall clock, `-copyts`) to stderr.
 //! Frames go into the same frame log as the screencast's, stamped with that time, so the
 //! live encoder makes the clips; a frame identical to the one before only settles the log.
-//! ffmpeg runs through [`GroupChild`], so it never outlives the run.
+//! ffmpeg runs through [`GroupChild`], so it never outlives the run, and at a lower
+//! priority than the browser ([`background_ffmpeg`]).
 
+use super::encode::background_ffmpeg;
 use super::screencast::{Frame, FrameLog};
 use super::VideoError;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
-use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -43,7 +44,7 @@ impl ScreenGrab {
         dir: &Path,
         log: Arc<FrameLog>,
     ) -> Result<ScreenGrab, VideoError> {
-        let mut cmd = Command::new(ffmpeg);
+        let mut cmd = background_ffmpeg(ffmpeg);
         cmd.args(["-hide_banner", "-nostats", "-loglevel", "info"])
             .args(["-f", "x11grab", "-draw_mouse", "0", "-video_size"])
             .arg(format!("{}x{}", size.0, size.1))
