@@ -349,3 +349,83 @@ fn a_normal_run_leaves_nothing_in_the_temp_folder() {
         .collect();
     assert!(left.is_empty(), "left in the temp folder: {left:?}");
 }
+
+const LONG_FIRST_STEP: &str = r##"name: A long step, then two short ones
+steps:
+  - name: Click and wait on moving content
+    do:
+      - open: /anim.html?after=1500
+      - click: { css: "#s1" }
+      - wait_for: "Step 1 done"
+  - name: The fixture index
+    do:
+      - open: /index.html
+      - expect_text: Fixture pages
+  - name: The form
+    do:
+      - open: /form.html
+"##;
+
+/// The screen grab's ffmpeg dies while a step runs (killed here): that step's clip says
+/// why it is missing, the grab starts again before the next step, and the later steps
+/// have their clips.
+#[test]
+fn a_screen_grab_that_dies_is_started_again_for_the_next_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let tag = new_tag();
+    let _guard = TagGuard(tag.clone());
+    let file = dir.path().join("long.yaml");
+    std::fs::write(&file, LONG_FIRST_STEP).unwrap();
+    let out = dir.path().join("run");
+    let child = walkthrough(&tag, dir.path())
+        .args([
+            "run",
+            "--quiet",
+            "--app",
+            "fixtures",
+            "--video-source",
+            "x11grab",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The grab starts with the session, just before the first step, which lasts 1.5 s.
+    let started = Instant::now();
+    let grab = loop {
+        let found = tagged(&tag).into_iter().find(|(pid, name)| {
+            name == "ffmpeg"
+                && std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains("x11grab"))
+        });
+        if let Some((pid, _)) = found {
+            break pid;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no x11grab ffmpeg started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(walkthrough::process::signal_process(
+        grab as i32,
+        libc::SIGKILL
+    ));
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("grabbing again"), "{stderr}");
+    let report = report(&out);
+    let steps = report["scenarios"][0]["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["clip_ok"], false, "{:#}", steps[0]);
+    let problem = steps[0]["clip_problem"].as_str().unwrap_or_default();
+    assert!(problem.contains("the screen grab stopped"), "{problem}");
+    for step in &steps[1..] {
+        assert_eq!(step["clip_ok"], true, "{step:#}");
+    }
+    let left = wait_gone(&tag, Duration::from_secs(5));
+    assert!(left.is_empty(), "still running: {left:?}");
+}

@@ -178,6 +178,8 @@ pub struct ScenarioVideo {
 /// The screen grab of a headed session.
 struct ScreenSource {
     display: String,
+    /// The grabbed rectangle (the viewport, from the top left).
+    size: (u32, u32),
     grab: tokio::sync::Mutex<Option<ScreenGrab>>,
 }
 
@@ -293,8 +295,9 @@ impl VideoRecorder {
             _ => None,
         };
         let screen = match &from {
-            CaptureFrom::Screen { display, .. } => Some(ScreenSource {
+            CaptureFrom::Screen { display, size } => Some(ScreenSource {
                 display: display.to_string(),
+                size: (size.width, size.height),
                 grab: tokio::sync::Mutex::new(None),
             }),
             _ => None,
@@ -316,8 +319,8 @@ impl VideoRecorder {
             options,
             note: Mutex::new(None),
         };
-        if let CaptureFrom::Screen { size, .. } = from {
-            recorder.grab_screen((size.width, size.height)).await;
+        if let CaptureFrom::Screen { .. } = from {
+            recorder.grab_screen(recorder.size()).await;
             return Ok(recorder);
         }
         let (socket, window) = match from {
@@ -430,16 +433,36 @@ impl VideoRecorder {
         })
     }
 
-    /// A step is about to start: sampling starts; with `--video on`, its frames go to the
+    /// A step is about to start: sampling starts, a screen grab that stopped is started
+    /// again (the steps it missed say why); with `--video on`, its frames go to the
     /// scenario's encoder from now on.
     pub async fn step_started(&self) {
         if let Some(sampler) = &self.sampler {
             sampler.begin();
         }
+        if let Some(screen) = &self.screen {
+            let stopped = screen
+                .grab
+                .lock()
+                .await
+                .as_mut()
+                .and_then(ScreenGrab::stopped);
+            if let Some(why) = stopped {
+                eprintln!("  video: {why}; grabbing again");
+                if let Some(dead) = screen.grab.lock().await.take() {
+                    dead.stop().await;
+                }
+                self.grab_screen(self.size()).await;
+            }
+        }
         if self.streams() && self.unavailable().is_none() {
             let mut current = self.current();
             self.live(&mut current).step_started(epoch(Utc::now()));
         }
+    }
+
+    fn size(&self) -> (u32, u32) {
+        self.screen.as_ref().map_or((0, 0), |s| s.size)
     }
 
     /// Starts grabbing the screen into the frame log; a failure makes video unavailable.
@@ -526,10 +549,9 @@ impl VideoRecorder {
         }
         if let Some(screen) = &self.screen {
             return match screen.grab.try_lock() {
-                Ok(mut guard) => match guard.as_mut().map(|g| g.is_running()) {
+                Ok(mut guard) => match guard.as_mut() {
                     None => Some("the screen was not being grabbed".into()),
-                    Some(false) => Some("the screen grab stopped (ffmpeg exited)".into()),
-                    Some(true) => None,
+                    Some(grab) => grab.stopped(),
                 },
                 Err(_) => None,
             };

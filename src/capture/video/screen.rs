@@ -51,15 +51,10 @@ impl ScreenGrab {
             .args(["-framerate", &fps.to_string(), "-i", display])
             .args(["-copyts", "-an", "-fps_mode", "passthrough"])
             .args(["-vf", "showinfo=checksum=0", "-pix_fmt", "yuvj420p"])
-            .args([
-                "-c:v",
-                "mjpeg",
-                "-q:v",
-                GRAB_QSCALE,
-                "-f",
-                "image2pipe",
-                "pipe:1",
-            ])
+            // The input's microsecond time base: two grabs a late tick apart under load
+            // would share a pts at 1/fps, which the encoder refuses (and ffmpeg exits).
+            .args(["-c:v", "mjpeg", "-enc_time_base", "-1", "-q:v", GRAB_QSCALE])
+            .args(["-f", "image2pipe", "pipe:1"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -113,9 +108,13 @@ impl ScreenGrab {
             .join(" | ")
     }
 
-    /// Whether ffmpeg still runs.
-    pub fn is_running(&mut self) -> bool {
-        self.process.try_exited().is_none()
+    /// Why the grab stopped, if it did: ffmpeg's exit status and last words.
+    pub fn stopped(&mut self) -> Option<String> {
+        let status = self.process.try_exited()?;
+        Some(format!(
+            "the screen grab stopped (ffmpeg {status}): {}",
+            self.said()
+        ))
     }
 
     /// Stops grabbing (the group is signalled); frames already logged stay.
