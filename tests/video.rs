@@ -248,8 +248,11 @@ const FAILING: &str = "name: Failing\nsteps:\n  - name: Open\n    do:\n      - o
 #[tokio::test]
 async fn video_off_records_nothing_and_never_starts_ffmpeg() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, report, calls) = run(dir.path(), &[("quick.yaml", QUICK)], &["--video", "off"]);
-    assert_eq!(code, 0);
+    let (code, out, report, calls, stderr) =
+        run_full(dir.path(), &[("quick.yaml", QUICK)], &["--video", "off"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Without video too, a local Chromium draws on an Xvfb of its own (it runs faster).
+    assert!(stderr.contains("on its own Xvfb :"), "{stderr}");
     assert_eq!(report["run"]["video"], "off");
     assert_eq!(calls, "", "no ffmpeg or ffprobe call with --video off");
     assert!(mp4s(&out).is_empty());
@@ -391,6 +394,7 @@ async fn the_default_video_grabs_an_own_xvfb_screen_and_leaves_no_process_behind
     assert_eq!(code, 0, "{stderr}\n{report:#}");
     assert_eq!(report["run"]["video"], "on");
     assert_eq!(report["run"]["video_source"], "x11grab");
+    assert!(stderr.contains("on its own Xvfb :"), "{stderr}");
     assert!(calls.contains("ffmpeg"));
     let display = stderr
         .split("x11grab of display ")
@@ -458,6 +462,25 @@ async fn sampled_screenshots_make_clips_when_forced() {
 }
 
 #[test]
+fn x11grab_needs_a_screen() {
+    let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "--app",
+            "fixtures",
+            "--video-source",
+            "x11grab",
+            "--headless",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--headless"), "{stderr}");
+}
+
+#[test]
 fn x11grab_needs_a_local_browser() {
     let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -520,6 +543,7 @@ fn without_xvfb_the_default_video_comes_from_the_screencast() {
     assert_eq!(code, Some(0), "{stderr}");
     let report = report.expect("a report");
     assert_eq!(report["run"]["video_source"], "screencast", "{stderr}");
+    assert!(stderr.contains(", headless"), "{stderr}");
     let step = &report["scenarios"][0]["steps"][0];
     assert_eq!(step["clip_ok"], true, "{step:#}");
 }

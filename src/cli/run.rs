@@ -127,10 +127,16 @@ pub struct Args {
     /// socket.
     #[arg(long, value_name = "SOURCE", value_enum)]
     pub video_source: Option<VideoSourceArg>,
-    /// Run Chromium with a visible window (kiosk, at 0,0) instead of headless, on $DISPLAY
-    /// or on an Xvfb the run starts and stops itself (`apt-get install xvfb`).
-    #[arg(long)]
+    /// Run the browser with a visible window (kiosk, at 0,0) on $DISPLAY, or on an Xvfb
+    /// the run starts and stops itself (`apt-get install xvfb`). Without it, a local
+    /// Chromium draws on an Xvfb of the run's own when Xvfb is installed (faster than
+    /// headless, and ffmpeg grabs its screen for the video), else runs headless.
+    #[arg(long, conflicts_with = "headless")]
     pub headed: bool,
+    /// Run Chromium headless even when Xvfb is installed (video then comes from the
+    /// DevTools screencast).
+    #[arg(long)]
+    pub headless: bool,
     /// The size of the videos; both numbers even [default: the viewport].
     #[arg(long, value_name = "WxH")]
     pub video_size: Option<Viewport>,
@@ -255,6 +261,7 @@ impl Args {
                 firefox: self.firefox,
                 viewport: self.viewport.or(defaults.viewport).unwrap_or_default(),
                 headed: self.headed,
+                headless: self.headless,
             },
             video: VideoPlan {
                 mode: video,

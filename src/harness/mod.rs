@@ -220,6 +220,13 @@ impl RunPlan {
     /// Options that contradict each other are usage errors, before anything starts.
     fn check(&self) -> Result<(), RunError> {
         use crate::capture::video::VideoSource;
+        if self.video.source == Some(VideoSource::X11grab) && self.browser.headless {
+            return Err(RunError::Usage(
+                "--video-source x11grab records the browser's screen; a --headless browser has \
+                 none"
+                    .into(),
+            ));
+        }
         if self.video.source == Some(VideoSource::X11grab) && self.browser.webdriver_url.is_some() {
             return Err(RunError::Usage(
                 "--video-source x11grab records the local screen; it cannot be used with \
