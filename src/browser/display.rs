@@ -11,6 +11,10 @@ use tokio::process::Command;
 
 use super::BrowserError;
 use crate::process::GroupChild;
+use crate::viewport::Viewport;
+
+/// Pixels the screen of an own Xvfb has beyond the viewport, right and below.
+const SCREEN_MARGIN: u32 = 64;
 
 /// A running Xvfb and its display name (`:N`).
 #[derive(Debug)]
@@ -20,6 +24,17 @@ pub struct VirtualDisplay {
 }
 
 impl VirtualDisplay {
+    /// An Xvfb for a kiosk window of `viewport` at its top left. A screen exactly the
+    /// window's size leaves the window 1 px short each way, and no resize can grow it
+    /// (three tries of ~0.3 s each): a margin lets it take its size.
+    pub async fn for_viewport(xvfb: &Path, viewport: Viewport) -> Result<Self, BrowserError> {
+        let size = (
+            viewport.width + SCREEN_MARGIN,
+            viewport.height + SCREEN_MARGIN,
+        );
+        Self::start(xvfb, size).await
+    }
+
     /// Starts `xvfb` with one screen of `width`x`height`x24, no TCP, on a free display
     /// (Xvfb writes the number it took to stdout, `-displayfd 1`).
     pub async fn start(xvfb: &Path, (width, height): (u32, u32)) -> Result<Self, BrowserError> {

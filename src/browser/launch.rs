@@ -12,27 +12,18 @@ use serde_json::Value;
 use super::display::VirtualDisplay;
 use super::{capabilities, Browser, BrowserError, BrowserKind, BrowserOptions, DriverProcess};
 
-/// Pixels the screen of an own Xvfb has beyond the viewport, right and below.
-const SCREEN_MARGIN: u32 = 64;
-
 /// The X display a headed browser draws on: the one named, `$DISPLAY`, or an Xvfb a little
 /// larger than the viewport that the session owns.
 async fn display(
     options: &BrowserOptions,
 ) -> Result<(Option<String>, Option<VirtualDisplay>), BrowserError> {
-    // A screen exactly the window's size leaves the kiosk window 1 px short each way, and
-    // no resize can grow it (three tries of ~0.3 s each): a margin lets it take its size.
-    let size = (
-        options.viewport.width + SCREEN_MARGIN,
-        options.viewport.height + SCREEN_MARGIN,
-    );
     Ok(match (options.headed, &options.display) {
         (false, _) => (None, None),
         (true, Some(d)) => (Some(d.clone()), None),
         (true, None) => match std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
             Some(d) if !options.own_display => (Some(d), None),
             _ => {
-                let xvfb = VirtualDisplay::start(&options.xvfb, size).await?;
+                let xvfb = VirtualDisplay::for_viewport(&options.xvfb, options.viewport).await?;
                 (Some(xvfb.name().to_string()), Some(xvfb))
             }
         },

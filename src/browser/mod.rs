@@ -13,7 +13,7 @@ mod pattern;
 mod wait;
 
 use crate::viewport::Viewport;
-use display::VirtualDisplay;
+pub use display::VirtualDisplay;
 pub use driver::{which, DriverProcess};
 pub use kind::{BrowserKind, UnknownBrowser};
 pub use wait::TextTest;
@@ -268,7 +268,13 @@ impl Browser {
         self.display.as_deref()
     }
 
-    /// The Xvfb pid when this session started one.
+    /// Makes the session own `xvfb`, an Xvfb started for it by the caller and named in
+    /// [`BrowserOptions::display`]: closing the session stops it.
+    pub fn adopt_display(&mut self, xvfb: VirtualDisplay) {
+        self.xvfb = Some(xvfb);
+    }
+
+    /// The Xvfb pid when this session started or adopted one.
     pub fn xvfb_pid(&self) -> Option<i32> {
         self.xvfb.as_ref().map(VirtualDisplay::pid)
     }

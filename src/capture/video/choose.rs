@@ -87,6 +87,32 @@ async fn bidi_screenshots(
     }
 }
 
+/// Whether a browser drawing on an X display is recorded from it (x11grab).
+pub fn records_screen(plan: &VideoPlan) -> bool {
+    plan.mode != VideoMode::Off && matches!(plan.source, None | Some(VideoSource::X11grab))
+}
+
+fn options_for(plan: &VideoPlan, viewport: Viewport) -> VideoOptions {
+    let mut options = VideoOptions::new(plan.mode, plan.size.unwrap_or(viewport));
+    options.fps = plan.fps;
+    options
+}
+
+/// Starts the recorder of a session whose browser draws on `display`, grabbing its top-left
+/// `viewport`: it needs nothing of the session, so it can start while the browser does.
+pub async fn start_on_screen(
+    plan: &VideoPlan,
+    viewport: Viewport,
+    display: &str,
+    folder: &RunFolder,
+) -> Result<VideoRecorder, VideoError> {
+    let from = CaptureFrom::Screen {
+        display,
+        size: viewport,
+    };
+    VideoRecorder::start_with(options_for(plan, viewport), folder.root(), from).await
+}
+
 /// Starts the recorder of one session, or nothing with `--video off`. A screencast that
 /// cannot start is reported per clip; missing ffmpeg is an error.
 pub async fn start_for(
@@ -98,8 +124,7 @@ pub async fn start_for(
     if plan.mode == VideoMode::Off {
         return Ok(None);
     }
-    let mut options = VideoOptions::new(plan.mode, plan.size.unwrap_or(viewport));
-    options.fps = plan.fps;
+    let options = options_for(plan, viewport);
     let window = browser.window_handle().await.ok();
     let mut note = None;
     let from = match choose_source(plan.source, browser) {

@@ -47,7 +47,7 @@ use tokio::sync::{oneshot, Semaphore};
 use tokio::task::JoinHandle;
 
 pub use bidi_shots::BidiShooter;
-pub use choose::{choose_source, start_for, VideoPlan};
+pub use choose::{choose_source, records_screen, start_for, start_on_screen, VideoPlan};
 pub use encode::{probe_chapters, probe_with, x264_args, Encoder};
 pub use error::VideoError;
 use finish::{Finish, StepMark};
