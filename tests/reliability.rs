@@ -350,6 +350,29 @@ fn a_normal_run_leaves_nothing_in_the_temp_folder() {
     assert!(left.is_empty(), "left in the temp folder: {left:?}");
 }
 
+/// JPEG frames the screen grab has written so far under `tmp` (the TMPDIR the run was
+/// given: its own temp folder `walkthrough-run-<pid>/tmp/` is inside, the frames below that).
+fn grabbed_frames(tmp: &Path) -> usize {
+    fn walk(dir: &Path, depth: usize) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let path = e.path();
+                if path.is_dir() && depth > 0 {
+                    walk(&path, depth - 1)
+                } else {
+                    usize::from(name.starts_with('x') && name.ends_with(".jpg"))
+                }
+            })
+            .sum()
+    }
+    walk(tmp, 3)
+}
+
 const LONG_FIRST_STEP: &str = r##"name: A long step, then two short ones
 steps:
   - name: Click and wait on moving content
@@ -393,7 +416,8 @@ fn a_screen_grab_that_dies_is_started_again_for_the_next_step() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The grab starts with the session, just before the first step, which lasts 1.5 s.
+    // The grab starts with the session and keeps only frames that changed: once the moving
+    // page of the first step (1.5 s long) has given it a few, that step is running.
     let started = Instant::now();
     let grab = loop {
         let found = tagged(&tag).into_iter().find(|(pid, name)| {
@@ -401,16 +425,15 @@ fn a_screen_grab_that_dies_is_started_again_for_the_next_step() {
                 && std::fs::read(format!("/proc/{pid}/cmdline"))
                     .is_ok_and(|c| String::from_utf8_lossy(&c).contains("x11grab"))
         });
-        if let Some((pid, _)) = found {
+        if let (Some((pid, _)), true) = (found, grabbed_frames(dir.path()) >= 8) {
             break pid;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no x11grab ffmpeg started"
+            started.elapsed() < Duration::from_secs(30),
+            "no x11grab ffmpeg grabbing the moving page"
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    std::thread::sleep(Duration::from_millis(600));
     assert!(walkthrough::process::signal_process(
         grab as i32,
         libc::SIGKILL
