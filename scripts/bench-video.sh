@@ -13,7 +13,7 @@
 #     The same walkthrough on a continuously animated fixture page (--app fixtures), off
 #     then on, ROUNDS times: the wall-time ratio, the effective frame rate on moving
 #     content, the CPU spent in ffmpeg/ffprobe and the bytes per minute of video.
-#     Targets (2 cores, headless, 1280x800): overhead <= 15 %, >= 15 fps, <= 3 MB/min.
+#     Targets (2 cores, 1280x800): overhead <= 15 %, >= 15 fps, <= 3 MB/min.
 #     Debug build, as for the figures published in the README.
 #   CODECS=1 scripts/bench-video.sh --anim          also compares encoders on the recorded video
 #   WALKTHROUGH_BIN=path scripts/bench-video.sh     measures that binary instead of building one
@@ -163,7 +163,7 @@ steps_on, steps_off = med(col("on", 2)), med(col("off", 2))
 loads = sorted(col("on", 3) + col("off", 3))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
 print()
-print(f"Default walkthrough (scenarios/, six slots as one journey), headless 1280x800, {rounds} round(s), medians:")
+print(f"Default walkthrough (scenarios/, six slots as one journey), Chromium at 1280x800 as the run chose it (its own Xvfb when installed, else headless), {rounds} round(s), medians:")
 print()
 print("| | video on | video off | on / off |")
 print("|---|---|---|---|")

@@ -8,6 +8,8 @@
 #   scripts/bench-vs-playwright.sh [ROUNDS]        (default 2)
 #   STEPS=1 scripts/bench-vs-playwright.sh         also per-step medians, side by side
 #   WARMUP=0 scripts/bench-vs-playwright.sh        no unmeasured warm-up run of each side
+#   PLAYWRIGHT_XVFB=1 scripts/bench-vs-playwright.sh  Playwright's Chromium headed on an Xvfb
+#                                                   of its own too (walkthrough's default)
 #
 # Each round runs the four configurations, alternating who goes first:
 #   odd rounds   walkthrough on, Playwright on, walkthrough off, Playwright off
@@ -74,6 +76,7 @@ run() {
     cmd=("$BIN" run --quiet --out "$out" --video "$video")
   else
     cmd=("$PY" scripts/bench/playwright_lifecycle.py --walkthrough "$BIN" --out "$out" --video "$video")
+    if [ "${PLAYWRIGHT_XVFB:-0}" = 1 ]; then cmd+=(--xvfb); fi
   fi
   load=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s.%N)
@@ -158,7 +161,7 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 e = os.environ
 
 print()
-print(f"Six lifecycle scenarios as one journey, headless Chromium at 1280x800, {rounds} round(s), medians of whole-command wall time:")
+print(f"Six lifecycle scenarios as one journey, Chromium at 1280x800 (walkthrough: on its own Xvfb when installed, else headless; Playwright: {'headed on its own Xvfb' if os.environ.get('PLAYWRIGHT_XVFB') == '1' else 'headless'}), {rounds} round(s), medians of whole-command wall time:")
 print()
 print("| configuration | median wall time | runs |")
 print("|---|---|---|")

@@ -489,12 +489,33 @@ def stop(app):
             app.wait()
 
 
+def own_display() -> subprocess.Popen:
+    """Starts an Xvfb on a free display (it writes the number it took to a pipe) and points
+    DISPLAY at it; the caller stops it."""
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1344x864x24", "-nolisten", "tcp", "-nocursor"],
+        pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    number = b""
+    while not number.endswith(b"\n"):
+        chunk = os.read(read, 16)
+        if not chunk:
+            raise RuntimeError("Xvfb did not start")
+        number += chunk
+    os.close(read)
+    os.environ["DISPLAY"] = f":{number.decode().strip()}"
+    return proc
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--walkthrough", required=True, help="the walkthrough binary (for `demo-app`)")
     parser.add_argument("--out", required=True, type=Path, help="folder for screenshots, videos and steps.json")
     parser.add_argument("--video", choices=["on", "off"], default="on")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--xvfb", action="store_true", help="run Chromium headed on an Xvfb this script starts (as walkthrough does by default), not headless")
     parser.add_argument("--poll-eventually", action="store_true", help="run `eventually` as the scenario language's loop (1 s tries, 1 s pauses) instead of a retrying expect")
     args = parser.parse_args()
     # SIGTERM unwinds like an error, so the browser and the app are stopped on the way out.
@@ -508,13 +529,14 @@ def main():
     seed = json.loads((REPO / "fixtures/polar/seed.json").read_text())
     token, product_id = seed["organization"]["token"], seed["products"][0]["id"]
 
+    xvfb = own_display() if args.xvfb else None
     app, app_url, polar_url = start_demo_app(args.walkthrough)
     failed = None
     j = None
     try:
         expect.set_options(timeout=TIMEOUT_MS)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=args.chromium, headless=xvfb is None, args=CHROMIUM_ARGS)
             video = {"record_video_dir": str(args.out / "video"), "record_video_size": VIEWPORT} if args.video == "on" else {}
             context = browser.new_context(viewport=VIEWPORT, **video)
             context.set_default_timeout(TIMEOUT_MS)
@@ -529,6 +551,9 @@ def main():
                 browser.close()
     finally:
         stop(app)
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(timeout=5)
         if j is not None:
             (args.out / "steps.json").write_text(json.dumps({"video": args.video, "steps": j.steps}, indent=1))
     if failed:
