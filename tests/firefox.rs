@@ -308,10 +308,8 @@ fn headed_firefox_is_recorded_from_the_x_display() {
     );
     let scenario = &report["scenarios"][0];
     assert_eq!(scenario["video_source"], "x11grab");
-    // The rate counts frames that changed (as the screencast's does): the form moves
-    // between steps and sits still while a step waits, so it is above zero, not at 15.
     assert!(
-        scenario["video_fps"].as_f64().unwrap() > 0.0,
+        scenario["video_fps"].as_f64().unwrap() >= 10.0,
         "{scenario:#}"
     );
     for step in scenario["steps"].as_array().unwrap() {

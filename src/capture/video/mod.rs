@@ -7,7 +7,8 @@
 //! - `screenshots`: without a BiDi socket either, WebDriver screenshots sampled while each
 //!   step runs go into the same frame log, stamped on arrival ([`sample`]);
 //! - `x11grab`: a headed browser's X display is grabbed by ffmpeg for the whole session,
-//!   each frame a JPEG stamped with its grab time, into the same frame log ([`screen`]).
+//!   each frame a JPEG stamped with its grab time, into the same frame log ([`screen`]);
+//!   a frame identical to the one before is only counted.
 //!
 //! From the frame log, each scenario has one live encoder ([`live`]) fed while its steps
 //! run: a step's frames, picked at the output rate from exactly `[start, end]` (the last
@@ -470,11 +471,15 @@ impl VideoRecorder {
         let Some(screen) = &self.screen else {
             return;
         };
+        // A third more grabs than the video's rate: with the grab's own jitter, at the same
+        // rate an output slot now and then gets no fresh frame (bench-video.sh --anim: 14.8
+        // effective fps when grabbing at 15, 15.0 at 20).
+        let fps = self.encoder.fps + self.encoder.fps.div_ceil(3);
         match ScreenGrab::start(
             &self.options.ffmpeg,
             &screen.display,
             size,
-            self.encoder.fps,
+            fps,
             self.work.path(),
             self.log.clone(),
         )

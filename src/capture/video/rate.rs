@@ -33,9 +33,10 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// The effective frame rate over the step `windows` of a scenario: the frames in `log`.
+/// The effective frame rate over the step `windows` of a scenario: the captures in `log`
+/// (a screen grab's repeats of a still page included).
 pub(super) fn frame_rate(log: &FrameLog, windows: &[(f64, f64)]) -> Option<f64> {
-    let ts: Vec<f64> = log.snapshot().iter().map(|f| f.ts).collect();
+    let ts = log.captured();
     frames_per_second(&ts, windows)
 }
 

@@ -2,7 +2,8 @@
 //! left of the X display at a steady rate and writes each frame as a JPEG to its stdout;
 //! its `showinfo` filter prints each frame's grab time (wall clock, `-copyts`) to stderr.
 //! Frames go into the same frame log as the screencast's, stamped with that time, so the
-//! live encoder makes the clips; a frame identical to the one before only settles the log.
+//! live encoder makes the clips; a frame identical to the one before is not kept, only
+//! counted as a capture.
 //! ffmpeg runs through [`GroupChild`], so it never outlives the run, and at a lower
 //! priority than the browser ([`background_ffmpeg`]).
 
@@ -190,7 +191,7 @@ impl FrameWriter {
     fn add(&mut self, jpeg: Vec<u8>, ts: f64) {
         if jpeg == self.previous {
             // The screen did not change: the frame before still shows, up to now.
-            self.log.settle(ts);
+            self.log.repeat(ts);
         } else {
             self.count += 1;
             let path = self.dir.join(format!("x{:07}.jpg", self.count));

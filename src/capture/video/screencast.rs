@@ -35,6 +35,9 @@ pub struct FrameLog {
     /// stream that arrives in order (the screencast), or the end of the last step whose
     /// final frame a sampler logged.
     settled: Mutex<f64>,
+    /// When a frame identical to the one before was captured and not kept (a screen grab
+    /// of a still page): captures all the same, for the frame rate.
+    repeats: Mutex<Vec<f64>>,
     /// Filled by a sampler, which settles the log itself (see [`FrameLog::settle`]).
     sampled: std::sync::atomic::AtomicBool,
 }
@@ -45,6 +48,7 @@ impl Default for FrameLog {
             frames: Mutex::new(Vec::new()),
             arrivals: watch::channel(0).0,
             settled: Mutex::new(0.0),
+            repeats: Mutex::new(Vec::new()),
             sampled: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -89,6 +93,28 @@ impl FrameLog {
         let first = frames.partition_point(|f| f.ts < from);
         let last = frames.partition_point(|f| f.ts < to);
         frames.drain(first..last.max(first));
+    }
+
+    /// A frame identical to the newest was captured at `ts`: it settles the log up to then
+    /// and counts as a capture ([`FrameLog::captured`]), but is not kept.
+    pub fn repeat(&self, ts: f64) {
+        self.repeats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(ts);
+        self.settle(ts);
+    }
+
+    /// The times of every capture still remembered: the frames kept and the repeats.
+    pub fn captured(&self) -> Vec<f64> {
+        let mut ts: Vec<f64> = self.lock().iter().map(|f| f.ts).collect();
+        ts.extend(
+            self.repeats
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter(),
+        );
+        ts
     }
 
     /// Says every frame stamped before `until` is in the log.
@@ -139,6 +165,11 @@ impl FrameLog {
         for frame in frames.drain(..keep_from) {
             let _ = std::fs::remove_file(&frame.path);
         }
+        drop(frames);
+        self.repeats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|t| *t > before);
     }
 }
 
