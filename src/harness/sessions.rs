@@ -95,12 +95,15 @@ async fn start_one(
     folder: &RunFolder,
 ) -> Result<Session, RunError> {
     let viewport = plan.browser.viewport;
-    let own = match options.own_display && options.display.is_none() {
-        true => Some(VirtualDisplay::for_viewport(&options.xvfb, viewport).await?),
-        false => None,
+    let own = if options.own_display && options.display.is_none() {
+        Some(VirtualDisplay::for_viewport(&options.xvfb, viewport).await?)
+    } else {
+        None
     };
     let mut options = options.clone();
-    options.display = own.as_ref().map(|x| x.name().to_string());
+    if let Some(xvfb) = &own {
+        options.display = Some(xvfb.name().to_string());
+    }
     let (launched, early) = match own.as_ref().filter(|_| video::records_screen(&plan.video)) {
         Some(xvfb) => {
             let (launched, recorder) = tokio::join!(
