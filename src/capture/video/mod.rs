@@ -321,7 +321,7 @@ impl VideoRecorder {
             note: Mutex::new(None),
         };
         if let CaptureFrom::Screen { .. } = from {
-            recorder.grab_screen(recorder.size()).await;
+            recorder.grab_screen().await;
             return Ok(recorder);
         }
         let (socket, window) = match from {
@@ -453,7 +453,7 @@ impl VideoRecorder {
                 if let Some(dead) = screen.grab.lock().await.take() {
                     dead.stop().await;
                 }
-                self.grab_screen(self.size()).await;
+                self.grab_screen().await;
             }
         }
         if self.streams() && self.unavailable().is_none() {
@@ -462,12 +462,8 @@ impl VideoRecorder {
         }
     }
 
-    fn size(&self) -> (u32, u32) {
-        self.screen.as_ref().map_or((0, 0), |s| s.size)
-    }
-
     /// Starts grabbing the screen into the frame log; a failure makes video unavailable.
-    async fn grab_screen(&self, size: (u32, u32)) {
+    async fn grab_screen(&self) {
         let Some(screen) = &self.screen else {
             return;
         };
@@ -478,7 +474,7 @@ impl VideoRecorder {
         match ScreenGrab::start(
             &self.options.ffmpeg,
             &screen.display,
-            size,
+            screen.size,
             fps,
             self.work.path(),
             self.log.clone(),
