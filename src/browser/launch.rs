@@ -21,8 +21,8 @@ async fn display(
         (false, _) => (None, None),
         (true, Some(d)) => (Some(d.clone()), None),
         (true, None) => match std::env::var("DISPLAY").ok().filter(|d| !d.is_empty()) {
-            Some(d) if !options.own_display => (Some(d), None),
-            _ => {
+            Some(d) => (Some(d), None),
+            None => {
                 let xvfb = VirtualDisplay::for_viewport(&options.xvfb, options.viewport).await?;
                 (Some(xvfb.name().to_string()), Some(xvfb))
             }

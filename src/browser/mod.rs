@@ -180,9 +180,6 @@ pub struct BrowserOptions {
     pub headed: bool,
     /// The X display for `headed` (`:N`); `None` means `$DISPLAY` or an own Xvfb.
     pub display: Option<String>,
-    /// With `headed` and no `display`: always an own Xvfb, never `$DISPLAY` (a window
-    /// drawn only to be recorded stays off the user's screen).
-    pub own_display: bool,
     /// The Xvfb binary used when a display has to be started.
     pub xvfb: PathBuf,
 }
@@ -202,7 +199,6 @@ impl BrowserOptions {
             bidi: false,
             headed: false,
             display: None,
-            own_display: false,
             // Only from PATH: a missing Xvfb must say so, not guess a path.
             xvfb: which("Xvfb").unwrap_or_else(|| "Xvfb".into()),
         }

@@ -37,7 +37,9 @@ pub struct BrowserPlan {
     pub headless: bool,
 }
 
-fn options(plan: &RunPlan, folder: &RunFolder) -> BrowserOptions {
+/// The browser options of every session, and whether each session draws on an Xvfb of its
+/// own (which [`start_one`] starts, so the options name no display yet).
+fn options(plan: &RunPlan, folder: &RunFolder) -> (BrowserOptions, bool) {
     let mut options = BrowserOptions::new(&folder.logs_dir());
     options.browser = plan.browser.browser;
     options.webdriver_url = plan.browser.webdriver_url.clone();
@@ -57,13 +59,10 @@ fn options(plan: &RunPlan, folder: &RunFolder) -> BrowserOptions {
         options.firefox = Some(path.clone());
     }
     options.viewport = plan.browser.viewport;
-    options.headed = plan.browser.headed;
-    if draws_on_own_display(plan, &options) {
-        options.headed = true;
-        options.own_display = true;
-    }
+    let own = draws_on_own_display(plan, &options);
+    options.headed = plan.browser.headed || own;
     options.bidi = plan.video.wants_bidi(options.headed);
-    options
+    (options, own)
 }
 
 /// Whether the browser draws on an Xvfb of its own rather than running headless: a local
@@ -75,7 +74,7 @@ fn options(plan: &RunPlan, folder: &RunFolder) -> BrowserOptions {
 /// itself.
 fn draws_on_own_display(plan: &RunPlan, options: &BrowserOptions) -> bool {
     use video::{VideoMode, VideoSource};
-    if plan.browser.headless || options.headed || options.webdriver_url.is_some() {
+    if plan.browser.headless || plan.browser.headed || options.webdriver_url.is_some() {
         return false;
     }
     match plan.video.source {
@@ -92,10 +91,12 @@ fn draws_on_own_display(plan: &RunPlan, options: &BrowserOptions) -> bool {
 async fn start_one(
     plan: &RunPlan,
     options: &BrowserOptions,
+    own_display: bool,
     folder: &RunFolder,
 ) -> Result<Session, RunError> {
     let viewport = plan.browser.viewport;
-    let own = if options.own_display && options.display.is_none() {
+    // Never the user's $DISPLAY: a window drawn only to be recorded stays off their screen.
+    let own = if own_display {
         Some(VirtualDisplay::for_viewport(&options.xvfb, viewport).await?)
     } else {
         None
@@ -148,8 +149,8 @@ pub(super) async fn launch(
     scenarios: usize,
     folder: &RunFolder,
 ) -> Result<Vec<Session>, RunError> {
-    let options = options(plan, folder);
-    let first = start_one(plan, &options, folder).await?;
+    let (options, own_display) = options(plan, folder);
+    let first = start_one(plan, &options, own_display, folder).await?;
     eprintln!(
         "  browser: {} {}, {}",
         first.browser.name(),
@@ -178,7 +179,7 @@ pub(super) async fn launch(
     // The other sessions start together: on a Grid each may wait in the queue, and the
     // run waits for the slowest once instead of for each in turn.
     let wanted = plan.jobs.min(scenarios).max(1);
-    let others = (1..wanted).map(|_| start_one(plan, &options, folder));
+    let others = (1..wanted).map(|_| start_one(plan, &options, own_display, folder));
     let mut sessions = vec![first];
     for (n, started) in futures_util::future::join_all(others)
         .await
