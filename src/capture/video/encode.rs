@@ -1,6 +1,7 @@
 //! ffmpeg and ffprobe: the live encoder's command (a scenario's frames in, one MP4 per step
 //! out), encoding a planned clip from frames (JPEG or PNG), joining clips into a scenario
-//! video with chapters, and (for tests and diagnostics) counting a clip's decodable frames.
+//! video with chapters (when the in-process join cannot), and (for tests and diagnostics)
+//! counting a clip's decodable frames.
 //! Every process runs in its own group through [`GroupChild`], so none outlives the run;
 //! ffmpeg runs behind the browser ([`background_ffmpeg`]).
 
@@ -53,7 +54,8 @@ impl Encoder {
     }
 
     /// Joins finished clips (same encoder settings) without re-encoding, adding the
-    /// chapters and title of the ffmetadata file `metadata`.
+    /// chapters and title of the ffmetadata file `metadata`: for clips the in-process join
+    /// ([`super::mp4_join`]) refuses.
     pub async fn join(&self, script: &Path, metadata: &Path, out: &Path) -> Result<(), VideoError> {
         let mut cmd = background_ffmpeg(&self.ffmpeg);
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::{oneshot, Semaphore};
 
 use super::live::{late, Fed, LiveEncoder};
+use super::mp4_join::{self, JoinClip};
 use super::screencast::FrameLog;
 use super::{check_fed, plan, rate, Encoder, ScenarioVideo, VideoError, VideoSource};
 use crate::outcome::ClipEvidence;
@@ -204,6 +205,26 @@ impl Finish {
             ));
         }
         let rel = slash_path(&self.dir.join(RunFolder::SCENARIO_VIDEO));
+        // In process first; clips it cannot join exactly go through ffmpeg.
+        let out = self.root.join(&rel);
+        let joined = {
+            let (root, out, title) = (self.root.clone(), out.clone(), self.title.clone());
+            let clips: Vec<(PathBuf, String)> = clips
+                .iter()
+                .map(|(p, t, _)| (root.join(p), t.clone()))
+                .collect();
+            tokio::task::spawn_blocking(move || {
+                let clips: Vec<JoinClip<'_>> = clips
+                    .iter()
+                    .map(|(path, title)| JoinClip { path, title })
+                    .collect();
+                mp4_join::join(&clips, &title, &out)
+            })
+            .await
+        };
+        if let Ok(Ok(())) = joined {
+            return Ok(rel);
+        }
         let stem = rel.replace('/', "_");
         let script = self.work.join(format!("{stem}.ffconcat"));
         let metadata = self.work.join(format!("{stem}.ffmeta"));
@@ -223,9 +244,7 @@ impl Finish {
             .map_err(|e| VideoError::Files(format!("cannot write {}: {e}", metadata.display())))?;
         let joined = {
             let _permit = self.slot.acquire().await;
-            self.encoder
-                .join(&script, &metadata, &self.root.join(&rel))
-                .await
+            self.encoder.join(&script, &metadata, &out).await
         };
         let _ = std::fs::remove_file(&script);
         let _ = std::fs::remove_file(&metadata);

@@ -15,9 +15,9 @@
 //! frame held on a static page), are encoded as they arrive, into one MP4 per step.
 //! Finishing a scenario ([`VideoRecorder::finish_scenario`]) does not wait: its clips are
 //! checked with a container probe against the frames sent ([`mp4`]) and joined by stream
-//! copy into the scenario video with one chapter per step in the background, while the next
-//! scenario runs; [`VideoRecorder::take_finished`] and [`VideoRecorder::wait_finished`]
-//! hand the results back.
+//! copy into the scenario video with one chapter per step ([`mp4_join`], in process) in the
+//! background, while the next scenario runs; [`VideoRecorder::take_finished`] and
+//! [`VideoRecorder::wait_finished`] hand the results back.
 //! Knows nothing of the runner or the report: it is handed window handles, step windows
 //! and folders, and hands back [`ClipEvidence`]s. `--video off` never builds one of these.
 
@@ -29,6 +29,7 @@ mod finish;
 mod live;
 mod mkv;
 mod mp4;
+mod mp4_join;
 pub mod plan;
 mod rate;
 mod sample;

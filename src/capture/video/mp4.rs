@@ -97,7 +97,7 @@ fn box_header(
 }
 
 /// The children of a box body: (type, body).
-fn children(body: &[u8]) -> Vec<([u8; 4], &[u8])> {
+pub(super) fn children(body: &[u8]) -> Vec<([u8; 4], &[u8])> {
     let mut out = Vec::new();
     let mut at = 0usize;
     while at + 8 <= body.len() {
@@ -124,19 +124,19 @@ fn children(body: &[u8]) -> Vec<([u8; 4], &[u8])> {
     out
 }
 
-fn child<'a>(body: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+pub(super) fn child<'a>(body: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
     children(body)
         .into_iter()
         .find(|(k, _)| k == kind)
         .map(|(_, b)| b)
 }
 
-fn be32(bytes: &[u8], at: usize) -> Option<u64> {
+pub(super) fn be32(bytes: &[u8], at: usize) -> Option<u64> {
     let b = bytes.get(at..at + 4)?;
     Some(u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]])))
 }
 
-fn be64(bytes: &[u8], at: usize) -> Option<u64> {
+pub(super) fn be64(bytes: &[u8], at: usize) -> Option<u64> {
     let b = bytes.get(at..at + 8)?;
     let mut a = [0u8; 8];
     a.copy_from_slice(b);
