@@ -342,7 +342,8 @@ impl Run<'_> {
         result
     }
 
-    /// With the target up: starts the sessions, runs, closes them.
+    /// With the target up: starts the sessions, runs, closes them while the last videos
+    /// finish, then cleans up what the run bought.
     async fn with_target(
         &self,
         target: &RunningTarget,
@@ -356,13 +357,41 @@ impl Run<'_> {
             }
         };
         let result = self.with_sessions(target, &sessions, recorder).await;
+        // The scenario videos finish from what was captured while the browsers close.
+        let mut browsers = Vec::new();
+        let mut videos = Vec::new();
         for session in sessions {
-            session.close().await;
+            browsers.push(session.browser);
+            videos.extend(session.video);
         }
+        for video in &videos {
+            video.release_browser().await;
+        }
+        let close_browsers = async {
+            for browser in browsers {
+                browser.close().await;
+            }
+        };
+        // An interrupted run gives the videos a few seconds.
+        let finish_videos = async {
+            tokio::select! {
+                _ = runner::finish_videos(&videos, recorder) => {}
+                _ = async {
+                    self.signals.cancelled().await;
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                } => {}
+            }
+        };
+        tokio::join!(close_browsers, finish_videos);
+        for video in &videos {
+            video.close().await;
+        }
+        self.cleanup(target).await;
         result
     }
 
-    /// With the target and the sessions up: runs every scenario and writes the evidence.
+    /// With the target and the sessions up: runs every scenario and writes its evidence
+    /// (scenario videos still finishing are collected by the caller).
     async fn with_sessions(
         &self,
         target: &RunningTarget,
@@ -395,16 +424,6 @@ impl Run<'_> {
             eprintln!("  jobs: {} browser sessions", sessions.len());
             runner::parallel::run(sessions, self.loaded, &ctx, self.folder, recorder).await
         };
-        // Scenario videos finish in the background; the run's end waits for the last ones
-        // (an interrupted run gives them a few seconds).
-        tokio::select! {
-            _ = runner::finish_videos(sessions, recorder) => {}
-            _ = async {
-                self.signals.cancelled().await;
-                tokio::time::sleep(Duration::from_secs(5)).await;
-            } => {}
-        }
-        self.cleanup(target).await;
         Ok(summary)
     }
 

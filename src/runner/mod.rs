@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::capture::video::ScenarioVideo;
+use crate::capture::video::{ScenarioVideo, VideoRecorder};
 use crate::outcome::{
     ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict, VideoCapture,
     WebhookRecord,
@@ -335,14 +335,13 @@ async fn finish_video(
     }
 }
 
-/// Waits for every scenario video still being finished and hands its clips and joined
-/// video to the sink (they may follow the scenario's `ScenarioFinished`).
-pub async fn finish_videos(sessions: &[Session], sink: &mut dyn EventSink) {
-    for session in sessions {
-        if let Some(video) = &session.video {
-            for (scenario, made) in video.wait_finished().await {
-                video_events(scenario, made, sink);
-            }
+/// Waits for every scenario video still being finished by `videos` (the sessions'
+/// recorders) and hands its clips and joined video to the sink (they may follow the
+/// scenario's `ScenarioFinished`).
+pub async fn finish_videos(videos: &[VideoRecorder], sink: &mut dyn EventSink) {
+    for video in videos {
+        for (scenario, made) in video.wait_finished().await {
+            video_events(scenario, made, sink);
         }
     }
 }

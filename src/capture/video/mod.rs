@@ -16,7 +16,8 @@
 //! Finishing a scenario ([`VideoRecorder::finish_scenario`]) does not wait: its clips are
 //! checked with a container probe against the frames sent ([`mp4`]) and joined by stream
 //! copy into the scenario video with one chapter per step ([`mp4_join`], in process) in the
-//! background, while the next scenario runs; [`VideoRecorder::take_finished`] and
+//! background, while the next scenario runs (the last one while the browser closes:
+//! [`VideoRecorder::release_browser`]); [`VideoRecorder::take_finished`] and
 //! [`VideoRecorder::wait_finished`] hand the results back.
 //! Knows nothing of the runner or the report: it is handed window handles, step windows
 //! and folders, and hands back [`ClipEvidence`]s. `--video off` never builds one of these.
@@ -222,6 +223,8 @@ pub struct VideoRecorder {
     screen: Option<ScreenSource>,
     /// Why the source is not the browser's best one (e.g. no BiDi socket), if so.
     note: Mutex<Option<String>>,
+    /// The end (epoch seconds) of the last step marked, 0 before any.
+    last_end: Mutex<f64>,
 }
 
 impl VideoRecorder {
@@ -320,6 +323,7 @@ impl VideoRecorder {
             encode_slot: Arc::new(Semaphore::new(1)),
             options,
             note: Mutex::new(None),
+            last_end: Mutex::new(0.0),
         };
         if let CaptureFrom::Screen { .. } = from {
             recorder.grab_screen().await;
@@ -526,6 +530,10 @@ impl VideoRecorder {
         if let Some(sampler) = &self.sampler {
             sampler.end_at(end, 1.0 / f64::from(self.encoder.fps.max(1)));
         }
+        {
+            let mut last_end = self.last_end.lock().unwrap_or_else(|p| p.into_inner());
+            *last_end = last_end.max(end);
+        }
         let problem = self.capture_problem();
         let mut current = self.current();
         let live = match (&problem, self.streams()) {
@@ -639,11 +647,39 @@ impl VideoRecorder {
         collect(all).await
     }
 
+    /// Lets go of the browser, leaving the scenario videos still being finished to finish
+    /// from the frame log while it closes. A screencast or sampler needs the browser: they
+    /// stop once the log holds every frame up to the last step's end (a frame stamped later
+    /// has arrived, or it has had its time to arrive, [`late`]). A screen grab does not: it
+    /// goes on until [`VideoRecorder::close`] or until its screen does, so the frames still
+    /// on their way (the grab is niced, ~0.1 s behind on a busy machine) arrive while the
+    /// browser closes instead of before. Capture does not start again.
+    pub async fn release_browser(&self) {
+        if self.screen.is_some() {
+            return;
+        }
+        let end = *self.last_end.lock().unwrap_or_else(|p| p.into_inner());
+        let bound = end + live::late(&self.log);
+        let mut arrivals = self.log.subscribe();
+        while self.log.settled() < end {
+            let left = bound - epoch(Utc::now());
+            if left <= 0.0 {
+                break;
+            }
+            let _ = tokio::time::timeout(Duration::from_secs_f64(left), arrivals.changed()).await;
+        }
+        self.stop_sources().await;
+    }
+
     /// Stops the screencast, sampling and screen grab, and any encoding or finishing
     /// still under way (collect it first with [`VideoRecorder::wait_finished`]); clips
     /// already made stay.
     pub async fn close(&self) {
         self.abort_pending();
+        self.stop_sources().await;
+    }
+
+    async fn stop_sources(&self) {
         if let Some(sampler) = &self.sampler {
             sampler.abort();
         }

@@ -118,9 +118,10 @@ impl ScreenGrab {
         ))
     }
 
-    /// Stops grabbing (the group is signalled); frames already logged stay.
+    /// Stops grabbing; frames already logged stay. Nothing ffmpeg still holds is wanted, so
+    /// it is killed at once (asked to stop, it would first wait for its next grab).
     pub async fn stop(mut self) {
-        self.process.shutdown(Duration::from_millis(300)).await;
+        self.process.shutdown(Duration::ZERO).await;
         for task in [&mut self.frames, &mut self.stderr] {
             if tokio::time::timeout(Duration::from_secs(1), &mut *task)
                 .await
