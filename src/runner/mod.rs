@@ -304,7 +304,16 @@ pub(crate) async fn run_scenario(
             webhooks,
         });
     }
-    finish_video(session, index, &dir, &scenario.name, status, place.sink).await;
+    let last = index + 1 == loaded.scenarios.len();
+    finish_video(
+        session,
+        (index, last),
+        &dir,
+        &scenario.name,
+        status,
+        place.sink,
+    )
+    .await;
     place.sink.event(&Event::ScenarioFinished {
         index,
         status,
@@ -315,10 +324,11 @@ pub(crate) async fn run_scenario(
 
 /// Hands the scenario's video to the recorder to finish in the background (the journey
 /// goes on at once), then the clips and joined videos of scenarios finished by now to the
-/// sink; [`finish_videos`] collects the rest at the run's end.
+/// sink; [`finish_videos`] collects the rest at the run's end. `last`: no scenario comes
+/// after this one in the run.
 async fn finish_video(
     session: &Session,
-    index: usize,
+    (index, last): (usize, bool),
     dir: &Path,
     name: &str,
     status: ScenarioStatus,
@@ -328,7 +338,7 @@ async fn finish_video(
         return;
     };
     video
-        .finish_scenario(dir, name, status != ScenarioStatus::Passed, index)
+        .finish_scenario(dir, name, status != ScenarioStatus::Passed, index, !last)
         .await;
     for (scenario, made) in video.take_finished().await {
         video_events(scenario, made, sink);

@@ -422,7 +422,8 @@ impl VideoRecorder {
         self.options.mode == VideoMode::On
     }
 
-    /// The scenario's live encoder, started on its first step.
+    /// The scenario's live encoder, started on its first step (or, for every scenario after
+    /// the first, when the one before it finished).
     fn live<'a>(&self, current: &'a mut Current) -> &'a mut LiveEncoder {
         current.live.get_or_insert_with(|| {
             let n = self.encoders.fetch_add(1, Ordering::SeqCst) + 1;
@@ -582,13 +583,17 @@ impl VideoRecorder {
     /// every clip is checked, and the clips are joined into `<scenario dir>/scenario.mp4`
     /// with a chapter per step. A passing scenario under `retain-on-failure` keeps nothing.
     /// The result comes back tagged with `key`, from [`VideoRecorder::take_finished`] or
-    /// [`VideoRecorder::wait_finished`].
+    /// [`VideoRecorder::wait_finished`]. With `more` (another scenario may follow), the next
+    /// scenario's encoder starts now, in the pause between scenarios, rather than in its
+    /// first step (ffmpeg takes ~40 ms of CPU to start; 8 alternating rounds of the default
+    /// walkthrough: steps 3.09 s against 3.15 s, wall 5.22 s against 5.27 s).
     pub async fn finish_scenario(
         &self,
         scenario_dir: &Path,
         title: &str,
         failed: bool,
         key: usize,
+        more: bool,
     ) {
         let current = std::mem::take(&mut *self.current());
         let keep = match self.options.mode {
@@ -615,6 +620,12 @@ impl VideoRecorder {
             done,
         };
         finishing.tasks.push_back((key, tokio::spawn(job.run())));
+        drop(finishing);
+        // Unfed (the scenario that would have used it never ran), it goes with the recorder.
+        if more && self.streams() && self.unavailable().is_none() {
+            let mut current = self.current();
+            self.live(&mut current);
+        }
     }
 
     /// The scenarios finished so far (tagged with their keys), in the order they ended;
