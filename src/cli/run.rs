@@ -121,7 +121,7 @@ pub struct Args {
     /// screencast of headless Chromium; slows steps more), `bidi-screenshots` (screenshots
     /// over the WebDriver BiDi socket while steps run, alongside them; headless Firefox) or
     /// `screenshots` (WebDriver screenshots sampled at up to 5 fps between the steps'
-    /// commands; any browser, jerky, slows steps). Default: x11grab for a local Chromium
+    /// commands; any browser, jerky, slows steps). Default: x11grab for a local browser
     /// (or with --headed) when Xvfb is installed, else screencast for Chromium and
     /// bidi-screenshots for Firefox, else screenshots when the endpoint offers no BiDi
     /// socket.
@@ -129,12 +129,13 @@ pub struct Args {
     pub video_source: Option<VideoSourceArg>,
     /// Run the browser with a visible window (kiosk, at 0,0) on $DISPLAY, or on an Xvfb
     /// the run starts and stops itself (`apt-get install xvfb`). Without it, a local
-    /// Chromium draws on an Xvfb of the run's own when Xvfb is installed (faster than
-    /// headless, and ffmpeg grabs its screen for the video), else runs headless.
+    /// Chromium (Firefox: when video is on) draws on an Xvfb of the run's own when Xvfb is
+    /// installed (faster than headless, and ffmpeg grabs its screen for the video), else
+    /// runs headless.
     #[arg(long, conflicts_with = "headless")]
     pub headed: bool,
-    /// Run Chromium headless even when Xvfb is installed (video then comes from the
-    /// DevTools screencast).
+    /// Run the browser headless even when Xvfb is installed (video then comes from the
+    /// DevTools screencast for Chromium, from BiDi screenshots for Firefox).
     #[arg(long)]
     pub headless: bool,
     /// The size of the videos; both numbers even [default: the viewport].
