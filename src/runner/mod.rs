@@ -304,10 +304,11 @@ pub(crate) async fn run_scenario(
             webhooks,
         });
     }
-    let last = index + 1 == loaded.scenarios.len();
+    let more = index + 1 < loaded.scenarios.len();
     finish_video(
         session,
-        (index, last),
+        index,
+        more,
         &dir,
         &scenario.name,
         status,
@@ -324,11 +325,12 @@ pub(crate) async fn run_scenario(
 
 /// Hands the scenario's video to the recorder to finish in the background (the journey
 /// goes on at once), then the clips and joined videos of scenarios finished by now to the
-/// sink; [`finish_videos`] collects the rest at the run's end. `last`: no scenario comes
-/// after this one in the run.
+/// sink; [`finish_videos`] collects the rest at the run's end. `more`: another scenario of
+/// the run may follow on this session.
 async fn finish_video(
     session: &Session,
-    (index, last): (usize, bool),
+    index: usize,
+    more: bool,
     dir: &Path,
     name: &str,
     status: ScenarioStatus,
@@ -338,7 +340,7 @@ async fn finish_video(
         return;
     };
     video
-        .finish_scenario(dir, name, status != ScenarioStatus::Passed, index, !last)
+        .finish_scenario(dir, name, status != ScenarioStatus::Passed, index, more)
         .await;
     for (scenario, made) in video.take_finished().await {
         video_events(scenario, made, sink);

@@ -1,7 +1,7 @@
 //! [`Session`]: one browser and the video recorder watching it — the unit a journey or a
 //! parallel worker runs in. Dropping it kills its processes (their own `Drop`s); the
-//! harness ends it in order instead: the recorder stops capturing, the browser and its
-//! driver close while the last scenario videos finish, then the recorder closes.
+//! harness ends it in order instead: the recorder lets go of the browser, the browser and
+//! its driver close while the last scenario videos finish, then the recorder closes.
 
 use crate::browser::Browser;
 use crate::capture::video::VideoRecorder;

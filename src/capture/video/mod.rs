@@ -585,7 +585,7 @@ impl VideoRecorder {
     /// The result comes back tagged with `key`, from [`VideoRecorder::take_finished`] or
     /// [`VideoRecorder::wait_finished`]. With `more` (another scenario may follow), the next
     /// scenario's encoder starts now, in the pause between scenarios, rather than in its
-    /// first step (ffmpeg takes ~40 ms of CPU to start; 8 alternating rounds of the default
+    /// first step (ffmpeg takes ~40 ms of CPU to start; 10 alternating rounds of the default
     /// walkthrough: steps 3.09 s against 3.15 s, wall 5.22 s against 5.27 s).
     pub async fn finish_scenario(
         &self,
