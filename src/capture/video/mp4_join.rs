@@ -27,8 +27,8 @@ struct Track {
     vmhd: Vec<u8>,
     dinf: Vec<u8>,
     stsd: Vec<u8>,
-    /// (count, delta) runs.
-    stts: Vec<(u32, u32)>,
+    /// [count, delta] runs.
+    stts: Vec<[u32; 2]>,
     /// 1-based sync sample numbers; `None`: every sample is one.
     stss: Option<Vec<u32>>,
     /// (offset in the file, size) per sample.
@@ -39,7 +39,7 @@ impl Track {
     fn duration(&self) -> u64 {
         self.stts
             .iter()
-            .map(|(n, d)| u64::from(*n) * u64::from(*d))
+            .map(|[n, d]| u64::from(*n) * u64::from(*d))
             .sum()
     }
 }
@@ -193,7 +193,7 @@ fn read_track(bytes: &[u8]) -> Result<Track, String> {
         return Err("its samples have composition offsets".into());
     }
     let stsd = without_bitrate(child(stbl, b"stsd").ok_or("no sample description")?)?;
-    let stts = pairs(child(stbl, b"stts").ok_or("no sample times")?)?;
+    let stts = entries::<2>(child(stbl, b"stts").ok_or("no sample times")?)?;
     let stss = match child(stbl, b"stss") {
         Some(stss) => Some(singles(stss)?),
         None => None,
@@ -209,7 +209,7 @@ fn read_track(bytes: &[u8]) -> Result<Track, String> {
         }
         (None, None) => return Err("no chunk offsets".into()),
     };
-    let stsc = triples(child(stbl, b"stsc").ok_or("no chunk map")?)?;
+    let stsc = entries::<3>(child(stbl, b"stsc").ok_or("no chunk map")?)?;
     let samples = locate(&sizes, &offsets, &stsc)?;
     if samples
         .iter()
@@ -217,7 +217,7 @@ fn read_track(bytes: &[u8]) -> Result<Track, String> {
     {
         return Err("it is cut short: a sample lies past its end".into());
     }
-    let timed: u64 = stts.iter().map(|(n, _)| u64::from(*n)).sum();
+    let timed: u64 = stts.iter().map(|[n, _]| u64::from(*n)).sum();
     if timed != samples.len() as u64 {
         return Err("its sample tables disagree".into());
     }
@@ -255,43 +255,23 @@ fn without_bitrate(stsd: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// A full box's entries of one 32-bit number each.
+/// A full box's table: its entry count, then `N` 32-bit numbers per entry.
+fn entries<const N: usize>(body: &[u8]) -> Result<Vec<[u32; N]>, String> {
+    let n = be32(body, 4).ok_or("a cut table")? as usize;
+    (0..n)
+        .map(|i| {
+            let mut entry = [0u32; N];
+            for (k, value) in entry.iter_mut().enumerate() {
+                *value = be32(body, 8 + 4 * (N * i + k)).ok_or("a cut table")? as u32;
+            }
+            Ok(entry)
+        })
+        .collect()
+}
+
+/// A table of one number per entry.
 fn singles(body: &[u8]) -> Result<Vec<u32>, String> {
-    let n = be32(body, 4).ok_or("a cut table")? as usize;
-    (0..n)
-        .map(|i| {
-            be32(body, 8 + 4 * i)
-                .map(|v| v as u32)
-                .ok_or_else(|| "a cut table".into())
-        })
-        .collect()
-}
-
-fn pairs(body: &[u8]) -> Result<Vec<(u32, u32)>, String> {
-    let n = be32(body, 4).ok_or("a cut table")? as usize;
-    (0..n)
-        .map(|i| {
-            let at = 8 + 8 * i;
-            Ok((
-                be32(body, at).ok_or("a cut table")? as u32,
-                be32(body, at + 4).ok_or("a cut table")? as u32,
-            ))
-        })
-        .collect()
-}
-
-fn triples(body: &[u8]) -> Result<Vec<(u32, u32, u32)>, String> {
-    let n = be32(body, 4).ok_or("a cut table")? as usize;
-    (0..n)
-        .map(|i| {
-            let at = 8 + 12 * i;
-            Ok((
-                be32(body, at).ok_or("a cut table")? as u32,
-                be32(body, at + 4).ok_or("a cut table")? as u32,
-                be32(body, at + 8).ok_or("a cut table")? as u32,
-            ))
-        })
-        .collect()
+    Ok(entries::<1>(body)?.into_iter().map(|[v]| v).collect())
 }
 
 fn sample_sizes(stsz: &[u8]) -> Result<Vec<u32>, String> {
@@ -311,11 +291,7 @@ fn sample_sizes(stsz: &[u8]) -> Result<Vec<u32>, String> {
 
 /// Each sample's (file offset, size), from the chunk offsets and the sample-to-chunk map
 /// (`(first chunk, samples per chunk, description)` runs, chunks counted from 1).
-fn locate(
-    sizes: &[u32],
-    offsets: &[u64],
-    stsc: &[(u32, u32, u32)],
-) -> Result<Vec<(u64, u32)>, String> {
+fn locate(sizes: &[u32], offsets: &[u64], stsc: &[[u32; 3]]) -> Result<Vec<(u64, u32)>, String> {
     let mut out = Vec::with_capacity(sizes.len());
     let mut sizes_left = sizes.iter();
     for (chunk, offset) in offsets.iter().enumerate() {
@@ -323,8 +299,8 @@ fn locate(
         let per_chunk = stsc
             .iter()
             .rev()
-            .find(|(first, _, _)| *first <= number)
-            .map(|(_, n, _)| *n)
+            .find(|[first, _, _]| *first <= number)
+            .map(|[_, n, _]| *n)
             .ok_or("a chunk outside the chunk map")?;
         let mut at = *offset;
         for _ in 0..per_chunk {
@@ -412,24 +388,24 @@ impl Layout<'_> {
         let first = self.first;
         let mut tkhd = first.tkhd.clone();
         set_track_duration(&mut tkhd, movie_duration);
-        let mut stts: Vec<(u32, u32)> = Vec::new();
-        let mut sync = Vec::new();
+        let mut stts: Vec<[u32; 2]> = Vec::new();
+        let mut sync: Vec<[u32; 1]> = Vec::new();
         let mut samples_before = 0u32;
-        let mut stsc: Vec<(u32, u32, u32)> = Vec::new();
+        let mut stsc: Vec<[u32; 3]> = Vec::new();
         for (chunk, track) in self.tracks.iter().enumerate() {
-            for &(count, delta) in &track.stts {
+            for &[count, delta] in &track.stts {
                 match stts.last_mut() {
-                    Some((n, d)) if *d == delta => *n += count,
-                    _ => stts.push((count, delta)),
+                    Some([n, d]) if *d == delta => *n += count,
+                    _ => stts.push([count, delta]),
                 }
             }
             match &track.stss {
-                Some(list) => sync.extend(list.iter().map(|s| s + samples_before)),
-                None => sync.extend((1..=track.samples.len() as u32).map(|s| s + samples_before)),
+                Some(list) => sync.extend(list.iter().map(|s| [s + samples_before])),
+                None => sync.extend((1..=track.samples.len() as u32).map(|s| [s + samples_before])),
             }
             let n = track.samples.len() as u32;
-            if stsc.last().map(|(_, per, _)| *per) != Some(n) {
-                stsc.push((chunk as u32 + 1, n, 1));
+            if stsc.last().map(|[_, per, _]| *per) != Some(n) {
+                stsc.push([chunk as u32 + 1, n, 1]);
             }
             samples_before += n;
         }
@@ -440,11 +416,11 @@ impl Layout<'_> {
             .flat_map(|t| t.samples.iter().map(|(_, s)| *s))
             .collect();
         let mut stbl = mp4_box(b"stsd", &first.stsd);
-        stbl.extend(table_pairs(b"stts", &stts));
+        stbl.extend(table(b"stts", &stts));
         if !all_sync {
-            stbl.extend(table_singles(b"stss", &sync));
+            stbl.extend(table(b"stss", &sync));
         }
-        stbl.extend(table_triples(b"stsc", &stsc));
+        stbl.extend(table(b"stsc", &stsc));
         stbl.extend(stsz(&sizes));
         stbl.extend(chunk_table(chunk_offsets)?);
         let minf = [
@@ -480,13 +456,13 @@ impl Layout<'_> {
     ) -> Result<Vec<u8>, VideoError> {
         let scale = u64::from(self.first.timescale);
         // Chapter durations from cumulative times, so rounding never drifts.
-        let mut stts: Vec<(u32, u32)> = Vec::new();
+        let mut stts: Vec<[u32; 2]> = Vec::new();
         let mut elapsed = 0u64;
         let mut previous = 0u64;
         for duration in self.durations {
             elapsed += duration;
             let end = to_scale(elapsed, scale, CHAPTER_SCALE);
-            stts.push((1, (end - previous) as u32));
+            stts.push([1, (end - previous) as u32]);
             previous = end;
         }
         let text_duration = to_scale(media_total, scale, CHAPTER_SCALE);
@@ -495,11 +471,8 @@ impl Layout<'_> {
             b"stsd",
             &[&[0u8, 0, 0, 0, 0, 0, 0, 1][..], TEXT_ENTRY].concat(),
         );
-        stbl.extend(table_pairs(b"stts", &stts));
-        stbl.extend(table_triples(
-            b"stsc",
-            &[(1, self.chapters.len() as u32, 1)],
-        ));
+        stbl.extend(table(b"stts", &stts));
+        stbl.extend(table(b"stsc", &[[1, self.chapters.len() as u32, 1]]));
         stbl.extend(stsz(&sizes));
         stbl.extend(chunk_table(&[chapters_at])?);
         let minf = [
@@ -621,29 +594,11 @@ fn set_track_duration(tkhd: &mut [u8], duration: u64) {
     }
 }
 
-fn table_singles(kind: &[u8; 4], values: &[u32]) -> Vec<u8> {
+/// A full box's table of `N` numbers per entry (see [`entries`]).
+fn table<const N: usize>(kind: &[u8; 4], values: &[[u32; N]]) -> Vec<u8> {
     let mut body = (values.len() as u32).to_be_bytes().to_vec();
-    for v in values {
+    for v in values.iter().flatten() {
         body.extend_from_slice(&v.to_be_bytes());
-    }
-    full_box(kind, 0, &body)
-}
-
-fn table_pairs(kind: &[u8; 4], values: &[(u32, u32)]) -> Vec<u8> {
-    let mut body = (values.len() as u32).to_be_bytes().to_vec();
-    for (a, b) in values {
-        body.extend_from_slice(&a.to_be_bytes());
-        body.extend_from_slice(&b.to_be_bytes());
-    }
-    full_box(kind, 0, &body)
-}
-
-fn table_triples(kind: &[u8; 4], values: &[(u32, u32, u32)]) -> Vec<u8> {
-    let mut body = (values.len() as u32).to_be_bytes().to_vec();
-    for (a, b, c) in values {
-        body.extend_from_slice(&a.to_be_bytes());
-        body.extend_from_slice(&b.to_be_bytes());
-        body.extend_from_slice(&c.to_be_bytes());
     }
     full_box(kind, 0, &body)
 }
@@ -661,10 +616,10 @@ fn stsz(sizes: &[u32]) -> Vec<u8> {
 fn chunk_table(offsets: &[u64]) -> Result<Vec<u8>, VideoError> {
     let offsets = offsets
         .iter()
-        .map(|o| u32::try_from(*o))
-        .collect::<Result<Vec<u32>, _>>()
+        .map(|o| u32::try_from(*o).map(|o| [o]))
+        .collect::<Result<Vec<[u32; 1]>, _>>()
         .map_err(|_| VideoError::Files("the joined video would exceed 4 GiB".into()))?;
-    Ok(table_singles(b"stco", &offsets))
+    Ok(table(b"stco", &offsets))
 }
 
 #[cfg(test)]
