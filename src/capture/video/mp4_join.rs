@@ -54,13 +54,12 @@ fn refuse(path: &Path, why: impl std::fmt::Display) -> VideoError {
 /// Joins `clips` into `out`, with `title` and one chapter per clip; see the module doc.
 pub fn join(clips: &[JoinClip<'_>], title: &str, out: &Path) -> Result<(), VideoError> {
     let mut files = Vec::with_capacity(clips.len());
-    let mut tracks = Vec::with_capacity(clips.len());
+    let mut tracks: Vec<Track> = Vec::with_capacity(clips.len());
     for clip in clips {
         let bytes = std::fs::read(clip.path)
             .map_err(|e| VideoError::Files(format!("cannot read {}: {e}", clip.path.display())))?;
         let track = read_track(&bytes).map_err(|why| refuse(clip.path, why))?;
         if let Some(first) = tracks.first() {
-            let first: &Track = first;
             if track.stsd != first.stsd || track.timescale != first.timescale {
                 return Err(refuse(
                     clip.path,
@@ -71,15 +70,19 @@ pub fn join(clips: &[JoinClip<'_>], title: &str, out: &Path) -> Result<(), Video
         files.push(bytes);
         tracks.push(track);
     }
-    let Some(first) = tracks.first() else {
+    if tracks.is_empty() {
         return Err(VideoError::Files("there is no clip to join".into()));
-    };
-    let durations: Vec<u64> = tracks.iter().map(Track::duration).collect();
+    }
     let chapters = chapter_samples(clips);
     let layout = Layout {
-        first,
         tracks: &tracks,
-        durations: &durations,
+        ends: tracks
+            .iter()
+            .scan(0, |elapsed, track| {
+                *elapsed += track.duration();
+                Some(*elapsed)
+            })
+            .collect(),
         titles: clips.iter().map(|c| c.title).collect(),
         title,
         chapters: &chapters,
@@ -342,9 +345,10 @@ fn ftyp() -> Vec<u8> {
 
 /// The joined file's movie box.
 struct Layout<'a> {
-    first: &'a Track,
+    /// At least one; the first one's sample description and time scale hold for all.
     tracks: &'a [Track],
-    durations: &'a [u64],
+    /// Where each clip (chapter) ends, in the media time scale, from the start.
+    ends: Vec<u64>,
     titles: Vec<&'a str>,
     title: &'a str,
     chapters: &'a [Vec<u8>],
@@ -356,12 +360,19 @@ const MOVIE_SCALE: u64 = 1000;
 const CHAPTER_SCALE: u64 = 1000;
 
 impl Layout<'_> {
+    fn first(&self) -> &Track {
+        &self.tracks[0]
+    }
+
+    fn scale(&self) -> u64 {
+        u64::from(self.first().timescale)
+    }
+
     /// The movie box with the media starting at file offset `media_at` (the video samples,
     /// clip by clip, one chunk per clip; then the chapter texts, one chunk).
     fn moov(&self, media_at: u64) -> Result<Vec<u8>, VideoError> {
-        let media_total: u64 = self.durations.iter().sum();
-        let scale = u64::from(self.first.timescale);
-        let movie_duration = to_scale(media_total, scale, MOVIE_SCALE);
+        let media_total = self.ends.last().copied().unwrap_or(0);
+        let movie_duration = to_scale(media_total, self.scale(), MOVIE_SCALE);
         let mut chunk_offsets = Vec::with_capacity(self.tracks.len());
         let mut at = media_at;
         for track in self.tracks {
@@ -385,7 +396,7 @@ impl Layout<'_> {
         media_duration: u64,
         chunk_offsets: &[u64],
     ) -> Result<Vec<u8>, VideoError> {
-        let first = self.first;
+        let first = self.first();
         let mut tkhd = first.tkhd.clone();
         set_track_duration(&mut tkhd, movie_duration);
         let mut stts: Vec<[u32; 2]> = Vec::new();
@@ -454,18 +465,15 @@ impl Layout<'_> {
         media_total: u64,
         chapters_at: u64,
     ) -> Result<Vec<u8>, VideoError> {
-        let scale = u64::from(self.first.timescale);
-        // Chapter durations from cumulative times, so rounding never drifts.
+        // Chapter durations from the ends, so rounding never drifts.
         let mut stts: Vec<[u32; 2]> = Vec::new();
-        let mut elapsed = 0u64;
         let mut previous = 0u64;
-        for duration in self.durations {
-            elapsed += duration;
-            let end = to_scale(elapsed, scale, CHAPTER_SCALE);
+        for end in &self.ends {
+            let end = to_scale(*end, self.scale(), CHAPTER_SCALE);
             stts.push([1, (end - previous) as u32]);
             previous = end;
         }
-        let text_duration = to_scale(media_total, scale, CHAPTER_SCALE);
+        let text_duration = to_scale(media_total, self.scale(), CHAPTER_SCALE);
         let sizes: Vec<u32> = self.chapters.iter().map(|c| c.len() as u32).collect();
         let mut stbl = mp4_box(
             b"stsd",
@@ -498,13 +506,14 @@ impl Layout<'_> {
             mp4_box(b"minf", &minf),
         ]
         .concat();
-        // Track 2, not enabled (flags 0): players show it as chapters, not as text.
+        // Track 2, in the movie but not enabled (flags 2, as ffmpeg writes it): players
+        // show it as chapters, not as text.
         let mut tkhd = vec![0u8; 80];
         tkhd[8..12].copy_from_slice(&2u32.to_be_bytes());
         tkhd[16..20].copy_from_slice(&(movie_duration as u32).to_be_bytes());
         tkhd[36..72].copy_from_slice(&IDENTITY);
         let body = [
-            full_box(b"tkhd", 0, &tkhd),
+            full_box(b"tkhd", 2, &tkhd),
             edts(movie_duration),
             mp4_box(b"mdia", &mdia),
         ]
@@ -514,7 +523,6 @@ impl Layout<'_> {
 
     /// The title (`meta/ilst/©nam`) and the Nero chapter list (`chpl`, 100 ns units).
     fn udta(&self) -> Vec<u8> {
-        let scale = u64::from(self.first.timescale);
         let mut hdlr = vec![0u8; 4];
         hdlr.extend_from_slice(b"mdir");
         hdlr.extend_from_slice(b"appl");
@@ -526,13 +534,12 @@ impl Layout<'_> {
         let count = self.titles.len().min(255);
         let mut chpl = vec![0u8; 4]; // reserved
         chpl.push(count as u8);
-        let mut elapsed = 0u64;
-        for (title, duration) in self.titles.iter().zip(self.durations).take(count) {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        for (title, start) in self.titles.iter().zip(starts).take(count) {
             let title = truncate(title, 255);
-            chpl.extend_from_slice(&to_scale(elapsed, scale, 10_000_000).to_be_bytes());
+            chpl.extend_from_slice(&to_scale(start, self.scale(), 10_000_000).to_be_bytes());
             chpl.push(title.len() as u8);
             chpl.extend_from_slice(title.as_bytes());
-            elapsed += duration;
         }
         let mut chpl_box = (1u32 << 24).to_be_bytes().to_vec(); // version 1
         chpl_box.extend_from_slice(&chpl);
