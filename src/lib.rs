@@ -22,7 +22,8 @@
 //! - [`demo_app`] — the built-in app under test and the fixture pages (axum, SQLite).
 //! - [`http_client`] — the one HTTP client (reqwest); [`process`] — child processes that
 //!   never outlive the run; [`duration`], [`viewport`] — values parsed once;
-//!   [`starter`] — the files `walkthrough init` writes.
+//!   [`starter`] — the files `walkthrough init` writes; [`template`] — HTML from templates,
+//!   the one HTML escaper (minijinja).
 
 // No function of the tool itself is longer than clippy.toml's limit (tests tell their story
 // in order and may be longer).
@@ -47,4 +48,5 @@ pub mod runner;
 pub mod scenario;
 pub mod starter;
 pub mod target;
+pub mod template;
 pub mod viewport;
