@@ -1,23 +1,15 @@
-//! Fault injection. An HTTP fault (`latency`, `status`, `rate_limit`) is a wiremock mock
-//! mounted at priority 1 — above every route — matching the method and path prefix, limited
-//! with `up_to_n_times(remaining)`; clearing deactivates it through a matcher. A webhook fault
-//! (`drop_webhook`, `duplicate_webhook`) applies to the next `remaining` events of a type as
-//! they leave for the dispatcher (no request reaches the mock for those, so there is nothing
-//! for a mock to match).
+//! The fault book: faults kept as data and consulted by every responder before it answers.
+//! An HTTP fault (`latency`, `status`, `rate_limit`) applies to the next `remaining` requests
+//! whose method and path prefix match, the first armed fault winning; a webhook fault
+//! (`drop_webhook`, `duplicate_webhook`) to the next `remaining` events of a type as they
+//! leave for the dispatcher. Control-plane paths are never faulted.
 //!
-//! Control-plane paths are never faulted.
+//! Plain data behind a lock: must not import wiremock, the world or any route.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Match, Mock, Request, Respond, ResponseTemplate};
-
-use super::error::json_reply;
-use super::server::Shared;
 
 /// What a fault does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,65 +100,49 @@ pub(crate) enum WebhookEffect {
     Duplicate,
 }
 
+/// What an HTTP fault makes of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HttpEffect {
+    /// The normal answer, this much later.
+    Delay(Duration),
+    /// 429 with an empty body and `Retry-After: seconds`.
+    RateLimit { retry_after: u64 },
+    /// `status` with `{"error":"InternalServerError","detail":"Injected fault"}`.
+    Status(u16),
+}
+
 struct Entry {
     fault: Fault,
-    used: Arc<AtomicU32>,
-    active: Arc<AtomicBool>,
+    used: u32,
 }
 
 impl Entry {
     fn remaining(&self) -> u32 {
-        self.fault
-            .remaining
-            .saturating_sub(self.used.load(Ordering::SeqCst))
+        self.fault.remaining.saturating_sub(self.used)
     }
 }
 
-/// The faults injected so far.
+/// The faults armed so far.
 #[derive(Default)]
-pub(crate) struct Faults {
+pub(crate) struct FaultBook {
     entries: Mutex<Vec<Entry>>,
 }
 
-impl Faults {
-    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
+impl FaultBook {
+    fn entries(&self) -> MutexGuard<'_, Vec<Entry>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a validated fault; for an HTTP fault, returns the mock to mount.
-    pub fn add(&self, shared: Arc<Shared>, fault: Fault) -> Option<Mock> {
-        let used = Arc::new(AtomicU32::new(0));
-        let active = Arc::new(AtomicBool::new(true));
-        let mock = (!fault.is_webhook()).then(|| {
-            let prefix = fault.path.clone().unwrap_or_default();
-            let mut m = Mock::given(Active(active.clone()))
-                .and(NotControl)
-                .and(path_regex(format!("^{}", regex::escape(&prefix))));
-            if let Some(verb) = &fault.method {
-                m = m.and(method(verb.to_uppercase().as_str()));
-            }
-            m.respond_with(FaultResponder {
-                shared,
-                fault: fault.clone(),
-                used: used.clone(),
-            })
-            .with_priority(1)
-            .up_to_n_times(u64::from(fault.remaining))
-            .named(format!("fault {:?} {prefix}", fault.kind))
-        });
-        self.entries().push(Entry {
-            fault,
-            used,
-            active,
-        });
-        mock
+    /// Arms a validated fault.
+    pub fn add(&self, fault: Fault) {
+        self.entries().push(Entry { fault, used: 0 });
     }
 
     /// The faults still armed, with what remains of each.
     pub fn list(&self) -> Vec<Fault> {
         self.entries()
             .iter()
-            .filter(|e| e.active.load(Ordering::SeqCst) && e.remaining() > 0)
+            .filter(|e| e.remaining() > 0)
             .map(|e| Fault {
                 remaining: e.remaining(),
                 ..e.fault.clone()
@@ -176,19 +152,44 @@ impl Faults {
 
     /// Disarms every fault.
     pub fn clear(&self) {
-        let mut entries = self.entries();
-        for e in entries.iter() {
-            e.active.store(false, Ordering::SeqCst);
+        self.entries().clear();
+    }
+
+    /// Consumes the first armed HTTP fault matching the request, if any.
+    pub fn http_effect(&self, method: &str, path: &str) -> Option<HttpEffect> {
+        if path.starts_with("/__control") {
+            return None;
         }
-        entries.clear();
+        let mut entries = self.entries();
+        let hit = entries.iter_mut().find(|e| {
+            !e.fault.is_webhook()
+                && e.remaining() > 0
+                && e.fault
+                    .path
+                    .as_deref()
+                    .is_some_and(|prefix| path.starts_with(prefix))
+                && e.fault
+                    .method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+        })?;
+        hit.used += 1;
+        Some(match hit.fault.kind {
+            FaultKind::Latency => {
+                HttpEffect::Delay(Duration::from_millis(hit.fault.latency_ms.unwrap_or(1000)))
+            }
+            FaultKind::RateLimit => HttpEffect::RateLimit {
+                retry_after: hit.fault.retry_after.unwrap_or(1),
+            },
+            _ => HttpEffect::Status(hit.fault.status.unwrap_or(500)),
+        })
     }
 
     /// Consumes the first armed webhook fault matching `event_type`.
     pub fn webhook_effect(&self, event_type: &str) -> WebhookEffect {
-        let entries = self.entries();
-        let hit = entries.iter().find(|e| {
+        let mut entries = self.entries();
+        let hit = entries.iter_mut().find(|e| {
             e.fault.is_webhook()
-                && e.active.load(Ordering::SeqCst)
                 && e.remaining() > 0
                 && e.fault
                     .event_type
@@ -198,7 +199,7 @@ impl Faults {
         match hit {
             None => WebhookEffect::Deliver,
             Some(e) => {
-                e.used.fetch_add(1, Ordering::SeqCst);
+                e.used += 1;
                 match e.fault.kind {
                     FaultKind::DuplicateWebhook => WebhookEffect::Duplicate,
                     _ => WebhookEffect::Drop,
@@ -208,47 +209,59 @@ impl Faults {
     }
 }
 
-/// Matches while the fault is armed.
-struct Active(Arc<AtomicBool>);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Match for Active {
-    fn matches(&self, _: &Request) -> bool {
-        self.0.load(Ordering::SeqCst)
+    fn fault(kind: FaultKind, path: &str, remaining: u32) -> Fault {
+        Fault {
+            kind,
+            path: Some(path.into()),
+            method: None,
+            latency_ms: None,
+            status: Some(503),
+            retry_after: None,
+            event_type: None,
+            remaining,
+        }
     }
-}
 
-struct NotControl;
-
-impl Match for NotControl {
-    fn matches(&self, req: &Request) -> bool {
-        !req.url.path().starts_with("/__control")
+    #[test]
+    fn the_first_armed_fault_answers_until_used_up() {
+        let book = FaultBook::default();
+        book.add(fault(FaultKind::Status, "/v1/checkouts/", 2));
+        book.add(fault(FaultKind::RateLimit, "/v1/", 1));
+        assert_eq!(
+            book.http_effect("GET", "/v1/products/"),
+            Some(HttpEffect::RateLimit { retry_after: 1 })
+        );
+        assert_eq!(
+            book.http_effect("POST", "/v1/checkouts/"),
+            Some(HttpEffect::Status(503))
+        );
+        assert_eq!(
+            book.http_effect("POST", "/v1/checkouts/x"),
+            Some(HttpEffect::Status(503))
+        );
+        assert_eq!(book.http_effect("POST", "/v1/checkouts/"), None);
+        assert!(book.list().is_empty());
     }
-}
 
-struct FaultResponder {
-    shared: Arc<Shared>,
-    fault: Fault,
-    used: Arc<AtomicU32>,
-}
-
-impl Respond for FaultResponder {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        self.used.fetch_add(1, Ordering::SeqCst);
-        let injected = match self.fault.kind {
-            FaultKind::Latency => {
-                let delay = Duration::from_millis(self.fault.latency_ms.unwrap_or(1000));
-                return self.shared.answer(req).set_delay(delay);
-            }
-            FaultKind::RateLimit => ResponseTemplate::new(429).insert_header(
-                "Retry-After",
-                self.fault.retry_after.unwrap_or(1).to_string().as_str(),
-            ),
-            _ => json_reply(
-                self.fault.status.unwrap_or(500),
-                &json!({"error": "InternalServerError", "detail": "Injected fault"}),
-            ),
-        };
-        let mut state = self.shared.lock();
-        self.shared.finish(&mut state, req, injected)
+    #[test]
+    fn control_paths_and_other_methods_are_not_faulted() {
+        let book = FaultBook::default();
+        book.add(Fault {
+            method: Some("post".into()),
+            ..fault(FaultKind::Latency, "/", 5)
+        });
+        assert_eq!(book.http_effect("GET", "/v1/products/"), None);
+        assert_eq!(book.http_effect("POST", "/__control/reset"), None);
+        assert_eq!(
+            book.http_effect("POST", "/v1/products/"),
+            Some(HttpEffect::Delay(Duration::from_millis(1000)))
+        );
+        assert_eq!(book.list()[0].remaining, 4);
+        book.clear();
+        assert_eq!(book.http_effect("POST", "/v1/products/"), None);
     }
 }

@@ -1,12 +1,85 @@
 //! Seed data: the organization and its products, read from a fixture directory
 //! (`seed.json`) or, by default, from the copy of `fixtures/polar/seed.json` built into the
-//! binary. Products are completed into Polar's full `Product` shape here, once.
+//! binary. Products are completed into Polar's full `Product` shape here, once: the completed
+//! documents are the `Catalog` the API renders, and the world gets each product typed.
+//!
+//! Must not import wiremock or any room's routes.
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
-use super::MockError;
+use super::world::{Organization, Product, ProductPrice, ProductVisibility, RecurringInterval};
+
+/// Why a seed was refused: where, and what is wrong.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct SeedError(String);
+
+/// The products' full `Product` documents, as `GET /v1/products/{id}` gives them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Catalog {
+    pub products: Vec<Value>,
+}
+
+impl Catalog {
+    /// Completes every seed product.
+    pub fn new(seed: &Seed, created_at: &str) -> Catalog {
+        Catalog {
+            products: seed
+                .products
+                .iter()
+                .map(|p| complete_product(p, &seed.organization.id, created_at))
+                .collect(),
+        }
+    }
+
+    pub fn product(&self, id: &str) -> Option<&Value> {
+        self.products.iter().find(|p| p["id"].as_str() == Some(id))
+    }
+
+    /// A price's document, by its id.
+    pub fn price(&self, id: &str) -> Option<&Value> {
+        self.products
+            .iter()
+            .filter_map(|p| p["prices"].as_array())
+            .flatten()
+            .find(|p| p["id"].as_str() == Some(id))
+    }
+
+    /// Every product typed for the world.
+    pub fn world_products(&self) -> Result<Vec<Product>, SeedError> {
+        self.products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| world_product(i, p))
+            .collect()
+    }
+}
+
+fn world_product(i: usize, doc: &Value) -> Result<Product, SeedError> {
+    let prices: Vec<ProductPrice> = serde_json::from_value(doc["prices"].clone())
+        .map_err(|e| SeedError(format!("products[{i}].prices: {e}")))?;
+    let interval = match &doc["recurring_interval"] {
+        Value::Null => None,
+        v => Some(
+            serde_json::from_value::<RecurringInterval>(v.clone())
+                .map_err(|e| SeedError(format!("products[{i}].recurring_interval: {e}")))?,
+        ),
+    };
+    Ok(Product {
+        id: doc["id"].as_str().unwrap_or_default().to_string(),
+        name: doc["name"].as_str().unwrap_or_default().to_string(),
+        description: doc["description"].as_str().map(str::to_string),
+        recurring_interval: interval,
+        recurring_interval_count: doc["recurring_interval_count"].as_i64().unwrap_or(1),
+        is_archived: doc["is_archived"].as_bool().unwrap_or(false),
+        visibility: ProductVisibility::from(
+            doc["visibility"].as_str().unwrap_or("public").to_string(),
+        ),
+        prices,
+    })
+}
 
 /// The default seed, so the mock works from any working directory.
 const DEFAULT_SEED: &str = include_str!("../../fixtures/polar/seed.json");
@@ -28,7 +101,7 @@ pub(crate) struct SeedOrganization {
 
 /// Loads a seed file, `DIR/seed.json` when `dir` is a folder, or the built-in seed when
 /// `dir` is `None`.
-pub(crate) fn load(dir: Option<&Path>) -> Result<Seed, MockError> {
+pub(crate) fn load(dir: Option<&Path>) -> Result<Seed, SeedError> {
     let (text, origin) = match dir {
         Some(dir) => {
             let path = if dir.is_dir() {
@@ -36,9 +109,8 @@ pub(crate) fn load(dir: Option<&Path>) -> Result<Seed, MockError> {
             } else {
                 dir.to_path_buf()
             };
-            let text = std::fs::read_to_string(&path).map_err(|err| {
-                MockError::Fixtures(format!("cannot read {}: {err}", path.display()))
-            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|err| SeedError(format!("cannot read {}: {err}", path.display())))?;
             (text, path.display().to_string())
         }
         None => (
@@ -46,17 +118,17 @@ pub(crate) fn load(dir: Option<&Path>) -> Result<Seed, MockError> {
             "built-in fixtures/polar/seed.json".into(),
         ),
     };
-    let seed: Seed = serde_json::from_str(&text)
-        .map_err(|err| MockError::Fixtures(format!("{origin}: {err}")))?;
+    let seed: Seed =
+        serde_json::from_str(&text).map_err(|err| SeedError(format!("{origin}: {err}")))?;
     if !seed.organization.token.starts_with("polar_oat_") {
-        return Err(MockError::Fixtures(format!(
+        return Err(SeedError(format!(
             "{origin}: organization.token must start with polar_oat_"
         )));
     }
     for (i, p) in seed.products.iter().enumerate() {
         for key in ["id", "name"] {
             if p.get(key).and_then(Value::as_str).is_none() {
-                return Err(MockError::Fixtures(format!(
+                return Err(SeedError(format!(
                     "{origin}: products[{i}].{key} is missing"
                 )));
             }
@@ -65,8 +137,19 @@ pub(crate) fn load(dir: Option<&Path>) -> Result<Seed, MockError> {
     Ok(seed)
 }
 
+impl SeedOrganization {
+    pub fn organization(&self) -> Organization {
+        Organization {
+            id: self.id.clone(),
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            token: self.token.clone(),
+        }
+    }
+}
+
 /// Completes a seed product into the full `Product` object (timestamps, defaults, price ids).
-pub(crate) fn complete_product(seed: &Value, organization_id: &str, created_at: &str) -> Value {
+fn complete_product(seed: &Value, organization_id: &str, created_at: &str) -> Value {
     let mut p: Map<String, Value> = seed.as_object().cloned().unwrap_or_default();
     let id = p
         .get("id")

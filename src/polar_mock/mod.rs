@@ -3,28 +3,35 @@
 //! the hosted checkout and customer portal pages, signed webhooks delivered by a tokio task,
 //! and a control plane under `/__control/`.
 //!
-//! Built on wiremock: one `Mock` per route (`server`), whose matchers are the router, over
-//! shared state (`state`, rendered by `render`, reshaped per version by `version`); a 501 mock
-//! for each of Polar's operations the mock does not model (`operations`); faults as mocks at
-//! the highest priority with `up_to_n_times` (`faults`). No `.expect()` on mocks (its Drop
-//! panics).
+//! Rooms, each with its own `//!` saying what it owns and must not import:
+//! - `world/` — Polar's state machine: typed records and status enums, transitions split by
+//!   resource, Stripe's test cards, the outbox of typed events, refusals without status codes.
+//!   No HTTP, no JSON, no other room.
+//! - `api/` — the REST handlers (one table of routes per resource), request readers, Polar's
+//!   JSON shapes (`render`) and API versions (`version`), Polar's operation list.
+//! - `hosted/` — the pages a browser walks: checkout, card frame, portal, invoices.
+//! - `control/` — the control plane; `faults` — the fault book, faults as data.
+//! - `webhooks/` — delivery (signing, retries), the attempts log, the book of events sent.
+//! - `handler` (what a route and its context are), `answer` (what a handler answers, Polar's
+//!   errors), `fixtures` (the seed and the product catalog), `wire` (Polar's datetimes).
+//! - `server` — the wiring: wiremock, every route mounted once at start, one responder that
+//!   consults the fault book, Polar's middleware, then the handler, and publishes the events.
 //!
-//! Owns wiremock (the only module that may use it). Uses `crate::polar::webhook` for signing
-//! and `crate::polar::types` for seat pricing. Must not import the browser, the runner, the
-//! demo app or the evidence writers.
+//! Owns wiremock (only `server` uses it). Uses `crate::polar::webhook` for signing and
+//! `crate::polar::types` for prices and statuses. Must not import the browser, the runner,
+//! the demo app or the evidence writers.
 
-mod delivery;
-mod error;
+mod answer;
+mod api;
+mod control;
 mod faults;
 mod fixtures;
-mod input;
-mod operations;
-mod pages;
-mod render;
-mod routes;
+mod handler;
+mod hosted;
 mod server;
-mod state;
-mod version;
+mod webhooks;
+mod wire;
+mod world;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -33,15 +40,15 @@ use std::time::Duration;
 
 use wiremock::MockServer;
 
-pub use delivery::{Delivery, DeliveryConfig};
+pub use api::operations::{operations, Operation};
 pub use faults::{Fault, FaultError, FaultKind};
-pub use operations::{operations, Operation};
-pub use state::CardBehavior;
-pub use version::ApiVersion;
+pub use webhooks::{Delivery, DeliveryConfig};
+pub use world::{ApiVersion, CardBehavior};
 
-use delivery::DeliveryLog;
-use server::Shared;
-use state::State;
+use fixtures::Catalog;
+use handler::Shared;
+use webhooks::{DeliveryLog, Webhooks};
+use world::World;
 
 /// Where to listen and which seed to load.
 #[derive(Debug, Clone, Default)]
@@ -61,10 +68,6 @@ pub enum MockError {
     Fixtures(String),
     #[error("invalid fault: {0}")]
     Fault(#[from] FaultError),
-    #[error("cannot mount a mock: {0}")]
-    Mount(String),
-    #[error("the mock has stopped")]
-    Stopped,
 }
 
 /// A running mock. Dropping it stops the server and the webhook dispatcher.
@@ -91,7 +94,8 @@ impl MockPolar {
         delivery: DeliveryConfig,
         log_requests: bool,
     ) -> Result<MockPolar, MockError> {
-        let seed = fixtures::load(config.fixtures_dir.as_deref())?;
+        let seed = fixtures::load(config.fixtures_dir.as_deref())
+            .map_err(|e| MockError::Fixtures(e.to_string()))?;
         let port = config.port.unwrap_or(0);
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))
             .map_err(|source| MockError::Bind { port, source })?;
@@ -102,20 +106,31 @@ impl MockPolar {
                 .start()
                 .await,
         );
-        let token = seed.organization.token.clone();
-        let slug = seed.organization.slug.clone();
-        let organization_id = seed.organization.id.clone();
-        let state = State::new(server.uri(), seed);
-        let product_id = state
+        let organization = seed.organization.organization();
+        let token = organization.token.clone();
+        let slug = organization.slug.clone();
+        let organization_id = organization.id.clone();
+        let mut world = World::new(organization, Vec::new());
+        let catalog = Catalog::new(&seed, &wire::ts(world.org_created_at));
+        world.products = catalog
+            .world_products()
+            .map_err(|e| MockError::Fixtures(e.to_string()))?;
+        let product_id = world
             .products
             .first()
-            .and_then(|p| p["id"].as_str())
-            .unwrap_or_default()
-            .to_string();
+            .map(|p| p.id.clone())
+            .unwrap_or_default();
         let log = DeliveryLog::default();
-        let (tx, dispatcher) = delivery::spawn(log.clone(), delivery);
-        let shared = Shared::new(state, log, tx, log_requests);
-        server::mount(&server, &shared, &slug).await;
+        let (tx, dispatcher) = webhooks::spawn(log.clone(), delivery);
+        let webhooks = Webhooks::new(log, tx);
+        let shared = Arc::new(Shared::new(
+            world,
+            catalog,
+            server.uri(),
+            webhooks,
+            log_requests,
+        ));
+        server::mount(&server, &shared).await;
         Ok(MockPolar {
             server,
             shared,
@@ -158,12 +173,12 @@ impl MockPolar {
 
     /// Every webhook delivery attempt so far, with its outcome, in the order they finished.
     pub fn deliveries(&self) -> Vec<Delivery> {
-        self.shared.log.snapshot()
+        self.shared.webhooks.log.snapshot()
     }
 
     /// Events queued or in flight to some endpoint.
     pub fn pending_deliveries(&self) -> usize {
-        self.shared.log.pending.load(Ordering::SeqCst)
+        self.shared.webhooks.log.pending.load(Ordering::SeqCst)
     }
 
     /// Waits until no delivery is queued or in flight (or `timeout` passes); returns whether
@@ -183,17 +198,14 @@ impl MockPolar {
 
     /// The same JSON as `GET /__control/state`.
     pub fn state_json(&self) -> serde_json::Value {
-        let state = self.shared.lock();
-        routes::control_snapshot(&state, &self.shared)
+        let world = self.shared.lock();
+        control::snapshot(&world, &self.shared)
     }
 
-    /// Arms a fault (as `POST /__control/faults` does): HTTP faults are mounted before this
-    /// returns.
+    /// Arms a fault (as `POST /__control/faults` does); it applies from the next request on.
     pub async fn inject_fault(&self, fault: Fault) -> Result<(), MockError> {
         fault.validate()?;
-        if let Some(mock) = self.shared.faults.add(self.shared.clone(), fault) {
-            self.server.register(mock).await;
-        }
+        self.shared.faults.add(fault);
         Ok(())
     }
 

@@ -1,0 +1,114 @@
+//! Polar's JSON shapes for the world's records, in the 2026-04 shape (the fields the official
+//! SDKs' 2026-04 models require, which are a superset of the OpenAPI document's);
+//! `ApiVersion::adapt` turns them into another version's shape at the reply. Also the body of
+//! each webhook event, rendered from the world as it was when the event was emitted.
+//!
+//! Reads the world through `Render`, never changes it; must not import wiremock or the routes.
+
+mod checkout;
+mod customer;
+mod order;
+mod product;
+mod subscription;
+mod webhook;
+
+pub(crate) use checkout::{checkout, checkout_confirmed, checkout_public};
+pub(crate) use customer::{customer, customer_state, payment_method, portal_customer, session};
+pub(crate) use order::{customer_order, order};
+pub(crate) use product::product;
+pub(crate) use subscription::{customer_subscription, subscription};
+pub(crate) use webhook::{delivery, endpoint, event_data, payload};
+
+use std::ops::Deref;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::input::url_encode;
+use crate::polar_mock::fixtures::Catalog;
+use crate::polar_mock::handler::Shared;
+use crate::polar_mock::world::{Checkout, ProductPrice, World};
+
+pub(crate) use crate::polar_mock::wire::ts;
+
+pub(crate) fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
+    t.map(|t| Value::String(ts(t))).unwrap_or(Value::Null)
+}
+
+/// The world as the renderers read it, with the catalog's product documents and the mock's
+/// address. Derefs to the world, so renderers read its records directly.
+pub(crate) struct Render<'a> {
+    world: &'a World,
+    catalog: &'a Catalog,
+    base_url: &'a str,
+}
+
+impl Deref for Render<'_> {
+    type Target = World;
+    fn deref(&self) -> &World {
+        self.world
+    }
+}
+
+impl<'a> Render<'a> {
+    pub fn new(world: &'a World, shared: &'a Shared) -> Render<'a> {
+        Render {
+            world,
+            catalog: &shared.catalog,
+            base_url: &shared.base_url,
+        }
+    }
+
+    /// The product's full document (not the world's typed product).
+    pub fn product(&self, id: &str) -> Option<&'a Value> {
+        self.catalog.product(id)
+    }
+
+    /// A price's full document.
+    pub fn price(&self, price: &ProductPrice) -> Value {
+        self.catalog
+            .price(&price.id)
+            .cloned()
+            .unwrap_or_else(|| serde_json::to_value(price).unwrap_or(Value::Null))
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.base_url
+    }
+
+    pub fn checkout_url(&self, c: &Checkout) -> String {
+        format!("{}/checkout/{}", self.base_url, c.client_secret)
+    }
+
+    pub fn portal_url(&self, token: &str, email: &str) -> String {
+        format!(
+            "{}/{}/portal?customer_session_token={}&email={}",
+            self.base_url,
+            self.organization.slug,
+            token,
+            url_encode(email)
+        )
+    }
+}
+
+/// `base` with `extra`'s keys appended (for objects too long for one `json!`).
+fn merge(base: Value, extra: Value) -> Value {
+    let mut out: Map<String, Value> = match base {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    if let Value::Object(e) = extra {
+        out.extend(e);
+    }
+    Value::Object(out)
+}
+
+/// `value` without `keys` (an object; anything else is returned as is).
+fn without(mut value: Value, keys: &[&str]) -> Value {
+    if let Some(m) = value.as_object_mut() {
+        for k in keys {
+            m.remove(*k);
+        }
+    }
+    value
+}

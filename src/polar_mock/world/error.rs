@@ -1,0 +1,39 @@
+//! Why the world refuses a transition, in Polar's terms and without status codes (the API
+//! room maps each to Polar's answer).
+
+/// A refused transition.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorldError {
+    #[error("This checkout is not open.")]
+    CheckoutNotOpen,
+    #[error("This checkout session has expired.")]
+    CheckoutExpired,
+    /// A checkout's seats below the price's (or the checkout's) minimum.
+    #[error("Minimum {0} seats required.")]
+    CheckoutBelowMinimumSeats(i64),
+    #[error("Maximum {0} seats allowed.")]
+    CheckoutAboveMaximumSeats(i64),
+    #[error("You already have an active subscription.")]
+    AlreadyActiveSubscription,
+    #[error("Your card was declined.")]
+    PaymentDeclined,
+    #[error("This subscription is already canceled or will be at the end of the period.")]
+    AlreadyCanceled,
+    /// Uncancel of a subscription that has ended.
+    #[error("Unavailable")]
+    SubscriptionEnded,
+    /// Uncancel of a subscription that is not set to cancel.
+    #[error("Bad request")]
+    NotCanceling,
+    #[error("This subscription does not support seat-based pricing.")]
+    NotSeatBased,
+    #[error("Minimum {0} seats required.")]
+    BelowMinimumSeats(i64),
+    #[error("Maximum {0} seats allowed.")]
+    AboveMaximumSeats(i64),
+    /// The end of a period of a subscription that is no longer billed.
+    #[error("The subscription has ended.")]
+    NotBillable,
+    #[error("Order is not eligible for invoice generation.")]
+    NotEligibleForInvoice,
+}

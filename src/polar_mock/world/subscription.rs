@@ -1,0 +1,259 @@
+//! Subscription transitions: charges, cancellation at period end, uncancellation,
+//! revocation, seat changes, and the end of a period (renewal, dunning, recovery).
+
+use chrono::Duration;
+
+use super::model::OrderStatus;
+use super::{
+    is_seat_based, seat_amount, seat_bounds, BillingReason, CardBehavior, EventType,
+    SubscriptionStatus, World, WorldError,
+};
+
+impl World {
+    /// Decides whether a charge on the customer's card succeeds, consuming a one-shot override.
+    pub(crate) fn charge(&mut self, customer_id: &str) -> bool {
+        let forced = self.next_charge.take();
+        let Some(c) = self.customers.iter_mut().find(|c| c.id == customer_id) else {
+            return false;
+        };
+        let Some(card) = c.card.as_mut() else {
+            return forced.unwrap_or(false);
+        };
+        card.charges += 1;
+        let natural = match card.behavior {
+            CardBehavior::Succeeds => true,
+            CardBehavior::Declined => false,
+            CardBehavior::FailsLater => card.charges <= 1,
+        };
+        forced.unwrap_or(natural)
+    }
+
+    pub fn cancel(
+        &mut self,
+        si: usize,
+        reason: Option<String>,
+        comment: Option<String>,
+    ) -> Result<(), WorldError> {
+        let now = self.now();
+        let s = &mut self.subscriptions[si];
+        if !s.billable() || s.cancel_at_period_end || s.ended_at.is_some() {
+            return Err(WorldError::AlreadyCanceled);
+        }
+        s.cancel_at_period_end = true;
+        s.canceled_at = Some(now);
+        s.ends_at = Some(s.current_period_end);
+        s.cancellation_reason = reason;
+        s.cancellation_comment = comment;
+        s.modified_at = Some(now);
+        let cid = s.customer_id.clone();
+        self.emit_subscription(
+            &[
+                EventType::SubscriptionUpdated,
+                EventType::SubscriptionCanceled,
+            ],
+            si,
+        );
+        self.emit_state_changed(&cid);
+        Ok(())
+    }
+
+    pub fn uncancel(&mut self, si: usize) -> Result<(), WorldError> {
+        let now = self.now();
+        let s = &mut self.subscriptions[si];
+        if s.ended_at.is_some() || !s.billable() {
+            return Err(WorldError::SubscriptionEnded);
+        }
+        if !s.cancel_at_period_end {
+            return Err(WorldError::NotCanceling);
+        }
+        s.cancel_at_period_end = false;
+        s.canceled_at = None;
+        s.ends_at = None;
+        s.cancellation_reason = None;
+        s.cancellation_comment = None;
+        s.modified_at = Some(now);
+        let cid = s.customer_id.clone();
+        self.emit_subscription(
+            &[
+                EventType::SubscriptionUpdated,
+                EventType::SubscriptionUncanceled,
+            ],
+            si,
+        );
+        self.emit_state_changed(&cid);
+        Ok(())
+    }
+
+    /// Revokes at once (DELETE, `{revoke:true}`, control plane, end of dunning, the end of a
+    /// period after cancellation, or the customer's deletion).
+    pub fn revoke(
+        &mut self,
+        si: usize,
+        reason: Option<String>,
+        comment: Option<String>,
+    ) -> Result<(), WorldError> {
+        let now = self.now();
+        let s = &mut self.subscriptions[si];
+        if s.ended_at.is_some() || !s.billable() {
+            return Err(WorldError::AlreadyCanceled);
+        }
+        s.status = SubscriptionStatus::Canceled;
+        if s.canceled_at.is_none() {
+            s.canceled_at = Some(now);
+        }
+        s.ends_at = Some(now);
+        s.ended_at = Some(now);
+        if reason.is_some() {
+            s.cancellation_reason = reason;
+        }
+        if comment.is_some() {
+            s.cancellation_comment = comment;
+        }
+        s.modified_at = Some(now);
+        let cid = s.customer_id.clone();
+        self.emit_subscription(
+            &[
+                EventType::SubscriptionUpdated,
+                EventType::SubscriptionCanceled,
+                EventType::SubscriptionRevoked,
+            ],
+            si,
+        );
+        self.emit_state_changed(&cid);
+        Ok(())
+    }
+
+    pub fn update_seats(&mut self, si: usize, seats: i64) -> Result<(), WorldError> {
+        let now = self.now();
+        let s = &self.subscriptions[si];
+        if !is_seat_based(&s.price) {
+            return Err(WorldError::NotSeatBased);
+        }
+        if !s.billable() || s.cancel_at_period_end {
+            return Err(WorldError::AlreadyCanceled);
+        }
+        let (min, max) = seat_bounds(&s.price);
+        if seats < min {
+            return Err(WorldError::BelowMinimumSeats(min));
+        }
+        if let Some(m) = max.filter(|m| seats > *m) {
+            return Err(WorldError::AboveMaximumSeats(m));
+        }
+        if s.seats == Some(seats) {
+            return Ok(());
+        }
+        let amount = seat_amount(&s.price, seats);
+        let s = &mut self.subscriptions[si];
+        s.seats = Some(seats);
+        s.amount = amount;
+        s.modified_at = Some(now);
+        let cid = s.customer_id.clone();
+        self.emit_subscription(&[EventType::SubscriptionUpdated], si);
+        self.emit_state_changed(&cid);
+        Ok(())
+    }
+
+    /// Moves the clock to the end of the subscription's period and runs what Polar runs there:
+    /// the end of a cancellation, a renewal charge, or (when past due) the last dunning retry,
+    /// whose failure revokes the subscription.
+    pub fn advance_period(&mut self, si: usize) -> Result<(), WorldError> {
+        if !self.subscriptions[si].billable() {
+            return Err(WorldError::NotBillable);
+        }
+        let target = self.subscriptions[si].current_period_end + Duration::seconds(1);
+        if self.now() < target {
+            self.clock_offset += target - self.now();
+        }
+        let s = self.subscriptions[si].clone();
+        if s.cancel_at_period_end {
+            // Polar revokes with ended_at = the period end.
+            let r = self.revoke(si, None, None);
+            self.subscriptions[si].ended_at = Some(s.current_period_end);
+            self.subscriptions[si].ends_at = Some(s.current_period_end);
+            return r;
+        }
+        if s.status == SubscriptionStatus::PastDue {
+            // Dunning: the final retry.
+            if self.charge(&s.customer_id) {
+                self.recover(si);
+                return Ok(());
+            }
+            return self.revoke(si, None, None);
+        }
+        self.renew(si);
+        Ok(())
+    }
+
+    /// A renewal: the next period starts, a `subscription_cycle` order is charged; a failed
+    /// charge leaves the order pending and the subscription past due.
+    fn renew(&mut self, si: usize) {
+        let now = self.now();
+        let s = self.subscriptions[si].clone();
+        let end = self.period_end(&s.product_id, s.current_period_end);
+        {
+            let sub = &mut self.subscriptions[si];
+            sub.current_period_start = s.current_period_end;
+            sub.current_period_end = end;
+            sub.modified_at = Some(now);
+        }
+        self.emit_subscription(
+            &[
+                EventType::SubscriptionCycled,
+                EventType::SubscriptionUpdated,
+            ],
+            si,
+        );
+        let oi = self.new_order(si, BillingReason::SubscriptionCycle, None);
+        self.emit_order(&[EventType::OrderCreated], oi);
+        if self.charge(&s.customer_id) {
+            self.orders[oi].status = OrderStatus::Paid;
+            self.orders[oi].modified_at = Some(self.now());
+            self.emit_order(&[EventType::OrderUpdated, EventType::OrderPaid], oi);
+        } else {
+            self.orders[oi].next_payment_attempt_at = Some(now + Duration::days(2));
+            self.orders[oi].modified_at = Some(now);
+            self.emit_order(&[EventType::OrderUpdated], oi);
+            let sub = &mut self.subscriptions[si];
+            sub.status = SubscriptionStatus::PastDue;
+            sub.past_due_at = Some(now);
+            sub.modified_at = Some(now);
+            self.emit_subscription(
+                &[
+                    EventType::SubscriptionUpdated,
+                    EventType::SubscriptionPastDue,
+                ],
+                si,
+            );
+        }
+        self.emit_state_changed(&s.customer_id);
+    }
+
+    /// Pays the subscription's unpaid order and returns it to `active`.
+    pub(super) fn recover(&mut self, si: usize) {
+        let now = self.now();
+        let sid = self.subscriptions[si].id.clone();
+        if let Some(oi) = self
+            .orders
+            .iter()
+            .rposition(|o| o.subscription_id == sid && o.status == OrderStatus::Pending)
+        {
+            self.orders[oi].status = OrderStatus::Paid;
+            self.orders[oi].next_payment_attempt_at = None;
+            self.orders[oi].modified_at = Some(now);
+            self.emit_order(&[EventType::OrderUpdated, EventType::OrderPaid], oi);
+        }
+        let s = &mut self.subscriptions[si];
+        s.status = SubscriptionStatus::Active;
+        s.past_due_at = None;
+        s.modified_at = Some(now);
+        let cid = s.customer_id.clone();
+        self.emit_subscription(
+            &[
+                EventType::SubscriptionUpdated,
+                EventType::SubscriptionActive,
+            ],
+            si,
+        );
+        self.emit_state_changed(&cid);
+    }
+}
