@@ -5,16 +5,16 @@ use chrono::Duration;
 use serde_json::{json, Map, Value};
 
 use super::input::{
-    address_field, admits, email_field, email_ok, int_field, is_uuid, metadata_field, str_field,
-    url_field, uuid_error, uuid_filters,
+    address_field, admits, card_field, email_field, email_ok, int_field, is_uuid, metadata_field,
+    str_field, url_field, uuid_error, uuid_filters,
 };
 use super::render;
 use super::Request as _;
 use crate::polar_mock::answer::{ApiError, Reply};
 use crate::polar_mock::handler::{Auth, Ctx, Route};
 use crate::polar_mock::world::{
-    card_from_token, classify_card, new_id, seat_bounds, token, CheckoutFields, CheckoutStatus,
-    ProductPrice, ProductVisibility, World,
+    new_id, seat_bounds, token, CheckoutFields, CheckoutStatus, ProductPrice, ProductVisibility,
+    World,
 };
 
 pub(crate) const ROUTES: &[Route] = &[
@@ -427,19 +427,7 @@ fn client_confirm(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
     require_payable(&f)?;
     let now = ctx.world.now();
-    let card = match str_field(&body, "confirmation_token_id", 255)? {
-        Some(t) => card_from_token(&t, now),
-        None => {
-            let card = body.get("card").cloned().unwrap_or(Value::Null);
-            classify_card(
-                card["number"].as_str().unwrap_or(""),
-                card["expiry"].as_str().unwrap_or(""),
-                card["cvc"].as_str().unwrap_or(""),
-                now,
-            )
-        }
-    }
-    .map_err(|e| ApiError::new(400, "PaymentError", &e.to_string()))?;
+    let card = card_field(&body, now, "PaymentError")?;
     let session = ctx.world.confirm_checkout(i, f, card)?;
     Reply::ok(render::checkout_confirmed(
         &ctx.render(),

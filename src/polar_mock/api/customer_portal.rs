@@ -5,13 +5,12 @@
 
 use serde_json::{json, Value};
 
-use super::input::{admits, path_uuid, str_field};
+use super::input::{admits, card_field, path_uuid, str_field};
 use super::render;
 use super::subscriptions::index as subscription_index;
 use super::Request as _;
 use crate::polar_mock::answer::{ApiError, Reply};
 use crate::polar_mock::handler::{Auth, Ctx, Route};
-use crate::polar_mock::world::{card_from_token, classify_card};
 
 pub(crate) const ROUTES: &[Route] = &[
     Route::new(
@@ -120,19 +119,7 @@ fn add_payment_method(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let ci = ctx.customer_index()?;
     let body = ctx.body()?;
     let now = ctx.world.now();
-    let card = match str_field(&body, "confirmation_token_id", 255)? {
-        Some(t) => card_from_token(&t, now),
-        None => {
-            let card = body.get("card").cloned().unwrap_or(Value::Null);
-            classify_card(
-                card["number"].as_str().unwrap_or(""),
-                card["expiry"].as_str().unwrap_or(""),
-                card["cvc"].as_str().unwrap_or(""),
-                now,
-            )
-        }
-    }
-    .map_err(|e| ApiError::new(400, "PaymentMethodSetupFailed", &e.to_string()))?;
+    let card = card_field(&body, now, "PaymentMethodSetupFailed")?;
     ctx.world
         .update_payment_method(ci, card)
         .map_err(|e| match e {

@@ -9,7 +9,11 @@ use serde_json::{json, Map, Value};
 
 use crate::polar_mock::answer::ApiError;
 use crate::polar_mock::handler::Req;
-use crate::polar_mock::world::{Address, MetaValue, Metadata};
+use chrono::{DateTime, Utc};
+
+use crate::polar_mock::world::{
+    card_from_token, classify_card, Address, Card, MetaValue, Metadata,
+};
 
 pub(crate) fn is_uuid(s: &str) -> bool {
     uuid::Uuid::parse_str(s).is_ok() && s.len() == 36
@@ -356,6 +360,29 @@ pub(crate) fn address_field(
             v.clone(),
         )),
     }
+}
+
+/// The card a payment names: `confirmation_token_id` (a Stripe test payment method,
+/// `pm_card_visa`, …) or, from the mock's own pages, `card: {number, expiry, cvc}`; a card the
+/// form refuses is a 400 with `error` and the form's message.
+pub(crate) fn card_field(
+    body: &Map<String, Value>,
+    now: DateTime<Utc>,
+    error: &str,
+) -> Result<Card, ApiError> {
+    match str_field(body, "confirmation_token_id", 255)? {
+        Some(t) => card_from_token(&t, now),
+        None => {
+            let card = body.get("card").cloned().unwrap_or(Value::Null);
+            classify_card(
+                card["number"].as_str().unwrap_or(""),
+                card["expiry"].as_str().unwrap_or(""),
+                card["cvc"].as_str().unwrap_or(""),
+                now,
+            )
+        }
+    }
+    .map_err(|e| ApiError::new(400, error, &e.to_string()))
 }
 
 /// Refuses keys outside `allowed` (pydantic's `extra="forbid"`).
