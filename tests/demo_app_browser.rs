@@ -1,4 +1,4 @@
-//! The demo app and the mock Polar wired together (`cli::target::start_local`), driven in
+//! The demo app and the mock Polar wired together (`testbed::local::start_local`), driven in
 //! real headless Chromium over real HTTP: a new workspace buys 3 seats through the mock's
 //! hosted checkout, comes back active (webhooks delivered by the mock, signed, verified by
 //! the app), chats, cancels in the portal and sees "Canceling" after Refresh; with
@@ -14,7 +14,7 @@ use support::{
     count_visible, fill_card, id, label, text, text_of, wait_text, wait_text_for, wait_url, WAIT,
 };
 use walkthrough::browser::{Browser, BrowserOptions};
-use walkthrough::target::local::{start_local, LocalTarget};
+use walkthrough::testbed::local::{start_local, LocalTarget};
 
 /// Webhook-driven state may take a few polls.
 const EVENTUALLY: Duration = Duration::from_secs(15);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use walkthrough::demo_app::{DemoApp, DemoAppConfig};
 use walkthrough::polar_mock::{DeliveryConfig, MockConfig, MockPolar};
-use walkthrough::target::local::{start_local, LocalTarget};
+use walkthrough::testbed::local::{start_local, LocalTarget};
 
 const SETTLE: Duration = Duration::from_secs(10);
 

@@ -1,5 +1,5 @@
 //! One `walkthrough run` from plan to verdict: loads the scenarios, creates the run folder,
-//! starts the target ([`crate::target`]) and the browser sessions, hands the scenarios to
+//! starts the testbed ([`crate::testbed`]) and the browser sessions, hands the scenarios to
 //! the [`crate::runner`], feeds its events to [`crate::evidence`], and stops everything it
 //! started on every way out (success, failure, SIGINT/SIGTERM). Each resource is released
 //! by the function that acquired it, once. [`exit_code`] is the one mapping from how a run
@@ -25,7 +25,7 @@ use crate::redact::Redactor;
 use crate::run_folder::RunFolder;
 use crate::runner::{self, RunContext, RunSummary};
 use crate::scenario::{self, Diagnostics, LoadOptions, LoadedScenarios};
-use crate::target::{RunningTarget, TargetError, TargetPlan};
+use crate::testbed::{RunningTarget, TargetError, TargetPlan};
 
 pub use sessions::BrowserPlan;
 use signals::Signals;

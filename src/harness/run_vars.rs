@@ -2,7 +2,7 @@
 //! provides (`polar.*`, the token as a secret), then the `--var`s, which win.
 
 use crate::scenario::Vars;
-use crate::target::RunningTarget;
+use crate::testbed::RunningTarget;
 
 use super::{run_email, Run};
 
