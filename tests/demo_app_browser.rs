@@ -53,10 +53,7 @@ async fn buy_seats(browser: &Browser, testbed: &LocalTestbed, seats: usize, card
     browser.goto(&format!("{app}/new")).await.unwrap();
     browser
         .wait_visible(
-            &support::t(
-                walkthrough::browser::TargetKind::Css,
-                "body[data-ready=true]",
-            ),
+            &support::t(walkthrough::browser::By::Css, "body[data-ready=true]"),
             WAIT,
         )
         .await
@@ -226,10 +223,7 @@ async fn new_user_buys_seats_chats_and_cancels_in_the_portal() {
     assert_eq!(text_of(&browser, &id("billing-date")).await, end);
     assert!(browser
         .wait_visible(
-            &support::t(
-                walkthrough::browser::TargetKind::Css,
-                "dt#billing-date-label"
-            ),
+            &support::t(walkthrough::browser::By::Css, "dt#billing-date-label"),
             WAIT
         )
         .await

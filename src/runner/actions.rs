@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::browser::{Browser, BrowserError, Target, TargetKind, TextTest, Waited};
+use crate::browser::{self, Browser, BrowserError, TextTest, Waited};
 use crate::outcome::NamedShot;
 use crate::run_folder::RunFolder;
 use crate::scenario::{
@@ -35,7 +35,7 @@ pub(super) enum ActionError {
     /// A template could not be rendered (unknown or oversized variable).
     #[error("{0}")]
     Vars(String),
-    /// The browser could not do it: `what` names the action and its target.
+    /// The browser could not do it: `what` names the action and its locator.
     #[error("{what}: {source}")]
     Browser { what: String, source: BrowserError },
     /// An expectation was not met, or the action's own check failed.
@@ -185,7 +185,7 @@ impl Exec<'_> {
                     .map_err(ActionError::browser(format!("open {target}")))
             }
             ActionKind::Click { target } => {
-                let t = self.target(target)?;
+                let t = self.render_locator(target)?;
                 let what = format!("click {t}");
                 browser
                     .click(&t, timeout)
@@ -193,7 +193,7 @@ impl Exec<'_> {
                     .map_err(ActionError::browser(what))
             }
             ActionKind::Fill { target, value } => {
-                let t = self.target(target)?;
+                let t = self.render_locator(target)?;
                 let v = self.render(value)?;
                 let what = format!("fill {t}");
                 browser
@@ -202,7 +202,7 @@ impl Exec<'_> {
                     .map_err(ActionError::browser(what))
             }
             ActionKind::Type { target, text } => {
-                let t = self.target(target)?;
+                let t = self.render_locator(target)?;
                 let v = self.render(text)?;
                 let what = format!("type into {t}");
                 browser
@@ -211,7 +211,7 @@ impl Exec<'_> {
                     .map_err(ActionError::browser(what))
             }
             ActionKind::Select { target, option } => {
-                let t = self.target(target)?;
+                let t = self.render_locator(target)?;
                 let o = self.render(option)?;
                 let what = format!("select {o:?} in {t}");
                 browser
@@ -222,7 +222,7 @@ impl Exec<'_> {
             ActionKind::Press { key, target } => {
                 let k = self.render(key)?;
                 let t = match target {
-                    Some(target) => Some(self.target(target)?),
+                    Some(target) => Some(self.render_locator(target)?),
                     None => None,
                 };
                 browser
@@ -243,7 +243,7 @@ impl Exec<'_> {
         let (name, result) = match kind {
             ActionKind::ExpectText { target, matcher } => {
                 let t = match target {
-                    Some(target) => Some(self.target(target)?),
+                    Some(target) => Some(self.render_locator(target)?),
                     None => None,
                 };
                 let vars = &*self.vars;
@@ -262,12 +262,12 @@ impl Exec<'_> {
                 ("expect_url", result)
             }
             ActionKind::ExpectVisible { target } => {
-                let t = self.target(target)?;
+                let t = self.render_locator(target)?;
                 let result = visibility(browser, &t, true, timeout).await;
                 ("expect_visible", result)
             }
             ActionKind::ExpectHidden { target } => {
-                let t = self.target(target)?;
+                let t = self.render_locator(target)?;
                 let result = visibility(browser, &t, false, timeout).await;
                 ("expect_hidden", result)
             }
@@ -293,7 +293,7 @@ impl Exec<'_> {
         at: &Location,
     ) -> Outcome {
         let fail = |e: ActionError| Failure::Failed(e.to_string(), at.clone());
-        let t = self.target(frame).map_err(fail)?;
+        let t = self.render_locator(frame).map_err(fail)?;
         self.browser
             .enter_frame(&t, timeout)
             .await
@@ -372,7 +372,7 @@ impl Exec<'_> {
         let browser = self.browser;
         match target {
             WaitTarget::Element(target) => {
-                let t = self.target(target)?;
+                let t = self.render_locator(target)?;
                 browser
                     .wait_visible(&t, timeout)
                     .await
@@ -410,7 +410,7 @@ impl Exec<'_> {
         var: &str,
         timeout: Duration,
     ) -> Result<(), ActionError> {
-        let t = self.target(target)?;
+        let t = self.render_locator(target)?;
         let what = format!("remember {t}");
         let found = self
             .browser
@@ -436,16 +436,17 @@ impl Exec<'_> {
         self.vars.render(template).map_err(ActionError::Vars)
     }
 
-    fn target(&self, locator: &Locator) -> Result<Target, ActionError> {
+    /// The scenario's locator with its value rendered, as the browser takes it.
+    fn render_locator(&self, locator: &Locator) -> Result<browser::Locator, ActionError> {
         let value = self.render(&locator.value)?;
         let kind = match locator.by {
-            By::Css => TargetKind::Css,
-            By::Xpath => TargetKind::Xpath,
-            By::Text => TargetKind::Text,
-            By::Label => TargetKind::Label,
-            By::TestId => TargetKind::TestId,
+            By::Css => browser::By::Css,
+            By::Xpath => browser::By::Xpath,
+            By::Text => browser::By::Text,
+            By::Label => browser::By::Label,
+            By::TestId => browser::By::TestId,
         };
-        Ok(Target { kind, value })
+        Ok(browser::Locator { kind, value })
     }
 }
 
@@ -454,7 +455,7 @@ impl Exec<'_> {
 /// what it found, so the semantics and messages are the scenario language's own.
 async fn expect_text(
     browser: &Browser,
-    target: Option<&Target>,
+    locator: Option<&browser::Locator>,
     matcher: &TextMatch,
     vars: &Vars,
     timeout: Duration,
@@ -462,7 +463,7 @@ async fn expect_text(
     let started = Instant::now();
     let test = text_test(matcher, vars);
     let waited = browser
-        .wait_text(target, &test, timeout, |text| {
+        .wait_text(locator, &test, timeout, |text| {
             matcher.check(text, vars).is_ok()
         })
         .await;
@@ -471,11 +472,11 @@ async fn expect_text(
         // A broken locator fails at once.
         Err(e) => return Some(e.to_string()),
         Ok(Waited::TimedOut(Err(e))) => e.to_string(),
-        Ok(Waited::TimedOut(Ok(seen))) => match (target, seen) {
+        Ok(Waited::TimedOut(Ok(seen))) => match (locator, seen) {
             (Some(t), None) => format!("no visible element matches {t}"),
-            (target, seen) => {
+            (locator, seen) => {
                 let e = matcher.check(&seen.unwrap_or_default(), vars).err()?;
-                match target {
+                match locator {
                     Some(t) => format!("text of {t}: {e}"),
                     None => format!("page text: {e}"),
                 }
@@ -513,7 +514,12 @@ fn kept_secret(test: TextTest, vars: &Vars) -> TextTest {
 }
 
 /// `expect_visible` (`want_visible`) or `expect_hidden`, waited for in the page.
-async fn visibility(browser: &Browser, t: &Target, want_visible: bool, timeout: Duration) -> Unmet {
+async fn visibility(
+    browser: &Browser,
+    t: &browser::Locator,
+    want_visible: bool,
+    timeout: Duration,
+) -> Unmet {
     let started = Instant::now();
     let why = match browser.wait_presence(t, want_visible, timeout).await {
         Ok(Waited::Held(_)) => return None,
