@@ -14,7 +14,7 @@ use crate::browser::{self, Browser, BrowserError, TextTest, Waited};
 use crate::outcome::NamedShot;
 use crate::run_folder::RunFolder;
 use crate::scenario::{
-    Action, ActionKind, By, Location, Locator, Template, TextMatch, Vars, WaitTarget,
+    Action, ActionKind, By, Location, Locator, Template, TextMatch, Vars, WaitFor,
 };
 
 use super::RunContext;
@@ -150,14 +150,14 @@ impl Exec<'_> {
             } => super::verify::run(self, server.as_ref(), product_name.as_ref(), timeout).await,
             ActionKind::Screenshot { name } => self.screenshot(name).await,
             ActionKind::Remember {
-                target,
+                locator,
                 attribute,
                 var,
             } => {
-                self.remember(target, attribute.as_ref(), var, timeout)
+                self.remember(locator, attribute.as_ref(), var, timeout)
                     .await
             }
-            ActionKind::WaitFor { target } => self.wait_for(target, timeout).await,
+            ActionKind::WaitFor { what } => self.wait_for(what, timeout).await,
             kind @ (ActionKind::ExpectText { .. }
             | ActionKind::ExpectUrl { .. }
             | ActionKind::ExpectVisible { .. }
@@ -184,16 +184,16 @@ impl Exec<'_> {
                     .await
                     .map_err(ActionError::browser(format!("open {target}")))
             }
-            ActionKind::Click { target } => {
-                let t = self.render_locator(target)?;
+            ActionKind::Click { locator } => {
+                let t = self.render_locator(locator)?;
                 let what = format!("click {t}");
                 browser
                     .click(&t, timeout)
                     .await
                     .map_err(ActionError::browser(what))
             }
-            ActionKind::Fill { target, value } => {
-                let t = self.render_locator(target)?;
+            ActionKind::Fill { locator, value } => {
+                let t = self.render_locator(locator)?;
                 let v = self.render(value)?;
                 let what = format!("fill {t}");
                 browser
@@ -201,8 +201,8 @@ impl Exec<'_> {
                     .await
                     .map_err(ActionError::browser(what))
             }
-            ActionKind::Type { target, text } => {
-                let t = self.render_locator(target)?;
+            ActionKind::Type { locator, text } => {
+                let t = self.render_locator(locator)?;
                 let v = self.render(text)?;
                 let what = format!("type into {t}");
                 browser
@@ -210,8 +210,8 @@ impl Exec<'_> {
                     .await
                     .map_err(ActionError::browser(what))
             }
-            ActionKind::Select { target, option } => {
-                let t = self.render_locator(target)?;
+            ActionKind::Select { locator, option } => {
+                let t = self.render_locator(locator)?;
                 let o = self.render(option)?;
                 let what = format!("select {o:?} in {t}");
                 browser
@@ -219,10 +219,10 @@ impl Exec<'_> {
                     .await
                     .map_err(ActionError::browser(what))
             }
-            ActionKind::Press { key, target } => {
+            ActionKind::Press { key, locator } => {
                 let k = self.render(key)?;
-                let t = match target {
-                    Some(target) => Some(self.render_locator(target)?),
+                let t = match locator {
+                    Some(locator) => Some(self.render_locator(locator)?),
                     None => None,
                 };
                 browser
@@ -241,9 +241,9 @@ impl Exec<'_> {
     async fn expect(&mut self, kind: &ActionKind, timeout: Duration) -> Result<(), ActionError> {
         let browser = self.browser;
         let (name, result) = match kind {
-            ActionKind::ExpectText { target, matcher } => {
-                let t = match target {
-                    Some(target) => Some(self.render_locator(target)?),
+            ActionKind::ExpectText { locator, matcher } => {
+                let t = match locator {
+                    Some(locator) => Some(self.render_locator(locator)?),
                     None => None,
                 };
                 let vars = &*self.vars;
@@ -261,13 +261,13 @@ impl Exec<'_> {
                 .await;
                 ("expect_url", result)
             }
-            ActionKind::ExpectVisible { target } => {
-                let t = self.render_locator(target)?;
+            ActionKind::ExpectVisible { locator } => {
+                let t = self.render_locator(locator)?;
                 let result = visibility(browser, &t, true, timeout).await;
                 ("expect_visible", result)
             }
-            ActionKind::ExpectHidden { target } => {
-                let t = self.render_locator(target)?;
+            ActionKind::ExpectHidden { locator } => {
+                let t = self.render_locator(locator)?;
                 let result = visibility(browser, &t, false, timeout).await;
                 ("expect_hidden", result)
             }
@@ -364,22 +364,18 @@ impl Exec<'_> {
         Ok(())
     }
 
-    async fn wait_for(
-        &mut self,
-        target: &WaitTarget,
-        timeout: Duration,
-    ) -> Result<(), ActionError> {
+    async fn wait_for(&mut self, what: &WaitFor, timeout: Duration) -> Result<(), ActionError> {
         let browser = self.browser;
-        match target {
-            WaitTarget::Element(target) => {
-                let t = self.render_locator(target)?;
+        match what {
+            WaitFor::Element(locator) => {
+                let t = self.render_locator(locator)?;
                 browser
                     .wait_visible(&t, timeout)
                     .await
                     .map(|_| ())
                     .map_err(ActionError::browser("wait_for"))
             }
-            WaitTarget::Text(text) => {
+            WaitFor::Text(text) => {
                 let want = self.render(text)?;
                 let folded = fold(&want);
                 let test = kept_secret(TextTest::Contains(want.clone()), self.vars);
@@ -405,12 +401,12 @@ impl Exec<'_> {
 
     async fn remember(
         &mut self,
-        target: &Locator,
+        locator: &Locator,
         attribute: Option<&Template>,
         var: &str,
         timeout: Duration,
     ) -> Result<(), ActionError> {
-        let t = self.render_locator(target)?;
+        let t = self.render_locator(locator)?;
         let what = format!("remember {t}");
         let found = self
             .browser
