@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use walkthrough::browser::{Browser, BrowserOptions, Target, TargetKind};
+use walkthrough::browser::{Browser, BrowserOptions, By, Locator};
 use walkthrough::demo_app::fixture_pages::StaticSite;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -32,7 +32,7 @@ async fn main() {
         .await
         .expect("browser");
     let launch = t0.elapsed();
-    let t = |kind, value: &str| Target {
+    let t = |kind, value: &str| Locator {
         kind,
         value: value.to_string(),
     };
@@ -48,27 +48,24 @@ async fn main() {
         goto.push(s.elapsed());
         let s = Instant::now();
         browser
-            .fill(&t(TargetKind::Label, "Email"), "ada@example.com", wait)
+            .fill(&t(By::Label, "Email"), "ada@example.com", wait)
             .await
             .unwrap();
         fill.push(s.elapsed());
         let s = Instant::now();
         browser
-            .select(&t(TargetKind::Label, "Billing country"), "Germany", wait)
+            .select(&t(By::Label, "Billing country"), "Germany", wait)
             .await
             .unwrap();
         select.push(s.elapsed());
         let s = Instant::now();
         browser
-            .click(&t(TargetKind::Text, "Create account"), wait)
+            .click(&t(By::Text, "Create account"), wait)
             .await
             .unwrap();
         click.push(s.elapsed());
         let s = Instant::now();
-        browser
-            .probe(&t(TargetKind::TestId, "result"))
-            .await
-            .unwrap();
+        browser.probe(&t(By::TestId, "result")).await.unwrap();
         probe.push(s.elapsed());
         let s = Instant::now();
         browser.screenshot().await.unwrap();

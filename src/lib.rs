@@ -2,7 +2,7 @@
 //!
 //! Module map and the path of data: [`cli`] parses options into a plan →
 //! [`harness`] loads the [`scenario`]s (and the [`project`] file), prepares the
-//! [`run_folder`], starts the [`target`] (the app and Polar) and the browser sessions →
+//! [`run_folder`], starts the [`testbed`] (the app and Polar) and the browser sessions →
 //! [`runner`] walks each step through the [`browser`], with [`capture`] recording video →
 //! its events become the [`outcome`] that [`evidence`] writes, redacted by [`redact`].
 //!
@@ -10,7 +10,8 @@
 //! - [`harness`] — one run from plan to verdict; owns the exit codes and cleanup order.
 //! - [`project`] — `walkthrough.yaml`: finding, reading and checking it.
 //! - [`scenario`] — YAML scenarios and flows into a model with `file:line:col` everywhere.
-//! - [`target`] — where the app and Polar come from: start, variables, observer, stop.
+//! - [`testbed`] — where the app and Polar come from: start, readiness, variables,
+//!   observer, stop.
 //! - [`runner`] — sessions, steps, actions, waits; reports through events.
 //! - [`browser`] — WebDriver (fantoccini): driver process, session, locators, actions.
 //! - [`capture`] — video (screencast, x11grab, sampling), clips, scenario videos.
@@ -47,6 +48,6 @@ pub mod run_folder;
 pub mod runner;
 pub mod scenario;
 pub mod starter;
-pub mod target;
 pub mod template;
+pub mod testbed;
 pub mod viewport;

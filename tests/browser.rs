@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use walkthrough::browser::{
-    Browser, BrowserError, BrowserOptions, Presence, Target, TargetKind, TextTest, Waited,
+    Browser, BrowserError, BrowserOptions, By, Locator, Presence, TextTest, Waited,
 };
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::process::group_members;
@@ -24,8 +24,8 @@ async fn setup() -> (StaticSite, Browser, tempfile::TempDir) {
     (site, browser, logs)
 }
 
-fn t(kind: TargetKind, value: &str) -> Target {
-    Target {
+fn t(kind: By, value: &str) -> Locator {
+    Locator {
         kind,
         value: value.to_string(),
     }
@@ -39,28 +39,28 @@ async fn form_is_filled_by_label_and_submitted_by_text() {
         .await
         .unwrap();
     browser
-        .fill(&t(TargetKind::Label, "Email"), "ada@example.com", WAIT)
+        .fill(&t(By::Label, "Email"), "ada@example.com", WAIT)
         .await
         .unwrap();
     // A label that wraps its input, and an aria-label.
     browser
-        .fill(&t(TargetKind::Label, "Full name"), "Ada", WAIT)
+        .fill(&t(By::Label, "Full name"), "Ada", WAIT)
         .await
         .unwrap();
     browser
-        .fill(&t(TargetKind::Label, "Seats"), "3", WAIT)
+        .fill(&t(By::Label, "Seats"), "3", WAIT)
         .await
         .unwrap();
     browser
-        .select(&t(TargetKind::Label, "Billing country"), "Germany", WAIT)
+        .select(&t(By::Label, "Billing country"), "Germany", WAIT)
         .await
         .unwrap();
     browser
-        .click(&t(TargetKind::Text, "Create account"), WAIT)
+        .click(&t(By::Text, "Create account"), WAIT)
         .await
         .unwrap();
     let result = browser
-        .wait_visible(&t(TargetKind::TestId, "result"), WAIT)
+        .wait_visible(&t(By::TestId, "result"), WAIT)
         .await
         .unwrap();
     assert_eq!(
@@ -69,7 +69,7 @@ async fn form_is_filled_by_label_and_submitted_by_text() {
     );
     let err = browser
         .select(
-            &t(TargetKind::Label, "Billing country"),
+            &t(By::Label, "Billing country"),
             "Narnia",
             Duration::from_millis(300),
         )
@@ -88,37 +88,28 @@ async fn iframe_is_entered_and_left() {
         .unwrap();
     browser
         .enter_frame(
-            &t(
-                TargetKind::Css,
-                "iframe[title='Secure payment input frame']",
-            ),
+            &t(By::Css, "iframe[title='Secure payment input frame']"),
             WAIT,
         )
         .await
         .unwrap();
     browser
         .fill(
-            &t(
-                TargetKind::Css,
-                "[data-elements-stable-field-name=cardNumber]",
-            ),
+            &t(By::Css, "[data-elements-stable-field-name=cardNumber]"),
             "4242 4242 4242 4242",
             WAIT,
         )
         .await
         .unwrap();
-    browser
-        .click(&t(TargetKind::Text, "Pay"), WAIT)
-        .await
-        .unwrap();
+    browser.click(&t(By::Text, "Pay"), WAIT).await.unwrap();
     let status = browser
-        .wait_visible(&t(TargetKind::TestId, "card-status"), WAIT)
+        .wait_visible(&t(By::TestId, "card-status"), WAIT)
         .await
         .unwrap();
     assert_eq!(status.text, "Card accepted");
     // Inside the frame the parent's elements are out of reach…
     assert!(browser
-        .probe(&t(TargetKind::TestId, "outside"))
+        .probe(&t(By::TestId, "outside"))
         .await
         .unwrap()
         .matches
@@ -126,7 +117,7 @@ async fn iframe_is_entered_and_left() {
     browser.leave_frame().await.unwrap();
     // …and back outside they are there again.
     assert!(browser
-        .probe(&t(TargetKind::TestId, "outside"))
+        .probe(&t(By::TestId, "outside"))
         .await
         .unwrap()
         .any_visible());
@@ -141,12 +132,12 @@ async fn late_elements_are_waited_for_and_missing_ones_time_out() {
         .await
         .unwrap();
     browser
-        .click(&t(TargetKind::Text, "Load results"), WAIT)
+        .click(&t(By::Text, "Load results"), WAIT)
         .await
         .unwrap();
     let started = std::time::Instant::now();
     let late = browser
-        .wait_visible(&t(TargetKind::TestId, "late"), WAIT)
+        .wait_visible(&t(By::TestId, "late"), WAIT)
         .await
         .unwrap();
     assert_eq!(late.text, "Loaded late");
@@ -155,11 +146,11 @@ async fn late_elements_are_waited_for_and_missing_ones_time_out() {
         "it really was late"
     );
     let err = browser
-        .wait_visible(&t(TargetKind::TestId, "never"), Duration::from_millis(300))
+        .wait_visible(&t(By::TestId, "never"), Duration::from_millis(300))
         .await
         .unwrap_err();
     assert!(matches!(err, BrowserError::NotFound { .. }), "{err}");
-    let err = browser.probe(&t(TargetKind::Css, "p[")).await.unwrap_err();
+    let err = browser.probe(&t(By::Css, "p[")).await.unwrap_err();
     assert!(err.to_string().contains("not a valid locator"), "{err}");
     browser.close().await;
 }
@@ -174,11 +165,11 @@ async fn navigates_to_a_second_origin_and_back() {
     let first = browser.current_url().await.unwrap();
     assert!(first.starts_with("http://127.0.0.1:"), "{first}");
     browser
-        .click(&t(TargetKind::TestId, "to-second"), WAIT)
+        .click(&t(By::TestId, "to-second"), WAIT)
         .await
         .unwrap();
     let second = browser
-        .wait_visible(&t(TargetKind::Text, "Second origin"), WAIT)
+        .wait_visible(&t(By::Text, "Second origin"), WAIT)
         .await;
     assert!(second.is_ok(), "second origin loaded");
     assert!(browser
@@ -187,11 +178,11 @@ async fn navigates_to_a_second_origin_and_back() {
         .unwrap()
         .starts_with("http://localhost:"));
     browser
-        .click(&t(TargetKind::Text, "Back to the first origin"), WAIT)
+        .click(&t(By::Text, "Back to the first origin"), WAIT)
         .await
         .unwrap();
     browser
-        .wait_visible(&t(TargetKind::Text, "First origin"), WAIT)
+        .wait_visible(&t(By::Text, "First origin"), WAIT)
         .await
         .unwrap();
     let back = browser.current_url().await.unwrap();
@@ -280,7 +271,7 @@ async fn fill_sets_the_value_in_one_edit_and_type_sends_every_key() {
         .unwrap();
     // fill: the old text is replaced in one edit; input and change fire once, no keys.
     browser
-        .fill(&t(TargetKind::Label, "Plain"), "new value", WAIT)
+        .fill(&t(By::Label, "Plain"), "new value", WAIT)
         .await
         .unwrap();
     let (value, events) = field(&browser, "plain").await;
@@ -290,7 +281,7 @@ async fn fill_sets_the_value_in_one_edit_and_type_sends_every_key() {
     assert_eq!(events["keydown"], 0, "{events}");
     // A page's mask formats what fill inserts, once.
     browser
-        .fill(&t(TargetKind::Label, "Card"), "4242424242424242", WAIT)
+        .fill(&t(By::Label, "Card"), "4242424242424242", WAIT)
         .await
         .unwrap();
     let (value, events) = field(&browser, "card").await;
@@ -298,7 +289,7 @@ async fn fill_sets_the_value_in_one_edit_and_type_sends_every_key() {
     assert_eq!(events["input"], 1, "{events}");
     // type: one keystroke per character, each an input.
     browser
-        .type_text(&t(TargetKind::Label, "Plain"), "abc", WAIT)
+        .type_text(&t(By::Label, "Plain"), "abc", WAIT)
         .await
         .unwrap();
     let (value, events) = field(&browser, "plain").await;
@@ -306,11 +297,7 @@ async fn fill_sets_the_value_in_one_edit_and_type_sends_every_key() {
     assert_eq!(events["keydown"], 3, "{events}");
     // A disabled field is not filled: the error says why, after the timeout.
     let err = browser
-        .fill(
-            &t(TargetKind::Label, "Locked"),
-            "x",
-            Duration::from_millis(300),
-        )
+        .fill(&t(By::Label, "Locked"), "x", Duration::from_millis(300))
         .await
         .unwrap_err()
         .to_string();
@@ -342,14 +329,11 @@ async fn a_late_element_is_found_by_a_wait_in_the_page_not_by_polling() {
         .goto(&format!("{}/waits.html", site.url()))
         .await
         .unwrap();
-    browser
-        .click(&t(TargetKind::Css, "#show"), WAIT)
-        .await
-        .unwrap();
+    browser.click(&t(By::Css, "#show"), WAIT).await.unwrap();
     let started = Instant::now();
     let (shown, sent) = commands_of(
         logs.path(),
-        browser.wait_visible(&t(TargetKind::TestId, "shown"), WAIT),
+        browser.wait_visible(&t(By::TestId, "shown"), WAIT),
     )
     .await;
     let took = started.elapsed();
@@ -373,36 +357,36 @@ async fn actions_find_scroll_and_act_in_one_script_then_click_with_a_pointer() {
         .unwrap();
     let (filled, sent) = commands_of(
         logs.path(),
-        browser.fill(&t(TargetKind::Label, "Email"), "ada@example.com", WAIT),
+        browser.fill(&t(By::Label, "Email"), "ada@example.com", WAIT),
     )
     .await;
     filled.unwrap();
     assert_eq!(sent, ["ExecuteAsyncScript"]);
     let (selected, sent) = commands_of(
         logs.path(),
-        browser.select(&t(TargetKind::Label, "Billing country"), "Germany", WAIT),
+        browser.select(&t(By::Label, "Billing country"), "Germany", WAIT),
     )
     .await;
     selected.unwrap();
     assert_eq!(sent, ["ExecuteAsyncScript"]);
     browser
-        .fill(&t(TargetKind::Label, "Full name"), "Ada", WAIT)
+        .fill(&t(By::Label, "Full name"), "Ada", WAIT)
         .await
         .unwrap();
     browser
-        .fill(&t(TargetKind::Label, "Seats"), "3", WAIT)
+        .fill(&t(By::Label, "Seats"), "3", WAIT)
         .await
         .unwrap();
     // The click is a WebDriver pointer action (real pointer events) after the one script.
     let (clicked, sent) = commands_of(
         logs.path(),
-        browser.click(&t(TargetKind::Text, "Create account"), WAIT),
+        browser.click(&t(By::Text, "Create account"), WAIT),
     )
     .await;
     clicked.unwrap();
     assert_eq!(sent, ["ExecuteAsyncScript", "PerformActions"]);
     let result = browser
-        .wait_visible(&t(TargetKind::TestId, "result"), WAIT)
+        .wait_visible(&t(By::TestId, "result"), WAIT)
         .await
         .unwrap();
     assert_eq!(
@@ -418,13 +402,10 @@ async fn waits_go_on_across_a_navigation_and_a_frame_that_reloads() {
     let page = format!("{}/waits.html", site.url());
     browser.goto(&page).await.unwrap();
     // The page navigates 300 ms after the click; the new page shows the element later.
-    browser
-        .click(&t(TargetKind::Css, "#leave"), WAIT)
-        .await
-        .unwrap();
+    browser.click(&t(By::Css, "#leave"), WAIT).await.unwrap();
     let (arrived, sent) = commands_of(
         logs.path(),
-        browser.wait_visible(&t(TargetKind::TestId, "arrived"), WAIT),
+        browser.wait_visible(&t(By::TestId, "arrived"), WAIT),
     )
     .await;
     assert_eq!(arrived.unwrap().text, "Arrived");
@@ -432,10 +413,7 @@ async fn waits_go_on_across_a_navigation_and_a_frame_that_reloads() {
     assert!(browser.current_url().await.unwrap().contains("arrived=1"));
     // The same for a text wait on the whole page.
     browser.goto(&page).await.unwrap();
-    browser
-        .click(&t(TargetKind::Css, "#leave"), WAIT)
-        .await
-        .unwrap();
+    browser.click(&t(By::Css, "#leave"), WAIT).await.unwrap();
     let waited = browser
         .wait_text(None, &TextTest::Contains("Arrived".into()), WAIT, |text| {
             text.contains("Arrived")
@@ -446,16 +424,16 @@ async fn waits_go_on_across_a_navigation_and_a_frame_that_reloads() {
     // Inside a frame that navigates itself.
     browser.goto(&page).await.unwrap();
     browser
-        .enter_frame(&t(TargetKind::Css, "iframe"), WAIT)
+        .enter_frame(&t(By::Css, "iframe"), WAIT)
         .await
         .unwrap();
     browser
-        .click(&t(TargetKind::Text, "Reload the frame"), WAIT)
+        .click(&t(By::Text, "Reload the frame"), WAIT)
         .await
         .unwrap();
     let (again, sent) = commands_of(
         logs.path(),
-        browser.wait_visible(&t(TargetKind::TestId, "again"), WAIT),
+        browser.wait_visible(&t(By::TestId, "again"), WAIT),
     )
     .await;
     assert!(sent.iter().all(|c| c == "ExecuteAsyncScript"), "{sent:?}");
@@ -470,11 +448,8 @@ async fn text_waits_use_the_matcher_in_the_page_and_the_callers_check() {
         .goto(&format!("{}/waits.html", site.url()))
         .await
         .unwrap();
-    let status = t(TargetKind::TestId, "status");
-    browser
-        .click(&t(TargetKind::Css, "#activate"), WAIT)
-        .await
-        .unwrap();
+    let status = t(By::TestId, "status");
+    browser.click(&t(By::Css, "#activate"), WAIT).await.unwrap();
     // Whitespace is folded: the page wrote "Active  since\n2026-01-01".
     let equals = TextTest::Equals("Active since 2026-01-01".into());
     let waited = browser
@@ -510,12 +485,9 @@ async fn text_waits_use_the_matcher_in_the_page_and_the_callers_check() {
     );
     assert!(started.elapsed() >= Duration::from_millis(400));
     // A field disabled for 300 ms is filled once it is enabled.
+    browser.click(&t(By::Css, "#unlock"), WAIT).await.unwrap();
     browser
-        .click(&t(TargetKind::Css, "#unlock"), WAIT)
-        .await
-        .unwrap();
-    browser
-        .fill(&t(TargetKind::Label, "Code"), "X-42", WAIT)
+        .fill(&t(By::Label, "Code"), "X-42", WAIT)
         .await
         .unwrap();
     let value = browser
@@ -535,20 +507,20 @@ async fn waits_that_never_hold_report_what_was_seen_and_the_time_waited() {
         .unwrap();
     let short = Duration::from_millis(400);
     let err = browser
-        .wait_visible(&t(TargetKind::TestId, "never"), short)
+        .wait_visible(&t(By::TestId, "never"), short)
         .await
         .unwrap_err();
-    let BrowserError::NotFound { target, waited_ms } = &err else {
+    let BrowserError::NotFound { locator, waited_ms } = &err else {
         panic!("{err}");
     };
-    assert_eq!(target, "{ testid: \"never\" }");
+    assert_eq!(locator, "{ testid: \"never\" }");
     assert!((400..3000).contains(waited_ms), "{err}");
     assert_eq!(
         err.to_string(),
         format!("no element matches {{ testid: \"never\" }} (waited {waited_ms} ms)")
     );
     let err = browser
-        .wait_visible(&t(TargetKind::TestId, "ghost"), short)
+        .wait_visible(&t(By::TestId, "ghost"), short)
         .await
         .unwrap_err();
     assert!(
@@ -557,7 +529,7 @@ async fn waits_that_never_hold_report_what_was_seen_and_the_time_waited() {
         "{err}"
     );
     let err = browser
-        .fill(&t(TargetKind::Label, "Code"), "x", short)
+        .fill(&t(By::Label, "Code"), "x", short)
         .await
         .unwrap_err();
     assert!(
@@ -565,7 +537,7 @@ async fn waits_that_never_hold_report_what_was_seen_and_the_time_waited() {
         "{err}"
     );
     let ghost = browser
-        .wait_presence(&t(TargetKind::TestId, "ghost"), true, short)
+        .wait_presence(&t(By::TestId, "ghost"), true, short)
         .await
         .unwrap();
     assert!(
@@ -578,7 +550,7 @@ async fn waits_that_never_hold_report_what_was_seen_and_the_time_waited() {
         ),
         "{ghost:?}"
     );
-    let status = t(TargetKind::TestId, "status");
+    let status = t(By::TestId, "status");
     let shown = browser.wait_presence(&status, false, short).await.unwrap();
     assert!(
         matches!(
@@ -606,7 +578,7 @@ async fn waits_that_never_hold_report_what_was_seen_and_the_time_waited() {
     // A broken locator fails at once, without waiting.
     let started = Instant::now();
     let err = browser
-        .wait_presence(&t(TargetKind::Css, "p["), true, WAIT)
+        .wait_presence(&t(By::Css, "p["), true, WAIT)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("is not a valid locator"), "{err}");
@@ -749,21 +721,15 @@ async fn a_click_waits_until_nothing_covers_its_target() {
         .goto(&format!("{}/waits.html", site.url()))
         .await
         .unwrap();
-    let clicks = t(TargetKind::TestId, "clicks");
+    let clicks = t(By::TestId, "clicks");
     // Covered for 300 ms more: the click waits, then a real pointer clicks it.
-    browser
-        .click(&t(TargetKind::Css, "#uncover"), WAIT)
-        .await
-        .unwrap();
-    browser
-        .click(&t(TargetKind::Css, "#covered"), WAIT)
-        .await
-        .unwrap();
+    browser.click(&t(By::Css, "#uncover"), WAIT).await.unwrap();
+    browser.click(&t(By::Css, "#covered"), WAIT).await.unwrap();
     let said = browser.wait_visible(&clicks, WAIT).await.unwrap();
     assert_eq!(said.text, "Clicked covered by a pointer");
     // Covered for good: it is not clicked, and the error says what is in the way.
     let err = browser
-        .click(&t(TargetKind::Css, "#buried"), Duration::from_millis(400))
+        .click(&t(By::Css, "#buried"), Duration::from_millis(400))
         .await
         .unwrap_err();
     let BrowserError::NotInteractable { reason, .. } = &err else {

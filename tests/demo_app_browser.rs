@@ -1,4 +1,4 @@
-//! The demo app and the mock Polar wired together (`cli::target::start_local`), driven in
+//! The demo app and the mock Polar wired together (`testbed::local::start_local`), driven in
 //! real headless Chromium over real HTTP: a new workspace buys 3 seats through the mock's
 //! hosted checkout, comes back active (webhooks delivered by the mock, signed, verified by
 //! the app), chats, cancels in the portal and sees "Canceling" after Refresh; with
@@ -14,7 +14,7 @@ use support::{
     count_visible, fill_card, id, label, text, text_of, wait_text, wait_text_for, wait_url, WAIT,
 };
 use walkthrough::browser::{Browser, BrowserOptions};
-use walkthrough::target::local::{start_local, LocalTarget};
+use walkthrough::testbed::local::{start_local, LocalTestbed};
 
 /// Webhook-driven state may take a few polls.
 const EVENTUALLY: Duration = Duration::from_secs(15);
@@ -27,9 +27,9 @@ async fn launch() -> (Browser, tempfile::TempDir) {
     (browser, logs)
 }
 
-async fn control(target: &LocalTarget, path: &str, body: Value) -> Value {
+async fn control(testbed: &LocalTestbed, path: &str, body: Value) -> Value {
     let resp = reqwest::Client::new()
-        .post(format!("{}{path}", target.mock.control_url()))
+        .post(format!("{}{path}", testbed.mock.control_url()))
         .json(&body)
         .send()
         .await
@@ -39,8 +39,8 @@ async fn control(target: &LocalTarget, path: &str, body: Value) -> Value {
 }
 
 /// The one subscription in the mock.
-fn subscription(target: &LocalTarget) -> Value {
-    let state = target.mock.state_json();
+fn subscription(testbed: &LocalTestbed) -> Value {
+    let state = testbed.mock.state_json();
     let subs = state["subscriptions"].as_array().unwrap();
     assert_eq!(subs.len(), 1, "{state}");
     subs[0].clone()
@@ -48,15 +48,12 @@ fn subscription(target: &LocalTarget) -> Value {
 
 /// `/new` → members up to `seats` → Billing shows Free → Upgrade → the mock's checkout for
 /// `seats` seats → paid with `card` → back at `/new?billing=success` → Active.
-async fn buy_seats(browser: &Browser, target: &LocalTarget, seats: usize, card: &str) {
-    let app = target.app_url();
+async fn buy_seats(browser: &Browser, testbed: &LocalTestbed, seats: usize, card: &str) {
+    let app = testbed.app_url();
     browser.goto(&format!("{app}/new")).await.unwrap();
     browser
         .wait_visible(
-            &support::t(
-                walkthrough::browser::TargetKind::Css,
-                "body[data-ready=true]",
-            ),
+            &support::t(walkthrough::browser::By::Css, "body[data-ready=true]"),
             WAIT,
         )
         .await
@@ -90,7 +87,7 @@ async fn buy_seats(browser: &Browser, target: &LocalTarget, seats: usize, card: 
 
     // The mock's hosted checkout: right product and seats.
     wait_url(browser, |u| {
-        u.starts_with(&format!("{}/checkout/", target.mock.base_url()))
+        u.starts_with(&format!("{}/checkout/", testbed.mock.base_url()))
     })
     .await;
     assert_eq!(
@@ -163,8 +160,8 @@ async fn chat(browser: &Browser, prompt: &str) {
 }
 
 /// Every delivery the mock made was accepted by the app (so every signature verified).
-fn assert_deliveries_accepted(target: &LocalTarget, must_include: &[&str]) {
-    let deliveries = target.mock.deliveries();
+fn assert_deliveries_accepted(testbed: &LocalTestbed, must_include: &[&str]) {
+    let deliveries = testbed.mock.deliveries();
     for d in &deliveries {
         assert!(
             d.succeeded && d.status_code == Some(200),
@@ -181,13 +178,13 @@ fn assert_deliveries_accepted(target: &LocalTarget, must_include: &[&str]) {
 
 #[tokio::test]
 async fn new_user_buys_seats_chats_and_cancels_in_the_portal() {
-    let target = start_local(false).await.unwrap();
+    let testbed = start_local(false).await.unwrap();
     let (browser, _logs) = launch().await;
 
-    buy_seats(&browser, &target, 3, "4242 4242 4242 4242").await;
-    assert!(target.mock.settle(EVENTUALLY).await);
-    assert_deliveries_accepted(&target, &["subscription.created", "subscription.active"]);
-    let sub = subscription(&target);
+    buy_seats(&browser, &testbed, 3, "4242 4242 4242 4242").await;
+    assert!(testbed.mock.settle(EVENTUALLY).await);
+    assert_deliveries_accepted(&testbed, &["subscription.created", "subscription.active"]);
+    let sub = subscription(&testbed);
     assert_eq!(sub["seats"], 3);
     assert_eq!(sub["amount"], 6000);
 
@@ -219,52 +216,49 @@ async fn new_user_buys_seats_chats_and_cancels_in_the_portal() {
         s == "Canceling"
     })
     .await;
-    let end = subscription(&target)["current_period_end"]
+    let end = subscription(&testbed)["current_period_end"]
         .as_str()
         .unwrap()[..10]
         .to_string();
     assert_eq!(text_of(&browser, &id("billing-date")).await, end);
     assert!(browser
         .wait_visible(
-            &support::t(
-                walkthrough::browser::TargetKind::Css,
-                "dt#billing-date-label"
-            ),
+            &support::t(walkthrough::browser::By::Css, "dt#billing-date-label"),
             WAIT
         )
         .await
         .unwrap()
         .text
         .starts_with("Ends"));
-    assert!(target.mock.settle(EVENTUALLY).await);
-    assert_deliveries_accepted(&target, &["subscription.canceled"]);
+    assert!(testbed.mock.settle(EVENTUALLY).await);
+    assert_deliveries_accepted(&testbed, &["subscription.canceled"]);
 
     // Still entitled while canceling: another turn succeeds.
     browser.click(&text("Close"), WAIT).await.unwrap();
     chat(&browser, "And Q4?").await;
 
     browser.close().await;
-    target.shutdown().await;
+    testbed.shutdown().await;
 }
 
 #[tokio::test]
 async fn past_due_blocks_turns_until_the_card_is_updated() {
-    let target = start_local(true).await.unwrap();
+    let testbed = start_local(true).await.unwrap();
     let (browser, _logs) = launch().await;
 
     // 4000 0000 0000 0341: the checkout charge succeeds, every later charge fails.
-    buy_seats(&browser, &target, 2, "4000 0000 0000 0341").await;
+    buy_seats(&browser, &testbed, 2, "4000 0000 0000 0341").await;
     browser.click(&text("Close"), WAIT).await.unwrap();
     chat(&browser, "hello").await;
 
     // The renewal fails: past due, delivered to the app.
-    let advanced = control(&target, "/advance-period", json!({})).await;
+    let advanced = control(&testbed, "/advance-period", json!({})).await;
     assert_eq!(
         advanced["subscriptions"][0]["status"], "past_due",
         "{advanced}"
     );
-    assert!(target.mock.settle(EVENTUALLY).await);
-    assert_deliveries_accepted(&target, &["subscription.past_due"]);
+    assert!(testbed.mock.settle(EVENTUALLY).await);
+    assert_deliveries_accepted(&testbed, &["subscription.past_due"]);
 
     // A turn is refused (402): the error shows, the dialog opens, no answer is added.
     let answers = count_visible(&browser, &id("turn-assistant")).await;
@@ -322,8 +316,8 @@ async fn past_due_blocks_turns_until_the_card_is_updated() {
         text_of(&browser, &id("payment-method")).await,
         "Visa •••• 4242"
     );
-    assert!(target.mock.settle(EVENTUALLY).await);
-    assert_deliveries_accepted(&target, &["subscription.active"]);
+    assert!(testbed.mock.settle(EVENTUALLY).await);
+    assert_deliveries_accepted(&testbed, &["subscription.active"]);
 
     browser.click(&text("← Back to Tegy"), WAIT).await.unwrap();
     wait_url(&browser, |u| u.ends_with("/new?billing=portal")).await;
@@ -333,8 +327,8 @@ async fn past_due_blocks_turns_until_the_card_is_updated() {
     .await;
     browser.click(&text("Close"), WAIT).await.unwrap();
     chat(&browser, "are we still on?").await;
-    assert_eq!(subscription(&target)["status"], "active");
+    assert_eq!(subscription(&testbed)["status"], "active");
 
     browser.close().await;
-    target.shutdown().await;
+    testbed.shutdown().await;
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use walkthrough::demo_app::{DemoApp, DemoAppConfig};
 use walkthrough::polar_mock::{DeliveryConfig, MockConfig, MockPolar};
-use walkthrough::target::local::{start_local, LocalTarget};
+use walkthrough::testbed::local::{start_local, LocalTestbed};
 
 const SETTLE: Duration = Duration::from_secs(10);
 
@@ -126,20 +126,20 @@ async fn wait_status(user: &User, want: &str) -> Value {
     }
 }
 
-async fn buy(target: &LocalTarget, user: &User, extra_members: usize, card: &str) -> Value {
+async fn buy(testbed: &LocalTestbed, user: &User, extra_members: usize, card: &str) -> Value {
     user.add_members(extra_members).await;
     let (code, checkout) = user
         .call(reqwest::Method::POST, "/api/billing/checkout", None)
         .await;
     assert_eq!(code, 200, "{checkout}");
-    pay(&target.mock, checkout["url"].as_str().unwrap(), card).await;
+    pay(&testbed.mock, checkout["url"].as_str().unwrap(), card).await;
     checkout
 }
 
 #[tokio::test]
 async fn checkout_then_webhooks_project_the_entitlement() {
-    let target = start_local(true).await.unwrap();
-    let user = User::new(&target.app_url()).await;
+    let testbed = start_local(true).await.unwrap();
+    let user = User::new(&testbed.app_url()).await;
     let workspace = user.status().await["workspace_id"]
         .as_str()
         .unwrap()
@@ -154,7 +154,7 @@ async fn checkout_then_webhooks_project_the_entitlement() {
     assert_eq!(checkout["seats"], 3);
     assert_eq!(checkout["amount"], 6000);
     let (_, c) = mock_call(
-        &target.mock,
+        &testbed.mock,
         reqwest::Method::GET,
         &format!(
             "/v1/checkouts/{}",
@@ -173,14 +173,14 @@ async fn checkout_then_webhooks_project_the_entitlement() {
         c["success_url"],
         format!(
             "{}/new?billing=success&checkout_id={}",
-            target.app_url(),
+            testbed.app_url(),
             c["id"].as_str().unwrap()
         )
     );
 
     // Paid: the mock's webhooks alone make the workspace active (no refresh called).
     pay(
-        &target.mock,
+        &testbed.mock,
         checkout["url"].as_str().unwrap(),
         "4242 4242 4242 4242",
     )
@@ -203,7 +203,7 @@ async fn checkout_then_webhooks_project_the_entitlement() {
     // Canceled through the API: the webhook makes it canceling, still entitled.
     let sub_id = s["subscription_id"].as_str().unwrap().to_string();
     let (code, _) = mock_call(
-        &target.mock,
+        &testbed.mock,
         reqwest::Method::PATCH,
         &format!("/v1/subscriptions/{sub_id}"),
         Some(json!({"cancel_at_period_end": true})),
@@ -218,7 +218,7 @@ async fn checkout_then_webhooks_project_the_entitlement() {
     let resp = reqwest::Client::new()
         .post(format!(
             "{}/subscriptions/{sub_id}/revoke",
-            target.mock.control_url()
+            testbed.mock.control_url()
         ))
         .send()
         .await
@@ -236,20 +236,20 @@ async fn checkout_then_webhooks_project_the_entitlement() {
     assert_eq!(body["error"], "billing_required");
 
     // Every delivery was signed with the registered secret and accepted.
-    assert!(target.mock.settle(SETTLE).await);
-    let deliveries = target.mock.deliveries();
+    assert!(testbed.mock.settle(SETTLE).await);
+    let deliveries = testbed.mock.deliveries();
     assert!(deliveries.len() >= 8, "{deliveries:?}");
     assert!(
         deliveries.iter().all(|d| d.status_code == Some(200)),
         "{deliveries:?}"
     );
-    target.shutdown().await;
+    testbed.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_portal_session_opens_the_customers_portal() {
-    let target = start_local(false).await.unwrap();
-    let user = User::new(&target.app_url()).await;
+    let testbed = start_local(false).await.unwrap();
+    let user = User::new(&testbed.app_url()).await;
 
     // No customer yet.
     let (code, body) = user
@@ -258,7 +258,7 @@ async fn the_portal_session_opens_the_customers_portal() {
     assert_eq!(code, 409, "{body}");
     assert_eq!(body["error"], "no_billing_customer");
 
-    buy(&target, &user, 0, "4242 4242 4242 4242").await;
+    buy(&testbed, &user, 0, "4242 4242 4242 4242").await;
     let (code, body) = user
         .call(reqwest::Method::POST, "/api/billing/portal", None)
         .await;
@@ -267,7 +267,7 @@ async fn the_portal_session_opens_the_customers_portal() {
     assert!(
         url.starts_with(&format!(
             "{}/tegy/portal?customer_session_token=polar_cst_",
-            target.mock.base_url()
+            testbed.mock.base_url()
         )),
         "{url}"
     );
@@ -275,8 +275,11 @@ async fn the_portal_session_opens_the_customers_portal() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("owner@example.com"));
-    assert!(html.contains(&format!("href=\"{}/new?billing=portal\"", target.app_url())));
-    target.shutdown().await;
+    assert!(html.contains(&format!(
+        "href=\"{}/new?billing=portal\"",
+        testbed.app_url()
+    )));
+    testbed.shutdown().await;
 }
 
 #[tokio::test]

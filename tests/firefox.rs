@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::{geckodriver, id, label, t, text, WAIT};
-use walkthrough::browser::{Browser, BrowserError, BrowserKind, BrowserOptions, TargetKind};
+use walkthrough::browser::{Browser, BrowserError, BrowserKind, BrowserOptions, By};
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::process::group_members;
 
@@ -80,15 +80,9 @@ async fn firefox_drives_the_fixture_pages_like_chromium() {
 
     // Into the card frame and out again.
     browser.goto(&url("frame.html")).await.unwrap();
-    let frame = t(
-        TargetKind::Css,
-        "iframe[title='Secure payment input frame']",
-    );
+    let frame = t(By::Css, "iframe[title='Secure payment input frame']");
     browser.enter_frame(&frame, WAIT).await.unwrap();
-    let card = t(
-        TargetKind::Css,
-        "[data-elements-stable-field-name=cardNumber]",
-    );
+    let card = t(By::Css, "[data-elements-stable-field-name=cardNumber]");
     browser
         .fill(&card, "4242 4242 4242 4242", WAIT)
         .await
@@ -120,7 +114,7 @@ async fn firefox_drives_the_fixture_pages_like_chromium() {
         .await
         .unwrap_err();
     assert!(matches!(err, BrowserError::NotFound { .. }), "{err}");
-    let err = browser.probe(&t(TargetKind::Css, "p[")).await.unwrap_err();
+    let err = browser.probe(&t(By::Css, "p[")).await.unwrap_err();
     assert!(err.to_string().contains("not a valid locator"), "{err}");
 
     // fill is one edit, type is every key; a disabled field says why.

@@ -14,7 +14,7 @@ use walkthrough::browser::{Browser, BrowserOptions};
 use walkthrough::demo_app::{DemoApp, DemoAppConfig};
 use walkthrough::polar_mock::{MockConfig, MockPolar};
 use walkthrough::runner::Observer;
-use walkthrough::target::observer::AppObserver;
+use walkthrough::testbed::observer::AppObserver;
 
 #[tokio::test]
 async fn reports_state_before_and_after_and_the_step_webhooks() {

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use support::{fill_card, id, t, text_of, wait_text, wait_url, WAIT};
-use walkthrough::browser::{Browser, BrowserOptions, TargetKind};
+use walkthrough::browser::{Browser, BrowserOptions, By};
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::polar_mock::{MockConfig, MockPolar};
 
@@ -68,7 +68,7 @@ async fn checkout_and_portal_in_a_real_browser() {
         text_of(&browser, &id("checkout-product-name")).await,
         "Tegy Pro"
     );
-    assert_eq!(text_of(&browser, &t(TargetKind::Label, "Seats")).await, "3");
+    assert_eq!(text_of(&browser, &t(By::Label, "Seats")).await, "3");
     assert_eq!(
         text_of(&browser, &id("checkout-seat-summary")).await,
         "3 seats × $20.00"
@@ -79,26 +79,22 @@ async fn checkout_and_portal_in_a_real_browser() {
     );
 
     browser
-        .fill(&t(TargetKind::Label, "Email"), "ada@example.com", WAIT)
+        .fill(&t(By::Label, "Email"), "ada@example.com", WAIT)
         .await
         .unwrap();
     browser
-        .fill(
-            &t(TargetKind::Label, "Cardholder name"),
-            "Ada Lovelace",
-            WAIT,
-        )
+        .fill(&t(By::Label, "Cardholder name"), "Ada Lovelace", WAIT)
         .await
         .unwrap();
     browser
-        .select(&t(TargetKind::Label, "Billing country"), "Germany", WAIT)
+        .select(&t(By::Label, "Billing country"), "Germany", WAIT)
         .await
         .unwrap();
 
     // A declined card: a visible error, and the page stays.
     fill_card(&browser, "4000 0000 0000 0002").await;
     browser
-        .click(&t(TargetKind::Text, "Subscribe now"), WAIT)
+        .click(&t(By::Text, "Subscribe now"), WAIT)
         .await
         .unwrap();
     let error = wait_text(&browser, &id("checkout-error"), |s| !s.is_empty()).await;
@@ -116,7 +112,7 @@ async fn checkout_and_portal_in_a_real_browser() {
     // The good card: redirected to success_url with the customer session token.
     fill_card(&browser, "4242 4242 4242 4242").await;
     browser
-        .click(&t(TargetKind::Text, "Subscribe now"), WAIT)
+        .click(&t(By::Text, "Subscribe now"), WAIT)
         .await
         .unwrap();
     let landed = wait_url(&browser, |u| u.starts_with(site.url())).await;
@@ -174,7 +170,7 @@ async fn checkout_and_portal_in_a_real_browser() {
     let date = renews.trim_start_matches("Renews on ").to_string();
 
     browser
-        .click(&t(TargetKind::Text, "Cancel subscription"), WAIT)
+        .click(&t(By::Text, "Cancel subscription"), WAIT)
         .await
         .unwrap();
     wait_text(&browser, &id("subscription-status"), |s| s == "Canceling").await;
@@ -197,7 +193,7 @@ async fn checkout_and_portal_in_a_real_browser() {
     assert_eq!(subs["items"][0]["status"], "active");
 
     browser
-        .click(&t(TargetKind::Text, "Uncancel subscription"), WAIT)
+        .click(&t(By::Text, "Uncancel subscription"), WAIT)
         .await
         .unwrap();
     wait_text(&browser, &id("subscription-status"), |s| s == "Active").await;
@@ -216,7 +212,7 @@ async fn checkout_and_portal_in_a_real_browser() {
 
     // Back to the product.
     browser
-        .click(&t(TargetKind::Text, "← Back to Tegy"), WAIT)
+        .click(&t(By::Text, "← Back to Tegy"), WAIT)
         .await
         .unwrap();
     wait_url(&browser, |u| u == back).await;

@@ -146,7 +146,7 @@ fn sigterm_while_starting_leaves_a_report_that_says_interrupted() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // The report exists before the target and the browser start.
+    // The report exists before the testbed and the browser start.
     let started = Instant::now();
     while !out.join("report.json").exists() {
         assert!(

@@ -69,7 +69,7 @@ fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String, serde_json::Value) {
 }
 
 #[test]
-fn default_target_is_the_demo_app_on_the_mock() {
+fn the_default_app_is_the_demo_app_on_the_mock() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("smoke.yaml");
     std::fs::write(&scenario, SMOKE).unwrap();

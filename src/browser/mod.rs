@@ -1,6 +1,6 @@
 //! WebDriver: the driver process, the browser session, locators, actions and waits.
 //! The only room where fantoccini lives. Knows nothing of scenarios, the runner or
-//! evidence: callers hand it a [`Target`] (locator kind + rendered value) and get data back.
+//! evidence: callers hand it a [`Locator`] (a [`By`] and a rendered value) and get data back.
 
 mod capabilities;
 mod cookies;
@@ -40,11 +40,11 @@ pub enum BrowserError {
     /// The harness could not do its job (no driver, no browser, port in use).
     #[error("{what}\n  fix: {fix}")]
     Setup { what: String, fix: String },
-    #[error("no element matches {target} (waited {waited_ms} ms)")]
-    NotFound { target: String, waited_ms: u128 },
-    #[error("{target} is not interactable: {reason} (waited {waited_ms} ms)")]
+    #[error("no element matches {locator} (waited {waited_ms} ms)")]
+    NotFound { locator: String, waited_ms: u128 },
+    #[error("{locator} is not interactable: {reason} (waited {waited_ms} ms)")]
     NotInteractable {
-        target: String,
+        locator: String,
         reason: String,
         waited_ms: u128,
     },
@@ -62,7 +62,7 @@ impl From<CmdError> for BrowserError {
 
 /// How to find elements: the locator kinds of the scenario language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetKind {
+pub enum By {
     Css,
     Xpath,
     Text,
@@ -72,31 +72,31 @@ pub enum TargetKind {
 
 /// A locator with its value already rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub kind: TargetKind,
+pub struct Locator {
+    pub kind: By,
     pub value: String,
 }
 
-impl TargetKind {
+impl By {
     /// The locator's key in the scenario language (and in locate.js).
     pub fn as_str(self) -> &'static str {
         match self {
-            TargetKind::Css => "css",
-            TargetKind::Xpath => "xpath",
-            TargetKind::Text => "text",
-            TargetKind::Label => "label",
-            TargetKind::TestId => "testid",
+            By::Css => "css",
+            By::Xpath => "xpath",
+            By::Text => "text",
+            By::Label => "label",
+            By::TestId => "testid",
         }
     }
 }
 
-impl std::fmt::Display for Target {
+impl std::fmt::Display for Locator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{{ {}: {:?} }}", self.kind.as_str(), self.value)
     }
 }
 
-/// What one probe of a target found, visible matches first.
+/// What one probe of a locator found, visible matches first.
 #[derive(Debug, Clone)]
 pub struct Probe {
     pub matches: Vec<Match>,
@@ -127,7 +127,7 @@ struct Reached {
     tag: String,
 }
 
-/// How many elements a target matched when a wait looked, and how many were visible.
+/// How many elements a locator matched when a wait looked, and how many were visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Presence {
     pub matches: usize,
@@ -329,19 +329,19 @@ impl Browser {
         Ok(self.client.current_url().await?.to_string())
     }
 
-    /// One look for `target` in the current frame; never waits.
-    pub async fn probe(&self, target: &Target) -> Result<Probe, BrowserError> {
+    /// One look for `locator` in the current frame; never waits.
+    pub async fn probe(&self, locator: &Locator) -> Result<Probe, BrowserError> {
         let value = self
             .client
             .execute(
                 LOCATE_JS,
-                vec![json!(target.kind.as_str()), json!(target.value)],
+                vec![json!(locator.kind.as_str()), json!(locator.value)],
             )
             .await?;
         // A bad CSS selector or XPath is the scenario's fault, not the browser's.
         if let Some(error) = value.get("error").and_then(Value::as_str) {
             return Err(BrowserError::Invalid(format!(
-                "{target} is not a valid locator: {error}"
+                "{locator} is not a valid locator: {error}"
             )));
         }
         let mut matches = Vec::new();
@@ -358,14 +358,14 @@ impl Browser {
         Ok(Probe { matches })
     }
 
-    /// Waits until `target` has a visible match; returns it.
+    /// Waits until `locator` has a visible match; returns it.
     pub async fn wait_visible(
         &self,
-        target: &Target,
+        locator: &Locator,
         timeout: Duration,
     ) -> Result<Match, BrowserError> {
         let found = self
-            .reach(target, timeout, Act::None, Instant::now())
+            .reach(locator, timeout, Act::None, Instant::now())
             .await?;
         Ok(Match {
             element: found.element,
@@ -374,24 +374,24 @@ impl Browser {
         })
     }
 
-    /// Waits in the page until the first match of `target` is visible and `act` succeeded
+    /// Waits in the page until the first match of `locator` is visible and `act` succeeded
     /// on it. `started` is when the action began (the time waited in errors).
     async fn reach(
         &self,
-        target: &Target,
+        locator: &Locator,
         timeout: Duration,
         act: Act<'_>,
         started: Instant,
     ) -> Result<Reached, BrowserError> {
         let end = self
-            .wait_in_page(Until::Visible(target, act), timeout, &mut |_| true)
+            .wait_in_page(Until::Visible(locator, act), timeout, &mut |_| true)
             .await?;
         let waited_ms = started.elapsed().as_millis();
         match end {
             Ended::Held(answer) => {
                 let element = answer.e.as_ref().and_then(|e| self.element_of(e));
                 let element = element.ok_or_else(|| {
-                    BrowserError::WebDriver(format!("{target}: the page answered no element"))
+                    BrowserError::WebDriver(format!("{locator}: the page answered no element"))
                 })?;
                 Ok(Reached {
                     element,
@@ -401,16 +401,16 @@ impl Browser {
             }
             Ended::TimedOut(Ok(answer)) => Err(match answer.blocked {
                 Some(reason) => BrowserError::NotInteractable {
-                    target: target.to_string(),
+                    locator: locator.to_string(),
                     reason,
                     waited_ms,
                 },
                 None if answer.count == 0 => BrowserError::NotFound {
-                    target: target.to_string(),
+                    locator: locator.to_string(),
                     waited_ms,
                 },
                 None => BrowserError::NotFound {
-                    target: format!("{target} (found {} hidden)", answer.count),
+                    locator: format!("{locator} (found {} hidden)", answer.count),
                     waited_ms,
                 },
             }),
@@ -418,18 +418,18 @@ impl Browser {
         }
     }
 
-    /// Waits in the page until some match of `target` is visible (`visible`), or none is.
+    /// Waits in the page until some match of `locator` is visible (`visible`), or none is.
     /// A broken locator, or a session that is gone, is an error at once.
     pub async fn wait_presence(
         &self,
-        target: &Target,
+        locator: &Locator,
         visible: bool,
         timeout: Duration,
     ) -> Result<Waited<Presence>, BrowserError> {
         let until = if visible {
-            Until::Shown(target)
+            Until::Shown(locator)
         } else {
-            Until::Hidden(target)
+            Until::Hidden(locator)
         };
         let end = self.wait_in_page(until, timeout, &mut |_| true).await?;
         Ok(Waited::from_end(end, |a| Presence {
@@ -438,31 +438,31 @@ impl Browser {
         }))
     }
 
-    /// Waits in the page until the text of the first visible match of `target` (its
+    /// Waits in the page until the text of the first visible match of `locator` (its
     /// `innerText` folded, or a form control's value), or the page's `innerText` without a
-    /// target, passes `test` and then `accept`, which has the last word. What is seen is
-    /// that text, or `None` while the target has no visible match.
+    /// locator, passes `test` and then `accept`, which has the last word. What is seen is
+    /// that text, or `None` while the locator has no visible match.
     pub async fn wait_text(
         &self,
-        target: Option<&Target>,
+        locator: Option<&Locator>,
         test: &TextTest,
         timeout: Duration,
         accept: impl Fn(&str) -> bool,
     ) -> Result<Waited<Option<String>>, BrowserError> {
         let mut accept_answer = |a: &wait::Answer| a.text.as_deref().is_some_and(&accept);
         let end = self
-            .wait_in_page(Until::Text(target, test), timeout, &mut accept_answer)
+            .wait_in_page(Until::Text(locator, test), timeout, &mut accept_answer)
             .await?;
         Ok(Waited::from_end(end, |a| a.text))
     }
 
-    /// Waits for a visible match of `target`, has the page `act` on it (scroll it to the
+    /// Waits for a visible match of `locator`, has the page `act` on it (scroll it to the
     /// middle, fill it, choose an option), then does `then` to it over WebDriver. A failed
     /// `then` starts over until `timeout`: covers elements that appear late, are covered
     /// for a moment, or are re-rendered.
     async fn interact<F, Fut>(
         &self,
-        target: &Target,
+        locator: &Locator,
         timeout: Duration,
         act: Act<'_>,
         then: F,
@@ -474,7 +474,7 @@ impl Browser {
         let started = Instant::now();
         loop {
             let remaining = timeout.saturating_sub(started.elapsed());
-            let found = self.reach(target, remaining, act, started).await?;
+            let found = self.reach(locator, remaining, act, started).await?;
             match then(found).await {
                 Ok(()) => return Ok(()),
                 // Covered for a moment, detached by a re-render, not yet enabled: try again.
@@ -483,7 +483,7 @@ impl Browser {
                 }
                 Err(BrowserError::WebDriver(reason)) => {
                     return Err(BrowserError::NotInteractable {
-                        target: target.to_string(),
+                        locator: locator.to_string(),
                         reason,
                         waited_ms: started.elapsed().as_millis(),
                     })
@@ -493,13 +493,13 @@ impl Browser {
         }
     }
 
-    /// Clicks `target` with real pointer events, once the page has it visible, scrolled to
+    /// Clicks `locator` with real pointer events, once the page has it visible, scrolled to
     /// the middle and not covered by anything else: a WebDriver pointer action (move to
     /// its middle, press, release), which costs a third of WebDriver's element click since
     /// the page has already checked what that command checks. An `<option>` gets the
     /// element click, which chooses it.
-    pub async fn click(&self, target: &Target, timeout: Duration) -> Result<(), BrowserError> {
-        self.interact(target, timeout, Act::Click, |found| async move {
+    pub async fn click(&self, locator: &Locator, timeout: Duration) -> Result<(), BrowserError> {
+        self.interact(locator, timeout, Act::Click, |found| async move {
             if found.tag == "option" {
                 return found.element.click().await.map_err(BrowserError::from);
             }
@@ -530,22 +530,22 @@ impl Browser {
     /// (disabled, read-only) is waited for.
     pub async fn fill(
         &self,
-        target: &Target,
+        locator: &Locator,
         value: &str,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        self.interact(target, timeout, Act::Fill(value), |_| async { Ok(()) })
+        self.interact(locator, timeout, Act::Fill(value), |_| async { Ok(()) })
             .await
     }
 
     /// Clears the field and types `value` key by key, for pages that need keystrokes.
     pub async fn type_text(
         &self,
-        target: &Target,
+        locator: &Locator,
         value: &str,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        self.interact(target, timeout, Act::Scroll, |found| async move {
+        self.interact(locator, timeout, Act::Scroll, |found| async move {
             found.element.clear().await?;
             found.element.send_keys(value).await?;
             Ok(())
@@ -557,26 +557,26 @@ impl Browser {
     /// page, waiting until the option is there.
     pub async fn select(
         &self,
-        target: &Target,
+        locator: &Locator,
         option: &str,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        self.interact(target, timeout, Act::Select(option), |_| async { Ok(()) })
+        self.interact(locator, timeout, Act::Select(option), |_| async { Ok(()) })
             .await
     }
 
-    /// Sends a named key (`Enter`, `Tab`, …) or literal text to `target`, or to the
+    /// Sends a named key (`Enter`, `Tab`, …) or literal text to `locator`, or to the
     /// focused element without one.
     pub async fn press(
         &self,
         key: &str,
-        target: Option<&Target>,
+        locator: Option<&Locator>,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
         let keys = key_text(key);
-        match target {
-            Some(target) => {
-                self.interact(target, timeout, Act::Scroll, |found| {
+        match locator {
+            Some(locator) => {
+                self.interact(locator, timeout, Act::Scroll, |found| {
                     let keys = keys.clone();
                     async move {
                         found
@@ -617,13 +617,13 @@ impl Browser {
         Ok(v.as_str().unwrap_or_default().to_string())
     }
 
-    /// Enters the iframe matched by `target` (waiting for it).
+    /// Enters the iframe matched by `locator` (waiting for it).
     pub async fn enter_frame(
         &self,
-        target: &Target,
+        locator: &Locator,
         timeout: Duration,
     ) -> Result<(), BrowserError> {
-        let found = self.wait_visible(target, timeout).await?;
+        let found = self.wait_visible(locator, timeout).await?;
         found.element.enter_frame().await?;
         Ok(())
     }

@@ -7,7 +7,7 @@
 // keeps reloading must not keep a call alive. The caller loops over calls up to its timeout.
 // Prepended: `locate`, `fill` and `choose` (locate.js, fill.js, select.js as functions).
 // arguments: [spec, done]; spec = {
-//   target: {kind, value} | null   null: the page's visible text (`until: "text"` only)
+//   locator: {kind, value} | null  null: the page's visible text (`until: "text"` only)
 //   until: "visible"   its first match is visible; with `act` ("scroll", "click": scroll and
 //                      nothing covers its middle, "fill", "select" with `value`) it is
 //                      scrolled to the middle, and the act must succeed
@@ -49,11 +49,11 @@ const textTest = (() => {
   return (s) => t.seen === null || performance.now() - started >= 100;
 })();
 const look = () => {
-  if (!spec.target) {
+  if (!spec.locator) {
     const text = (document.body ? document.body.innerText : "") || "";
     return { held: text !== spec.text.seen && textTest(text), text };
   }
-  const found = locate(spec.target.kind, spec.target.value);
+  const found = locate(spec.locator.kind, spec.locator.value);
   if (!Array.isArray(found)) return { invalid: found.error };
   const visible = found.filter((m) => m.v).length;
   const first = visible > 0 ? found[0] : null;

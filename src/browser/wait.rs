@@ -15,7 +15,7 @@ use fantoccini::error::CmdError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{pattern, Browser, BrowserError, Target};
+use super::{pattern, Browser, BrowserError, Locator};
 
 const WAIT_JS: &str = include_str!("wait.js");
 
@@ -83,13 +83,13 @@ pub(super) enum Act<'a> {
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Until<'a> {
     /// The first match is visible (and `act` succeeded on it).
-    Visible(&'a Target, Act<'a>),
+    Visible(&'a Locator, Act<'a>),
     /// Some match is visible.
-    Shown(&'a Target),
+    Shown(&'a Locator),
     /// No match is visible.
-    Hidden(&'a Target),
+    Hidden(&'a Locator),
     /// The text of the first visible match, or of the page, passes the test.
-    Text(Option<&'a Target>, &'a TextTest),
+    Text(Option<&'a Locator>, &'a TextTest),
 }
 
 impl Until<'_> {
@@ -104,7 +104,7 @@ impl Until<'_> {
 
     /// The spec without its time limits.
     fn what(&self, seen: Option<&str>) -> Value {
-        let target = |t: &Target| json!({ "kind": t.kind.as_str(), "value": t.value });
+        let locator = |t: &Locator| json!({ "kind": t.kind.as_str(), "value": t.value });
         match *self {
             Until::Visible(t, act) => {
                 let (act, value) = match act {
@@ -114,16 +114,16 @@ impl Until<'_> {
                     Act::Fill(v) => (Some("fill"), Some(v)),
                     Act::Select(v) => (Some("select"), Some(v)),
                 };
-                json!({ "target": target(t), "until": "visible", "act": act, "value": value })
+                json!({ "locator": locator(t), "until": "visible", "act": act, "value": value })
             }
-            Until::Shown(t) => json!({ "target": target(t), "until": "shown" }),
-            Until::Hidden(t) => json!({ "target": target(t), "until": "hidden" }),
+            Until::Shown(t) => json!({ "locator": locator(t), "until": "shown" }),
+            Until::Hidden(t) => json!({ "locator": locator(t), "until": "hidden" }),
             Until::Text(t, test) => json!({
-                "target": t.map(target), "until": "text", "text": test.to_json(seen) }),
+                "locator": t.map(locator), "until": "text", "text": test.to_json(seen) }),
         }
     }
 
-    fn target(&self) -> Option<&Target> {
+    fn locator(&self) -> Option<&Locator> {
         match *self {
             Until::Visible(t, _) | Until::Shown(t) | Until::Hidden(t) => Some(t),
             Until::Text(t, _) => t,
@@ -138,7 +138,7 @@ pub(super) struct Answer {
     pub held: bool,
     pub invalid: Option<String>,
     pub error: Option<String>,
-    /// Matches of the target, and how many of them are visible.
+    /// Matches of the locator, and how many of them are visible.
     pub count: usize,
     pub visible: usize,
     /// The text of the first visible match (or of the page).
@@ -194,10 +194,10 @@ impl Browser {
                 Ok(value) => {
                     let mut answer: Answer = serde_json::from_value(value).unwrap_or_default();
                     if let Some(error) = &answer.invalid {
-                        let target = until.target().map(ToString::to_string);
+                        let locator = until.locator().map(ToString::to_string);
                         return Err(BrowserError::Invalid(format!(
                             "{} is not a valid locator: {error}",
-                            target.unwrap_or_default()
+                            locator.unwrap_or_default()
                         )));
                     }
                     if answer.held {

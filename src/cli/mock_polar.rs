@@ -50,7 +50,7 @@ async fn write_env(args: &Args, mock: &MockPolar) -> Option<i32> {
         .and_then(|a| a.webhook_path.clone())
         .unwrap_or_else(|| "/api/polar/webhooks".into());
     let env = spec.as_ref().map(|a| &a.env[..]);
-    let env = match crate::target::project_app::dev_env(mock, app, &path, env).await {
+    let env = match crate::testbed::project_app::dev_env(mock, app, &path, env).await {
         Ok(env) => env,
         Err(e) => {
             eprintln!("error: {e}");

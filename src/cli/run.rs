@@ -8,7 +8,7 @@ use crate::capture::video::{VideoMode, VideoPlan, VideoSource};
 use crate::harness::{self, BrowserPlan, RunError, RunPlan};
 use crate::project::Project;
 use crate::scenario::PolarTarget;
-use crate::target::{AppSource, ProjectApp, TargetPlan};
+use crate::testbed::{AppSource, ProjectApp, TestbedPlan};
 use crate::viewport::Viewport;
 
 /// `--app fixtures`: serve the built-in fixture pages instead of a real app.
@@ -242,7 +242,7 @@ impl Args {
         Ok(RunPlan {
             paths,
             scenario_root,
-            target: TargetPlan {
+            testbed: TestbedPlan {
                 polar: match self.target {
                     TargetArg::Mock => PolarTarget::Mock,
                     TargetArg::Sandbox => PolarTarget::Sandbox,

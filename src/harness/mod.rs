@@ -1,5 +1,5 @@
 //! One `walkthrough run` from plan to verdict: loads the scenarios, creates the run folder,
-//! starts the target ([`crate::target`]) and the browser sessions, hands the scenarios to
+//! starts the testbed ([`crate::testbed`]) and the browser sessions, hands the scenarios to
 //! the [`crate::runner`], feeds its events to [`crate::evidence`], and stops everything it
 //! started on every way out (success, failure, SIGINT/SIGTERM). Each resource is released
 //! by the function that acquired it, once. [`exit_code`] is the one mapping from how a run
@@ -25,7 +25,7 @@ use crate::redact::Redactor;
 use crate::run_folder::RunFolder;
 use crate::runner::{self, RunContext, RunSummary};
 use crate::scenario::{self, Diagnostics, LoadOptions, LoadedScenarios};
-use crate::target::{RunningTarget, TargetError, TargetPlan};
+use crate::testbed::{RunningTestbed, TestbedError, TestbedPlan};
 
 pub use sessions::BrowserPlan;
 use signals::Signals;
@@ -50,7 +50,7 @@ pub struct RunPlan {
     pub paths: Vec<PathBuf>,
     /// The folder every scenario and flow must be in; `None`: the common folder of `paths`.
     pub scenario_root: Option<PathBuf>,
-    pub target: TargetPlan,
+    pub testbed: TestbedPlan,
     /// The run folder; `recordings/<run-id>` when `None`.
     pub out: Option<PathBuf>,
     /// `--var NAME=VALUE`s.
@@ -81,7 +81,7 @@ pub enum RunError {
     #[error("no scenario files found in {0}")]
     NoScenarios(String),
     #[error("setup failed: {0}")]
-    Target(#[source] TargetError),
+    Testbed(#[source] TestbedError),
     #[error("setup failed: {0}")]
     Browser(#[from] BrowserError),
     #[error("setup failed: {0}")]
@@ -94,12 +94,12 @@ pub enum RunError {
     InterruptedAtStart,
 }
 
-impl From<TargetError> for RunError {
-    fn from(e: TargetError) -> RunError {
+impl From<TestbedError> for RunError {
+    fn from(e: TestbedError) -> RunError {
         if e.is_usage() {
             RunError::Usage(e.to_string())
         } else {
-            RunError::Target(e)
+            RunError::Testbed(e)
         }
     }
 }
@@ -111,7 +111,7 @@ impl RunError {
             RunError::InvalidScenarios(_)
             | RunError::InvalidProject(_)
             | RunError::NoScenarios(_) => exit::INVALID_SCENARIOS,
-            RunError::Target(_) | RunError::Browser(_) | RunError::Video(_) => exit::SETUP_FAILED,
+            RunError::Testbed(_) | RunError::Browser(_) | RunError::Video(_) => exit::SETUP_FAILED,
             RunError::RunFolder(_) | RunError::Evidence(_) => exit::EVIDENCE_FAILED,
             RunError::InterruptedAtStart => exit::INTERRUPTED,
         }
@@ -297,7 +297,7 @@ impl Run<'_> {
             id: self.run_id.to_string(),
             started_at: self.started_at,
             finished_at: None,
-            target: self.plan.target.polar.as_str().to_string(),
+            target: self.plan.testbed.polar.as_str().to_string(),
             app: AppInfo {
                 source: String::new(),
                 url: String::new(),
@@ -317,36 +317,36 @@ impl Run<'_> {
         }
     }
 
-    /// Starts the target, runs with it, stops it.
+    /// Starts the testbed, runs with it, stops it.
     async fn with_recorder(&self, recorder: &mut Recorder) -> Result<RunSummary, RunError> {
         let logs = self.folder.logs_dir();
-        let target = tokio::select! {
-            t = self.plan.target.start(&logs) => t?,
+        let testbed = tokio::select! {
+            t = self.plan.testbed.start(&logs) => t?,
             _ = self.signals.cancelled() => return Err(RunError::InterruptedAtStart),
         };
-        eprintln!("  app: {}", target.app_url());
-        // Every file of the run folder is redacted: secret env vars, the target's token and
+        eprintln!("  app: {}", testbed.app_url());
+        // Every file of the run folder is redacted: secret env vars, the testbed's token and
         // webhook secret, session tokens in URLs.
         let mut redactor = Redactor::from_env();
-        for secret in target.secrets() {
+        for secret in testbed.secrets() {
             redactor.add_secret(&secret);
         }
         recorder.set_redactor(redactor);
         recorder.update_run(|info| {
-            info.target = target.report_name().to_string();
-            info.app = target.app_info();
-            info.app_url = target.app_url().to_string();
+            info.target = testbed.report_name().to_string();
+            info.app = testbed.app_info();
+            info.app_url = testbed.app_url().to_string();
         });
-        let result = self.with_target(&target, recorder).await;
-        target.stop().await;
+        let result = self.with_testbed(&testbed, recorder).await;
+        testbed.stop().await;
         result
     }
 
-    /// With the target up: starts the sessions, runs, closes them while the last videos
+    /// With the testbed up: starts the sessions, runs, closes them while the last videos
     /// finish, then cleans up what the run bought.
-    async fn with_target(
+    async fn with_testbed(
         &self,
-        target: &RunningTarget,
+        testbed: &RunningTestbed,
         recorder: &mut Recorder,
     ) -> Result<RunSummary, RunError> {
         let sessions = tokio::select! {
@@ -356,7 +356,7 @@ impl Run<'_> {
                 return Err(RunError::InterruptedAtStart);
             }
         };
-        let result = self.with_sessions(target, &sessions, recorder).await;
+        let result = self.with_sessions(testbed, &sessions, recorder).await;
         // The scenario videos finish from what was captured while the browsers close.
         let mut browsers = Vec::new();
         let mut videos = Vec::new();
@@ -386,15 +386,15 @@ impl Run<'_> {
         for video in &videos {
             video.close().await;
         }
-        self.cleanup(target).await;
+        self.cleanup(testbed).await;
         result
     }
 
-    /// With the target and the sessions up: runs every scenario and writes its evidence
+    /// With the testbed and the sessions up: runs every scenario and writes its evidence
     /// (scenario videos still finishing are collected by the caller).
     async fn with_sessions(
         &self,
-        target: &RunningTarget,
+        testbed: &RunningTestbed,
         sessions: &[runner::Session],
         recorder: &mut Recorder,
     ) -> Result<RunSummary, RunError> {
@@ -410,13 +410,13 @@ impl Run<'_> {
                 .map(|v| v.source().as_str().to_string());
         });
         let ctx = RunContext {
-            app_url: target.app_url().clone(),
-            sites: target.sites(),
+            app_url: testbed.app_url().clone(),
+            sites: testbed.sites(),
             default_timeout: self.plan.timeout,
-            base_vars: run_vars::base_vars(self, target),
+            base_vars: run_vars::base_vars(self, testbed),
             cancel: self.signals.receiver(),
-            observer: target.observer(),
-            polar: target.polar(),
+            observer: testbed.observer(),
+            polar: testbed.polar(),
         };
         let summary = if sessions.len() == 1 {
             runner::run(first, self.loaded, &ctx, self.folder, recorder).await
@@ -428,8 +428,8 @@ impl Run<'_> {
     }
 
     /// On the sandbox, revokes what the run bought (keyed by the run's customer email).
-    async fn cleanup(&self, target: &RunningTarget) {
-        match target.cleanup(&run_email(self.run_id)).await {
+    async fn cleanup(&self, testbed: &RunningTestbed) {
+        match testbed.cleanup(&run_email(self.run_id)).await {
             Some(Ok(done)) => {
                 if let Ok(json) = serde_json::to_vec_pretty(&done) {
                     let _ = self

@@ -10,11 +10,11 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::browser::{Browser, BrowserError, Target, TargetKind, TextTest, Waited};
+use crate::browser::{self, Browser, BrowserError, TextTest, Waited};
 use crate::outcome::NamedShot;
 use crate::run_folder::RunFolder;
 use crate::scenario::{
-    Action, ActionKind, By, Location, Locator, Template, TextMatch, Vars, WaitTarget,
+    Action, ActionKind, By, Location, Locator, Template, TextMatch, Vars, WaitFor,
 };
 
 use super::RunContext;
@@ -35,7 +35,7 @@ pub(super) enum ActionError {
     /// A template could not be rendered (unknown or oversized variable).
     #[error("{0}")]
     Vars(String),
-    /// The browser could not do it: `what` names the action and its target.
+    /// The browser could not do it: `what` names the action and its locator.
     #[error("{what}: {source}")]
     Browser { what: String, source: BrowserError },
     /// An expectation was not met, or the action's own check failed.
@@ -150,14 +150,14 @@ impl Exec<'_> {
             } => super::verify::run(self, server.as_ref(), product_name.as_ref(), timeout).await,
             ActionKind::Screenshot { name } => self.screenshot(name).await,
             ActionKind::Remember {
-                target,
+                locator,
                 attribute,
                 var,
             } => {
-                self.remember(target, attribute.as_ref(), var, timeout)
+                self.remember(locator, attribute.as_ref(), var, timeout)
                     .await
             }
-            ActionKind::WaitFor { target } => self.wait_for(target, timeout).await,
+            ActionKind::WaitFor { what } => self.wait_for(what, timeout).await,
             kind @ (ActionKind::ExpectText { .. }
             | ActionKind::ExpectUrl { .. }
             | ActionKind::ExpectVisible { .. }
@@ -184,16 +184,16 @@ impl Exec<'_> {
                     .await
                     .map_err(ActionError::browser(format!("open {target}")))
             }
-            ActionKind::Click { target } => {
-                let t = self.target(target)?;
+            ActionKind::Click { locator } => {
+                let t = self.render_locator(locator)?;
                 let what = format!("click {t}");
                 browser
                     .click(&t, timeout)
                     .await
                     .map_err(ActionError::browser(what))
             }
-            ActionKind::Fill { target, value } => {
-                let t = self.target(target)?;
+            ActionKind::Fill { locator, value } => {
+                let t = self.render_locator(locator)?;
                 let v = self.render(value)?;
                 let what = format!("fill {t}");
                 browser
@@ -201,8 +201,8 @@ impl Exec<'_> {
                     .await
                     .map_err(ActionError::browser(what))
             }
-            ActionKind::Type { target, text } => {
-                let t = self.target(target)?;
+            ActionKind::Type { locator, text } => {
+                let t = self.render_locator(locator)?;
                 let v = self.render(text)?;
                 let what = format!("type into {t}");
                 browser
@@ -210,8 +210,8 @@ impl Exec<'_> {
                     .await
                     .map_err(ActionError::browser(what))
             }
-            ActionKind::Select { target, option } => {
-                let t = self.target(target)?;
+            ActionKind::Select { locator, option } => {
+                let t = self.render_locator(locator)?;
                 let o = self.render(option)?;
                 let what = format!("select {o:?} in {t}");
                 browser
@@ -219,10 +219,10 @@ impl Exec<'_> {
                     .await
                     .map_err(ActionError::browser(what))
             }
-            ActionKind::Press { key, target } => {
+            ActionKind::Press { key, locator } => {
                 let k = self.render(key)?;
-                let t = match target {
-                    Some(target) => Some(self.target(target)?),
+                let t = match locator {
+                    Some(locator) => Some(self.render_locator(locator)?),
                     None => None,
                 };
                 browser
@@ -241,9 +241,9 @@ impl Exec<'_> {
     async fn expect(&mut self, kind: &ActionKind, timeout: Duration) -> Result<(), ActionError> {
         let browser = self.browser;
         let (name, result) = match kind {
-            ActionKind::ExpectText { target, matcher } => {
-                let t = match target {
-                    Some(target) => Some(self.target(target)?),
+            ActionKind::ExpectText { locator, matcher } => {
+                let t = match locator {
+                    Some(locator) => Some(self.render_locator(locator)?),
                     None => None,
                 };
                 let vars = &*self.vars;
@@ -261,13 +261,13 @@ impl Exec<'_> {
                 .await;
                 ("expect_url", result)
             }
-            ActionKind::ExpectVisible { target } => {
-                let t = self.target(target)?;
+            ActionKind::ExpectVisible { locator } => {
+                let t = self.render_locator(locator)?;
                 let result = visibility(browser, &t, true, timeout).await;
                 ("expect_visible", result)
             }
-            ActionKind::ExpectHidden { target } => {
-                let t = self.target(target)?;
+            ActionKind::ExpectHidden { locator } => {
+                let t = self.render_locator(locator)?;
                 let result = visibility(browser, &t, false, timeout).await;
                 ("expect_hidden", result)
             }
@@ -293,7 +293,7 @@ impl Exec<'_> {
         at: &Location,
     ) -> Outcome {
         let fail = |e: ActionError| Failure::Failed(e.to_string(), at.clone());
-        let t = self.target(frame).map_err(fail)?;
+        let t = self.render_locator(frame).map_err(fail)?;
         self.browser
             .enter_frame(&t, timeout)
             .await
@@ -364,22 +364,18 @@ impl Exec<'_> {
         Ok(())
     }
 
-    async fn wait_for(
-        &mut self,
-        target: &WaitTarget,
-        timeout: Duration,
-    ) -> Result<(), ActionError> {
+    async fn wait_for(&mut self, what: &WaitFor, timeout: Duration) -> Result<(), ActionError> {
         let browser = self.browser;
-        match target {
-            WaitTarget::Element(target) => {
-                let t = self.target(target)?;
+        match what {
+            WaitFor::Element(locator) => {
+                let t = self.render_locator(locator)?;
                 browser
                     .wait_visible(&t, timeout)
                     .await
                     .map(|_| ())
                     .map_err(ActionError::browser("wait_for"))
             }
-            WaitTarget::Text(text) => {
+            WaitFor::Text(text) => {
                 let want = self.render(text)?;
                 let folded = fold(&want);
                 let test = kept_secret(TextTest::Contains(want.clone()), self.vars);
@@ -405,12 +401,12 @@ impl Exec<'_> {
 
     async fn remember(
         &mut self,
-        target: &Locator,
+        locator: &Locator,
         attribute: Option<&Template>,
         var: &str,
         timeout: Duration,
     ) -> Result<(), ActionError> {
-        let t = self.target(target)?;
+        let t = self.render_locator(locator)?;
         let what = format!("remember {t}");
         let found = self
             .browser
@@ -436,16 +432,17 @@ impl Exec<'_> {
         self.vars.render(template).map_err(ActionError::Vars)
     }
 
-    fn target(&self, locator: &Locator) -> Result<Target, ActionError> {
+    /// The scenario's locator with its value rendered, as the browser takes it.
+    fn render_locator(&self, locator: &Locator) -> Result<browser::Locator, ActionError> {
         let value = self.render(&locator.value)?;
         let kind = match locator.by {
-            By::Css => TargetKind::Css,
-            By::Xpath => TargetKind::Xpath,
-            By::Text => TargetKind::Text,
-            By::Label => TargetKind::Label,
-            By::TestId => TargetKind::TestId,
+            By::Css => browser::By::Css,
+            By::Xpath => browser::By::Xpath,
+            By::Text => browser::By::Text,
+            By::Label => browser::By::Label,
+            By::TestId => browser::By::TestId,
         };
-        Ok(Target { kind, value })
+        Ok(browser::Locator { kind, value })
     }
 }
 
@@ -454,7 +451,7 @@ impl Exec<'_> {
 /// what it found, so the semantics and messages are the scenario language's own.
 async fn expect_text(
     browser: &Browser,
-    target: Option<&Target>,
+    locator: Option<&browser::Locator>,
     matcher: &TextMatch,
     vars: &Vars,
     timeout: Duration,
@@ -462,7 +459,7 @@ async fn expect_text(
     let started = Instant::now();
     let test = text_test(matcher, vars);
     let waited = browser
-        .wait_text(target, &test, timeout, |text| {
+        .wait_text(locator, &test, timeout, |text| {
             matcher.check(text, vars).is_ok()
         })
         .await;
@@ -471,11 +468,11 @@ async fn expect_text(
         // A broken locator fails at once.
         Err(e) => return Some(e.to_string()),
         Ok(Waited::TimedOut(Err(e))) => e.to_string(),
-        Ok(Waited::TimedOut(Ok(seen))) => match (target, seen) {
+        Ok(Waited::TimedOut(Ok(seen))) => match (locator, seen) {
             (Some(t), None) => format!("no visible element matches {t}"),
-            (target, seen) => {
+            (locator, seen) => {
                 let e = matcher.check(&seen.unwrap_or_default(), vars).err()?;
-                match target {
+                match locator {
                     Some(t) => format!("text of {t}: {e}"),
                     None => format!("page text: {e}"),
                 }
@@ -513,7 +510,12 @@ fn kept_secret(test: TextTest, vars: &Vars) -> TextTest {
 }
 
 /// `expect_visible` (`want_visible`) or `expect_hidden`, waited for in the page.
-async fn visibility(browser: &Browser, t: &Target, want_visible: bool, timeout: Duration) -> Unmet {
+async fn visibility(
+    browser: &Browser,
+    t: &browser::Locator,
+    want_visible: bool,
+    timeout: Duration,
+) -> Unmet {
     let started = Instant::now();
     let why = match browser.wait_presence(t, want_visible, timeout).await {
         Ok(Waited::Held(_)) => return None,

@@ -4,7 +4,7 @@
 //! [`Event`]s carrying [`crate::outcome`] values. A failed expectation is data in the
 //! outcome, never a crash. One journey in one session ([`run`]), or scenarios spread over
 //! several sessions ([`parallel`]).
-//! Must not import evidence writers, the target or the CLI; it reports only through
+//! Must not import evidence writers, the testbed or the CLI; it reports only through
 //! [`EventSink`].
 
 mod actions;
@@ -94,7 +94,7 @@ pub struct RunContext {
     /// that starts as a new visitor forgets them.
     pub sites: Vec<url::Url>,
     pub default_timeout: Duration,
-    /// Values every scenario starts with: `run.*`, `app.url`, `--var`s, target values.
+    /// Values every scenario starts with: `run.*`, `app.url`, `--var`s, the testbed's values.
     pub base_vars: Vars,
     /// Turns true on SIGINT/SIGTERM.
     pub cancel: watch::Receiver<bool>,

@@ -1,6 +1,6 @@
 //! What the product did during a step: an optional [`Observer`] the runner asks for the
 //! app's state before and after each step and for the webhooks delivered in between.
-//! The runner only defines the interface; the target provides the concrete observer.
+//! The runner only defines the interface; the testbed provides the concrete observer.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +15,7 @@ use crate::outcome::WebhookRecord;
 pub type ObserveFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Asked by the runner around every executed step. Either method may return nothing when
-/// the target does not expose it (another origin in the browser, no mock); failures to
+/// the testbed does not expose it (another origin in the browser, no mock); failures to
 /// observe never fail a step.
 pub trait Observer: Send + Sync {
     /// The app's state before the step's first action.

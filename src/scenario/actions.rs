@@ -1,6 +1,6 @@
 //! The action vocabulary, described once: every action's name, what its short form
 //! means, the keys of its long form (required or not, and what their values are), which
-//! locator kinds it takes as its target, and a one-line doc. The parser's key checks and
+//! locator kinds it takes for its element, and a one-line doc. The parser's key checks and
 //! messages and the JSON Schema are both derived from [`ACTIONS`].
 //! Pure data: imports only the model's [`By`]; must not import the parser or the schema.
 
@@ -41,8 +41,8 @@ pub(crate) enum ValueKind {
     Duration,
     /// A duration that may be zero (`interval: 0s`).
     Interval,
-    /// A target: a text, or a mapping with one locator.
-    Target,
+    /// A locator (a "target" in messages): a text, or a mapping with one locator kind.
+    Locator,
     /// A non-empty list of actions.
     Actions,
     /// The name of a variable the action sets.
@@ -76,25 +76,25 @@ pub(crate) struct Key {
 pub(crate) enum Short {
     /// The value of this long-form key (`open: /new` is `open: { url: /new }`).
     Key(&'static str),
-    /// A `text` target (`click: Billing` is `click: { text: Billing }`).
-    Target,
+    /// A `text` locator (`click: Billing` is `click: { text: Billing }`).
+    Locator,
     /// A `contains` matcher (`expect_text: Welcome`).
     Contains,
 }
 
 /// Whether the long form names its element with locator keys (`testid: …`), and which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Targets {
+pub(crate) enum LocatorKeys {
     None,
     Required(&'static [&'static str]),
     Optional(&'static [&'static str]),
 }
 
-impl Targets {
+impl LocatorKeys {
     pub fn kinds(self) -> &'static [&'static str] {
         match self {
-            Targets::None => &[],
-            Targets::Required(k) | Targets::Optional(k) => k,
+            LocatorKeys::None => &[],
+            LocatorKeys::Required(k) | LocatorKeys::Optional(k) => k,
         }
     }
 }
@@ -108,7 +108,7 @@ pub(crate) struct ActionSpec {
     pub doc: &'static str,
     pub short: Option<Short>,
     pub keys: &'static [Key],
-    pub targets: Targets,
+    pub locator_keys: LocatorKeys,
     /// The long form takes exactly one of [`MATCHERS`].
     pub matcher: bool,
     /// Nothing after the name (`verify_config:`) is the long form without keys.
@@ -161,7 +161,7 @@ const fn spec(name: ActionName, word: &'static str, doc: &'static str) -> Action
         doc,
         short: None,
         keys: &[TIMEOUT],
-        targets: Targets::None,
+        locator_keys: LocatorKeys::None,
         matcher: false,
         empty_ok: false,
         expects: "",
@@ -171,8 +171,8 @@ const fn spec(name: ActionName, word: &'static str, doc: &'static str) -> Action
 /// An action on one element: `click: Billing` or `click: { testid: …, timeout: … }`.
 const fn on_element(name: ActionName, word: &'static str, doc: &'static str) -> ActionSpec {
     ActionSpec {
-        short: Some(Short::Target),
-        targets: Targets::Required(ANY),
+        short: Some(Short::Locator),
+        locator_keys: LocatorKeys::Required(ANY),
         expects: "a target such as `Billing` or `{ testid: … }`",
         ..spec(name, word, doc)
     }
@@ -192,13 +192,13 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
     on_element(A::Click, "click", "Click an element. A plain string is a text locator."),
     ActionSpec {
         keys: &[req("value", V::Scalar, "a string"), TIMEOUT],
-        targets: Targets::Required(ANY),
+        locator_keys: LocatorKeys::Required(ANY),
         expects: "a mapping with a target and `value`, like `{ label: Email, value: … }`",
         ..spec(A::Fill, "fill", "Set a form field to a value in one edit, as a paste does.")
     },
     ActionSpec {
         keys: &[req("text", V::Scalar, "a string"), TIMEOUT],
-        targets: Targets::Required(FIELD),
+        locator_keys: LocatorKeys::Required(FIELD),
         expects: "a mapping with a target and `text`, like `{ label: Card number, text: … }`",
         ..spec(
             A::Type,
@@ -208,7 +208,7 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
     },
     ActionSpec {
         keys: &[req("option", V::Scalar, "a string"), TIMEOUT],
-        targets: Targets::Required(ANY),
+        locator_keys: LocatorKeys::Required(ANY),
         expects: "a mapping with a target and `option`, like `{ label: Country, option: … }`",
         ..spec(
             A::Select,
@@ -219,7 +219,7 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
     ActionSpec {
         short: Some(Short::Key("key")),
         keys: &[req("key", V::String, "a key name"), TIMEOUT],
-        targets: Targets::Optional(ANY),
+        locator_keys: LocatorKeys::Optional(ANY),
         expects: "a key name such as `Enter`",
         ..spec(
             A::Press,
@@ -229,7 +229,7 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
     },
     ActionSpec {
         short: Some(Short::Contains),
-        keys: &[opt("in", V::Target, "a target"), TIMEOUT],
+        keys: &[opt("in", V::Locator, "a target"), TIMEOUT],
         matcher: true,
         expects: "a text, or a mapping with `equals`, `contains` or `matches`",
         ..spec(
@@ -256,7 +256,7 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
     ),
     ActionSpec {
         keys: &[
-            req("frame", V::Target, "a target"),
+            req("frame", V::Locator, "a target"),
             req("do", V::Actions, "a list of actions"),
             TIMEOUT,
         ],
@@ -333,7 +333,7 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
             opt("attribute", V::String, "an attribute name"),
             TIMEOUT,
         ],
-        targets: Targets::Required(ANY),
+        locator_keys: LocatorKeys::Required(ANY),
         expects: "a target with `as` (and optionally `attribute`)",
         ..spec(
             A::Remember,
@@ -381,7 +381,7 @@ impl ActionSpec {
             all.extend(MATCHERS);
         }
         all.extend(self.keys.iter().filter(is_timeout).map(|k| k.name));
-        all.extend(self.targets.kinds());
+        all.extend(self.locator_keys.kinds());
         all
     }
 }
@@ -442,7 +442,11 @@ mod tests {
     fn type_finds_its_field_without_the_text_locator() {
         let t = ActionName::Type.spec();
         assert!(t.key("text").is_some_and(|k| k.required));
-        assert!(!t.targets.kinds().contains(&"text"));
-        assert!(ActionName::Click.spec().targets.kinds().contains(&"text"));
+        assert!(!t.locator_keys.kinds().contains(&"text"));
+        assert!(ActionName::Click
+            .spec()
+            .locator_keys
+            .kinds()
+            .contains(&"text"));
     }
 }

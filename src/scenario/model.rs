@@ -81,43 +81,43 @@ pub enum ActionKind {
         url: Template,
     },
     Click {
-        target: Locator,
+        locator: Locator,
     },
     /// Sets a form field to a value.
     Fill {
-        target: Locator,
+        locator: Locator,
         value: Template,
     },
     /// Types `text` into a form field key by key, for fields that need real keystrokes
     /// (card inputs that format as you type, widgets that listen for key events).
     Type {
-        target: Locator,
+        locator: Locator,
         text: Template,
     },
     /// Choose an `<option>` of a `<select>` by its visible text or its value.
     Select {
-        target: Locator,
+        locator: Locator,
         option: Template,
     },
     /// A key name (`Enter`, `Tab`, `Escape`, `ArrowDown`, …) or text, sent to the
-    /// target or, without one, to the focused element.
+    /// located element or, without a locator, to the focused element.
     Press {
         key: Template,
-        target: Option<Locator>,
+        locator: Option<Locator>,
     },
-    /// Text of the target (or of the whole page without one) must match.
+    /// Text of the located element (or of the whole page without a locator) must match.
     ExpectText {
-        target: Option<Locator>,
+        locator: Option<Locator>,
         matcher: TextMatch,
     },
     ExpectUrl {
         matcher: TextMatch,
     },
     ExpectVisible {
-        target: Locator,
+        locator: Locator,
     },
     ExpectHidden {
-        target: Locator,
+        locator: Locator,
     },
     /// Enter the iframe found by `frame`, run `actions`, leave it again.
     WithinFrame {
@@ -129,7 +129,7 @@ pub enum ActionKind {
         name: Template,
     },
     WaitFor {
-        target: WaitTarget,
+        what: WaitFor,
     },
     /// Retry `actions` (expectations, and actions such as a Refresh click) until all pass
     /// in one round, or `timeout` runs out; pauses `interval` between rounds.
@@ -139,10 +139,11 @@ pub enum ActionKind {
         interval: Duration,
     },
     Http(HttpCall),
-    /// Reads the visible text (or an attribute) of the target into the variable `var`, for
-    /// later actions: `remember: { testid: subscription, attribute: data-subscription-id, as: sub }`.
+    /// Reads the visible text (or an attribute) of the located element into the variable
+    /// `var`, for later actions:
+    /// `remember: { testid: subscription, attribute: data-subscription-id, as: sub }`.
     Remember {
-        target: Locator,
+        locator: Locator,
         attribute: Option<Template>,
         var: String,
     },
@@ -157,8 +158,9 @@ pub enum ActionKind {
     },
 }
 
+/// What `wait_for` waits for: an element to be visible, or a text to appear on the page.
 #[derive(Debug, Clone)]
-pub enum WaitTarget {
+pub enum WaitFor {
     Element(Locator),
     Text(Template),
 }

@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::actions::{
-    ActionSpec, Key, Short, Targets, ValueKind, ACTIONS, LOCATORS, MATCHERS, METHODS, SERVERS,
+    ActionSpec, Key, LocatorKeys, Short, ValueKind, ACTIONS, LOCATORS, MATCHERS, METHODS, SERVERS,
 };
 use super::parse::SCENARIO_KEYS;
 use super::{SLOT_IDS, TARGETS};
@@ -34,8 +34,9 @@ fn exactly_one(keys: &[&str]) -> Value {
     Value::Array(keys.iter().map(|k| json!({ "required": [k] })).collect())
 }
 
-/// A target: a text, or a mapping with exactly one locator kind.
-fn target() -> Value {
+/// A locator (`$defs/target`, the scenario language's word): a text, or a mapping with
+/// exactly one locator kind.
+fn locator() -> Value {
     let kinds: Vec<&str> = LOCATORS.iter().map(|(k, _)| *k).collect();
     let props = kinds.iter().map(|k| (*k, reference("text"))).collect();
     let mut o = object(props, &[]);
@@ -49,7 +50,7 @@ fn value(kind: ValueKind) -> Value {
         ValueKind::String | ValueKind::VarName => string(),
         ValueKind::Scalar => reference("text"),
         ValueKind::Timeout | ValueKind::Duration | ValueKind::Interval => reference("duration"),
-        ValueKind::Target => reference("target"),
+        ValueKind::Locator => reference("target"),
         ValueKind::Actions => reference("actions"),
         ValueKind::Server => json!({ "enum": SERVERS }),
         ValueKind::Method => json!({
@@ -96,7 +97,12 @@ fn key_schema(k: &Key) -> Value {
 /// when optional) and its matchers (exactly one).
 fn long_form(spec: &ActionSpec) -> Value {
     let mut props: Vec<(&str, Value)> = spec.keys.iter().map(|k| (k.name, key_schema(k))).collect();
-    props.extend(spec.targets.kinds().iter().map(|k| (*k, reference("text"))));
+    props.extend(
+        spec.locator_keys
+            .kinds()
+            .iter()
+            .map(|k| (*k, reference("text"))),
+    );
     if spec.matcher {
         props.extend(matcher_props());
     }
@@ -108,10 +114,10 @@ fn long_form(spec: &ActionSpec) -> Value {
         .collect();
     let mut o = object(props, &required);
     let mut all = Vec::new();
-    match spec.targets {
-        Targets::None => {}
-        Targets::Required(kinds) => all.push(json!({ "oneOf": exactly_one(kinds) })),
-        Targets::Optional(kinds) => all.push(json!({ "oneOf": [
+    match spec.locator_keys {
+        LocatorKeys::None => {}
+        LocatorKeys::Required(kinds) => all.push(json!({ "oneOf": exactly_one(kinds) })),
+        LocatorKeys::Optional(kinds) => all.push(json!({ "oneOf": [
             { "not": { "anyOf": exactly_one(kinds) } },
             { "oneOf": exactly_one(kinds) }
         ] })),
@@ -129,7 +135,7 @@ fn long_form(spec: &ActionSpec) -> Value {
 fn short_form(spec: &ActionSpec, short: Short) -> Value {
     match short {
         Short::Key(k) => spec.key(k).map_or_else(string, |k| value(k.value)),
-        Short::Target => string(),
+        Short::Locator => string(),
         Short::Contains => reference("text"),
     }
 }
@@ -195,7 +201,7 @@ pub(crate) fn json_schema() -> Value {
                 "pattern": "^\\s*([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*(ms|s|m|h)\\s*$",
                 "description": "500ms, 10s, 1.5s, 2m, 1h"
             },
-            "target": target(),
+            "target": locator(),
             "action": { "anyOf": [ action, use_flow.clone() ] },
             "actions": { "type": "array", "minItems": 1, "items": reference("action") },
             "step": { "anyOf": [ step, use_flow ] },

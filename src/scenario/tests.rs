@@ -73,29 +73,29 @@ fn click_and_visibility_short_and_long() {
     let a = actions(
         "- click: Billing\n- click: { testid: account-menu, timeout: 500ms }\n- expect_visible: { css: .x }\n- expect_hidden: { text: Loading }\n- expect_visible: Done\n- click: { xpath: //a }\n- click: { label: Seats }",
     );
-    let ActionKind::Click { target } = &a[0].kind else {
+    let ActionKind::Click { locator } = &a[0].kind else {
         panic!()
     };
-    assert_eq!(loc(target), (By::Text, "Billing"));
-    let ActionKind::Click { target } = &a[1].kind else {
+    assert_eq!(loc(locator), (By::Text, "Billing"));
+    let ActionKind::Click { locator } = &a[1].kind else {
         panic!()
     };
-    assert_eq!(loc(target), (By::TestId, "account-menu"));
+    assert_eq!(loc(locator), (By::TestId, "account-menu"));
     assert_eq!(a[1].timeout, Some(Duration::from_millis(500)));
     assert!(
-        matches!(&a[2].kind, ActionKind::ExpectVisible { target } if loc(target) == (By::Css, ".x"))
+        matches!(&a[2].kind, ActionKind::ExpectVisible { locator } if loc(locator) == (By::Css, ".x"))
     );
     assert!(
-        matches!(&a[3].kind, ActionKind::ExpectHidden { target } if loc(target) == (By::Text, "Loading"))
+        matches!(&a[3].kind, ActionKind::ExpectHidden { locator } if loc(locator) == (By::Text, "Loading"))
     );
     assert!(
-        matches!(&a[4].kind, ActionKind::ExpectVisible { target } if loc(target) == (By::Text, "Done"))
+        matches!(&a[4].kind, ActionKind::ExpectVisible { locator } if loc(locator) == (By::Text, "Done"))
     );
     assert!(
-        matches!(&a[5].kind, ActionKind::Click { target } if loc(target) == (By::Xpath, "//a"))
+        matches!(&a[5].kind, ActionKind::Click { locator } if loc(locator) == (By::Xpath, "//a"))
     );
     assert!(
-        matches!(&a[6].kind, ActionKind::Click { target } if loc(target) == (By::Label, "Seats"))
+        matches!(&a[6].kind, ActionKind::Click { locator } if loc(locator) == (By::Label, "Seats"))
     );
 }
 
@@ -104,22 +104,22 @@ fn fill_select_press() {
     let a = actions(
         "- fill: { label: Email, value: \"${run.email}\" }\n- select: { label: Country, option: United States }\n- press: Enter\n- press: { key: Tab, testid: prompt, timeout: 1s }",
     );
-    let ActionKind::Fill { target, value } = &a[0].kind else {
+    let ActionKind::Fill { locator, value } = &a[0].kind else {
         panic!()
     };
-    assert_eq!(loc(target), (By::Label, "Email"));
+    assert_eq!(loc(locator), (By::Label, "Email"));
     assert_eq!(value.raw, "${run.email}");
-    let ActionKind::Select { target, option } = &a[1].kind else {
+    let ActionKind::Select { locator, option } = &a[1].kind else {
         panic!()
     };
     assert_eq!(
-        (loc(target), option.raw.as_str()),
+        (loc(locator), option.raw.as_str()),
         ((By::Label, "Country"), "United States")
     );
-    assert!(matches!(&a[2].kind, ActionKind::Press { key, target: None } if key.raw == "Enter"));
+    assert!(matches!(&a[2].kind, ActionKind::Press { key, locator: None } if key.raw == "Enter"));
     let ActionKind::Press {
         key,
-        target: Some(t),
+        locator: Some(t),
     } = &a[3].kind
     else {
         panic!()
@@ -133,10 +133,10 @@ fn expectations_short_and_long() {
         "- expect_text: Welcome\n- expect_text: { in: { testid: d }, equals: Free }\n- expect_text: { matches: \"\\\\d+ seats\" }\n- expect_url: /checkout/\n- expect_url: { equals: \"https://x/y\" }\n- expect_text: { in: Plan, contains: Pro }",
     );
     assert!(
-        matches!(&a[0].kind, ActionKind::ExpectText { target: None, matcher: TextMatch::Contains(t) } if t.raw == "Welcome")
+        matches!(&a[0].kind, ActionKind::ExpectText { locator: None, matcher: TextMatch::Contains(t) } if t.raw == "Welcome")
     );
     let ActionKind::ExpectText {
-        target: Some(t),
+        locator: Some(t),
         matcher: TextMatch::Equals(m),
     } = &a[1].kind
     else {
@@ -156,7 +156,7 @@ fn expectations_short_and_long() {
         }
     ));
     assert!(
-        matches!(&a[5].kind, ActionKind::ExpectText { target: Some(t), .. } if loc(t) == (By::Text, "Plan"))
+        matches!(&a[5].kind, ActionKind::ExpectText { locator: Some(t), .. } if loc(t) == (By::Text, "Plan"))
     );
 }
 
@@ -173,14 +173,14 @@ fn frames_screenshots_waits_eventually() {
     assert!(matches!(&a[1].kind, ActionKind::Screenshot { name } if name.raw == "page"));
     assert!(matches!(&a[2].kind, ActionKind::Screenshot { name } if name.raw == "other"));
     assert!(
-        matches!(&a[3].kind, ActionKind::WaitFor { target: WaitTarget::Text(t) } if t.raw == "Paid")
+        matches!(&a[3].kind, ActionKind::WaitFor { what: WaitFor::Text(t) } if t.raw == "Paid")
     );
     assert!(
-        matches!(&a[4].kind, ActionKind::WaitFor { target: WaitTarget::Element(l) } if loc(l) == (By::TestId, "result"))
+        matches!(&a[4].kind, ActionKind::WaitFor { what: WaitFor::Element(l) } if loc(l) == (By::TestId, "result"))
     );
     assert_eq!(a[4].timeout, Some(Duration::from_secs(10)));
     assert!(
-        matches!(&a[5].kind, ActionKind::WaitFor { target: WaitTarget::Text(t) } if t.raw == "Done")
+        matches!(&a[5].kind, ActionKind::WaitFor { what: WaitFor::Text(t) } if t.raw == "Done")
     );
     let ActionKind::Eventually {
         timeout,
@@ -651,11 +651,11 @@ fn remember_defines_a_variable_for_later_actions() {
     );
     match &a[0].kind {
         ActionKind::Remember {
-            target,
+            locator,
             attribute,
             var,
         } => {
-            assert_eq!(loc(target), (By::TestId, "sub"));
+            assert_eq!(loc(locator), (By::TestId, "sub"));
             assert_eq!(attribute.as_ref().unwrap().raw, "data-id");
             assert_eq!(var, "sub_id");
         }
@@ -670,19 +670,19 @@ fn type_types_text_into_a_field_found_without_the_text_locator() {
     let a = actions(
         "- type: { label: Card number, text: \"4242 4242 4242 4242\" }\n- type: { testid: otp, text: \"${cli_seats}\", timeout: 5s }",
     );
-    let ActionKind::Type { target, text } = &a[0].kind else {
+    let ActionKind::Type { locator, text } = &a[0].kind else {
         panic!("{:?}", a[0].kind)
     };
     assert_eq!(
-        (loc(target), text.raw.as_str()),
+        (loc(locator), text.raw.as_str()),
         ((By::Label, "Card number"), "4242 4242 4242 4242")
     );
     assert_eq!(a[0].timeout, None);
-    let ActionKind::Type { target, text } = &a[1].kind else {
+    let ActionKind::Type { locator, text } = &a[1].kind else {
         panic!("{:?}", a[1].kind)
     };
     assert_eq!(
-        (loc(target), text.raw.as_str()),
+        (loc(locator), text.raw.as_str()),
         ((By::TestId, "otp"), "${cli_seats}")
     );
     assert_eq!(a[1].timeout, Some(Duration::from_secs(5)));

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::limits::{human_bytes, MAX_VALUE_BYTES};
-use super::model::{ActionKind, Location, Scenario, Template, TextMatch, WaitTarget};
+use super::model::{ActionKind, Location, Scenario, Template, TextMatch, WaitFor};
 
 /// One piece of a template: literal text, or a `${name}` reference at byte `offset`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -401,7 +401,7 @@ fn scenario_templates(scenario: &Scenario) -> Vec<String> {
                 | ActionKind::Eventually { actions: a, .. } => actions(a, out),
                 ActionKind::Screenshot { name } => out.push(name.raw.clone()),
                 ActionKind::WaitFor {
-                    target: WaitTarget::Text(t),
+                    what: WaitFor::Text(t),
                 } => out.push(t.raw.clone()),
                 ActionKind::Http(h) => {
                     out.push(h.url.raw.clone());

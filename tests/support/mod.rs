@@ -9,7 +9,7 @@ pub mod processes;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use walkthrough::browser::{Browser, Target, TargetKind};
+use walkthrough::browser::{Browser, By, Locator};
 
 pub const WAIT: Duration = Duration::from_secs(5);
 
@@ -26,28 +26,28 @@ pub fn geckodriver() -> PathBuf {
     })
 }
 
-pub fn t(kind: TargetKind, value: &str) -> Target {
-    Target {
+pub fn t(kind: By, value: &str) -> Locator {
+    Locator {
         kind,
         value: value.to_string(),
     }
 }
 
-pub fn id(value: &str) -> Target {
-    t(TargetKind::TestId, value)
+pub fn id(value: &str) -> Locator {
+    t(By::TestId, value)
 }
 
-pub fn text(value: &str) -> Target {
-    t(TargetKind::Text, value)
+pub fn text(value: &str) -> Locator {
+    t(By::Text, value)
 }
 
-pub fn label(value: &str) -> Target {
-    t(TargetKind::Label, value)
+pub fn label(value: &str) -> Locator {
+    t(By::Label, value)
 }
 
-/// The visible text (or form value) of `target`, waiting for it to be visible.
-pub async fn text_of(browser: &Browser, target: &Target) -> String {
-    match browser.wait_visible(target, WAIT).await {
+/// The visible text (or form value) of `locator`, waiting for it to be visible.
+pub async fn text_of(browser: &Browser, locator: &Locator) -> String {
+    match browser.wait_visible(locator, WAIT).await {
         Ok(m) => m.text,
         Err(e) => panic!(
             "{e}\npage: {}",
@@ -56,16 +56,16 @@ pub async fn text_of(browser: &Browser, target: &Target) -> String {
     }
 }
 
-/// Polls until `target`'s visible text satisfies `ok` (within `timeout`); returns it.
+/// Polls until `locator`'s visible text satisfies `ok` (within `timeout`); returns it.
 pub async fn wait_text_for(
     browser: &Browser,
-    target: &Target,
+    locator: &Locator,
     timeout: Duration,
     ok: impl Fn(&str) -> bool,
 ) -> String {
     let started = Instant::now();
     loop {
-        let probe = browser.probe(target).await.unwrap();
+        let probe = browser.probe(locator).await.unwrap();
         if let Some(m) = probe.first_visible() {
             if ok(&m.text) {
                 return m.text.clone();
@@ -73,7 +73,7 @@ pub async fn wait_text_for(
         }
         if started.elapsed() > timeout {
             panic!(
-                "{target} never had the expected text (last: {:?})\npage: {}",
+                "{locator} never had the expected text (last: {:?})\npage: {}",
                 probe.first_visible().map(|m| m.text.clone()),
                 browser.page_text().await.unwrap_or_default()
             );
@@ -82,8 +82,8 @@ pub async fn wait_text_for(
     }
 }
 
-pub async fn wait_text(browser: &Browser, target: &Target, ok: impl Fn(&str) -> bool) -> String {
-    wait_text_for(browser, target, WAIT, ok).await
+pub async fn wait_text(browser: &Browser, locator: &Locator, ok: impl Fn(&str) -> bool) -> String {
+    wait_text_for(browser, locator, WAIT, ok).await
 }
 
 /// Polls until the current URL satisfies `ok`; returns it.
@@ -99,10 +99,10 @@ pub async fn wait_url(browser: &Browser, ok: impl Fn(&str) -> bool) -> String {
     }
 }
 
-/// How many visible matches `target` has right now.
-pub async fn count_visible(browser: &Browser, target: &Target) -> usize {
+/// How many visible matches `locator` has right now.
+pub async fn count_visible(browser: &Browser, locator: &Locator) -> usize {
     browser
-        .probe(target)
+        .probe(locator)
         .await
         .unwrap()
         .matches
@@ -115,10 +115,7 @@ pub async fn count_visible(browser: &Browser, target: &Target) -> usize {
 pub async fn fill_card(browser: &Browser, number: &str) {
     browser
         .enter_frame(
-            &t(
-                TargetKind::Css,
-                "iframe[title='Secure payment input frame']",
-            ),
+            &t(By::Css, "iframe[title='Secure payment input frame']"),
             WAIT,
         )
         .await

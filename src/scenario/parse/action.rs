@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use super::super::actions::{ActionName, ActionSpec, Short, Targets, ValueKind, SERVERS};
-use super::super::model::{Action, ActionKind, By, Locator, Template, TextMatch, WaitTarget};
+use super::super::actions::{ActionName, ActionSpec, LocatorKeys, Short, ValueKind, SERVERS};
+use super::super::model::{Action, ActionKind, By, Locator, Template, TextMatch, WaitFor};
 use super::super::yaml::Node;
 use super::fields::{did_you_mean, one_of};
 use super::{Known, Loader, Scope};
@@ -21,7 +21,7 @@ struct Form<'n> {
     value: &'n Node,
     /// Written as a mapping (or as nothing, where the action allows it), not a scalar.
     long: bool,
-    /// The mapping has an unknown key: missing keys and targets are then not reported,
+    /// The mapping has an unknown key: missing keys and locators are then not reported,
     /// as the unknown key is likely their misspelling.
     unknown_key: bool,
 }
@@ -119,28 +119,28 @@ impl Loader<'_> {
                 url: self.key_template(scope, f, "url", known)?,
             },
             A::Click => ActionKind::Click {
-                target: self.target(scope, f, known)?,
+                locator: self.action_locator(scope, f, known)?,
             },
             A::ExpectVisible => ActionKind::ExpectVisible {
-                target: self.target(scope, f, known)?,
+                locator: self.action_locator(scope, f, known)?,
             },
             A::ExpectHidden => ActionKind::ExpectHidden {
-                target: self.target(scope, f, known)?,
+                locator: self.action_locator(scope, f, known)?,
             },
             A::Fill => {
-                let (target, value) = self.target_and(scope, f, "value", known)?;
-                ActionKind::Fill { target, value }
+                let (locator, value) = self.locator_and(scope, f, "value", known)?;
+                ActionKind::Fill { locator, value }
             }
             A::Type => {
-                let (target, text) = self.target_and(scope, f, "text", known)?;
-                ActionKind::Type { target, text }
+                let (locator, text) = self.locator_and(scope, f, "text", known)?;
+                ActionKind::Type { locator, text }
             }
             A::Select => {
-                let (target, option) = self.target_and(scope, f, "option", known)?;
-                ActionKind::Select { target, option }
+                let (locator, option) = self.locator_and(scope, f, "option", known)?;
+                ActionKind::Select { locator, option }
             }
             A::Press => ActionKind::Press {
-                target: self.target(scope, f, known),
+                locator: self.action_locator(scope, f, known),
                 key: self.key_template(scope, f, "key", known)?,
             },
             A::ExpectText => self.expect_text(scope, f, known)?,
@@ -151,9 +151,7 @@ impl Loader<'_> {
             A::Screenshot => ActionKind::Screenshot {
                 name: self.key_template(scope, f, "name", known)?,
             },
-            A::WaitFor => ActionKind::WaitFor {
-                target: self.wait_target(scope, f, known)?,
-            },
+            A::WaitFor => self.wait_for(scope, f, known)?,
             A::Eventually => self.eventually(scope, f, known)?,
             A::Http => ActionKind::Http(self.http(scope, f.value, f.long, known)?),
             A::Remember => self.remember(scope, f, known)?,
@@ -191,30 +189,32 @@ impl Loader<'_> {
         }
     }
 
-    /// The action's target: the short form's text, or the one locator of the long form
+    /// The action's locator: the short form's text, or the one locator of the long form
     /// (reported when missing and the action requires one).
-    fn target(&mut self, scope: &Scope, f: &Form, known: &Known) -> Option<Locator> {
+    fn action_locator(&mut self, scope: &Scope, f: &Form, known: &Known) -> Option<Locator> {
         if !f.long {
             return match f.spec.short {
-                Some(Short::Target) => self.locator(scope, f.value, known),
+                Some(Short::Locator) => self.locator(scope, f.value, known),
                 _ => None,
             };
         }
-        let required = matches!(f.spec.targets, Targets::Required(_)) && !f.unknown_key;
-        self.locator_in(scope, f.value, f.spec.targets.kinds(), known, required)
+        let keys = f.spec.locator_keys;
+        let required = matches!(keys, LocatorKeys::Required(_)) && !f.unknown_key;
+        self.locator_in(scope, f.value, keys.kinds(), known, required)
     }
 
-    /// A target and the template under `key`, both checked before either is used.
-    fn target_and(
+    /// The action's locator and the template under `key`, both checked before either is
+    /// used.
+    fn locator_and(
         &mut self,
         scope: &Scope,
         f: &Form,
         key: &str,
         known: &Known,
     ) -> Option<(Locator, Template)> {
-        let target = self.target(scope, f, known);
+        let locator = self.action_locator(scope, f, known);
         let value = self.key_template(scope, f, key, known);
-        Some((target?, value?))
+        Some((locator?, value?))
     }
 
     /// A `contains` for the short form, else the long form's one matcher.
@@ -228,12 +228,12 @@ impl Loader<'_> {
     }
 
     fn expect_text(&mut self, scope: &Scope, f: &Form, known: &Known) -> Option<ActionKind> {
-        let target = match f.get("in") {
+        let locator = match f.get("in") {
             Some(n) => Some(self.locator(scope, n, known)?),
             None => None,
         };
         Some(ActionKind::ExpectText {
-            target,
+            locator,
             matcher: self.matcher(scope, f, known)?,
         })
     }
@@ -259,13 +259,14 @@ impl Loader<'_> {
     }
 
     /// `{ text: … }` (and the short form) waits for text, other kinds for an element.
-    fn wait_target(&mut self, scope: &Scope, f: &Form, known: &Known) -> Option<WaitTarget> {
-        let l = self.target(scope, f, known)?;
-        Some(if l.by == By::Text {
-            WaitTarget::Text(l.value)
+    fn wait_for(&mut self, scope: &Scope, f: &Form, known: &Known) -> Option<ActionKind> {
+        let l = self.action_locator(scope, f, known)?;
+        let what = if l.by == By::Text {
+            WaitFor::Text(l.value)
         } else {
-            WaitTarget::Element(l)
-        })
+            WaitFor::Element(l)
+        };
+        Some(ActionKind::WaitFor { what })
     }
 
     fn eventually(&mut self, scope: &Scope, f: &Form, known: &mut Known) -> Option<ActionKind> {
@@ -302,7 +303,7 @@ impl Loader<'_> {
     }
 
     fn remember(&mut self, scope: &Scope, f: &Form, known: &mut Known) -> Option<ActionKind> {
-        let target = self.target(scope, f, known);
+        let locator = self.action_locator(scope, f, known);
         let attribute = self.opt_template(scope, f, "attribute", known)?;
         let as_node = f.get("as")?;
         let var = self.text(scope, as_node, f.what("as"))?;
@@ -311,7 +312,7 @@ impl Loader<'_> {
         }
         known.add(&var);
         Some(ActionKind::Remember {
-            target: target?,
+            locator: locator?,
             attribute,
             var,
         })

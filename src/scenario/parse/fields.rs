@@ -205,8 +205,8 @@ impl Loader<'_> {
         Some(Locator { by, value })
     }
 
-    /// A target on its own (`in:`, `frame:`): a string (a text locator) or a mapping
-    /// with one locator.
+    /// A locator on its own (`in:`, `frame:`): a string (a text locator) or a mapping
+    /// with one locator kind.
     pub(super) fn locator(&mut self, scope: &Scope, node: &Node, known: &Known) -> Option<Locator> {
         match &node.kind {
             NodeKind::Scalar { .. } if !node.is_null() => Some(Locator {

@@ -1,16 +1,16 @@
-//! The default local target of `walkthrough run` and the embedded mock of `walkthrough
-//! demo-app`: the stateful Polar mock and the demo app wired to it (the app registers its
-//! webhook endpoint with the mock and verifies what the mock delivers), both as in-process
-//! tokio tasks on loopback, plus the scenario variables that describe them.
+//! The default testbed of `walkthrough run` (no `--app`, no project app): the stateful
+//! Polar mock and the demo app wired to it (the app registers its webhook endpoint with the
+//! mock and verifies what the mock delivers), both as in-process tokio tasks on loopback,
+//! plus the scenario variables that describe them.
 
 use crate::demo_app::{DemoApp, DemoAppConfig};
 use crate::polar_mock::{MockConfig, MockPolar};
 
-use super::TargetError;
+use super::TestbedError;
 use std::sync::Arc;
 
 /// The mock Polar and the demo app billed through it.
-pub struct LocalTarget {
+pub struct LocalTestbed {
     /// Shared so the run can read deliveries and state while the app uses it.
     pub mock: Arc<MockPolar>,
     pub app: DemoApp,
@@ -18,9 +18,9 @@ pub struct LocalTarget {
     pub enforce: bool,
 }
 
-impl std::fmt::Debug for LocalTarget {
+impl std::fmt::Debug for LocalTestbed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalTarget")
+        f.debug_struct("LocalTestbed")
             .field("polar", &self.mock.base_url())
             .field("app", &self.app.url())
             .field("enforce", &self.enforce)
@@ -31,7 +31,7 @@ impl std::fmt::Debug for LocalTarget {
 /// Starts the mock (on a free port, built-in seed) and the demo app wired to it. The app
 /// registers its webhook endpoint with the mock, so deliveries are signed with a secret
 /// only the two of them know.
-pub async fn start_local(enforce: bool) -> Result<LocalTarget, TargetError> {
+pub async fn start_local(enforce: bool) -> Result<LocalTestbed, TestbedError> {
     start_local_with(MockConfig::default(), None, enforce).await
 }
 
@@ -40,7 +40,7 @@ pub async fn start_local_with(
     mock_config: MockConfig,
     app_port: Option<u16>,
     enforce: bool,
-) -> Result<LocalTarget, TargetError> {
+) -> Result<LocalTestbed, TestbedError> {
     let mock = MockPolar::start(mock_config).await?;
     let mock = Arc::new(mock);
     let app = DemoApp::start(DemoAppConfig {
@@ -53,16 +53,16 @@ pub async fn start_local_with(
         webhook_secret: None,
     })
     .await?;
-    Ok(LocalTarget { mock, app, enforce })
+    Ok(LocalTestbed { mock, app, enforce })
 }
 
-impl LocalTarget {
+impl LocalTestbed {
     /// The demo app's base URL, `http://127.0.0.1:PORT`.
     pub fn app_url(&self) -> String {
         self.app.url()
     }
 
-    /// The scenario variables this target provides (names from `scenario::PROVIDED_VARS`).
+    /// The scenario variables this testbed provides (names from `scenario::PROVIDED_VARS`).
     pub fn vars(&self) -> Vec<(&'static str, String)> {
         let base = self.mock.base_url();
         vec![
@@ -79,7 +79,7 @@ impl LocalTarget {
     /// app is gone). The mock stops when its last `Arc` goes, so callers that cloned it
     /// must drop their clones too.
     pub async fn shutdown(self) {
-        let LocalTarget { mock, app, .. } = self;
+        let LocalTestbed { mock, app, .. } = self;
         app.shutdown().await;
         drop(mock);
     }
@@ -92,8 +92,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_app_is_wired_to_the_mock_and_everything_stops() {
-        let target = start_local(true).await.expect("local target");
-        let vars = target.vars();
+        let testbed = start_local(true).await.expect("local testbed");
+        let vars = testbed.vars();
         let names: Vec<&str> = vars.iter().map(|(k, _)| *k).collect();
         for name in &names {
             assert!(crate::scenario::PROVIDED_VARS.contains(name), "{name}");
@@ -107,7 +107,7 @@ mod tests {
         );
 
         // The app registered its endpoint with the mock.
-        let state = target.mock.state_json();
+        let state = testbed.mock.state_json();
         let endpoints = state["webhook_endpoints"]
             .as_array()
             .cloned()
@@ -115,13 +115,13 @@ mod tests {
         assert_eq!(endpoints.len(), 1, "{state}");
         assert_eq!(
             endpoints[0]["url"].as_str().unwrap(),
-            format!("{}/api/polar/webhooks", target.app_url())
+            format!("{}/api/polar/webhooks", testbed.app_url())
         );
 
         // The app answers and enforces.
         let http = reqwest::Client::new();
         let status: serde_json::Value = http
-            .get(format!("{}/api/billing/status", target.app_url()))
+            .get(format!("{}/api/billing/status", testbed.app_url()))
             .send()
             .await
             .unwrap()
@@ -131,10 +131,10 @@ mod tests {
         assert_eq!(status["status"], "free");
         assert_eq!(status["enforce"], true);
 
-        let app_url = target.app_url();
+        let app_url = testbed.app_url();
         let mock_url = get("polar.api_url");
-        let mock = Arc::downgrade(&target.mock);
-        target.shutdown().await;
+        let mock = Arc::downgrade(&testbed.mock);
+        testbed.shutdown().await;
         assert!(mock.upgrade().is_none(), "the mock was dropped");
         tokio::time::sleep(Duration::from_millis(100)).await;
         for url in [app_url, mock_url] {

@@ -1,7 +1,7 @@
 //! The sandbox target (`run --target sandbox`): Polar's sandbox and a deployed app,
 //! described by `POLAR_*` variables, and the cleanup that revokes what the run created.
 
-use super::TargetError;
+use super::TestbedError;
 use crate::polar::cleanup::Cleanup;
 use crate::polar::PolarClient;
 
@@ -11,7 +11,7 @@ pub const SANDBOX_API_URL: &str = "https://sandbox-api.polar.sh";
 /// `run --target sandbox`: Polar's sandbox (or `POLAR_API_URL`) and the app at `--app`.
 /// Built from `POLAR_*` variables; holds the token, so its `Debug` hides it.
 #[derive(Clone)]
-pub struct SandboxTarget {
+pub struct SandboxTestbed {
     pub api_url: String,
     pub product_id: String,
     pub organization_slug: Option<String>,
@@ -19,9 +19,9 @@ pub struct SandboxTarget {
     webhook_secret: Option<String>,
 }
 
-impl std::fmt::Debug for SandboxTarget {
+impl std::fmt::Debug for SandboxTestbed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SandboxTarget")
+        f.debug_struct("SandboxTestbed")
             .field("api_url", &self.api_url)
             .field("product_id", &self.product_id)
             .field("organization_slug", &self.organization_slug)
@@ -29,23 +29,25 @@ impl std::fmt::Debug for SandboxTarget {
     }
 }
 
-impl SandboxTarget {
+impl SandboxTestbed {
     /// Reads `POLAR_ACCESS_TOKEN` and `POLAR_PRODUCT_ID` (required), `POLAR_API_URL`
     /// (default [`SANDBOX_API_URL`]), `POLAR_ORGANIZATION_SLUG` and `POLAR_WEBHOOK_SECRET`.
     /// A missing required variable is an error naming it and the fix.
-    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SandboxTarget, TargetError> {
+    pub fn from_env(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<SandboxTestbed, TestbedError> {
         let get = |name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let token = get("POLAR_ACCESS_TOKEN").ok_or(TargetError::MissingVariable {
+        let token = get("POLAR_ACCESS_TOKEN").ok_or(TestbedError::MissingVariable {
             name: "POLAR_ACCESS_TOKEN",
             fix: "create an organization access token in the sandbox dashboard \
                   (https://sandbox.polar.sh, Settings → Developers) and export \
                   POLAR_ACCESS_TOKEN (see docs/sandbox.md)",
         })?;
-        let product_id = get("POLAR_PRODUCT_ID").ok_or(TargetError::MissingVariable {
+        let product_id = get("POLAR_PRODUCT_ID").ok_or(TestbedError::MissingVariable {
             name: "POLAR_PRODUCT_ID",
             fix: "export POLAR_PRODUCT_ID with the id of the sandbox product the app sells \
                   (see docs/sandbox.md)",
@@ -54,7 +56,7 @@ impl SandboxTarget {
             .unwrap_or_else(|| SANDBOX_API_URL.to_string())
             .trim_end_matches('/')
             .to_string();
-        Ok(SandboxTarget {
+        Ok(SandboxTestbed {
             api_url,
             product_id,
             organization_slug: get("POLAR_ORGANIZATION_SLUG"),
@@ -91,19 +93,19 @@ impl SandboxTarget {
     }
 
     /// A client for the sandbox API with this token.
-    pub fn client(&self) -> Result<PolarClient, TargetError> {
+    pub fn client(&self) -> Result<PolarClient, TestbedError> {
         PolarClient::builder(self.api_url.clone(), self.token.clone())
             .build()
-            .map_err(TargetError::Client)
+            .map_err(TestbedError::Client)
     }
 
     /// Revokes the subscriptions of the run's customer (`email` is `${run.email}`) and
     /// prints the revoked ids. Returns what it did, for the report.
-    pub async fn cleanup(&self, email: &str) -> Result<Cleanup, TargetError> {
+    pub async fn cleanup(&self, email: &str) -> Result<Cleanup, TestbedError> {
         let client = self.client()?;
         let done = crate::polar::cleanup::revoke_run_subscriptions(&client, email)
             .await
-            .map_err(|source| TargetError::Cleanup {
+            .map_err(|source| TestbedError::Cleanup {
                 email: email.to_string(),
                 source,
             })?;
@@ -134,13 +136,13 @@ mod tests {
 
     #[test]
     fn sandbox_target_reads_polar_variables_and_keeps_the_token_secret() {
-        let t = SandboxTarget::from_env(env(&[
+        let t = SandboxTestbed::from_env(env(&[
             ("POLAR_ACCESS_TOKEN", "polar_oat_secretvalue123"),
             ("POLAR_PRODUCT_ID", "prod-1"),
             ("POLAR_ORGANIZATION_SLUG", "acme"),
             ("POLAR_WEBHOOK_SECRET", "whsec_abcdef123"),
         ]))
-        .expect("target");
+        .expect("sandbox testbed");
         assert_eq!(t.api_url, SANDBOX_API_URL);
         let vars = t.vars();
         for (name, _) in &vars {
@@ -158,7 +160,7 @@ mod tests {
         );
         assert!(!format!("{t:?}").contains("secretvalue"), "{t:?}");
 
-        let t = SandboxTarget::from_env(env(&[
+        let t = SandboxTestbed::from_env(env(&[
             ("POLAR_ACCESS_TOKEN", "polar_oat_x123456"),
             ("POLAR_PRODUCT_ID", "prod-1"),
             ("POLAR_API_URL", "http://127.0.0.1:9/"),
@@ -174,12 +176,12 @@ mod tests {
 
     #[test]
     fn sandbox_target_names_the_missing_variable_and_the_fix() {
-        let e = SandboxTarget::from_env(env(&[("POLAR_PRODUCT_ID", "p")]))
+        let e = SandboxTestbed::from_env(env(&[("POLAR_PRODUCT_ID", "p")]))
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("POLAR_ACCESS_TOKEN is not set"), "{e}");
         assert!(e.contains("fix:"), "{e}");
-        let e = SandboxTarget::from_env(env(&[
+        let e = SandboxTestbed::from_env(env(&[
             ("POLAR_ACCESS_TOKEN", "polar_oat_x"),
             ("POLAR_PRODUCT_ID", "  "),
         ]))

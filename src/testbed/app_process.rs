@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::http_client::{HttpClient, HttpError, HttpRequest, Url};
 use crate::process::GroupChild;
 
-use super::TargetError;
+use super::TestbedError;
 
 /// How long a stopping app gets between SIGTERM and SIGKILL.
 const GRACE: Duration = Duration::from_secs(5);
@@ -51,8 +51,8 @@ impl AppProcess {
     /// Starts the app and waits until `ready` answers 2xx. If the app exits first or does
     /// not answer in time, it is stopped and the error names the command, the URL tried
     /// and the end of its output.
-    pub async fn start(launch: &AppLaunch) -> Result<AppProcess, TargetError> {
-        let failed = |why: String| TargetError::AppNotReady {
+    pub async fn start(launch: &AppLaunch) -> Result<AppProcess, TestbedError> {
+        let failed = |why: String| TestbedError::AppNotReady {
             command: launch.command.clone(),
             url: launch.ready.to_string(),
             why,
@@ -119,12 +119,12 @@ impl AppProcess {
 
 /// Checks that something answers at `url` (any HTTP status), within seconds: a run against
 /// an app that is not there fails at once instead of after every step's timeout.
-pub async fn check_reachable(url: &Url) -> Result<(), TargetError> {
+pub async fn check_reachable(url: &Url) -> Result<(), TestbedError> {
     let http = HttpClient::new(REACH_TIMEOUT);
     match http.send(HttpRequest::get(url.clone())).await {
         Ok(_) => Ok(()),
         Err(e @ (HttpError::Connect(_) | HttpError::Timeout(_) | HttpError::Other(_))) => {
-            Err(TargetError::Unreachable {
+            Err(TestbedError::Unreachable {
                 url: url.to_string(),
                 why: e.to_string(),
             })

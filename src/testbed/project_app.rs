@@ -14,7 +14,7 @@ use crate::polar_mock::{MockConfig, MockPolar};
 use crate::project::AppSpec;
 
 use super::app_process::{check_reachable, AppLaunch, AppProcess};
-use super::TargetError;
+use super::TestbedError;
 
 /// The events registered for the app: the ones a seat-billing integration acts on.
 pub const APP_WEBHOOK_EVENTS: &[&str] = crate::demo_app::WEBHOOK_EVENTS;
@@ -80,7 +80,7 @@ pub async fn dev_env(
     app: &Url,
     webhook_path: &str,
     env: Option<&[(String, String)]>,
-) -> Result<Vec<(String, String)>, TargetError> {
+) -> Result<Vec<(String, String)>, TestbedError> {
     let secret = register_endpoint(mock, app, webhook_path).await?;
     let port = app.port_or_known_default().unwrap_or(80);
     let values = BTreeMap::from([
@@ -105,7 +105,7 @@ pub async fn dev_env(
 
 impl ProjectApp {
     /// Starts the mock, registers the webhook endpoint, starts the app (output in `logs`).
-    pub async fn start(&self, logs: &Path) -> Result<RunningProjectApp, TargetError> {
+    pub async fn start(&self, logs: &Path) -> Result<RunningProjectApp, TestbedError> {
         let config = MockConfig {
             port: None,
             fixtures_dir: self
@@ -116,7 +116,7 @@ impl ProjectApp {
         let mock = Arc::new(MockPolar::start(config).await?);
         let organization_id = mock.organization_id();
         let port = crate::process::free_port()
-            .map_err(|e| TargetError::Usage(format!("no free loopback port: {e}")))?;
+            .map_err(|e| TestbedError::Usage(format!("no free loopback port: {e}")))?;
         let mut values: BTreeMap<&str, String> = BTreeMap::from([
             ("app.port", port.to_string()),
             ("polar.api_url", mock.base_url()),
@@ -127,7 +127,7 @@ impl ProjectApp {
         ]);
         let url_text = render(&self.spec.url, &values);
         let app_url = Url::parse(&format!("{}/", url_text.trim_end_matches('/')))
-            .map_err(|e| TargetError::Usage(format!("app.url `{url_text}` is not a URL: {e}")))?;
+            .map_err(|e| TestbedError::Usage(format!("app.url `{url_text}` is not a URL: {e}")))?;
         let webhook_secret = match &self.spec.webhook_path {
             Some(path) => Some(register_endpoint(&mock, &app_url, path).await?),
             None => None,
@@ -171,24 +171,28 @@ impl ProjectApp {
 }
 
 /// `ready` as a URL: a path on the app, a full URL, or the app URL itself.
-fn ready_url(app: &Url, ready: Option<&str>) -> Result<Url, TargetError> {
+fn ready_url(app: &Url, ready: Option<&str>) -> Result<Url, TestbedError> {
     match ready {
         None => Ok(app.clone()),
         Some(r) => app
             .join(r)
-            .map_err(|e| TargetError::Usage(format!("app.ready `{r}` is not a path or URL: {e}"))),
+            .map_err(|e| TestbedError::Usage(format!("app.ready `{r}` is not a path or URL: {e}"))),
     }
 }
 
 /// Registers `app + path` on the mock through its REST API, as the app's own setup would
 /// on Polar; returns the endpoint's signing secret.
-async fn register_endpoint(mock: &MockPolar, app: &Url, path: &str) -> Result<String, TargetError> {
+async fn register_endpoint(
+    mock: &MockPolar,
+    app: &Url,
+    path: &str,
+) -> Result<String, TestbedError> {
     let url = app
         .join(path)
-        .map_err(|e| TargetError::Usage(format!("app.webhook_path `{path}`: {e}")))?;
+        .map_err(|e| TestbedError::Usage(format!("app.webhook_path `{path}`: {e}")))?;
     let client = PolarClient::builder(mock.base_url(), mock.token())
         .build()
-        .map_err(TargetError::Client)?;
+        .map_err(TestbedError::Client)?;
     let endpoint = client
         .create_webhook_endpoint(&WebhookEndpointCreate {
             url: url.to_string(),
@@ -197,7 +201,7 @@ async fn register_endpoint(mock: &MockPolar, app: &Url, path: &str) -> Result<St
             events: APP_WEBHOOK_EVENTS.iter().map(|e| e.to_string()).collect(),
         })
         .await
-        .map_err(TargetError::WebhookEndpoint)?;
+        .map_err(TestbedError::WebhookEndpoint)?;
     Ok(endpoint.secret)
 }
 

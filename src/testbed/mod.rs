@@ -1,8 +1,9 @@
-//! Where the app under test and Polar come from, started and stopped in one place: the
-//! embedded demo app on the mock Polar ([`local`]), the fixture pages, a running app at a
-//! URL, or a deployed app on Polar's sandbox ([`sandbox`]). A [`TargetPlan`] says which; its
-//! [`TargetPlan::start`] gives a [`RunningTarget`] that knows the app URL, the scenario
-//! variables and secrets it brings, its [`observer`], and how to stop.
+//! The testbed of a run: where the app under test and Polar come from, started, checked
+//! ready and stopped in one place: the embedded demo app on the mock Polar ([`local`]), the
+//! fixture pages, a running app at a URL, the project file's app ([`project_app`],
+//! [`app_process`]), or a deployed app on Polar's sandbox ([`sandbox`]). A [`TestbedPlan`]
+//! says which; its [`TestbedPlan::start`] gives a [`RunningTestbed`] that knows the app URL,
+//! the scenario variables and secrets it brings, its [`observer`], and how to stop.
 //! Wires `polar_mock`, `demo_app` and `polar` together; must not import the runner's
 //! internals, evidence writers or the CLI.
 
@@ -22,10 +23,10 @@ use crate::polar::PolarError;
 use crate::runner::Observer;
 use crate::scenario::PolarTarget;
 
-pub use local::LocalTarget;
+pub use local::LocalTestbed;
 pub use project_app::ProjectApp;
 use project_app::RunningProjectApp;
-pub use sandbox::SandboxTarget;
+pub use sandbox::SandboxTestbed;
 
 /// Where the app under test comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,13 +44,13 @@ pub enum AppSource {
 
 /// What a run needs started: Polar and the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetPlan {
+pub struct TestbedPlan {
     pub polar: PolarTarget,
     pub app: AppSource,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum TargetError {
+pub enum TestbedError {
     /// A combination of options that cannot work (a usage error).
     #[error("{0}")]
     Usage(String),
@@ -84,51 +85,51 @@ pub enum TargetError {
     Cleanup { email: String, source: PolarError },
 }
 
-impl TargetError {
+impl TestbedError {
     /// Usage errors are the user's to fix on the command line (exit 2); the rest are setup
     /// failures (exit 4).
     pub fn is_usage(&self) -> bool {
-        matches!(self, TargetError::Usage(_))
+        matches!(self, TestbedError::Usage(_))
     }
 }
 
-/// A scenario variable a target provides.
+/// A scenario variable a testbed provides.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetVar {
+pub struct TestbedVar {
     pub name: &'static str,
     pub value: String,
     /// Redacted everywhere (the Polar token).
     pub secret: bool,
 }
 
-/// What a started target is.
+/// What a started testbed is.
 enum Running {
-    Local(LocalTarget),
+    Local(LocalTestbed),
     Project(Box<RunningProjectApp>),
     Fixtures(StaticSite),
     Url,
-    Sandbox(SandboxTarget),
+    Sandbox(SandboxTestbed),
 }
 
-/// A started target: stop it with [`RunningTarget::stop`] (dropping it stops the in-process
+/// A started testbed: stop it with [`RunningTestbed::stop`] (dropping it stops the in-process
 /// servers too, without waiting for in-flight requests).
-pub struct RunningTarget {
+pub struct RunningTestbed {
     app_url: url::Url,
     running: Running,
 }
 
-impl TargetPlan {
+impl TestbedPlan {
     /// Checks the plan and starts what it needs; an app the run starts writes its output
     /// to `logs/app.log`.
-    pub async fn start(&self, logs: &Path) -> Result<RunningTarget, TargetError> {
+    pub async fn start(&self, logs: &Path) -> Result<RunningTestbed, TestbedError> {
         let (running, app_url) = match (&self.polar, &self.app) {
             (PolarTarget::Sandbox, AppSource::Url(url)) => {
-                let sandbox = SandboxTarget::from_env(|k| std::env::var(k).ok())?;
+                let sandbox = SandboxTestbed::from_env(|k| std::env::var(k).ok())?;
                 app_process::check_reachable(url).await?;
                 (Running::Sandbox(sandbox), url.clone())
             }
             (PolarTarget::Sandbox, _) => {
-                return Err(TargetError::Usage(
+                return Err(TestbedError::Usage(
                     "--target sandbox needs --app URL: the deployed staging app whose webhooks the sandbox reaches (not `fixtures`)".into(),
                 ))
             }
@@ -141,7 +142,7 @@ impl TargetPlan {
                 let dir = fixture_pages();
                 let site = StaticSite::start(&dir)
                     .await
-                    .map_err(|source| TargetError::FixturePages { dir, source })?;
+                    .map_err(|source| TestbedError::FixturePages { dir, source })?;
                 let url = parse_base(site.url());
                 (Running::Fixtures(site), url)
             }
@@ -155,12 +156,12 @@ impl TargetPlan {
                 (Running::Project(Box::new(running)), url)
             }
         };
-        Ok(RunningTarget { app_url, running })
+        Ok(RunningTestbed { app_url, running })
     }
 }
 
 /// What a project's app on the mock provides to scenarios.
-fn project_vars(app: &RunningProjectApp) -> Vec<TargetVar> {
+fn project_vars(app: &RunningProjectApp) -> Vec<TestbedVar> {
     let base = app.mock.base_url();
     let plain = [
         ("polar.api_url", base.clone()),
@@ -170,21 +171,21 @@ fn project_vars(app: &RunningProjectApp) -> Vec<TargetVar> {
         ("polar.organization_id", app.organization_id.clone()),
         ("polar.product_id", app.mock.product_id()),
     ];
-    let mut vars: Vec<TargetVar> = plain
+    let mut vars: Vec<TestbedVar> = plain
         .into_iter()
-        .map(|(name, value)| TargetVar {
+        .map(|(name, value)| TestbedVar {
             name,
             value,
             secret: false,
         })
         .collect();
-    vars.push(TargetVar {
+    vars.push(TestbedVar {
         name: "polar.token",
         value: app.mock.token(),
         secret: true,
     });
     if let Some(secret) = &app.webhook_secret {
-        vars.push(TargetVar {
+        vars.push(TestbedVar {
             name: "polar.webhook_secret",
             value: secret.clone(),
             secret: true,
@@ -209,7 +210,7 @@ fn fixture_pages() -> PathBuf {
     }
 }
 
-impl RunningTarget {
+impl RunningTestbed {
     /// The app's base URL, with a trailing slash.
     pub fn app_url(&self) -> &url::Url {
         &self.app_url
@@ -228,7 +229,7 @@ impl RunningTarget {
             .collect()
     }
 
-    /// The name the report gives this target: where Polar is, `mock`, `sandbox` or `none`.
+    /// The name the report gives this testbed: where Polar is, `mock`, `sandbox` or `none`.
     pub fn report_name(&self) -> &'static str {
         self.polar().map_or("none", PolarTarget::as_str)
     }
@@ -276,17 +277,17 @@ impl RunningTarget {
         }
     }
 
-    /// The scenario variables this target provides (names from `scenario::PROVIDED_VARS`).
-    pub fn vars(&self) -> Vec<TargetVar> {
-        let plain = |(name, value): (&'static str, String)| TargetVar {
+    /// The scenario variables this testbed provides (names from `scenario::PROVIDED_VARS`).
+    pub fn vars(&self) -> Vec<TestbedVar> {
+        let plain = |(name, value): (&'static str, String)| TestbedVar {
             name,
             value,
             secret: false,
         };
         match &self.running {
             Running::Local(local) => {
-                let mut vars: Vec<TargetVar> = local.vars().into_iter().map(plain).collect();
-                vars.push(TargetVar {
+                let mut vars: Vec<TestbedVar> = local.vars().into_iter().map(plain).collect();
+                vars.push(TestbedVar {
                     name: "polar.token",
                     value: local.mock.token(),
                     secret: true,
@@ -295,8 +296,8 @@ impl RunningTarget {
             }
             Running::Project(app) => project_vars(app),
             Running::Sandbox(sandbox) => {
-                let mut vars: Vec<TargetVar> = sandbox.vars().into_iter().map(plain).collect();
-                vars.push(TargetVar {
+                let mut vars: Vec<TestbedVar> = sandbox.vars().into_iter().map(plain).collect();
+                vars.push(TestbedVar {
                     name: "polar.token",
                     value: sandbox.token().to_string(),
                     secret: true,
@@ -337,14 +338,14 @@ impl RunningTarget {
     }
 
     /// On the sandbox, revokes what the run bought (found by the run's customer email).
-    pub async fn cleanup(&self, email: &str) -> Option<Result<Cleanup, TargetError>> {
+    pub async fn cleanup(&self, email: &str) -> Option<Result<Cleanup, TestbedError>> {
         match &self.running {
             Running::Sandbox(sandbox) => Some(sandbox.cleanup(email).await),
             _ => None,
         }
     }
 
-    /// Stops what the target started: the app first (in-flight requests finish), then the
+    /// Stops what the testbed started: the app first (in-flight requests finish), then the
     /// mock and its webhook dispatcher.
     pub async fn stop(self) {
         match self.running {
