@@ -1,475 +1,484 @@
 //! `index.html`: the evidence report for people. One self-contained page (inline CSS, no
 //! script, no network) that works opened from `file://`; screenshots and clips are linked by
 //! paths relative to the run folder. Pure: a function of the (already redacted) report.
+//!
+//! The markup is in `templates/` (rendered by [`crate::template`], which escapes every
+//! value); this module decides what the page shows (durations, slot titles, delivery
+//! offsets, state diffs) as the views the templates read.
+//! Must not import the browser, the runner or the CLI.
 
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
+use serde::Serialize;
 use serde_json::Value;
 
 use super::console::format_ms as duration;
 use super::slots::slot_title;
 use crate::outcome::{
-    RunOutcome, ScenarioOutcome, SlotStatus, SlotVerdict, StepOutcome, StepStatus, WebhookRecord,
+    RunInfo, RunOutcome, ScenarioOutcome, SlotStatus, SlotVerdict, StepOutcome, StepStatus,
+    WebhookRecord,
 };
+use crate::template::Templates;
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// The page's templates, parsed once. They are part of the tool: one that does not parse is
+/// a defect every test of this module meets, so it panics with the template's error.
+static TEMPLATES: LazyLock<Templates> = LazyLock::new(|| {
+    Templates::new(&[
+        ("report.html", include_str!("templates/report.html")),
+        ("report.css", include_str!("templates/report.css")),
+        ("parts.html", include_str!("templates/parts.html")),
+        ("broken.html", include_str!("templates/broken.html")),
+    ])
+    .unwrap_or_else(|e| panic!("the evidence report's templates: {e}"))
+});
+
+/// The whole page. A report the templates fail on (a defect of the tool) gets a page that
+/// says so, with the error, instead of no page; the run's other files are written as usual.
+pub fn render_html(report: &RunOutcome) -> String {
+    TEMPLATES
+        .render("report.html", &Page::new(report))
+        .unwrap_or_else(|e| broken_page(&e.to_string()))
+}
+
+fn broken_page(error: &str) -> String {
+    #[derive(Serialize)]
+    struct Broken<'a> {
+        error: &'a str,
+    }
+    TEMPLATES
+        .render("broken.html", &Broken { error })
+        .unwrap_or_else(|e| panic!("the evidence report's error page: {e}"))
+}
+
+/// A run-folder-relative path as a relative URL: every segment percent-encoded, so nothing
+/// in a path can become a scheme, a query or markup; `.`, `..` and empty segments dropped.
+pub fn href(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let segments = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..");
+    for (i, seg) in segments.enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        for b in seg.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(b as char);
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
         }
     }
     out
 }
 
-/// A run-folder-relative path as an escaped relative URL: every segment percent-encoded, so
-/// nothing in a path can become a scheme, a query or markup.
-pub fn href(path: &str) -> String {
-    let encoded: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
-        .map(|seg| {
-            let mut out = String::new();
-            for b in seg.bytes() {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    out.push(b as char);
-                } else {
-                    let _ = write!(out, "%{b:02X}");
-                }
-            }
-            out
+/// What `report.html` reads.
+#[derive(Serialize)]
+struct Page<'a> {
+    run: RunView<'a>,
+    /// How many slots have each verdict, the verdicts no slot has left out.
+    counts: Vec<Count>,
+    slots: Vec<SlotRow<'a>>,
+    scenarios: Vec<ScenarioView<'a>>,
+}
+
+impl Page<'_> {
+    fn new(report: &RunOutcome) -> Page<'_> {
+        let counts = [
+            SlotStatus::Verified,
+            SlotStatus::Unverified,
+            SlotStatus::Failed,
+            SlotStatus::Missing,
+            SlotStatus::NotRunnable,
+        ]
+        .into_iter()
+        .map(|status| Count {
+            status: status.as_str(),
+            count: report.slots.iter().filter(|s| s.status == status).count(),
         })
+        .filter(|c| c.count > 0)
         .collect();
-    esc(&encoded.join("/"))
-}
-
-fn badge(status: &str) -> String {
-    format!(
-        r#"<span class="badge s-{cls}">{text}</span>"#,
-        cls = esc(status),
-        text = esc(status)
-    )
-}
-
-fn video_tag(path: &str, label: &str) -> String {
-    format!(
-        r#"<video controls preload="metadata" muted playsinline src="{src}" aria-label="{label}"></video>"#,
-        src = href(path),
-        label = esc(label)
-    )
-}
-
-const CSS: &str = r#"
-:root{--bg:#f6f7f9;--card:#fff;--ink:#1b1f24;--muted:#5f6b7a;--line:#e3e6ea;
---ok:#137a3f;--ok-bg:#e3f5ea;--bad:#b42318;--bad-bg:#fde8e6;--warn:#8a5a00;--warn-bg:#fff3d6;
---none:#5f6b7a;--none-bg:#eceff3;--accent:#3b5bdb}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:1180px;margin:0 auto;padding:28px 24px 64px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:0 0 12px}h3{font-size:15px;margin:0}
-a{color:var(--accent)}code,pre{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-header.run{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px;margin-bottom:24px}
-header.run .title{display:flex;align-items:center;gap:12px;flex-wrap:wrap}
-dl.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:8px 24px;margin:16px 0 0}
-dl.meta dt{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-dl.meta dd{margin:0;word-break:break-all}
-.counts{display:flex;gap:8px;flex-wrap:wrap;margin-top:12px}
-.badge{display:inline-block;border-radius:999px;padding:2px 10px;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.03em;white-space:nowrap}
-.s-verified,.s-passed{background:var(--ok-bg);color:var(--ok)}
-.s-failed,.s-interrupted{background:var(--bad-bg);color:var(--bad)}
-.s-unverified,.s-running{background:var(--warn-bg);color:var(--warn)}
-.s-missing,.s-skipped,.s-not_runnable{background:var(--none-bg);color:var(--none)}
-section.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:20px 24px;margin-bottom:24px}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;vertical-align:top;padding:8px 10px;border-bottom:1px solid var(--line)}
-th{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em;font-weight:600}
-table.slots td.clip{width:300px}
-table.slots video{width:280px;border-radius:6px;background:#000}
-.what,.reason{color:var(--muted);font-size:13px}
-tr.slot-missing td{background:#fafbfc}
-.scenario-head{display:flex;align-items:center;gap:12px;flex-wrap:wrap;margin-bottom:4px}
-.sub{color:var(--muted);font-size:13px;margin-bottom:16px}
-ol.steps{list-style:none;margin:0;padding:0}
-li.step{border:1px solid var(--line);border-left:4px solid var(--none);border-radius:8px;padding:14px 16px;margin:12px 0}
-li.step.st-passed{border-left-color:var(--ok)}li.step.st-failed,li.step.st-interrupted{border-left-color:var(--bad)}
-.step-head{display:flex;align-items:baseline;gap:10px;flex-wrap:wrap}
-.num{color:var(--muted);font-variant-numeric:tabular-nums}
-.dur,.loc{color:var(--muted);font-size:13px}.loc{margin-left:auto}
-.media{display:flex;gap:16px;flex-wrap:wrap;margin-top:12px}
-figure{margin:0;flex:1 1 360px;max-width:540px}
-figure img,figure video{width:100%;border:1px solid var(--line);border-radius:6px;display:block;background:#000}
-figcaption{color:var(--muted);font-size:12px;margin-top:4px}
-.clip-bad{color:var(--bad)}
-.error{background:var(--bad-bg);border:1px solid #f5c2bd;border-radius:8px;padding:12px 14px;margin-top:12px}
-.error .msg{margin:0;white-space:pre-wrap;font-weight:600;color:var(--bad)}
-.error .where{font-size:13px;color:var(--muted);margin:6px 0}
-pre.source{background:#1b1f24;color:#f1f3f5;border-radius:6px;padding:8px 12px;margin:0;overflow:auto}
-pre.source .ln{color:#8a94a3;user-select:none;margin-right:12px}
-.observed{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:16px;margin-top:12px}
-.observed h4{margin:0 0 6px;font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
-table.state td,table.hooks td{font-size:13px;padding:4px 8px}
-tr.changed td{background:#fff8e1}tr.changed td.after{font-weight:600}
-.ok{color:var(--ok)}.bad{color:var(--bad)}
-details{margin-top:6px}summary{cursor:pointer;color:var(--muted);font-size:13px}
-pre.answer{margin:4px 0 0;font-size:12px;white-space:pre-wrap;word-break:break-all}
-tr.rejected td{background:#fff5f5}
-details pre{white-space:pre-wrap;word-break:break-all;background:var(--bg);padding:8px;border-radius:6px}
-footer{color:var(--muted);font-size:13px;text-align:center}
-"#;
-
-/// The whole page.
-pub fn render_html(report: &RunOutcome) -> String {
-    let mut h = String::with_capacity(32 * 1024);
-    let run = &report.run;
-    let run_status = run.status.as_str();
-    let _ = write!(
-        h,
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Billing evidence — {id}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<main>
-<header class="run" data-testid="run" data-status="{status}">
-<div class="title"><h1>Billing lifecycle evidence</h1>{badge}</div>
-<dl class="meta">
-<dt>Run</dt><dd><code>{id}</code></dd>
-<dt>Polar</dt><dd data-testid="target">{target}</dd>
-<dt>App</dt><dd data-testid="app">{app}</dd>
-<dt>State</dt><dd data-testid="state-probe">{probe}</dd>
-<dt>Browser</dt><dd>{browser} {bversion}</dd>
-<dt>Video</dt><dd>{video}</dd>
-<dt>Started</dt><dd>{started}</dd>
-<dt>Finished</dt><dd>{finished}</dd>
-<dt>Tool</dt><dd>walkthrough {tool}</dd>
-</dl>
-"#,
-        id = esc(&run.id),
-        status = esc(run_status),
-        badge = badge(run_status),
-        target = esc(match run.target.as_str() {
-            "mock" => "the mock Polar",
-            "sandbox" => "Polar's sandbox",
-            _ => "none (no Polar the run knows of)",
-        }),
-        app = esc(&match (run.app.source.as_str(), &run.app.command) {
-            ("demo", _) => format!("the built-in demo app at {}", run.app.url),
-            ("command", Some(cmd)) => format!("`{cmd}`, started at {}", run.app.url),
-            ("fixtures", _) => format!("the fixture pages at {}", run.app.url),
-            _ => format!("running at {}", run.app.url),
-        }),
-        probe = esc(run
-            .app
-            .state_probe
-            .as_deref()
-            .unwrap_or("no state probe configured")),
-        browser = esc(&run.browser.name),
-        bversion = esc(&run.browser.version),
-        video = esc(if run.video.is_empty() {
-            "off"
-        } else {
-            &run.video
-        }),
-        started = esc(&run.started_at.to_rfc3339()),
-        finished = esc(&run
-            .finished_at
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_else(|| "—".into())),
-        tool = esc(&run.tool_version),
-    );
-    h.push_str(r#"<div class="counts">"#);
-    for status in [
-        SlotStatus::Verified,
-        SlotStatus::Unverified,
-        SlotStatus::Failed,
-        SlotStatus::Missing,
-        SlotStatus::NotRunnable,
-    ] {
-        let n = report.slots.iter().filter(|s| s.status == status).count();
-        let status = status.as_str();
-        if n > 0 {
-            let _ = write!(
-                h,
-                r#"<span class="badge s-{s}">{n} {s}</span>"#,
-                s = esc(status)
-            );
+        Page {
+            run: RunView::new(&report.run),
+            counts,
+            slots: report.slots.iter().map(SlotRow::new).collect(),
+            scenarios: report
+                .scenarios
+                .iter()
+                .enumerate()
+                .map(|(i, s)| ScenarioView::new(i, s))
+                .collect(),
         }
     }
-    h.push_str("</div>\n</header>\n");
-
-    render_slots(&mut h, report);
-
-    for (index, scenario) in report.scenarios.iter().enumerate() {
-        render_scenario(&mut h, index, scenario);
-    }
-    let _ = write!(
-        h,
-        r#"<footer>Machine-readable: <a href="report.json">report.json</a> · <a href="junit.xml">junit.xml</a> · <a href="summary.md">summary.md</a> · <a href="manifest.json">manifest.json</a> (SHA-256 of every file)</footer>
-</main>
-</body>
-</html>
-"#
-    );
-    h
 }
 
-fn render_slots(h: &mut String, report: &RunOutcome) {
-    h.push_str(
-        r#"<section class="card" id="slots">
-<h2>Evidence slots</h2>
-<table class="slots" data-testid="slot-table">
-<thead><tr><th>Slot</th><th>Verdict</th><th>Scenario</th><th>Clip</th></tr></thead>
-<tbody>
-"#,
-    );
-    for slot in &report.slots {
-        render_slot_row(h, slot);
-    }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+/// The page's header: what the run was.
+#[derive(Serialize)]
+struct RunView<'a> {
+    id: &'a str,
+    status: &'static str,
+    target: &'static str,
+    app: String,
+    state_probe: &'a str,
+    browser: &'a str,
+    browser_version: &'a str,
+    video: &'a str,
+    started: String,
+    finished: String,
+    tool_version: &'a str,
 }
 
-fn render_slot_row(h: &mut String, slot: &SlotVerdict) {
-    let scenario = match (&slot.scenario, slot.scenario_index) {
-        (Some(name), Some(i)) => format!(
-            r##"<a href="#scenario-{n}">{name}</a>"##,
-            n = i + 1,
-            name = esc(name)
-        ),
-        _ => "—".into(),
-    };
-    let clip = match &slot.clip {
-        Some(path) => video_tag(path, &format!("clip for {}", slot.id)),
-        None => r#"<span class="reason">no clip</span>"#.into(),
-    };
-    let _ = writeln!(
-        h,
-        r#"<tr class="slot-{status}" data-testid="slot-row" data-slot="{id}" data-status="{status}"><td><code>{id}</code><div class="what">{what}</div></td><td>{badge}<div class="reason">{reason}</div></td><td>{scenario}</td><td class="clip">{clip}</td></tr>"#,
-        status = esc(slot.status.as_str()),
-        id = esc(&slot.id),
-        what = esc(slot_title(&slot.id)),
-        badge = badge(slot.status.as_str()),
-        reason = esc(&slot.reason),
-    );
-}
-
-fn render_scenario(h: &mut String, index: usize, s: &ScenarioOutcome) {
-    let _ = write!(
-        h,
-        r#"<section class="card scenario" id="scenario-{n}" data-testid="scenario" data-status="{status}">
-<div class="scenario-head"><h2>{name}</h2>{badge}</div>
-<div class="sub">{file}{slot} · {dur} · started {started}</div>
-"#,
-        n = index + 1,
-        status = esc(s.status.as_str()),
-        name = esc(&s.name),
-        badge = badge(s.status.as_str()),
-        file = esc(&s.file),
-        slot = match &s.slot {
-            Some(slot) => format!(" · slot <code>{}</code>", esc(slot)),
-            None => String::new(),
-        },
-        dur = duration(s.duration_ms()),
-        started = esc(&s.started_at.to_rfc3339()),
-    );
-    if let Some(source) = &s.capture.source {
-        let _ = writeln!(
-            h,
-            r#"<div class="sub" data-testid="video-source">Video from <code>{}</code>{}{}</div>"#,
-            esc(source),
-            s.capture
-                .fps
-                .map(|fps| format!(", {fps:.1} frames captured per second of its steps"))
-                .unwrap_or_default(),
-            s.capture
-                .note
+impl RunView<'_> {
+    fn new(run: &RunInfo) -> RunView<'_> {
+        let url = &run.app.url;
+        RunView {
+            id: &run.id,
+            status: run.status.as_str(),
+            target: match run.target.as_str() {
+                "mock" => "the mock Polar",
+                "sandbox" => "Polar's sandbox",
+                _ => "none (no Polar the run knows of)",
+            },
+            app: match (run.app.source.as_str(), &run.app.command) {
+                ("demo", _) => format!("the built-in demo app at {url}"),
+                ("command", Some(cmd)) => format!("`{cmd}`, started at {url}"),
+                ("fixtures", _) => format!("the fixture pages at {url}"),
+                _ => format!("running at {url}"),
+            },
+            state_probe: run
+                .app
+                .state_probe
                 .as_deref()
-                .map(|note| format!(" — {}", esc(note)))
-                .unwrap_or_default(),
-        );
+                .unwrap_or("no state probe configured"),
+            browser: &run.browser.name,
+            browser_version: &run.browser.version,
+            video: if run.video.is_empty() {
+                "off"
+            } else {
+                &run.video
+            },
+            started: run.started_at.to_rfc3339(),
+            finished: run
+                .finished_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "—".into()),
+            tool_version: &run.tool_version,
+        }
     }
-    if let Some(video) = &s.video {
-        let _ = write!(
-            h,
-            r#"<div class="media"><figure>{}<figcaption>The whole scenario</figcaption></figure></div>"#,
-            video_tag(video, &format!("video of {}", s.name))
-        );
-    }
-    h.push_str(r#"<ol class="steps">"#);
-    for (i, step) in s.steps.iter().enumerate() {
-        let hooks: Vec<&WebhookRecord> = s.deliveries_of(i).collect();
-        render_step(h, index, i, step, &hooks);
-    }
-    h.push_str("</ol>\n");
-    render_timeline(h, s);
-    h.push_str("</section>\n");
 }
 
-/// Every delivery of the scenario against its steps: when, which step, what, to where,
-/// what the app answered, how fast.
-fn render_timeline(h: &mut String, s: &ScenarioOutcome) {
-    if s.deliveries.is_empty() {
-        return;
+#[derive(Serialize)]
+struct Count {
+    status: &'static str,
+    count: usize,
+}
+
+/// A `<video>` of a run-folder file.
+#[derive(Serialize)]
+struct Video {
+    src: String,
+    label: String,
+}
+
+impl Video {
+    fn new(path: &str, label: String) -> Video {
+        Video {
+            src: href(path),
+            label,
+        }
     }
-    h.push_str(r#"<div class="observed" data-testid="deliveries"><h4>Webhook deliveries</h4><table class="hooks"><thead><tr><th>At</th><th>Step</th><th>Event</th><th>Endpoint</th><th>Attempt</th><th>Answer</th><th>Latency</th></tr></thead><tbody>"#);
-    for d in &s.deliveries {
-        let w = &d.record;
+}
+
+/// A row of the slot table.
+#[derive(Serialize)]
+struct SlotRow<'a> {
+    id: &'a str,
+    status: &'static str,
+    what: &'static str,
+    reason: &'a str,
+    scenario: Option<ScenarioLink<'a>>,
+    clip: Option<Video>,
+}
+
+/// A link to a scenario's section (numbered from 1).
+#[derive(Serialize)]
+struct ScenarioLink<'a> {
+    number: usize,
+    name: &'a str,
+}
+
+impl SlotRow<'_> {
+    fn new(slot: &SlotVerdict) -> SlotRow<'_> {
+        SlotRow {
+            id: &slot.id,
+            status: slot.status.as_str(),
+            what: slot_title(&slot.id),
+            reason: &slot.reason,
+            scenario: match (&slot.scenario, slot.scenario_index) {
+                (Some(name), Some(i)) => Some(ScenarioLink {
+                    number: i + 1,
+                    name,
+                }),
+                _ => None,
+            },
+            clip: slot
+                .clip
+                .as_deref()
+                .map(|path| Video::new(path, format!("clip for {}", slot.id))),
+        }
+    }
+}
+
+/// A scenario's section.
+#[derive(Serialize)]
+struct ScenarioView<'a> {
+    number: usize,
+    status: &'static str,
+    name: &'a str,
+    file: &'a str,
+    slot: Option<&'a str>,
+    duration: String,
+    started: String,
+    capture: Option<CaptureView<'a>>,
+    video: Option<Video>,
+    steps: Vec<StepView<'a>>,
+    /// Every delivery of the scenario against its steps.
+    deliveries: Vec<DeliveryRow<'a>>,
+}
+
+/// Where the scenario's video came from and at what frame rate.
+#[derive(Serialize)]
+struct CaptureView<'a> {
+    source: &'a str,
+    fps: Option<String>,
+    note: Option<&'a str>,
+}
+
+impl ScenarioView<'_> {
+    fn new(index: usize, s: &ScenarioOutcome) -> ScenarioView<'_> {
+        ScenarioView {
+            number: index + 1,
+            status: s.status.as_str(),
+            name: &s.name,
+            file: &s.file,
+            slot: s.slot.as_deref(),
+            duration: duration(s.duration_ms()),
+            started: s.started_at.to_rfc3339(),
+            capture: s.capture.source.as_deref().map(|source| CaptureView {
+                source,
+                fps: s.capture.fps.map(|fps| format!("{fps:.1}")),
+                note: s.capture.note.as_deref(),
+            }),
+            video: s
+                .video
+                .as_deref()
+                .map(|path| Video::new(path, format!("video of {}", s.name))),
+            steps: s
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| StepView::new(index, i, step, s.deliveries_of(i)))
+                .collect(),
+            deliveries: s
+                .deliveries
+                .iter()
+                .map(|d| DeliveryRow::new(s, d.step, &d.record))
+                .collect(),
+        }
+    }
+}
+
+/// One delivery in the scenario's timeline: when (from the scenario's start) and in which
+/// step.
+#[derive(Serialize)]
+struct DeliveryRow<'a> {
+    /// The step's number (from 1).
+    step: usize,
+    step_name: String,
+    at: String,
+    hook: Hook<'a>,
+}
+
+impl DeliveryRow<'_> {
+    fn new<'a>(s: &'a ScenarioOutcome, step: usize, w: &'a WebhookRecord) -> DeliveryRow<'a> {
         let at = chrono::DateTime::parse_from_rfc3339(&w.at)
             .map(|t| {
                 let offset = t.with_timezone(&chrono::Utc) - s.started_at;
                 format!("+{:.1} s", offset.num_milliseconds() as f64 / 1000.0)
             })
             .unwrap_or_else(|_| w.at.clone());
-        let step = s
-            .steps
-            .get(d.step)
-            .map(|st| format!("{}. {}", d.step + 1, st.name))
-            .unwrap_or_default();
-        let _ = write!(
-            h,
-            r#"<tr data-testid="delivery" data-step="{n}" data-type="{t}"{cls}><td>{at}</td><td>{step}</td><td><code>{t}</code></td><td><code>{url}</code></td><td>{attempt}</td><td>{answer}</td><td>{ms} ms</td></tr>"#,
-            n = d.step + 1,
-            t = esc(&w.event_type),
-            cls = if w.rejected() {
-                r#" class="rejected""#
-            } else {
-                ""
-            },
-            at = esc(&at),
-            step = esc(&step),
-            url = esc(&w.endpoint_url),
-            attempt = w.attempt,
-            answer = answer(w),
-            ms = w.latency_ms,
-        );
+        DeliveryRow {
+            step: step + 1,
+            step_name: s
+                .steps
+                .get(step)
+                .map(|st| format!("{}. {}", step + 1, st.name))
+                .unwrap_or_default(),
+            at,
+            hook: Hook::new(w),
+        }
     }
-    h.push_str("</tbody></table></div>");
+}
+
+/// A webhook delivery attempt and what the endpoint answered.
+#[derive(Serialize)]
+struct Hook<'a> {
+    event_type: &'a str,
+    event_id: &'a str,
+    endpoint_url: &'a str,
+    attempt: u32,
+    latency_ms: u64,
+    /// The endpoint answered, and not with a 2xx.
+    rejected: bool,
+    answer: Answer<'a>,
 }
 
 /// What the endpoint answered: delivered, rejected with its status and the start of its
 /// answer, or why nothing came back.
-fn answer(w: &WebhookRecord) -> String {
-    match (w.succeeded, w.status_code, &w.error) {
-        (true, Some(code), _) => format!(r#"<span class="ok">{code} delivered</span>"#),
-        (true, None, _) => r#"<span class="ok">delivered</span>"#.into(),
-        (false, Some(code), _) => format!(
-            r#"<span class="bad">rejected: HTTP {code}{}</span>{}"#,
-            if w.will_retry { ", will retry" } else { "" },
-            w.response_excerpt
-                .as_deref()
-                .map(|e| format!(
-                    r#"<pre class="answer" data-testid="answer">{}</pre>"#,
-                    esc(e)
-                ))
-                .unwrap_or_default()
-        ),
-        (false, None, err) => format!(
-            r#"<span class="bad">{}</span>"#,
-            esc(err.as_deref().unwrap_or("no answer"))
-        ),
+#[derive(Serialize)]
+struct Answer<'a> {
+    ok: bool,
+    text: String,
+    excerpt: Option<&'a str>,
+}
+
+impl Hook<'_> {
+    fn new(w: &WebhookRecord) -> Hook<'_> {
+        let answer = match (w.succeeded, w.status_code, &w.error) {
+            (true, Some(code), _) => Answer {
+                ok: true,
+                text: format!("{code} delivered"),
+                excerpt: None,
+            },
+            (true, None, _) => Answer {
+                ok: true,
+                text: "delivered".into(),
+                excerpt: None,
+            },
+            (false, Some(code), _) => Answer {
+                ok: false,
+                text: format!(
+                    "rejected: HTTP {code}{}",
+                    if w.will_retry { ", will retry" } else { "" }
+                ),
+                excerpt: w.response_excerpt.as_deref(),
+            },
+            (false, None, err) => Answer {
+                ok: false,
+                text: err.as_deref().unwrap_or("no answer").to_string(),
+                excerpt: None,
+            },
+        };
+        Hook {
+            event_type: &w.event_type,
+            event_id: &w.event_id,
+            endpoint_url: &w.endpoint_url,
+            attempt: w.attempt,
+            latency_ms: w.latency_ms,
+            rejected: w.rejected(),
+            answer,
+        }
     }
 }
 
-fn render_step(
-    h: &mut String,
+/// One step of a scenario's list.
+#[derive(Serialize)]
+struct StepView<'a> {
+    /// The scenario's number and the step's (from 1): the step's anchor.
     scenario: usize,
-    index: usize,
-    step: &StepOutcome,
-    hooks: &[&WebhookRecord],
-) {
-    let status = step.status.as_str();
-    let _ = write!(
-        h,
-        r#"<li class="step st-{status}" id="scenario-{sn}-step-{n}" data-testid="step" data-status="{status}">
-<div class="step-head"><span class="num">{n}.</span><h3>{name}</h3>{badge}<span class="dur">{dur}</span><span class="loc">{file}:{line}</span></div>
-"#,
-        sn = scenario + 1,
-        n = index + 1,
-        name = esc(&step.name),
-        badge = badge(status),
-        dur = if step.status == StepStatus::Skipped {
-            "not run".to_string()
-        } else {
-            duration(step.duration_ms())
-        },
-        file = esc(&step.location.file.display().to_string()),
-        line = step.location.line,
-    );
-    let mut media = String::new();
-    if let Some(shot) = &step.screenshot {
-        let _ = write!(
-            media,
-            r#"<figure><a href="{src}"><img src="{src}" alt="Screenshot after “{name}”"></a><figcaption>Screenshot at the end of the step</figcaption></figure>"#,
-            src = href(shot),
-            name = esc(&step.name)
-        );
-    }
-    if let Some(clip) = &step.clip.path {
-        let health = match (step.clip.ok, &step.clip.problem) {
-            (Some(true), _) => r#"<span class="ok">checked</span>"#.to_string(),
-            (Some(false), problem) => format!(
-                r#"<span class="clip-bad">check failed: {}</span>"#,
-                esc(problem.as_deref().unwrap_or("no detail"))
-            ),
-            (None, _) => "not checked".into(),
-        };
-        let _ = write!(
-            media,
-            r#"<figure>{}<figcaption>Clip of the step · {health}</figcaption></figure>"#,
-            video_tag(clip, &format!("clip of {}", step.name))
-        );
-    }
-    for shot in &step.screenshots {
-        let _ = write!(
-            media,
-            r#"<figure><a href="{src}"><img src="{src}" alt="{name}"></a><figcaption>{name}</figcaption></figure>"#,
-            src = href(&shot.path),
-            name = esc(&shot.name)
-        );
-    }
-    if !media.is_empty() {
-        let _ = write!(h, r#"<div class="media">{media}</div>"#);
-    }
-    if let Some(err) = &step.error {
-        let _ = write!(
-            h,
-            r#"<div class="error" data-testid="step-error"><p class="msg">{msg}</p><div class="where">at {file}:{line}:{col}</div>"#,
-            msg = esc(&err.message),
-            file = esc(&err.location.file.display().to_string()),
-            line = err.location.line,
-            col = err.location.column,
-        );
-        if let Some(src) = &err.source_line {
-            let _ = write!(
-                h,
-                r#"<pre class="source"><span class="ln">{line}</span>{src}</pre>"#,
-                line = err.location.line,
-                src = esc(src.trim_end())
-            );
+    number: usize,
+    status: &'static str,
+    name: &'a str,
+    duration: String,
+    file: String,
+    line: usize,
+    /// Whether there is any screenshot or clip to show.
+    has_media: bool,
+    screenshot: Option<String>,
+    clip: Option<ClipView>,
+    screenshots: Vec<Shot<'a>>,
+    error: Option<ErrorView<'a>>,
+    state: Option<StateView>,
+    webhooks: Vec<Hook<'a>>,
+}
+
+/// The step's clip and whether it passed its check (`None`: not checked).
+#[derive(Serialize)]
+struct ClipView {
+    video: Video,
+    checked: Option<bool>,
+    problem: String,
+}
+
+/// A named screenshot.
+#[derive(Serialize)]
+struct Shot<'a> {
+    src: String,
+    name: &'a str,
+}
+
+/// The step's failure and the source line it points at.
+#[derive(Serialize)]
+struct ErrorView<'a> {
+    message: &'a str,
+    file: String,
+    line: usize,
+    column: usize,
+    source: Option<&'a str>,
+}
+
+impl StepView<'_> {
+    fn new<'a>(
+        scenario: usize,
+        index: usize,
+        step: &'a StepOutcome,
+        hooks: impl Iterator<Item = &'a WebhookRecord>,
+    ) -> StepView<'a> {
+        let clip = step.clip.path.as_deref().map(|path| ClipView {
+            video: Video::new(path, format!("clip of {}", step.name)),
+            checked: step.clip.ok,
+            problem: step
+                .clip
+                .problem
+                .clone()
+                .unwrap_or_else(|| "no detail".into()),
+        });
+        let screenshots: Vec<Shot> = step
+            .screenshots
+            .iter()
+            .map(|shot| Shot {
+                src: href(&shot.path),
+                name: &shot.name,
+            })
+            .collect();
+        StepView {
+            scenario: scenario + 1,
+            number: index + 1,
+            status: step.status.as_str(),
+            name: &step.name,
+            duration: if step.status == StepStatus::Skipped {
+                "not run".to_string()
+            } else {
+                duration(step.duration_ms())
+            },
+            file: step.location.file.display().to_string(),
+            line: step.location.line,
+            has_media: step.screenshot.is_some() || clip.is_some() || !screenshots.is_empty(),
+            screenshot: step.screenshot.as_deref().map(href),
+            clip,
+            screenshots,
+            error: step.error.as_ref().map(|err| ErrorView {
+                message: &err.message,
+                file: err.location.file.display().to_string(),
+                line: err.location.line,
+                column: err.location.column,
+                source: err.source_line.as_deref().map(str::trim_end),
+            }),
+            state: StateView::new(step.state_before.as_ref(), step.state_after.as_ref()),
+            webhooks: hooks.map(Hook::new).collect(),
         }
-        h.push_str("</div>");
     }
-    let has_state = step.state_before.is_some() || step.state_after.is_some();
-    if has_state || !hooks.is_empty() {
-        h.push_str(r#"<div class="observed">"#);
-        if has_state {
-            render_state(h, step.state_before.as_ref(), step.state_after.as_ref());
-        }
-        if !hooks.is_empty() {
-            render_webhooks(h, hooks);
-        }
-        h.push_str("</div>");
-    }
-    h.push_str("</li>\n");
 }
 
 /// Keys of the entitlement shown first, in this order; any other scalar key follows.
@@ -488,6 +497,28 @@ const STATE_KEYS: &[&str] = &[
     "source",
 ];
 
+/// The app's state before and after a step: one row per scalar key either has (a row
+/// whose value differs when both are known is changed), then each state raw.
+#[derive(Serialize)]
+struct StateView {
+    rows: Vec<StateRow>,
+    raw: Vec<RawState>,
+}
+
+#[derive(Serialize)]
+struct StateRow {
+    key: String,
+    before: String,
+    after: String,
+    changed: bool,
+}
+
+#[derive(Serialize)]
+struct RawState {
+    label: &'static str,
+    json: String,
+}
+
 fn scalar(v: Option<&Value>) -> String {
     match v {
         None => "—".into(),
@@ -497,60 +528,49 @@ fn scalar(v: Option<&Value>) -> String {
     }
 }
 
-fn render_state(h: &mut String, before: Option<&Value>, after: Option<&Value>) {
-    let mut keys: Vec<String> = STATE_KEYS.iter().map(|k| k.to_string()).collect();
-    for v in [before, after].into_iter().flatten() {
-        if let Some(map) = v.as_object() {
-            for (k, val) in map {
-                if !val.is_object() && !val.is_array() && !keys.contains(k) {
-                    keys.push(k.clone());
+impl StateView {
+    /// `None` when neither state is known.
+    fn new(before: Option<&Value>, after: Option<&Value>) -> Option<StateView> {
+        if before.is_none() && after.is_none() {
+            return None;
+        }
+        let mut keys: Vec<String> = STATE_KEYS.iter().map(|k| k.to_string()).collect();
+        for v in [before, after].into_iter().flatten() {
+            if let Some(map) = v.as_object() {
+                for (k, val) in map {
+                    if !val.is_object() && !val.is_array() && !keys.contains(k) {
+                        keys.push(k.clone());
+                    }
                 }
             }
         }
+        let get = |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).cloned();
+        let rows = keys
+            .into_iter()
+            .filter_map(|key| {
+                let (b, a) = (get(before, &key), get(after, &key));
+                if b.is_none() && a.is_none() {
+                    return None;
+                }
+                Some(StateRow {
+                    changed: before.is_some() && after.is_some() && b != a,
+                    before: scalar(b.as_ref()),
+                    after: scalar(a.as_ref()),
+                    key,
+                })
+            })
+            .collect();
+        let raw = [("before", before), ("after", after)]
+            .into_iter()
+            .filter_map(|(label, v)| {
+                v.map(|v| RawState {
+                    label,
+                    json: serde_json::to_string_pretty(v).unwrap_or_default(),
+                })
+            })
+            .collect();
+        Some(StateView { rows, raw })
     }
-    let get = |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).cloned();
-    h.push_str(r#"<div data-testid="state"><h4>App state (entitlement)</h4><table class="state"><thead><tr><th></th><th>before</th><th>after</th></tr></thead><tbody>"#);
-    for k in keys {
-        let (b, a) = (get(before, &k), get(after, &k));
-        if b.is_none() && a.is_none() {
-            continue;
-        }
-        let changed = before.is_some() && after.is_some() && b != a;
-        let _ = write!(
-            h,
-            r#"<tr{cls}><td><code>{k}</code></td><td>{b}</td><td class="after">{a}</td></tr>"#,
-            cls = if changed { r#" class="changed""# } else { "" },
-            k = esc(&k),
-            b = esc(&scalar(b.as_ref())),
-            a = esc(&scalar(a.as_ref())),
-        );
-    }
-    h.push_str("</tbody></table>");
-    for (label, v) in [("before", before), ("after", after)] {
-        if let Some(v) = v {
-            let _ = write!(
-                h,
-                "<details><summary>Raw state {label}</summary><pre>{}</pre></details>",
-                esc(&serde_json::to_string_pretty(v).unwrap_or_default())
-            );
-        }
-    }
-    h.push_str("</div>");
-}
-
-fn render_webhooks(h: &mut String, hooks: &[&WebhookRecord]) {
-    h.push_str(r#"<div data-testid="webhooks"><h4>Webhooks delivered during the step</h4><table class="hooks"><thead><tr><th>Event</th><th>Id</th><th>Attempt</th><th>Result</th></tr></thead><tbody>"#);
-    for w in hooks {
-        let result = answer(w);
-        let _ = write!(
-            h,
-            r#"<tr data-testid="webhook" data-type="{t}"><td><code>{t}</code></td><td><code>{id}</code></td><td>{attempt}</td><td>{result}</td></tr>"#,
-            t = esc(&w.event_type),
-            id = esc(&w.event_id),
-            attempt = w.attempt,
-        );
-    }
-    h.push_str("</tbody></table></div>");
 }
 
 #[cfg(test)]
@@ -558,14 +578,263 @@ mod tests {
     use super::*;
     use crate::evidence::slots::slot_verdicts;
     use crate::evidence::slots::tests::{report, scenario, step};
-    use crate::outcome::{StepDelivery, StepError};
+    use crate::outcome::{NamedShot, StepDelivery, StepError, VideoCapture};
+
+    /// A delivery attempt of scenario step `step`.
+    fn delivery(
+        step: usize,
+        code: Option<u16>,
+        error: Option<&str>,
+        excerpt: Option<&str>,
+    ) -> StepDelivery {
+        StepDelivery {
+            step,
+            record: WebhookRecord {
+                event_id: format!("evt_{step}_{code:?}"),
+                event_type: "subscription.updated".into(),
+                endpoint_url: "http://127.0.0.1:1/api/polar/webhooks?x=1&y='2'".into(),
+                attempt: 2,
+                status_code: code,
+                succeeded: code.is_some_and(|c| c < 300) || (code.is_none() && error.is_none()),
+                error: error.map(String::from),
+                will_retry: code.is_some_and(|c| c >= 500),
+                at: "2026-01-01T00:00:02.345Z".into(),
+                latency_ms: 37,
+                response_excerpt: excerpt.map(String::from),
+            },
+        }
+    }
+
+    /// Every part the page can show, with markup, quotes and odd paths in the data: a
+    /// scenario with a capture note, a video, named screenshots, every clip check, an error
+    /// with its source line, every kind of state and every kind of answer; one without
+    /// slot, video or deliveries; and the header's variants over the runs.
+    pub(crate) fn full_reports() -> Vec<RunOutcome> {
+        let mut shot = step(
+            "Open <Billing> & 'see'",
+            StepStatus::Passed,
+            "s/01 a.png",
+            Some("s/01 a.mp4"),
+        );
+        shot.screenshots = vec![NamedShot {
+            name: "The \"plan\" <card>".into(),
+            path: "s/../s/plan card?.png".into(),
+        }];
+        shot.state_after = Some(serde_json::json!({"status": "active", "seats": 3}));
+        let mut failed = step("Pay", StepStatus::Failed, "s/02.png", Some("s/02.mp4"));
+        failed.clip.ok = Some(false);
+        failed.clip.problem = Some("0.3 s of video for a <1.5 s> step".into());
+        failed.error = Some(StepError {
+            message: "expected \"active\"\nbut saw <b>none</b>".into(),
+            location: crate::scenario::Location {
+                file: "scenarios/flows/pay & go.yaml".into(),
+                line: 7,
+                column: 9,
+            },
+            source_line: Some("      - expect_text: '<active>'   ".into()),
+        });
+        failed.state_before = Some(serde_json::json!({
+            "status": "active", "entitled": true, "plan": null, "zeta": 1.5,
+            "nested": {"a": 1}, "list": [1, 2], "only_before": "x"
+        }));
+        failed.state_after = Some(serde_json::json!({
+            "status": "past_due", "entitled": true, "plan": "pro", "zeta": 1.5, "extra": "<y>"
+        }));
+        let mut unchecked = step("Wait", StepStatus::Passed, "s/03.png", Some("s/03.mp4"));
+        unchecked.clip.ok = None;
+        unchecked.state_before = Some(serde_json::json!({"status": "none"}));
+        let mut no_detail = step("Check", StepStatus::Failed, "s/04.png", Some("s/04.mp4"));
+        no_detail.clip.ok = Some(false);
+        no_detail.screenshot = None;
+        no_detail.error = Some(StepError {
+            message: "no element".into(),
+            location: no_detail.location.clone(),
+            source_line: None,
+        });
+        let mut skipped = step("Later", StepStatus::Skipped, "", None);
+        skipped.screenshot = None;
+        let mut first = scenario(
+            "Recover <payment> & \"go\"",
+            "payment-recovery",
+            "failed",
+            vec![shot, failed, unchecked, no_detail, skipped],
+        );
+        first.capture = VideoCapture {
+            source: Some("bidi-screenshots".into()),
+            fps: Some(9.96),
+            note: Some("the endpoint offers no <BiDi> socket".into()),
+        };
+        first.video = Some("s/scenario video.mp4".into());
+        first.deliveries = vec![
+            delivery(0, Some(202), None, None),
+            delivery(0, None, None, None),
+            delivery(1, Some(403), None, Some("{\"error\":\"<bad> signature\"}")),
+            delivery(1, Some(503), None, Some("")),
+            delivery(1, None, Some("connection refused <127.0.0.1>"), None),
+            delivery(1, None, Some(""), None),
+            delivery(9, Some(200), None, Some("")),
+        ];
+        first.deliveries[1].record.succeeded = true;
+        first.deliveries[5].record.error = None;
+        first.deliveries[5].record.at = "not a time".into();
+        let mut second = scenario("Plain", "continue-using", "not_runnable", vec![]);
+        second.slot = None;
+        let mut third = scenario(
+            "Checkout",
+            "new-user-to-checkout",
+            "passed",
+            vec![step("Go", StepStatus::Passed, "c/01.png", Some("c/01.mp4"))],
+        );
+        third.capture.source = Some("screencast".into());
+        third.video = Some("c/scenario.mp4".into());
+        let mut reports = Vec::new();
+        let apps = [
+            (
+                "demo",
+                None,
+                Some("GET /api/billing/status (app.state)"),
+                "mock",
+                "on",
+            ),
+            (
+                "command",
+                Some("npm run dev -- --port 3000 && echo '<ok>'"),
+                None,
+                "sandbox",
+                "",
+            ),
+            ("fixtures", None, None, "none", "retain-on-failure"),
+            ("url", None, None, "elsewhere", "off"),
+        ];
+        for (source, command, probe, target, video) in apps {
+            let mut r = report(video, vec![first.clone(), second.clone(), third.clone()]);
+            r.run.app.source = source.into();
+            r.run.app.command = command.map(String::from);
+            r.run.app.state_probe = probe.map(String::from);
+            r.run.app.url = "http://127.0.0.1:4000/?a=1&b=<2>".into();
+            r.run.target = target.into();
+            r.run.id = "run <1> & 'x'".into();
+            r.run.browser.version = "140.0 \"beta\"".into();
+            if source == "command" {
+                r.run.finished_at = None;
+                r.run.status = crate::outcome::RunStatus::Interrupted;
+            }
+            r.slots = slot_verdicts(&r, &|p| !p.contains("03"));
+            reports.push(r);
+        }
+        reports
+    }
+
+    #[test]
+    fn every_template_renders_with_a_full_report() {
+        for r in full_reports() {
+            let html = TEMPLATES
+                .render("report.html", &Page::new(&r))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(html, render_html(&r));
+            assert!(
+                html.starts_with("<!doctype html>\n<html lang=\"en\">\n"),
+                "{html}"
+            );
+            assert!(
+                html.ends_with("</footer>\n</main>\n</body>\n</html>\n"),
+                "{html}"
+            );
+            assert!(html.contains("<style>\n:root{--bg:#f6f7f9;"), "{html}");
+            assert!(html
+                .contains("footer{color:var(--muted);font-size:13px;text-align:center}\n</style>"));
+            for part in [
+                r#"data-testid="video-source">Video from <code>bidi-screenshots</code>, 10.0 frames captured per second of its steps — the endpoint offers no &lt;BiDi&gt; socket</div>"#,
+                r#"data-testid="video-source">Video from <code>screencast</code></div>"#,
+                r#"<figcaption>The whole scenario</figcaption>"#,
+                r#"src="s/scenario%20video.mp4" aria-label="video of Recover &lt;payment&gt; &amp; &quot;go&quot;""#,
+                r#"<img src="s/s/plan%20card%3F.png" alt="The &quot;plan&quot; &lt;card&gt;">"#,
+                r#"alt="Screenshot after “Open &lt;Billing&gt; &amp; &#39;see&#39;”""#,
+                r#"Clip of the step · <span class="ok">checked</span>"#,
+                r#"Clip of the step · <span class="clip-bad">check failed: 0.3 s of video for a &lt;1.5 s&gt; step</span>"#,
+                r#"Clip of the step · <span class="clip-bad">check failed: no detail</span>"#,
+                "Clip of the step · not checked</figcaption>",
+                r#"<span class="dur">not run</span>"#,
+                r#"<div class="where">at scenarios/flows/pay &amp; go.yaml:7:9</div>"#,
+                r#"<pre class="source"><span class="ln">7</span>      - expect_text: &#39;&lt;active&gt;&#39;</pre>"#,
+                r#"<tr class="changed"><td><code>status</code></td><td>active</td><td class="after">past_due</td></tr>"#,
+                r#"<tr class="changed"><td><code>plan</code></td><td>null</td><td class="after">pro</td></tr>"#,
+                r#"<tr><td><code>entitled</code></td><td>true</td><td class="after">true</td></tr>"#,
+                r#"<tr class="changed"><td><code>extra</code></td><td>—</td><td class="after">&lt;y&gt;</td></tr>"#,
+                r#"<tr><td><code>seats</code></td><td>—</td><td class="after">3</td></tr>"#,
+                "<details><summary>Raw state before</summary><pre>{",
+                r#"<span class="ok">202 delivered</span>"#,
+                r#"<span class="ok">delivered</span>"#,
+                r#"<span class="bad">rejected: HTTP 403</span><pre class="answer" data-testid="answer">{&quot;error&quot;:&quot;&lt;bad&gt; signature&quot;}</pre>"#,
+                r#"<span class="bad">rejected: HTTP 503, will retry</span><pre class="answer" data-testid="answer"></pre>"#,
+                r#"<span class="bad">connection refused &lt;127.0.0.1&gt;</span>"#,
+                r#"<span class="bad">no answer</span>"#,
+                r#"<span class="ok">200 delivered</span></td>"#,
+                r#"<td>+2.3 s</td><td>1. Open &lt;Billing&gt; &amp; &#39;see&#39;</td>"#,
+                "<td>not a time</td>",
+                r#"data-step="10" data-type="subscription.updated"><td>+2.3 s</td><td></td>"#,
+                r#"<code>http://127.0.0.1:1/api/polar/webhooks?x=1&amp;y=&#39;2&#39;</code>"#,
+                r##"<a href="#scenario-1">Recover &lt;payment&gt; &amp; &quot;go&quot;</a>"##,
+                r#"<td class="clip"><span class="reason">no clip</span></td>"#,
+                r#"<div class="sub">scenarios/a.yaml · 2.4 s · started 2026-01-01T00:00:00+00:00</div>"#,
+                r#"<title>Billing evidence — run &lt;1&gt; &amp; &#39;x&#39;</title>"#,
+                r#"<dd>chrome 140.0 &quot;beta&quot;</dd>"#,
+            ] {
+                assert!(html.contains(part), "missing {part}\n{html}");
+            }
+            assert_eq!(html.matches(r#"data-testid="webhook""#).count(), 6);
+            assert_eq!(html.matches(r#"data-testid="delivery""#).count(), 7);
+            assert_eq!(html.matches(r#"class="rejected""#).count(), 2);
+        }
+        let headers: Vec<String> = full_reports()
+            .iter()
+            .map(|r| {
+                let html = render_html(r);
+                let start = html.find("<dl class=\"meta\">").unwrap();
+                html[start..html.find("</dl>").unwrap()].to_string()
+            })
+            .collect();
+        for (header, want) in headers.iter().zip([
+            "the built-in demo app at http://127.0.0.1:4000/?a=1&amp;b=&lt;2&gt;</dd>\n<dt>State</dt><dd data-testid=\"state-probe\">GET /api/billing/status (app.state)</dd>",
+            "`npm run dev -- --port 3000 &amp;&amp; echo &#39;&lt;ok&gt;&#39;`, started at http://127.0.0.1:4000/?a=1&amp;b=&lt;2&gt;</dd>",
+            "the fixture pages at http",
+            "running at http",
+        ]) {
+            assert!(header.contains(want), "{header}");
+        }
+        assert!(headers[0].contains("<dd data-testid=\"target\">the mock Polar</dd>"));
+        assert!(headers[1].contains("<dd data-testid=\"target\">Polar&#39;s sandbox</dd>"));
+        assert!(headers[1].contains("<dt>Video</dt><dd>off</dd>"));
+        assert!(headers[1].contains("<dt>Finished</dt><dd>—</dd>"));
+        assert!(headers[2].contains("none (no Polar the run knows of)"));
+        assert!(headers[3].contains("no state probe configured"));
+    }
+
+    #[test]
+    fn a_template_error_gives_a_page_saying_so_with_the_error() {
+        let page = broken_page("template report.html: <undefined> & 'more'");
+        assert!(page.starts_with("<!doctype html>\n"), "{page}");
+        assert!(page.contains(r#"<pre data-testid="template-error">template report.html: &lt;undefined&gt; &amp; &#39;more&#39;</pre>"#), "{page}");
+        assert!(page.contains(r#"<a href="report.json">report.json</a>"#));
+    }
 
     #[test]
     fn escapes_text_and_paths() {
-        assert_eq!(
-            esc(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        let r = report(
+            "on",
+            vec![scenario(
+                r#"<a href="x">'&'</a>"#,
+                "continue-using",
+                "passed",
+                vec![],
+            )],
         );
+        let html = render_html(&r);
+        assert!(
+            html.contains("<h2>&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;</h2>"),
+            "{html}"
+        );
+        assert!(!html.contains(r#"<a href="x">"#));
         assert_eq!(href("scenarios/01-a/02 b.png"), "scenarios/01-a/02%20b.png");
         assert_eq!(href("javascript:alert(1)"), "javascript%3Aalert%281%29");
         assert_eq!(href("../../etc/passwd"), "etc/passwd");

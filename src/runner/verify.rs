@@ -2,10 +2,16 @@
 //! verify-config`) against the run's Polar — on the mock, the mock's organization and product
 //! (its seed); on the sandbox or with no Polar the run knows of, the `POLAR_*` variables —
 //! shown on a page, with which one it checked, so the step's screenshot and clip carry it.
+//! The page is `verifier_page.html` beside this file, rendered by [`crate::template`] and
+//! opened as a `data:` URL.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use serde::Serialize;
+
 use crate::scenario::{PolarTarget, Template};
+use crate::template::Templates;
 
 use super::actions::{ActionError, Exec};
 
@@ -76,26 +82,32 @@ pub(super) async fn run(
     }
 }
 
-/// A `data:` page showing the verifier's report.
+/// The verifier page's template, parsed once (one that does not parse is a defect every
+/// test of this module meets).
+static TEMPLATES: LazyLock<Templates> = LazyLock::new(|| {
+    Templates::new(&[("verifier_page.html", include_str!("verifier_page.html"))])
+        .unwrap_or_else(|e| panic!("the verifier page's template: {e}"))
+});
+
+/// A `data:` page showing the verifier's report. Should the template fail on it (a defect of
+/// the tool), the page is the error and the report as plain text.
 fn verifier_page(report: &str, passed: bool) -> String {
-    let escaped = report
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let (verdict, colour) = if passed {
-        ("every check passed", "#2b8a3e")
-    } else {
-        ("a check failed", "#c92a2a")
-    };
-    let html = format!(
-        "<!doctype html><meta charset=utf-8><title>walkthrough verify-config</title>\
-         <body style=\"margin:0;background:#1d1d27;color:#e9ecef;font:16px/1.6 monospace\">\
-         <div style=\"padding:32px\"><div style=\"color:#adb5bd\">$ walkthrough verify-config</div>\
-         <pre data-testid=verify-config style=\"font:inherit\">{escaped}</pre>\
-         <div data-testid=verify-verdict style=\"color:{colour};font-weight:bold\">{verdict}</div></div>"
-    );
-    let mut encoded = String::from("data:text/html;charset=utf-8,");
-    for byte in html.bytes() {
+    #[derive(Serialize)]
+    struct View<'a> {
+        report: &'a str,
+        passed: bool,
+    }
+    match TEMPLATES.render("verifier_page.html", &View { report, passed }) {
+        Ok(html) => data_url("text/html", &html),
+        Err(e) => data_url("text/plain", &format!("{e}\n\n{report}")),
+    }
+}
+
+/// `text` as a `data:` URL of type `mime`, every byte but the unreserved ones
+/// percent-encoded.
+fn data_url(mime: &str, text: &str) -> String {
+    let mut encoded = format!("data:{mime};charset=utf-8,");
+    for byte in text.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 encoded.push(byte as char)
@@ -104,4 +116,48 @@ fn verifier_page(report: &str, passed: bool) -> String {
         }
     }
     encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page a `data:` URL carries.
+    fn decode(url: &str) -> String {
+        let body = url.split_once(',').unwrap().1.as_bytes();
+        let mut bytes = Vec::new();
+        let mut i = 0;
+        while i < body.len() {
+            if body[i] == b'%' {
+                let hex = std::str::from_utf8(&body[i + 1..i + 3]).unwrap();
+                bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                bytes.push(body[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn the_page_shows_the_report_escaped_and_the_verdict() {
+        let report = "checked: the mock <Polar> & \"its\" seed\n✓ token 'ok'\n";
+        let url = verifier_page(report, true);
+        assert!(
+            url.starts_with("data:text/html;charset=utf-8,%3C%21doctype%20html%3E"),
+            "{url}"
+        );
+        assert!(
+            !url[url.find(',').unwrap()..].contains(['<', ' ', '"', '\n']),
+            "{url}"
+        );
+        let page = decode(&url);
+        assert!(page.contains("<pre data-testid=verify-config style=\"font:inherit\">checked: the mock &lt;Polar&gt; &amp; &quot;its&quot; seed\n✓ token &#39;ok&#39;\n</pre>"), "{page}");
+        assert!(page.contains("<div data-testid=verify-verdict style=\"color:#2b8a3e;font-weight:bold\">every check passed</div>"), "{page}");
+        assert!(!page.contains("a check failed"), "{page}");
+        let page = decode(&verifier_page(report, false));
+        assert!(page.contains("<div data-testid=verify-verdict style=\"color:#c92a2a;font-weight:bold\">a check failed</div>"), "{page}");
+        assert!(!page.contains("every check passed"), "{page}");
+    }
 }
