@@ -11,7 +11,6 @@ mod control;
 mod customer_portal;
 mod customers;
 mod orders;
-mod pages;
 mod products;
 mod subscriptions;
 mod webhooks;
@@ -78,6 +77,8 @@ pub(crate) enum Reply {
     /// 204 with no body.
     NoContent,
     Html(u16, String),
+    /// A body of another type (the invoice PDF): status, content type, bytes.
+    Bytes(u16, &'static str, Vec<u8>),
     /// Exactly this response (control plane answers, binary bodies).
     Raw(ResponseTemplate),
     Error(ApiError),
@@ -97,6 +98,9 @@ impl Reply {
             Reply::Json(status, v) => json_in(version, status, v),
             Reply::NoContent => ResponseTemplate::new(204),
             Reply::Html(status, body) => html_reply(status, body),
+            Reply::Bytes(status, content_type, body) => {
+                ResponseTemplate::new(status).set_body_raw(body, content_type)
+            }
             Reply::Raw(t) => t,
             Reply::Error(e) => e.into_template(),
         }
@@ -155,7 +159,7 @@ pub(crate) fn all() -> Vec<Route> {
         orders::ROUTES,
         webhooks::ROUTES,
         customer_portal::ROUTES,
-        pages::ROUTES,
+        super::hosted::ROUTES,
         control::ROUTES,
     ]
     .concat()
