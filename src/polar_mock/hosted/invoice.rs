@@ -18,24 +18,24 @@ pub(crate) fn lines(invoice: &Invoice) -> Vec<String> {
     ]
 }
 
-/// A one-page PDF with `lines` in Helvetica (non-ASCII characters become `?`).
+/// `c` as a PDF string character in WinAnsiEncoding: printable ASCII as itself (`\`, `(`
+/// and `)` escaped), Latin-1 and `€` (the symbols money gives: `£`, `¥`, the no-break space)
+/// as octal escapes, anything else as `?`.
+fn win_ansi(c: char) -> String {
+    match c {
+        '\\' | '(' | ')' => format!("\\{c}"),
+        ' '..='~' => c.to_string(),
+        '€' => "\\200".to_string(),
+        '\u{a0}'..='\u{ff}' => format!("\\{:03o}", u32::from(c)),
+        _ => "?".to_string(),
+    }
+}
+
+/// A one-page PDF with `lines` in Helvetica (WinAnsiEncoding; other characters become `?`).
 pub(crate) fn pdf(lines: &[String]) -> Vec<u8> {
     let mut text = String::from("BT /F1 12 Tf 72 770 Td 16 TL");
     for line in lines {
-        let safe: String = line
-            .chars()
-            .map(|c| {
-                if c.is_ascii() && !c.is_ascii_control() {
-                    c
-                } else {
-                    '?'
-                }
-            })
-            .collect();
-        let escaped = safe
-            .replace('\\', "\\\\")
-            .replace('(', "\\(")
-            .replace(')', "\\)");
+        let escaped: String = line.chars().map(win_ansi).collect();
         text.push_str(&format!(" ({escaped}) Tj T*"));
     }
     text.push_str(" ET");
@@ -44,7 +44,7 @@ pub(crate) fn pdf(lines: &[String]) -> Vec<u8> {
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
         format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
     ];
     let mut out = String::from("%PDF-1.4\n");
     let mut offsets = Vec::new();
@@ -87,6 +87,21 @@ mod tests {
             );
         }
         assert!(text.contains("(Invoice TEGY-0001 \\(paid\\)) Tj"));
+    }
+
+    #[test]
+    fn money_symbols_are_written_in_win_ansi() {
+        let text = String::from_utf8(pdf(&[
+            "Total: €1,234.50 £2 ¥3 SEK\u{a0}4".into(),
+            "Ada ₹ \\ ok".into(),
+        ]))
+        .unwrap();
+        assert!(text.contains("/Encoding /WinAnsiEncoding"));
+        assert!(
+            text.contains("(Total: \\2001,234.50 \\2432 \\2453 SEK\\2404) Tj"),
+            "{text}"
+        );
+        assert!(text.contains("(Ada ? \\\\ ok) Tj"), "{text}");
     }
 
     #[test]
