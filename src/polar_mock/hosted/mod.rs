@@ -1,14 +1,33 @@
-//! The hosted pages a browser walks (checkout, its card frame and confirmation, the customer
-//! portal, its card frame) and the invoice PDFs `GET /v1/orders/{id}/invoice` links to. The
-//! HTML itself is built in `pages`.
+//! The browser-facing side of the mock: the hosted pages a browser walks — the checkout
+//! (`/checkout/{client_secret}`), its card frame (`…/card-frame`, standing in for Stripe's
+//! cross-origin iframe), the built-in confirmation page, the customer portal
+//! (`/{org_slug}/portal?customer_session_token=…`) and its card frame — and the invoice PDF
+//! (`/invoices/{order_id}.pdf`). Labels and `data-testid`s are documented in
+//! `docs/mock-polar.md`.
+//!
+//! A page is one template (`templates/*.html`, rendered by `crate::template`, which escapes
+//! every value; a page's script reads its data from one object written with `|tojson`), one
+//! view (`views`, the only code here that reads the mock's world) and one route (`ROUTES`,
+//! handlers below). Money is written by `money`, Polar's own rules; the PDF by `invoice`.
+//!
+//! Must not import wiremock: replies go out as `Reply`s.
+//!
+//! The pages are served by the same server as the API (one responder, the same faults): a
+//! page's script calls Polar's API on its own origin, as Polar's pages call theirs.
 
-mod pages;
+mod invoice;
+mod money;
+mod views;
 
-use crate::polar_mock::answer::{not_found_route, ApiError, Reply};
-use crate::polar_mock::handler::{Auth, Ctx, Route};
-use crate::polar_mock::wire::ts;
-use pages::money;
+use std::sync::LazyLock;
 
+use serde::Serialize;
+
+use super::answer::{not_found_route, ApiError, Reply};
+use super::handler::{Auth, Ctx, Route};
+use crate::template::{TemplateError, Templates};
+
+/// The pages' routes.
 pub(crate) fn routes() -> Vec<Route> {
     ROUTES.to_vec()
 }
@@ -59,35 +78,80 @@ const ROUTES: &[Route] = &[
     ),
 ];
 
+/// Every template, by the name pages extend and include it by.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("style.css", include_str!("templates/style.css")),
+    ("money.js", include_str!("templates/money.js")),
+    ("checkout.html", include_str!("templates/checkout.html")),
+    ("card_frame.html", include_str!("templates/card_frame.html")),
+    (
+        "confirmation.html",
+        include_str!("templates/confirmation.html"),
+    ),
+    ("portal.html", include_str!("templates/portal.html")),
+    (
+        "portal_expired.html",
+        include_str!("templates/portal_expired.html"),
+    ),
+    ("not_found.html", include_str!("templates/not_found.html")),
+];
+
+static PAGES: LazyLock<Result<Templates, TemplateError>> =
+    LazyLock::new(|| Templates::new(TEMPLATES));
+
+/// Template `name` rendered with `view`. A template that does not parse or render is a defect
+/// of the mock (the tests render every page): a 500 naming it.
+fn render<V: Serialize>(name: &str, view: &V) -> Result<String, ApiError> {
+    PAGES
+        .as_ref()
+        .map_err(|e| e.to_string())
+        .and_then(|pages| pages.render(name, view).map_err(|e| e.to_string()))
+        .map_err(|detail| ApiError::new(500, "InternalServerError", &detail))
+}
+
+fn page<V: Serialize>(status: u16, name: &str, view: &V) -> Result<Reply, ApiError> {
+    Ok(Reply::Html(status, render(name, view)?))
+}
+
 fn checkout(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    Ok(match ctx.world.checkout_by_secret(ctx.param(0)) {
-        Some(i) => Reply::Html(200, pages::checkout(ctx.world, i)),
-        None => Reply::Html(
+    match views::checkout(ctx.world, ctx.param(0)) {
+        Some(view) => page(200, "checkout.html", &view),
+        None => page(
             404,
-            pages::page(
-                "Not found",
-                "<main><section data-testid=\"not-found\"><h1>Checkout not found</h1></section></main>",
-            ),
+            "not_found.html",
+            &views::NotFound {
+                heading: "Checkout not found",
+                in_section: true,
+            },
         ),
-    })
+    }
 }
 
 fn checkout_card_frame(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    Ok(match ctx.world.checkout_by_secret(ctx.param(0)) {
-        Some(_) => Reply::Html(200, pages::card_frame()),
-        None => not_found_route(),
-    })
+    if views::checkout_exists(ctx.world, ctx.param(0)) {
+        page(200, "card_frame.html", &views::Empty {})
+    } else {
+        Ok(not_found_route())
+    }
 }
 
 fn confirmation(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    Ok(match ctx.world.checkout_by_secret(ctx.param(0)) {
-        Some(i) => Reply::Html(200, pages::confirmation(ctx.world, i)),
-        None => Reply::Html(404, pages::page("Not found", "<h1>Not found</h1>")),
-    })
+    match views::confirmation(ctx.world, ctx.param(0)) {
+        Some(view) => page(200, "confirmation.html", &view),
+        None => page(
+            404,
+            "not_found.html",
+            &views::NotFound {
+                heading: "Not found",
+                in_section: false,
+            },
+        ),
+    }
 }
 
 fn portal_card_frame(_: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::Html(200, pages::card_frame()))
+    page(200, "card_frame.html", &views::Empty {})
 }
 
 fn portal(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
@@ -96,10 +160,10 @@ fn portal(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .query_value("customer_session_token")
         .unwrap_or_default()
         .to_string();
-    Ok(match pages::portal(ctx.world, &token) {
-        Some(page) => Reply::Html(200, page),
-        None => Reply::Html(401, pages::portal_expired()),
-    })
+    match views::portal(ctx.world, &token) {
+        Some(view) => page(200, "portal.html", &view),
+        None => page(401, "portal_expired.html", &views::Empty {}),
+    }
 }
 
 fn favicon(_: &mut Ctx<'_>) -> Result<Reply, ApiError> {
@@ -108,108 +172,233 @@ fn favicon(_: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 
 /// `/invoices/{order_id}.pdf`: a one-page PDF for an order whose invoice was generated.
 fn invoice(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let id = ctx.param(0).trim_end_matches(".pdf");
-    let state = &*ctx.world;
-    let Some(o) = state
-        .order_index(id)
-        .map(|i| &state.orders[i])
-        .filter(|o| o.invoice_number.is_some())
-    else {
-        return Ok(not_found_route());
-    };
-    let customer = state.customers.iter().find(|c| c.id == o.customer_id);
-    let product = state
-        .product(&o.product_id)
-        .map(|p| p.name.as_str())
-        .unwrap_or("");
-    let lines = vec![
-        format!("Invoice {}", o.invoice_number.clone().unwrap_or_default()),
-        state.organization.name.clone(),
-        format!("Date: {}", &ts(o.created_at)[..10]),
-        format!(
-            "Billed to: {}",
-            customer.map(|c| c.email.as_str()).unwrap_or("")
-        ),
-        match o.seats {
-            Some(n) => format!("{product} ({n} seats)"),
-            None => product.to_string(),
+    let order_id = ctx.param(0).trim_end_matches(".pdf");
+    Ok(match views::invoice(ctx.world, order_id) {
+        Some(view) => Reply::Bytes {
+            status: 200,
+            content_type: "application/pdf",
+            body: invoice::pdf(&invoice::lines(&view)),
         },
-        format!("Total: {}", money(o.amount, &o.currency)),
-        format!("Status: {}", o.status.as_str()),
-    ];
-    Ok(Reply::Bytes {
-        status: 200,
-        content_type: "application/pdf",
-        body: pdf(&lines),
+        None => not_found_route(),
     })
-}
-
-/// A one-page PDF with `lines` in Helvetica (non-ASCII characters become `?`).
-pub(crate) fn pdf(lines: &[String]) -> Vec<u8> {
-    let mut text = String::from("BT /F1 12 Tf 72 770 Td 16 TL");
-    for line in lines {
-        let safe: String = line
-            .chars()
-            .map(|c| {
-                if c.is_ascii() && !c.is_ascii_control() {
-                    c
-                } else {
-                    '?'
-                }
-            })
-            .collect();
-        let escaped = safe
-            .replace('\\', "\\\\")
-            .replace('(', "\\(")
-            .replace(')', "\\)");
-        text.push_str(&format!(" ({escaped}) Tj T*"));
-    }
-    text.push_str(" ET");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
-        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    let mut out = String::from("%PDF-1.4\n");
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.push_str(&format!("{} 0 obj\n{body}\nendobj\n", i + 1));
-    }
-    let xref = out.len();
-    out.push_str(&format!(
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objects.len() + 1
-    ));
-    for off in offsets {
-        out.push_str(&format!("{off:010} 00000 n \n"));
-    }
-    out.push_str(&format!(
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    ));
-    out.into_bytes()
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn pdf_offsets_point_at_objects() {
-        let bytes = super::pdf(&["Invoice TEGY-0001 (paid)".into(), "Total: $60.00".into()]);
-        let text = String::from_utf8(bytes).unwrap();
-        assert!(text.starts_with("%PDF-1.4\n") && text.ends_with("%%EOF\n"));
-        let xref: usize = text.lines().rev().nth(1).unwrap().parse().unwrap();
-        assert!(text[xref..].starts_with("xref"));
-        for (i, line) in text[xref..].lines().skip(3).take(5).enumerate() {
-            let off: usize = line[..10].parse().unwrap();
-            assert!(
-                text[off..].starts_with(&format!("{} 0 obj", i + 1)),
-                "object {}",
-                i + 1
-            );
+    use super::money::{Mode, Style};
+    use super::views::*;
+    use super::*;
+
+    fn checkout_view(name: &str, seats: Option<Seats>) -> Checkout {
+        Checkout {
+            id: "c-1".into(),
+            status: "open".into(),
+            secret: "polar_c_secret".into(),
+            organization: "Tegy".into(),
+            product_name: name.into(),
+            description: "For teams".into(),
+            amount: 6000,
+            amount_label: "$60.00 / month".into(),
+            interval: "month".into(),
+            seats,
+            email: "ada@example.com".into(),
+            email_locked: true,
+            cardholder_name: "O'Brien".into(),
+            countries: vec![Country {
+                code: "DE".into(),
+                label: "Germany".into(),
+                selected: true,
+            }],
+            address: Address {
+                line1: "1 \"Main\" St".into(),
+                city: String::new(),
+                postal_code: String::new(),
+                state: String::new(),
+            },
+            script: CheckoutScript {
+                secret: "polar_c_\"</script>".into(),
+                seat_based: true,
+                per_seat: 2000,
+                min: 1,
+                max: None,
+                money: Style::new("usd", Mode::Accounting),
+                interval: "month".into(),
+            },
         }
-        assert!(text.contains("(Invoice TEGY-0001 \\(paid\\)) Tj"));
+    }
+
+    fn seats(min: i64, max: Option<i64>) -> Seats {
+        Seats {
+            count: 3,
+            min,
+            max,
+            fixed: max == Some(min),
+            summary: "3 seats × $20.00".into(),
+            per_seat: "$20.00".into(),
+        }
+    }
+
+    /// The object the page's script reads, parsed back from `var data = …;`.
+    fn script_data(html: &str) -> serde_json::Value {
+        let start = html.find("var data = ").expect("the script's data") + "var data = ".len();
+        let end = start + html[start..].find(";\n").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    }
+
+    #[test]
+    fn the_checkout_escapes_values_and_hands_its_script_json() {
+        let view = checkout_view("<b>Pro</b> & \"Co\"", Some(seats(1, None)));
+        let html = render("checkout.html", &view).unwrap();
+        assert!(html.starts_with("<!doctype html>\n"), "{html}");
+        assert!(
+            html.contains("<title>Checkout · &lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</title>")
+        );
+        assert!(html.contains(
+            "<h1 data-testid=\"checkout-product-name\">&lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</h1>"
+        ));
+        assert!(html.contains("value=\"1 &quot;Main&quot; St\""));
+        assert!(html.contains("value=\"O&#39;Brien\""));
+        assert!(html
+            .contains("data-testid=\"checkout-amount\" data-amount=\"6000\">$60.00 / month</div>"));
+        assert!(html.contains("data-seats=\"3\">3 seats × $20.00</p>"));
+        assert!(html.contains("$20.00 per seat / month</p>"));
+        assert!(html.contains("value=\"ada@example.com\" disabled>"));
+        assert!(html.contains("<option value=\"DE\" selected>Germany</option>"));
+        assert!(html.contains("min=\"1\">"), "no max, not read-only");
+        assert!(!html.contains("</script>\""), "{html}");
+        assert_eq!(
+            script_data(&html),
+            serde_json::to_value(&view.script).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_fixed_seat_count_disables_the_stepper_and_no_seats_hides_it() {
+        let html = render(
+            "checkout.html",
+            &checkout_view("Pro", Some(seats(4, Some(4)))),
+        )
+        .unwrap();
+        assert!(html.contains("max=\"4\" readonly>"), "{html}");
+        assert_eq!(
+            html.matches("aria-label=\"Remove a seat\" disabled>")
+                .count(),
+            1
+        );
+        assert_eq!(
+            html.matches("aria-label=\"Add a seat\" disabled>").count(),
+            1
+        );
+        let html = render("checkout.html", &checkout_view("Pro", None)).unwrap();
+        assert!(!html.contains("data-testid=\"checkout-seat-summary\""));
+        assert!(!html.contains("id=\"seats\""));
+    }
+
+    #[test]
+    fn the_portal_lists_subscriptions_with_their_actions() {
+        let subscription = |id: &str, canceling: bool| PortalSubscription {
+            id: id.into(),
+            status: "active".into(),
+            cancel_at_period_end: canceling,
+            product_name: "Tegy Pro".into(),
+            badge: if canceling { "Canceling" } else { "Active" },
+            badge_class: if canceling { "warn" } else { "" },
+            seats: 3,
+            seats_label: "3 seats".into(),
+            amount: 6000,
+            amount_label: "$60.00 / month".into(),
+            renewal: "Renews on May 1, 2026".into(),
+            can_cancel: !canceling,
+            can_uncancel: canceling,
+        };
+        let view = Portal {
+            organization: "Tegy".into(),
+            email: "ada@example.com".into(),
+            return_url: Some("https://app.test/?a=1&b=2".into()),
+            subscriptions: vec![subscription("s-1", false), subscription("s-2", true)],
+            payment_method: "Visa •••• 4242".into(),
+            script: PortalScript {
+                token: "polar_cst_x".into(),
+            },
+        };
+        let html = render("portal.html", &view).unwrap();
+        assert!(html.contains(
+            "<a href=\"https://app.test/?a=1&amp;b=2\" data-testid=\"portal-return\">← Back to Tegy</a>"
+        ));
+        assert!(html.contains("data-subscription-id=\"s-1\" data-status=\"active\" data-cancel-at-period-end=\"false\""));
+        assert!(html.contains("data-subscription-id=\"s-2\" data-status=\"active\" data-cancel-at-period-end=\"true\""));
+        assert!(html
+            .contains("<span class=\"badge \" data-testid=\"subscription-status\">Active</span>"));
+        assert!(html.contains(
+            "<span class=\"badge warn\" data-testid=\"subscription-status\">Canceling</span>"
+        ));
+        assert!(
+            html.contains("data-action=\"cancel\" data-id=\"s-1\">Cancel subscription</button>")
+        );
+        assert!(html
+            .contains("data-action=\"uncancel\" data-id=\"s-2\">Uncancel subscription</button>"));
+        assert!(html.contains("data-amount=\"6000\">$60.00 / month</p>"));
+        assert!(!html.contains("no-subscriptions"));
+        assert_eq!(
+            script_data(&html),
+            serde_json::json!({"token": "polar_cst_x"})
+        );
+
+        let empty = Portal {
+            return_url: None,
+            subscriptions: vec![],
+            ..view
+        };
+        let html = render("portal.html", &empty).unwrap();
+        assert!(html.contains(
+            "<section data-testid=\"no-subscriptions\"><p>No subscriptions.</p></section>"
+        ));
+        assert!(!html.contains("portal-return"));
+    }
+
+    #[test]
+    fn the_small_pages_render() {
+        let html = render("card_frame.html", &Empty {}).unwrap();
+        assert!(html.contains("<title>Secure payment input frame</title>"));
+        assert!(
+            html.contains("body{background:#fff!important}\n</style>"),
+            "{html}"
+        );
+        assert!(html.contains("data-testid=\"card-number\""));
+        let html = render(
+            "confirmation.html",
+            &Confirmation {
+                status: "succeeded".into(),
+                product_name: "A & B".into(),
+                outcome: "complete",
+            },
+        )
+        .unwrap();
+        assert!(html.contains("<p>Your purchase of A &amp; B is complete.</p>"));
+        let html = render("portal_expired.html", &Empty {}).unwrap();
+        assert!(html.contains("data-testid=\"portal-session-expired\""));
+        let html = render(
+            "not_found.html",
+            &NotFound {
+                heading: "Checkout not found",
+                in_section: true,
+            },
+        )
+        .unwrap();
+        assert!(html.contains(
+            "<main><section data-testid=\"not-found\"><h1>Checkout not found</h1></section></main>"
+        ));
+        let html = render(
+            "not_found.html",
+            &NotFound {
+                heading: "Not found",
+                in_section: false,
+            },
+        )
+        .unwrap();
+        assert!(
+            html.contains("<body>\n<h1>Not found</h1>\n</body>"),
+            "{html}"
+        );
     }
 }
