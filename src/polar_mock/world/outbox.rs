@@ -116,6 +116,13 @@ impl World {
         }
     }
 
+    /// A subscription changed: its events, then its customer's state.
+    pub(super) fn subscription_changed(&mut self, si: usize, kinds: &[EventType]) {
+        self.emit_subscription(kinds, si);
+        let customer_id = self.subscriptions[si].customer_id.clone();
+        self.emit_state_changed(&customer_id);
+    }
+
     pub(super) fn emit_state_changed(&mut self, customer_id: &str) {
         if self.customer(customer_id).is_some() {
             self.emit(

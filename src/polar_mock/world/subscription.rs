@@ -45,15 +45,13 @@ impl World {
         s.cancellation_reason = reason;
         s.cancellation_comment = comment;
         s.modified_at = Some(now);
-        let cid = s.customer_id.clone();
-        self.emit_subscription(
+        self.subscription_changed(
+            si,
             &[
                 EventType::SubscriptionUpdated,
                 EventType::SubscriptionCanceled,
             ],
-            si,
         );
-        self.emit_state_changed(&cid);
         Ok(())
     }
 
@@ -72,15 +70,13 @@ impl World {
         s.cancellation_reason = None;
         s.cancellation_comment = None;
         s.modified_at = Some(now);
-        let cid = s.customer_id.clone();
-        self.emit_subscription(
+        self.subscription_changed(
+            si,
             &[
                 EventType::SubscriptionUpdated,
                 EventType::SubscriptionUncanceled,
             ],
-            si,
         );
-        self.emit_state_changed(&cid);
         Ok(())
     }
 
@@ -110,16 +106,14 @@ impl World {
             s.cancellation_comment = comment;
         }
         s.modified_at = Some(now);
-        let cid = s.customer_id.clone();
-        self.emit_subscription(
+        self.subscription_changed(
+            si,
             &[
                 EventType::SubscriptionUpdated,
                 EventType::SubscriptionCanceled,
                 EventType::SubscriptionRevoked,
             ],
-            si,
         );
-        self.emit_state_changed(&cid);
         Ok(())
     }
 
@@ -147,9 +141,7 @@ impl World {
         s.seats = Some(seats);
         s.amount = amount;
         s.modified_at = Some(now);
-        let cid = s.customer_id.clone();
-        self.emit_subscription(&[EventType::SubscriptionUpdated], si);
-        self.emit_state_changed(&cid);
+        self.subscription_changed(si, &[EventType::SubscriptionUpdated]);
         Ok(())
     }
 
@@ -246,14 +238,12 @@ impl World {
         s.status = SubscriptionStatus::Active;
         s.past_due_at = None;
         s.modified_at = Some(now);
-        let cid = s.customer_id.clone();
-        self.emit_subscription(
+        self.subscription_changed(
+            si,
             &[
                 EventType::SubscriptionUpdated,
                 EventType::SubscriptionActive,
             ],
-            si,
         );
-        self.emit_state_changed(&cid);
     }
 }
