@@ -399,6 +399,8 @@ pub(crate) fn forbid_extra(body: &Map<String, Value>, allowed: &[&str]) -> Resul
     Ok(())
 }
 
+/// A path segment as the server reads it: `%XX` decoded, and `+` kept as `+` (only a form
+/// body or query string means a space by it; `/v1/customers/external/a+b` names `a+b`).
 pub(crate) fn percent_decode(s: &str) -> String {
     fn hex(b: u8) -> Option<u8> {
         (b as char).to_digit(16).map(|d| d as u8)
@@ -414,7 +416,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
                 continue;
             }
         }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+        out.push(bytes[i]);
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -443,6 +445,8 @@ mod tests {
         assert_eq!(percent_decode("x%4"), "x%4");
         assert_eq!(percent_decode("%é%41"), "%éA");
         assert_eq!(percent_decode("plain"), "plain");
+        assert_eq!(percent_decode("a+b"), "a+b", "a plus in a path is a plus");
+        assert_eq!(percent_decode("a%2Bb%20c"), "a+b c");
     }
 
     #[test]
