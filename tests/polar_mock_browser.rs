@@ -7,6 +7,7 @@
 mod support;
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use support::{fill_card, id, t, text_of, wait_text, wait_url, WAIT};
@@ -231,4 +232,144 @@ async fn checkout_and_portal_in_a_real_browser() {
         .unwrap();
 
     browser.close().await;
+}
+
+/// Pays checkout `checkout` in the page and returns how long the page took to land on
+/// `site` (the success URL) after "Subscribe now", and the URL it landed on.
+async fn pay_and_time(
+    browser: &Browser,
+    checkout: &Value,
+    email: &str,
+    site: &str,
+) -> (Duration, String) {
+    browser
+        .goto(checkout["url"].as_str().unwrap())
+        .await
+        .unwrap();
+    browser
+        .fill(&t(By::Label, "Email"), email, WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(&t(By::Label, "Cardholder name"), "Ada Lovelace", WAIT)
+        .await
+        .unwrap();
+    browser
+        .select(&t(By::Label, "Billing country"), "Germany", WAIT)
+        .await
+        .unwrap();
+    fill_card(browser, "4242 4242 4242 4242").await;
+    let clicked = Instant::now();
+    browser
+        .click(&t(By::Text, "Subscribe now"), WAIT)
+        .await
+        .unwrap();
+    loop {
+        let url = browser.current_url().await.unwrap();
+        if url.starts_with(site) {
+            return (clicked.elapsed(), url);
+        }
+        assert!(
+            clicked.elapsed() < Duration::from_secs(40),
+            "the page stayed at {url}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Polar's page goes on to the success URL once the checkout succeeded, its order exists and
+/// the merchant's endpoint answered 2xx to `checkout.updated`; when the endpoint does not,
+/// it gives up after 15 s and goes through its confirmation page, which sends the buyer on
+/// once the checkout succeeded. A succeeded checkout's own URL redirects to its success URL.
+#[tokio::test]
+async fn after_paying_the_page_waits_for_the_apps_answer_to_checkout_updated() {
+    use wiremock::matchers::{body_string_contains, method};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let site = StaticSite::start(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
+        .await
+        .unwrap();
+    let app = MockServer::start().await;
+    let answer = |status: u16| {
+        Mock::given(method("POST"))
+            .and(body_string_contains("\"type\":\"checkout.updated\""))
+            .respond_with(ResponseTemplate::new(status))
+    };
+    answer(200).mount(&app).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&app)
+        .await;
+    let (status, _) = rest(
+        &mock,
+        reqwest::Method::POST,
+        "/v1/webhooks/endpoints",
+        Some(
+            json!({"url": format!("{}/hook", app.uri()), "format": "raw",
+            "events": ["checkout.updated", "order.paid"]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let logs = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&BrowserOptions::new(logs.path()))
+        .await
+        .expect("Chromium and chromedriver are installed");
+    let success = format!("{}/index.html?checkout_id={{CHECKOUT_ID}}", site.url());
+    let new_checkout = || async {
+        let (status, checkout) = rest(
+            &mock,
+            reqwest::Method::POST,
+            "/v1/checkouts/",
+            Some(json!({"products": [mock.product_id()], "seats": 3, "success_url": success})),
+        )
+        .await;
+        assert_eq!(status, 201, "{checkout}");
+        checkout
+    };
+
+    // The app answers 2xx: on at once.
+    let accepted = new_checkout().await;
+    let (took, landed) = pay_and_time(&browser, &accepted, "grace@hopper.dev", site.url()).await;
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    let id = accepted["id"].as_str().unwrap();
+    assert!(landed.contains(&format!("checkout_id={id}")), "{landed}");
+
+    // A succeeded checkout's page is a redirect to its success URL.
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(accepted["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 307);
+    assert_eq!(
+        resp.headers()["location"].to_str().unwrap(),
+        success.replace("{CHECKOUT_ID}", id)
+    );
+
+    // The app refuses checkout.updated: 15 s of waiting, then the confirmation page, then on.
+    app.reset().await;
+    answer(500).mount(&app).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&app)
+        .await;
+    let refused = new_checkout().await;
+    let (took, landed) = pay_and_time(&browser, &refused, "ada@lovelace.dev", site.url()).await;
+    assert!(
+        took >= Duration::from_secs(15) && took < Duration::from_secs(30),
+        "{took:?}"
+    );
+    assert!(
+        landed.contains("customer_session_token=polar_cst_"),
+        "{landed}"
+    );
+    assert!(mock
+        .deliveries()
+        .iter()
+        .any(|d| d.event_type == "checkout.updated" && d.status_code == Some(500)));
 }

@@ -115,6 +115,8 @@ pub(crate) enum Reply {
         body: String,
         headers: Vec<Header>,
     },
+    /// 307 to this URL (what a Next.js page's server-side `redirect()` answers).
+    Redirect(String),
     Error(ApiError),
 }
 

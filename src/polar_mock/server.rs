@@ -242,6 +242,9 @@ fn template(reply: Reply, version: ApiVersion) -> ResponseTemplate {
             ResponseTemplate::new(status).set_body_raw(body, content_type),
             |t, (name, value)| t.insert_header(name, value.as_str()),
         ),
+        Reply::Redirect(location) => {
+            ResponseTemplate::new(307).insert_header("Location", location.as_str())
+        }
         Reply::Error(ApiError { status, body }) => json(status, &body),
     }
 }

@@ -48,7 +48,19 @@ pub(crate) const ROUTES: &[Route] = &[
         Auth::Public,
         client_confirm,
     ),
+    Route::new(
+        STREAM_OP,
+        "GET",
+        "/v1/checkouts/client/{client_secret}/stream",
+        Auth::Public,
+        client_stream,
+    ),
 ];
+
+/// The checkout's event stream is outside Polar's OpenAPI document
+/// (`server/polar/checkout/endpoints.py:307`, `include_in_schema=False`), so it has no
+/// operation id of Polar's; the mock names it like the others.
+pub(crate) const STREAM_OP: &str = "checkouts:client_stream";
 
 /// `products` (or the deprecated `product_id`): UUIDs of existing, unarchived, non-draft
 /// products.
@@ -324,6 +336,59 @@ fn client_get(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         ));
     }
     Reply::ok(render::checkout_public(&ctx.render(), c))
+}
+
+/// The checkout's events as Polar's page listens for them on
+/// `GET /v1/checkouts/client/{secret}/stream` (server-sent events, each
+/// `data: {"key": …, "payload": …}`; `server/polar/eventstream/service.py:45-76`):
+/// `checkout.updated` with the status, `checkout.order_created` once the order exists, and
+/// `checkout.webhook_event_delivered` once the merchant's endpoint answered 2xx to the
+/// `checkout.updated` of the succeeded checkout (`server/polar/webhook/service.py:338-372`) —
+/// or at once when no endpoint takes `checkout.updated`
+/// (`server/polar/checkout/service.py:3047-3062`). Polar's stream pushes events as they
+/// happen; the mock answers with what has happened so far and Polar's own `reconnect`
+/// message, and the client connects again (`retry: 500`).
+fn client_stream(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let i = by_secret(ctx)?;
+    let c = &ctx.world.checkouts[i];
+    let status = c.status.as_str();
+    let mut events = vec![json!({"key": "checkout.updated", "payload": {"status": status}})];
+    if ctx
+        .world
+        .orders
+        .iter()
+        .any(|o| o.checkout_id.as_deref() == Some(c.id.as_str()))
+    {
+        events.push(json!({"key": "checkout.order_created", "payload": {}}));
+    }
+    let subscribed = ctx
+        .world
+        .endpoints
+        .iter()
+        .any(|e| e.enabled && e.events.iter().any(|k| k == "checkout.updated"));
+    let delivered = c.status == CheckoutStatus::Succeeded
+        && (!subscribed
+            || ctx.shared.webhooks.delivered(|e| {
+                e.kind == "checkout.updated"
+                    && e.data["id"].as_str() == Some(c.id.as_str())
+                    && e.data["status"] == "succeeded"
+            }));
+    if delivered {
+        events.push(
+            json!({"key": "checkout.webhook_event_delivered", "payload": {"status": status}}),
+        );
+    }
+    events.push(json!({"type": "reconnect"}));
+    let mut body = String::from("retry: 500\n\n");
+    for e in events {
+        body.push_str(&format!("data: {e}\n\n"));
+    }
+    Ok(Reply::Text {
+        status: 200,
+        content_type: "text/event-stream",
+        body,
+        headers: vec![("Cache-Control", "no-cache".into())],
+    })
 }
 
 /// The buyer's fields: `customer_email`, `customer_name`, `customer_billing_address`,

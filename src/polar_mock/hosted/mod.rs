@@ -115,6 +115,9 @@ fn page<V: Serialize>(status: u16, name: &str, view: &V) -> Result<Reply, ApiErr
 }
 
 fn checkout(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    if let Some(url) = views::checkout_moved_on(ctx.world, ctx.param(0)) {
+        return Ok(Reply::Redirect(url));
+    }
     match views::checkout(ctx.world, ctx.param(0)) {
         Some(view) => page(200, "checkout.html", &view),
         None => page(
@@ -223,6 +226,7 @@ mod tests {
                 max: None,
                 money: Style::new("usd", Mode::Accounting),
                 interval: "month".into(),
+                organization: "Acme".into(),
             },
         }
     }
@@ -371,10 +375,25 @@ mod tests {
                 status: "succeeded".into(),
                 product_name: "A & B".into(),
                 outcome: "complete",
+                title: "Thank you for your order!",
+                script: ConfirmationScript {
+                    secret: "polar_c_x".into(),
+                    status: "succeeded".into(),
+                    checkout_url: "/checkout/polar_c_x".into(),
+                    success_url: Some("https://app.test/done?a=\"</script>".into()),
+                },
             },
         )
         .unwrap();
         assert!(html.contains("<p>Your purchase of A &amp; B is complete.</p>"));
+        assert!(
+            html.contains("<h1>Thank you for your order!</h1>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("\"</script>"),
+            "the URL reaches the script as JSON"
+        );
         let html = render("portal_expired.html", &Empty {}).unwrap();
         assert!(html.contains("data-testid=\"portal-session-expired\""));
         let html = render(

@@ -118,6 +118,8 @@ pub(crate) struct CheckoutScript {
     pub money: Style,
     /// The interval in words, written after ` / `.
     pub interval: String,
+    /// The organization, for "Waiting confirmation from {org}".
+    pub organization: String,
 }
 
 /// `confirmation.html`.
@@ -127,6 +129,33 @@ pub(crate) struct Confirmation {
     pub product_name: String,
     /// `complete` or `being processed`.
     pub outcome: &'static str,
+    /// Polar's title for the status (`en.ts:253-261`).
+    pub title: &'static str,
+    pub script: ConfirmationScript,
+}
+
+/// What the confirmation page's script needs to wait for the order and go on.
+#[derive(Debug, Serialize)]
+pub(crate) struct ConfirmationScript {
+    pub secret: String,
+    pub status: String,
+    /// The checkout page, where a checkout back in `open` goes.
+    pub checkout_url: String,
+    /// The merchant's `success_url`; `None` when it is this page (Polar's built-in one).
+    pub success_url: Option<String>,
+}
+
+/// Where a checkout that is no longer open is sent instead of its page (Polar's
+/// `app/(checkout)/checkout/[clientSecret]/page.tsx:78-84`): a succeeded one to its success
+/// URL, any other to its confirmation page.
+pub(crate) fn checkout_moved_on(state: &State, secret: &str) -> Option<String> {
+    let c = &state.checkouts[state.checkout_by_secret(secret)?];
+    let confirmation = format!("/checkout/{}/confirmation", c.client_secret);
+    match c.status {
+        CheckoutStatus::Open => None,
+        CheckoutStatus::Succeeded => Some(c.success_url.clone().unwrap_or(confirmation)),
+        _ => Some(confirmation),
+    }
 }
 
 /// `portal.html`.
@@ -277,6 +306,7 @@ pub(crate) fn checkout(state: &State, secret: &str) -> Option<Checkout> {
             max,
             money: style,
             interval: money::long_interval(&interval, interval_count),
+            organization: state.organization.name.clone(),
         },
     })
 }
@@ -314,6 +344,19 @@ pub(crate) fn confirmation(state: &State, secret: &str) -> Option<Confirmation> 
             "complete"
         } else {
             "being processed"
+        },
+        title: match c.status {
+            CheckoutStatus::Succeeded => "Thank you for your order!",
+            CheckoutStatus::Failed | CheckoutStatus::Expired => {
+                "A problem occurred while processing your order"
+            }
+            _ => "We are processing your order",
+        },
+        script: ConfirmationScript {
+            secret: c.client_secret.clone(),
+            status: c.status.as_str().to_string(),
+            checkout_url: format!("/checkout/{}", c.client_secret),
+            success_url: c.success_url.clone(),
         },
     })
 }

@@ -122,6 +122,23 @@ impl Webhooks {
         !sent.is_empty()
     }
 
+    /// Whether an event `matching` was delivered to some endpoint with a 2xx answer.
+    pub fn delivered(&self, matching: impl Fn(&EventRecord) -> bool) -> bool {
+        let ids: Vec<String> = self
+            .book()
+            .events
+            .iter()
+            .filter(|e| matching(e))
+            .map(|e| e.id.clone())
+            .collect();
+        !ids.is_empty()
+            && self
+                .log
+                .snapshot()
+                .iter()
+                .any(|d| d.succeeded && ids.contains(&d.event_id))
+    }
+
     /// Forgets every event sent and every attempt (the control plane's reset).
     pub fn clear(&self) {
         let mut book = self.book();
