@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use walkthrough::browser::{
-    Browser, BrowserError, BrowserOptions, By, Locator, Presence, TextTest, Waited,
+    Browser, BrowserError, BrowserOptions, By, Chosen, Locator, Presence, TextTest, Waited,
 };
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::process::group_members;
@@ -795,5 +795,109 @@ async fn patterns_evaluated_in_the_page_agree_with_rust_regex() {
         let rust = regex::Regex::new(pattern).unwrap().is_match(text);
         assert_eq!(held, rust, "{pattern} on {text:?}");
     }
+    browser.close().await;
+}
+
+/// What a page's script says (a JSON value).
+async fn js(browser: &Browser, script: &str) -> serde_json::Value {
+    browser.eval_json(script, vec![]).await.unwrap()
+}
+
+#[tokio::test]
+async fn select_opens_an_aria_combobox_and_clicks_its_option_in_the_portal_listbox() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/combobox.html", site.url()))
+        .await
+        .unwrap();
+    // Found by its shown (placeholder) text: it has no accessible name.
+    let how = browser
+        .select(&t(By::Text, "Country"), "Sweden", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Click);
+    let trigger = "document.querySelector('[data-picker=country]')";
+    let state = js(
+        &browser,
+        &format!(
+            "const b = {trigger}; return [b.innerText.trim(), b.getAttribute('aria-expanded'), \
+             document.querySelector('[data-testid=country-native]').value, \
+             document.querySelectorAll('[role=listbox]').length];"
+        ),
+    )
+    .await;
+    assert_eq!(
+        state,
+        serde_json::json!(["Sweden\n▾", "false", "Sweden", 0])
+    );
+    // Found again by css, and an option far down the list (scrolled to), by a unique prefix.
+    let how = browser
+        .select(&t(By::Css, "[data-picker=country]"), "united s", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Click);
+    let chosen = browser
+        .wait_visible(&t(By::TestId, "chosen"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(chosen.text, "country=United States");
+    // A missing option names what the listbox had; an ambiguous prefix names its matches.
+    let err = browser
+        .select(
+            &t(By::TestId, "country"),
+            "Narnia",
+            Duration::from_millis(800),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "{ testid: \"country\" } is not interactable: no option \"Narnia\": the listbox \
+             had options: Argentina, Australia, Austria, Belgium, Brazil, Canada, Chile, \
+             Denmark, Finland, France, Germany, Greece, … (28 in all) (waited "
+        ),
+        "{err}"
+    );
+    let err = browser
+        .select(&t(By::TestId, "country"), "Au", Duration::from_millis(800))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"Au\" starts several options: Australia, Austria; name one in full"),
+        "{err}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn select_types_the_option_and_enter_when_clicking_it_does_not_choose_it() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/combobox.html", site.url()))
+        .await
+        .unwrap();
+    // A combobox with a <label for>: found by its label; its options ignore the pointer.
+    let how = browser
+        .select(&t(By::Label, "Province"), "Quebec", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Keyboard);
+    let chosen = browser
+        .wait_visible(&t(By::TestId, "chosen"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(chosen.text, "province=Quebec");
+    // A native <select> is still set in the page, as before.
+    browser
+        .goto(&format!("{}/form.html", site.url()))
+        .await
+        .unwrap();
+    let how = browser
+        .select(&t(By::Label, "Billing country"), "Germany", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Native);
     browser.close().await;
 }
