@@ -1,5 +1,6 @@
 //! The browser module against real headless Chromium and the fixture pages served on an
-//! ephemeral loopback port: forms, iframes, late elements, a second origin, viewport size,
+//! ephemeral loopback port: forms, comboboxes, iframes (nested), late elements, a second
+//! origin, viewport size,
 //! and that no driver or browser process outlives `close`.
 
 use std::path::Path;
@@ -900,4 +901,160 @@ async fn select_types_the_option_and_enter_when_clicking_it_does_not_choose_it()
         .unwrap();
     assert_eq!(how, Chosen::Native);
     browser.close().await;
+}
+
+#[tokio::test]
+async fn frames_inside_frames_are_entered_by_css_without_a_title_and_left_level_by_level() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/nested.html", site.url()))
+        .await
+        .unwrap();
+    // The full-screen, untitled iframe the page adds last to <body>, on another origin…
+    browser
+        .enter_frame(&t(By::Css, "body > iframe:last-of-type"), WAIT)
+        .await
+        .unwrap();
+    let middle = browser
+        .wait_visible(&t(By::TestId, "origin"), WAIT)
+        .await
+        .unwrap();
+    assert!(
+        middle.text.starts_with("http://localhost:"),
+        "{}",
+        middle.text
+    );
+    // …and the untitled iframe inside it, back on the first origin.
+    browser
+        .enter_frame(&t(By::Css, "iframe[src*='/embed/payment-method']"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(&t(By::Label, "Card number"), "4242 4242 4242 4242", WAIT)
+        .await
+        .unwrap();
+    browser.click(&t(By::Text, "Pay"), WAIT).await.unwrap();
+    let status = browser
+        .wait_visible(&t(By::TestId, "card-status"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(status.text, "Card accepted");
+    // One level up is the middle page, two levels up the top one.
+    browser.leave_frame().await.unwrap();
+    assert!(browser
+        .probe(&t(By::TestId, "middle"))
+        .await
+        .unwrap()
+        .any_visible());
+    browser.leave_frame().await.unwrap();
+    assert!(
+        browser
+            .probe(&t(By::TestId, "outside"))
+            .await
+            .unwrap()
+            .matches
+            .len()
+            == 1
+    );
+    browser.close().await;
+}
+
+/// Runs `scenarios` (name → YAML) against the fixture pages with the real CLI; answers the
+/// exit code and report.json.
+async fn run_scenarios(scenarios: &[(&str, &str)]) -> (Option<i32>, serde_json::Value, String) {
+    let site = StaticSite::start(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, yaml) in scenarios {
+        std::fs::write(dir.path().join(format!("{name}.yaml")), yaml).unwrap();
+    }
+    let out = dir.path().join("out");
+    let args: Vec<String> = vec![
+        "run".into(),
+        dir.path().display().to_string(),
+        "--quiet".into(),
+        "--video".into(),
+        "off".into(),
+        "--timeout".into(),
+        "5s".into(),
+        "--app".into(),
+        format!("{}/", site.url()),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let report = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (output.status.code(), report, stderr)
+}
+
+const NESTED_SCENARIO: &str = r#"name: Portal payment method and country
+steps:
+  - name: Card two frames deep
+    do:
+      - open: /nested.html
+      - within_frame:
+          frame: { css: "body > iframe:last-of-type" }
+          do:
+            - fill: { label: Renew at, value: "${time.now+30s}" }
+            - expect_text: { in: { label: Renew at }, matches: '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$' }
+            - within_frame:
+                frame: { css: "iframe[src*='/embed/payment-method']" }
+                do:
+                  - fill: { label: Card number, value: "4242 4242 4242 4242" }
+                  - click: Pay
+                  - expect_text: { in: { testid: card-status }, equals: Card accepted }
+            - expect_visible: { testid: middle }
+      - expect_text: { in: { testid: outside }, equals: Portal page }
+  - name: Country from the combobox
+    do:
+      - open: /combobox.html
+      - select: { text: Country, option: Sweden }
+      - expect_text: { in: { testid: chosen }, equals: country=Sweden }
+"#;
+
+const MISSING_OPTION_SCENARIO: &str = "name: No such country
+steps:
+  - name: Country from the combobox
+    do:
+      - open: /combobox.html
+      - select: { text: Country, option: Narnia, timeout: 1s }
+";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scenarios_nest_within_frame_fill_a_time_and_select_in_a_combobox() {
+    let (code, report, stderr) = run_scenarios(&[
+        ("a-nested", NESTED_SCENARIO),
+        ("b-missing", MISSING_OPTION_SCENARIO),
+    ])
+    .await;
+    assert_eq!(code, Some(5), "{stderr}");
+    let scenarios = report["scenarios"].as_array().unwrap();
+    let nested = &scenarios[0];
+    assert_eq!(nested["name"], "Portal payment method and country");
+    for step in nested["steps"].as_array().unwrap() {
+        assert_eq!(step["status"], "passed", "{step}");
+    }
+    let error = &scenarios[1]["steps"][0]["error"];
+    assert_eq!(
+        (error["line"].clone(), error["column"].clone()),
+        (6.into(), 9.into())
+    );
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "select \"Narnia\" in { text: \"Country\" }: { text: \"Country\" } is not \
+             interactable: no option \"Narnia\": the listbox had options: Argentina, "
+        ),
+        "{message}"
+    );
 }
