@@ -1,12 +1,13 @@
 //! The browser module against real headless Chromium and the fixture pages served on an
-//! ephemeral loopback port: forms, iframes, late elements, a second origin, viewport size,
+//! ephemeral loopback port: forms, comboboxes, iframes (nested), late elements, a second
+//! origin, viewport size,
 //! and that no driver or browser process outlives `close`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use walkthrough::browser::{
-    Browser, BrowserError, BrowserOptions, By, Locator, Presence, TextTest, Waited,
+    Browser, BrowserError, BrowserOptions, By, Chosen, Locator, Presence, TextTest, Waited,
 };
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::process::group_members;
@@ -796,4 +797,264 @@ async fn patterns_evaluated_in_the_page_agree_with_rust_regex() {
         assert_eq!(held, rust, "{pattern} on {text:?}");
     }
     browser.close().await;
+}
+
+/// What a page's script says (a JSON value).
+async fn js(browser: &Browser, script: &str) -> serde_json::Value {
+    browser.eval_json(script, vec![]).await.unwrap()
+}
+
+#[tokio::test]
+async fn select_opens_an_aria_combobox_and_clicks_its_option_in_the_portal_listbox() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/combobox.html", site.url()))
+        .await
+        .unwrap();
+    // Found by its shown (placeholder) text: it has no accessible name.
+    let how = browser
+        .select(&t(By::Text, "Country"), "Sweden", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Click);
+    let trigger = "document.querySelector('[data-picker=country]')";
+    let state = js(
+        &browser,
+        &format!(
+            "const b = {trigger}; return [b.innerText.trim(), b.getAttribute('aria-expanded'), \
+             document.querySelector('[data-testid=country-native]').value, \
+             document.querySelectorAll('[role=listbox]').length];"
+        ),
+    )
+    .await;
+    assert_eq!(
+        state,
+        serde_json::json!(["Sweden\n▾", "false", "Sweden", 0])
+    );
+    // Found again by css, and an option far down the list (scrolled to), by a unique prefix.
+    let how = browser
+        .select(&t(By::Css, "[data-picker=country]"), "united s", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Click);
+    let chosen = browser
+        .wait_visible(&t(By::TestId, "chosen"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(chosen.text, "country=United States");
+    // A missing option names what the listbox had; an ambiguous prefix names its matches.
+    let err = browser
+        .select(
+            &t(By::TestId, "country"),
+            "Narnia",
+            Duration::from_millis(800),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "{ testid: \"country\" } is not interactable: no option \"Narnia\": the listbox \
+             had options: Argentina, Australia, Austria, Belgium, Brazil, Canada, Chile, \
+             Denmark, Finland, France, Germany, Greece, … (28 in all) (waited "
+        ),
+        "{err}"
+    );
+    let err = browser
+        .select(&t(By::TestId, "country"), "Au", Duration::from_millis(800))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"Au\" starts several options: Australia, Austria; name one in full"),
+        "{err}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn select_types_the_option_and_enter_when_clicking_it_does_not_choose_it() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/combobox.html", site.url()))
+        .await
+        .unwrap();
+    // A combobox with a <label for>: found by its label; its options ignore the pointer.
+    let how = browser
+        .select(&t(By::Label, "Province"), "Quebec", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Keyboard);
+    let chosen = browser
+        .wait_visible(&t(By::TestId, "chosen"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(chosen.text, "province=Quebec");
+    // A native <select> is still set in the page, as before.
+    browser
+        .goto(&format!("{}/form.html", site.url()))
+        .await
+        .unwrap();
+    let how = browser
+        .select(&t(By::Label, "Billing country"), "Germany", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Native);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn frames_inside_frames_are_entered_by_css_without_a_title_and_left_level_by_level() {
+    let (site, browser, _logs) = setup().await;
+    browser
+        .goto(&format!("{}/nested.html", site.url()))
+        .await
+        .unwrap();
+    // The full-screen, untitled iframe the page adds last to <body>, on another origin…
+    browser
+        .enter_frame(&t(By::Css, "body > iframe:last-of-type"), WAIT)
+        .await
+        .unwrap();
+    let middle = browser
+        .wait_visible(&t(By::TestId, "origin"), WAIT)
+        .await
+        .unwrap();
+    assert!(
+        middle.text.starts_with("http://localhost:"),
+        "{}",
+        middle.text
+    );
+    // …and the untitled iframe inside it, back on the first origin.
+    browser
+        .enter_frame(&t(By::Css, "iframe[src*='/embed/payment-method']"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(&t(By::Label, "Card number"), "4242 4242 4242 4242", WAIT)
+        .await
+        .unwrap();
+    browser.click(&t(By::Text, "Pay"), WAIT).await.unwrap();
+    let status = browser
+        .wait_visible(&t(By::TestId, "card-status"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(status.text, "Card accepted");
+    // One level up is the middle page, two levels up the top one.
+    browser.leave_frame().await.unwrap();
+    assert!(browser
+        .probe(&t(By::TestId, "middle"))
+        .await
+        .unwrap()
+        .any_visible());
+    browser.leave_frame().await.unwrap();
+    assert!(
+        browser
+            .probe(&t(By::TestId, "outside"))
+            .await
+            .unwrap()
+            .matches
+            .len()
+            == 1
+    );
+    browser.close().await;
+}
+
+/// Runs `scenarios` (name → YAML) against the fixture pages with the real CLI; answers the
+/// exit code and report.json.
+async fn run_scenarios(scenarios: &[(&str, &str)]) -> (Option<i32>, serde_json::Value, String) {
+    let site = StaticSite::start(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, yaml) in scenarios {
+        std::fs::write(dir.path().join(format!("{name}.yaml")), yaml).unwrap();
+    }
+    let out = dir.path().join("out");
+    let args: Vec<String> = vec![
+        "run".into(),
+        dir.path().display().to_string(),
+        "--quiet".into(),
+        "--video".into(),
+        "off".into(),
+        "--timeout".into(),
+        "5s".into(),
+        "--app".into(),
+        format!("{}/", site.url()),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let report = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (output.status.code(), report, stderr)
+}
+
+const NESTED_SCENARIO: &str = r#"name: Portal payment method and country
+steps:
+  - name: Card two frames deep
+    do:
+      - open: /nested.html
+      - within_frame:
+          frame: { css: "body > iframe:last-of-type" }
+          do:
+            - fill: { label: Renew at, value: "${time.now+30s}" }
+            - expect_text: { in: { label: Renew at }, matches: '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$' }
+            - within_frame:
+                frame: { css: "iframe[src*='/embed/payment-method']" }
+                do:
+                  - fill: { label: Card number, value: "4242 4242 4242 4242" }
+                  - click: Pay
+                  - expect_text: { in: { testid: card-status }, equals: Card accepted }
+            - expect_visible: { testid: middle }
+      - expect_text: { in: { testid: outside }, equals: Portal page }
+  - name: Country from the combobox
+    do:
+      - open: /combobox.html
+      - select: { text: Country, option: Sweden }
+      - expect_text: { in: { testid: chosen }, equals: country=Sweden }
+"#;
+
+const MISSING_OPTION_SCENARIO: &str = "name: No such country
+steps:
+  - name: Country from the combobox
+    do:
+      - open: /combobox.html
+      - select: { text: Country, option: Narnia, timeout: 1s }
+";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scenarios_nest_within_frame_fill_a_time_and_select_in_a_combobox() {
+    let (code, report, stderr) = run_scenarios(&[
+        ("a-nested", NESTED_SCENARIO),
+        ("b-missing", MISSING_OPTION_SCENARIO),
+    ])
+    .await;
+    assert_eq!(code, Some(5), "{stderr}");
+    let scenarios = report["scenarios"].as_array().unwrap();
+    let nested = &scenarios[0];
+    assert_eq!(nested["name"], "Portal payment method and country");
+    for step in nested["steps"].as_array().unwrap() {
+        assert_eq!(step["status"], "passed", "{step}");
+    }
+    let error = &scenarios[1]["steps"][0]["error"];
+    assert_eq!(
+        (error["line"].clone(), error["column"].clone()),
+        (6.into(), 9.into())
+    );
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "select \"Narnia\" in { text: \"Country\" }: { text: \"Country\" } is not \
+             interactable: no option \"Narnia\": the listbox had options: Argentina, "
+        ),
+        "{message}"
+    );
 }

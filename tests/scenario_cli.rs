@@ -124,3 +124,17 @@ fn schema_prints_a_json_schema() {
         assert!(action.get(name).is_some(), "{name} in the schema");
     }
 }
+
+#[test]
+fn check_reports_a_malformed_time_variable_where_it_is_and_what_was_expected() {
+    let out = walkthrough(&["check", "fixtures/time/bad-time.yaml"]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/time/bad-time.expected"),
+    )
+    .unwrap();
+    assert_eq!(stderr, expected);
+    // The well-formed `${time.now+30s}` of its `vars:` is not among the problems.
+    assert!(!stderr.contains("time.now+30s}`"), "{stderr}");
+}

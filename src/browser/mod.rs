@@ -3,6 +3,7 @@
 //! evidence: callers hand it a [`Locator`] (a [`By`] and a rendered value) and get data back.
 
 mod capabilities;
+mod combobox;
 mod cookies;
 mod display;
 mod driver;
@@ -13,6 +14,7 @@ mod pattern;
 mod wait;
 
 use crate::viewport::Viewport;
+pub use combobox::Chosen;
 pub use display::VirtualDisplay;
 pub use driver::{which, DriverProcess};
 pub use kind::{BrowserKind, UnknownBrowser};
@@ -503,25 +505,30 @@ impl Browser {
             if found.tag == "option" {
                 return found.element.click().await.map_err(BrowserError::from);
             }
-            let pointer = MouseActions::new("walkthrough-pointer".into())
-                .then(PointerAction::MoveToElement {
-                    element: found.element,
-                    duration: Some(Duration::ZERO),
-                    x: 0.0,
-                    y: 0.0,
-                })
-                .then(PointerAction::Down {
-                    button: MOUSE_BUTTON_LEFT,
-                })
-                .then(PointerAction::Up {
-                    button: MOUSE_BUTTON_LEFT,
-                });
-            self.client
-                .perform_actions(pointer)
-                .await
-                .map_err(BrowserError::from)
+            self.pointer_click(found.element).await
         })
         .await
+    }
+
+    /// A WebDriver pointer action on `element`: move to its middle, press, release.
+    async fn pointer_click(&self, element: Element) -> Result<(), BrowserError> {
+        let pointer = MouseActions::new("walkthrough-pointer".into())
+            .then(PointerAction::MoveToElement {
+                element,
+                duration: Some(Duration::ZERO),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client
+            .perform_actions(pointer)
+            .await
+            .map_err(BrowserError::from)
     }
 
     /// Sets the field's value in one go, as a person pasting would: focus, select all,
@@ -554,15 +561,35 @@ impl Browser {
     }
 
     /// Chooses an option of a `<select>` by its visible text, else by its value; in the
-    /// page, waiting until the option is there.
+    /// page, waiting until the option is there. When the match is not a `<select>` but is
+    /// (or is inside) an ARIA combobox (`role=combobox`, `aria-haspopup=listbox`), opens it
+    /// with a click, waits for its listbox, clicks the `role=option` named `option` (equal,
+    /// else equal ignoring case, else the one option starting with it) and checks the
+    /// combobox shows it; when the click does not choose it, types the name and Enter into
+    /// the open listbox. Answers which way it chose.
     pub async fn select(
         &self,
         locator: &Locator,
         option: &str,
         timeout: Duration,
-    ) -> Result<(), BrowserError> {
-        self.interact(locator, timeout, Act::Select(option), |_| async { Ok(()) })
-            .await
+    ) -> Result<Chosen, BrowserError> {
+        let started = Instant::now();
+        let reached = std::sync::Mutex::new(None);
+        self.interact(locator, timeout, Act::Select(option), |found| {
+            if found.tag != "select" {
+                *reached.lock().unwrap_or_else(|p| p.into_inner()) = Some(found.element);
+            }
+            async { Ok(()) }
+        })
+        .await?;
+        let combobox = reached.into_inner().unwrap_or_else(|p| p.into_inner());
+        match combobox {
+            None => Ok(Chosen::Native),
+            Some(el) => {
+                self.choose_in_combobox(&el, locator, option, started, started + timeout)
+                    .await
+            }
+        }
     }
 
     /// Sends a named key (`Enter`, `Tab`, …) or literal text to `locator`, or to the

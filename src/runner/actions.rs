@@ -214,9 +214,12 @@ impl Exec<'_> {
                 let t = self.render_locator(locator)?;
                 let o = self.render(option)?;
                 let what = format!("select {o:?} in {t}");
+                // A combobox chosen by the keyboard (its option did not take the click) is
+                // as chosen as one clicked: the browser checked it shows the option.
                 browser
                     .select(&t, &o, timeout)
                     .await
+                    .map(|_how| ())
                     .map_err(ActionError::browser(what))
             }
             ActionKind::Press { key, locator } => {

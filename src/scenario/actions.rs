@@ -213,7 +213,7 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
         ..spec(
             A::Select,
             "select",
-            "Choose an option of a <select> by its text or value.",
+            "Choose an option of a <select> by its text or value, or of an ARIA combobox (role=combobox): open it, click the role=option with that name, check it shows.",
         )
     },
     ActionSpec {
@@ -264,7 +264,7 @@ pub(crate) const ACTIONS: [ActionSpec; 17] = [
         ..spec(
             A::WithinFrame,
             "within_frame",
-            "Enter an iframe, run actions, leave it.",
+            "Enter an iframe (looked for in the current frame, so it nests), run actions, leave it.",
         )
     },
     ActionSpec {

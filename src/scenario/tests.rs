@@ -745,3 +745,18 @@ fn verify_config_servers_are_checked_like_the_schema_checks_them() {
     );
     assert!(action_problems("- verify_config: \"${polar.server}\"").is_empty());
 }
+
+#[test]
+fn time_vars_are_known_everywhere_and_kept_as_written_until_the_action_runs() {
+    let a = actions(
+        "- fill: { label: Renew at, value: \"${time.now+30s}\" }\n- http: { method: PATCH, url: /v1/subscriptions/s, json: { current_billing_period_end: \"${time.now}\" } }\n- expect_text: \"since ${time.now-1h}\"",
+    );
+    let ActionKind::Fill { value, .. } = &a[0].kind else {
+        panic!("{:?}", a[0].kind)
+    };
+    assert_eq!(value.raw, "${time.now+30s}");
+    let p = action_problems("- open: \"/x?at=${time.now+30}\"");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!((p[0].0, p[0].1), (5, 22));
+    assert!(p[0].2.contains("`30` has no unit"), "{}", p[0].2);
+}

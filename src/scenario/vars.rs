@@ -1,12 +1,16 @@
 //! `${name}` templates: parsing, rendering against [`Vars`], secrets and redaction.
-//! Pure string work plus reading the environment for `${env.NAME}`; never builds a value
-//! longer than [`super::limits::MAX_VALUE_BYTES`]. Must not import the parser.
+//! Pure string work plus reading the environment for `${env.NAME}` and the clock for
+//! `${time.now…}`; never builds a value longer than [`super::limits::MAX_VALUE_BYTES`].
+//! Must not import the parser.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use chrono::{SecondsFormat, Utc};
+
 use super::limits::{human_bytes, MAX_VALUE_BYTES};
 use super::model::{ActionKind, Location, Scenario, Template, TextMatch, WaitFor};
+use crate::duration::{self, Zero};
 
 /// One piece of a template: literal text, or a `${name}` reference at byte `offset`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +37,9 @@ pub(crate) enum TemplateErrorKind {
     Unclosed,
     #[error(transparent)]
     Name(#[from] NameError),
+    /// A `${time.…}` that is not `time.now` with an optional `+`/`-` duration.
+    #[error("{0}")]
+    Time(String),
 }
 
 /// A template syntax problem and the byte offset in the raw text where it starts.
@@ -91,7 +98,17 @@ pub(crate) fn parse_template(raw: &str) -> Result<Vec<Piece>, TemplateError> {
                 });
             };
             let name = raw[i + 2..i + 2 + end].trim();
-            if let Err(e) = check_name(name) {
+            if let Some(Err(e)) = time_offset(name) {
+                return Err(TemplateError {
+                    offset: i,
+                    kind: TemplateErrorKind::Time(e),
+                });
+            }
+            let checked = match time_offset(name) {
+                Some(_) => Ok(()),
+                None => check_name(name),
+            };
+            if let Err(e) = checked {
                 return Err(TemplateError {
                     offset: i,
                     kind: e.into(),
@@ -115,6 +132,48 @@ pub(crate) fn parse_template(raw: &str) -> Result<Vec<Piece>, TemplateError> {
         pieces.push(Piece::Text(text));
     }
     Ok(pieces)
+}
+
+/// What a `${time.…}` may be, for messages.
+const TIME_FORMS: &str =
+    "`time.now`, or `time.now+30s` / `time.now-1h` (a duration in ms, s, m or h, at most 1h)";
+
+/// The offset from now that a `time.…` variable name stands for (`time.now` is zero,
+/// `time.now+30s` thirty seconds later, `time.now-1h` an hour earlier), or why the name is
+/// not one; `None` for a name outside `time.`. The duration is read by the project's one
+/// duration parser ([`crate::duration`]), so its units and limit are those of `timeout:`.
+pub(crate) fn time_offset(name: &str) -> Option<Result<chrono::Duration, String>> {
+    let rest = name.strip_prefix("time.")?;
+    let wrong = |why: String| Some(Err(format!("`${{{name}}}` {why}; expected {TIME_FORMS}")));
+    let Some(after) = rest.strip_prefix("now") else {
+        return wrong("is not a time".into());
+    };
+    let after = after.trim();
+    if after.is_empty() {
+        return Some(Ok(chrono::Duration::zero()));
+    }
+    let (sign, amount) = if let Some(a) = after.strip_prefix('+') {
+        (1, a)
+    } else if let Some(a) = after.strip_prefix('-') {
+        (-1, a)
+    } else {
+        return wrong(format!(
+            "has `{after}` after `now`, not `+` or `-` and a duration"
+        ));
+    };
+    match duration::parse(amount, Zero::Allowed) {
+        Ok(d) => match chrono::Duration::from_std(d) {
+            Ok(d) => Some(Ok(d * sign)),
+            Err(e) => wrong(e.to_string()),
+        },
+        Err(e) => wrong(format!("has a bad duration: {e}")),
+    }
+}
+
+/// `${time.now…}` as it renders at this moment: UTC, ISO 8601 in whole seconds with `Z`
+/// (`2026-12-07T18:30:00Z`; fractions of a second are dropped).
+fn time_now(offset: chrono::Duration) -> String {
+    (Utc::now() + offset).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// A variable name: dot-separated words of letters, digits, `_` and `-`, not starting with a digit.
@@ -283,7 +342,11 @@ impl Vars {
                 Piece::Text(t) => append(&mut out, &t).map_err(|_| RenderError::TextTooLong)?,
                 Piece::Var { name, .. } => {
                     let env;
-                    let value = if let Some(var) = name.strip_prefix("env.") {
+                    let time;
+                    let value = if let Some(Ok(offset)) = time_offset(&name) {
+                        time = time_now(offset);
+                        time.as_str()
+                    } else if let Some(var) = name.strip_prefix("env.") {
                         env = std::env::var(var)
                             .map_err(|_| RenderError::EnvUnset(var.to_string()))?;
                         env.as_str()
@@ -494,6 +557,63 @@ mod tests {
         assert!(err.contains("s.yaml:3:7"), "{err}");
         let err = v.render(&t("${nope}")).unwrap_err();
         assert!(err.contains("`nope`"), "{err}");
+    }
+
+    #[test]
+    fn time_now_renders_utc_iso_8601_when_rendered_with_its_offset() {
+        let v = Vars::new();
+        let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+        let before = Utc::now();
+        let now = v.render(&t("${time.now}")).unwrap();
+        let later = v.render(&t("at ${time.now+30s}")).unwrap();
+        let minutes = v.render(&t("${ time.now+2m }")).unwrap();
+        let earlier = v.render(&t("${time.now-1h}")).unwrap();
+        let after = Utc::now();
+        let shape = regex::Regex::new(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$").unwrap();
+        for s in [&now, &minutes, &earlier] {
+            assert!(shape.is_match(s), "{s}");
+        }
+        let later = later.strip_prefix("at ").unwrap();
+        assert!(shape.is_match(later), "{later}");
+        let within = |s: &str, secs: i64| {
+            let at = parse(s).with_timezone(&Utc);
+            let lo = before + chrono::Duration::seconds(secs - 1);
+            let hi = after + chrono::Duration::seconds(secs);
+            assert!(lo <= at && at <= hi, "{s} not {secs}s from now");
+        };
+        within(&now, 0);
+        within(later, 30);
+        within(&minutes, 120);
+        within(&earlier, -3600);
+    }
+
+    #[test]
+    fn a_malformed_time_is_a_syntax_error_saying_what_is_expected() {
+        let err = |raw: &str| parse_template(raw).unwrap_err();
+        for (raw, why) in [
+            (
+                "x ${time.now+30}",
+                "`${time.now+30}` has a bad duration: `30` has no unit",
+            ),
+            ("x ${time.now*2s}", "`${time.now*2s}` has `*2s` after `now`"),
+            ("x ${time.today}", "`${time.today}` is not a time"),
+            ("x ${time.now+3d}", "unknown unit `d`"),
+            ("x ${time.now+2h}", "at most 1h"),
+        ] {
+            let e = err(raw);
+            assert_eq!(e.offset, 2, "{raw}");
+            let msg = e.to_string();
+            assert!(msg.contains(why), "{raw}: {msg}");
+            assert!(
+                msg.contains("expected `time.now`, or `time.now+30s`"),
+                "{msg}"
+            );
+        }
+        assert_eq!(time_offset("run.id"), None);
+        assert_eq!(
+            time_offset("time.now-500ms"),
+            Some(Ok(chrono::Duration::milliseconds(-500)))
+        );
     }
 
     #[test]

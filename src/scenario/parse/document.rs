@@ -240,7 +240,8 @@ impl Loader<'_> {
             self.error(&scope.file, k, e.to_string(), None);
             return false;
         }
-        if name.starts_with("env.") || self.opts.provided_vars.iter().any(|p| p == name) {
+        let reserved = name.starts_with("env.") || name.starts_with("time.");
+        if reserved || self.opts.provided_vars.iter().any(|p| p == name) {
             let msg = format!("`{name}` is set by the runner and cannot be {verb}");
             let help = (verb == "redefined").then(|| "choose another name".to_string());
             self.error(&scope.file, k, msg, help);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::super::actions::{locator_kind, LOCATORS, MATCHERS};
 use super::super::model::{Locator, Template, TextMatch};
-use super::super::vars::{parse_template, Piece};
+use super::super::vars::{parse_template, time_offset, Piece};
 use super::super::yaml::{Node, NodeKind};
 use super::{Known, Loader, Scope};
 use crate::duration::Zero;
@@ -108,6 +108,10 @@ impl Loader<'_> {
             let Piece::Var { name, offset } = p else {
                 continue;
             };
+            // `${time.…}` was checked by `parse_template`: it is the clock, always known.
+            if time_offset(&name).is_some() {
+                continue;
+            }
             let problem = if let Some(env) = name.strip_prefix("env.") {
                 if !env.contains('.') {
                     continue;
