@@ -307,20 +307,31 @@ async fn fill_sets_the_value_in_one_edit_and_type_sends_every_key() {
 }
 
 /// The WebDriver commands the driver has logged so far, by name (`ExecuteAsyncScript`, …).
+/// The session's own start is always among them, so an empty list means the log is not
+/// being written, and every check on it would pass for nothing: that is a failure.
 fn commands(logs: &Path) -> Vec<String> {
-    let log = std::fs::read_to_string(logs.join("chromedriver.log")).unwrap_or_default();
-    log.lines()
+    let log = std::fs::read_to_string(logs.join("chromedriver.log"))
+        .expect("chromedriver writes its log into the session's log folder");
+    let commands: Vec<String> = log
+        .lines()
         .filter_map(|line| line.split("] COMMAND ").nth(1))
         .filter_map(|rest| rest.split_whitespace().next())
         .map(str::to_string)
-        .collect()
+        .collect();
+    assert!(
+        !commands.is_empty(),
+        "chromedriver's log names no command: is it still logging at this level?"
+    );
+    commands
 }
 
-/// The commands `during` sends.
+/// The commands `during` sends (at least one: everything measured here talks to the driver).
 async fn commands_of<F: std::future::Future>(logs: &Path, during: F) -> (F::Output, Vec<String>) {
     let before = commands(logs).len();
     let output = during.await;
-    (output, commands(logs)[before..].to_vec())
+    let sent = commands(logs)[before..].to_vec();
+    assert!(!sent.is_empty(), "the driver logged no command for this");
+    (output, sent)
 }
 
 #[tokio::test]
