@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures_util::FutureExt;
 use serde_json::{json, Value};
 
 use walkthrough::browser::{Browser, BrowserOptions};
@@ -34,10 +35,16 @@ async fn reports_state_before_and_after_and_the_step_webhooks() {
     let browser = Browser::launch(&BrowserOptions::new(logs.path()))
         .await
         .expect("Chromium and chromedriver are installed");
-    let result = scenario(&browser, &mock, &app.url()).await;
+    // An assertion that fails inside still lets the browser and the app close first.
+    let result = std::panic::AssertUnwindSafe(scenario(&browser, &mock, &app.url()))
+        .catch_unwind()
+        .await;
     browser.close().await;
     app.shutdown().await;
-    result.unwrap();
+    match result {
+        Ok(outcome) => outcome.unwrap(),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 async fn scenario(browser: &Browser, mock: &Arc<MockPolar>, app_url: &str) -> Result<(), String> {
