@@ -149,6 +149,34 @@ impl Api {
         (customer, sid, cst)
     }
 
+    /// A new customer session token (a session lives an hour of the mock's clock).
+    async fn session(&self, customer: &str) -> String {
+        let (s, b) = self
+            .call(
+                M::POST,
+                "/v1/customer-sessions/",
+                None,
+                Some(json!({"customer_id": customer})),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+        b["token"].as_str().unwrap().to_string()
+    }
+
+    /// The mock's clock.
+    async fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let state: Value = self
+            .http
+            .get(format!("{}/state", self.mock.control_url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        state["now"].as_str().unwrap().parse().unwrap()
+    }
+
     async fn subscription(&self, sid: &str) -> Value {
         self.call(M::GET, &format!("/v1/subscriptions/{sid}"), None, None)
             .await
@@ -284,7 +312,8 @@ async fn several_cards_a_default_and_deleting_the_subscriptions_card_moves_it_to
     assert_eq!(out["subscriptions"][0]["status"], "past_due", "{out}");
 
     // Deleting that card moves the subscription to the default (the spare Visa), which the
-    // last dunning retry then charges successfully.
+    // last dunning retry then charges successfully. (The clock moved a month: a new session.)
+    let cst = api.session(&customer).await;
     let (s, _) = api
         .call(M::DELETE, &format!("{PMS}/{failing}"), Some(&cst), None)
         .await;
@@ -295,6 +324,7 @@ async fn several_cards_a_default_and_deleting_the_subscriptions_card_moves_it_to
     assert_eq!(out["subscriptions"][0]["status"], "active", "{out}");
 
     // The last card a subscription needs cannot be deleted.
+    let cst = api.session(&customer).await;
     let (s, b) = api
         .call(M::DELETE, &format!("{PMS}/{spare}"), Some(&cst), None)
         .await;
@@ -461,6 +491,8 @@ async fn a_period_end_patch_is_refused_in_the_past_and_for_canceling_or_inactive
         .control("/advance-period", json!({"subscription_id": sid}))
         .await;
     assert_eq!(out["subscriptions"][0]["status"], "past_due");
+    // The clock moved to the period end: "the future" is the mock's.
+    let future = (api.now().await + chrono::Duration::days(3)).to_rfc3339();
     let (s, b) = api
         .call(M::PATCH, &path, None, Some(patch(future.clone())))
         .await;
