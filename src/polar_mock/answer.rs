@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value};
 
-use super::world::WorldError;
+use super::world::{PaymentMethodError, WorldError};
 
 pub(crate) const INVALID_TOKEN_BODY: &str = "{\"error\": \"invalid_token\", \"error_description\": \"The access token provided is expired, revoked, malformed, or invalid for other reasons.\"}";
 const INVALID_TOKEN_HEADER: &str = "Bearer realm=\"polar\", error=\"invalid_token\", error_description=\"The access token provided is expired, revoked, malformed, or invalid for other reasons.\"";
@@ -193,7 +193,26 @@ impl From<WorldError> for ApiError {
             WorldError::AboveMaximumSeats(_) => (400, "AboveMaximumSeats"),
             WorldError::NotBillable => (409, "NotBillable"),
             WorldError::NotEligibleForInvoice => (409, "OrderNotEligibleForInvoice"),
+            WorldError::InactiveSubscription(_) => (403, "InactiveSubscription"),
         };
         ApiError::new(status, error, &detail)
+    }
+}
+
+impl From<PaymentMethodError> for ApiError {
+    /// Polar's answers for the portal's payment methods: 400 `PaymentMethodSetupFailed`
+    /// (`customer_portal/service/customer.py`), 400 `PaymentMethodInUseByActiveSubscription`
+    /// (`payment_method/service.py`), 404 `ResourceNotFound`; 402 `PaymentFailed` is the
+    /// mock's own (Polar retries asynchronously and answers 201).
+    fn from(e: PaymentMethodError) -> ApiError {
+        let detail = e.to_string();
+        match e {
+            PaymentMethodError::Declined => ApiError::new(400, "PaymentMethodSetupFailed", &detail),
+            PaymentMethodError::RetryFailed => ApiError::new(402, "PaymentFailed", &detail),
+            PaymentMethodError::NotFound => ApiError::not_found(),
+            PaymentMethodError::InUseByActiveSubscription => {
+                ApiError::new(400, "PaymentMethodInUseByActiveSubscription", &detail)
+            }
+        }
     }
 }

@@ -16,6 +16,8 @@
 //!   errors), `fixtures` (the seed and the product catalog), `wire` (Polar's datetimes).
 //! - `server` — the wiring: wiremock, every route mounted once at start, one responder that
 //!   consults the fault book, Polar's middleware, then the handler, and publishes the events.
+//! - `outbound` — publishing the world's events (render, record, queue for delivery), shared
+//!   by the server and `scheduler`, the task that renews subscriptions whose period ended.
 //!
 //! Owns wiremock (only `server` uses it). Uses `crate::polar::webhook` for signing and
 //! `crate::polar::types` for prices and statuses. Must not import the browser, the runner,
@@ -28,6 +30,8 @@ mod faults;
 mod fixtures;
 mod handler;
 mod hosted;
+mod outbound;
+mod scheduler;
 mod server;
 mod webhooks;
 mod wire;
@@ -70,11 +74,12 @@ pub enum MockError {
     Fault(#[from] FaultError),
 }
 
-/// A running mock. Dropping it stops the server and the webhook dispatcher.
+/// A running mock. Dropping it stops the server, the webhook dispatcher and the scheduler.
 pub struct MockPolar {
     server: Arc<MockServer>,
     shared: Arc<Shared>,
     dispatcher: tokio::task::JoinHandle<()>,
+    scheduler: tokio::task::JoinHandle<()>,
     token: String,
     slug: String,
     organization_id: String,
@@ -131,10 +136,12 @@ impl MockPolar {
             log_requests,
         ));
         server::mount(&server, &shared).await;
+        let scheduler = scheduler::spawn(shared.clone());
         Ok(MockPolar {
             server,
             shared,
             dispatcher,
+            scheduler,
             token,
             slug,
             organization_id,
@@ -223,5 +230,6 @@ impl MockPolar {
 impl Drop for MockPolar {
     fn drop(&mut self) {
         self.dispatcher.abort();
+        self.scheduler.abort();
     }
 }

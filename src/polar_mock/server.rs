@@ -4,7 +4,7 @@
 //! router. One responder answers them all, in the order Polar's stack would: the fault book
 //! (faults are data it consults: latency, injected statuses, rate limits), Polar's middleware
 //! (unsupported `Polar-Version`, unknown bearer tokens), then the route's handler. The events
-//! the request emitted are then rendered and handed to the webhook dispatcher.
+//! the request emitted are then rendered and handed to the webhook dispatcher (`outbound`).
 //!
 //! Priorities (lower is tried first): 3 + the number of path parameters for routes and
 //! unmodelled operations (so `/v1/orders/export` wins over `/v1/orders/{id}`), 200 and 250 the
@@ -21,11 +21,9 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use super::answer::{invalid_token, not_found_route, not_modelled, unauthorized, ApiError, Reply};
 use super::api::input::percent_decode;
 use super::api::operations::{self, template_regex, Operation};
-use super::api::render::{self, Render};
-use super::faults::{HttpEffect, WebhookEffect};
+use super::faults::HttpEffect;
 use super::handler::{Auth, Ctx, Req, Route, Shared};
-use super::webhooks::{EventRecord, Outgoing, SentEvent};
-use super::wire::ts;
+use super::outbound::publish;
 use super::world::{ApiVersion, World};
 use super::{api, control, hosted};
 
@@ -246,63 +244,6 @@ fn template(reply: Reply, version: ApiVersion) -> ResponseTemplate {
             ResponseTemplate::new(307).insert_header("Location", location.as_str())
         }
         Reply::Error(ApiError { status, body }) => json(status, &body),
-    }
-}
-
-/// Renders the events the world emitted (each from the world as it was then), records them,
-/// and queues one delivery per subscribed endpoint, applying webhook faults.
-fn publish(shared: &Shared, world: &mut World) {
-    for event in world.take_outbox() {
-        let r = Render::new(&event.world, shared);
-        let data = render::event_data(&r, &event);
-        let kind = event.kind.as_str();
-        let timestamp = ts(event.at);
-        let mut outgoing = Vec::new();
-        {
-            let mut book = shared.webhooks.book();
-            book.events.push(EventRecord {
-                id: event.id.clone(),
-                kind: kind.to_string(),
-                timestamp: timestamp.clone(),
-                data: data.clone(),
-            });
-            for ep in event
-                .world
-                .endpoints
-                .iter()
-                .filter(|e| e.enabled && e.events.iter().any(|k| k == kind))
-            {
-                let body = render::payload(kind, &timestamp, ep.api_version, &data);
-                book.sent.push(SentEvent {
-                    event_id: event.id.clone(),
-                    endpoint_id: ep.id.clone(),
-                    kind: kind.to_string(),
-                    timestamp: timestamp.clone(),
-                    created_at: event.at,
-                    api_version: ep.api_version,
-                    body: body.clone(),
-                });
-                outgoing.push(Outgoing {
-                    event_id: event.id.clone(),
-                    kind: kind.to_string(),
-                    timestamp: timestamp.clone(),
-                    body,
-                    endpoint_id: ep.id.clone(),
-                    url: ep.url.clone(),
-                    secret: ep.secret.clone(),
-                });
-            }
-        }
-        for out in outgoing {
-            match shared.faults.webhook_effect(kind) {
-                WebhookEffect::Drop => shared.webhooks.log.record_dropped(&out),
-                WebhookEffect::Duplicate => {
-                    shared.webhooks.send(out.clone());
-                    shared.webhooks.send(out);
-                }
-                WebhookEffect::Deliver => shared.webhooks.send(out),
-            }
-        }
     }
 }
 

@@ -1,15 +1,15 @@
 //! The customer portal's API (`Authorization: Bearer polar_cst_…`): session introspection,
-//! the customer, payment methods (list, add), subscriptions (list, get, cancel/uncancel,
+//! the customer and its default card, payment methods (list, add, delete), subscriptions (list, get, cancel/uncancel,
 //! cancel at period end by DELETE) and orders (list, get). The hosted portal page uses the
 //! subscription update and the payment-method add.
 
 use serde_json::{json, Value};
 
-use super::input::{admits, card_field, path_uuid, str_field};
+use super::input::{admits, bool_field, card_field, is_uuid, path_uuid, str_field, uuid_error};
 use super::render;
 use super::subscriptions::index as subscription_index;
 use super::Request as _;
-use crate::polar_mock::answer::{ApiError, Reply};
+use crate::polar_mock::answer::{not_modelled, ApiError, Reply};
 use crate::polar_mock::handler::{Auth, Ctx, Route};
 
 pub(crate) const ROUTES: &[Route] = &[
@@ -28,6 +28,13 @@ pub(crate) const ROUTES: &[Route] = &[
         me,
     ),
     Route::new(
+        "customer_portal:customers:update",
+        "PATCH",
+        "/v1/customer-portal/customers/me",
+        Auth::Customer,
+        update_me,
+    ),
+    Route::new(
         "customer_portal:customers:list_payment_methods",
         "GET",
         "/v1/customer-portal/customers/me/payment-methods",
@@ -40,6 +47,13 @@ pub(crate) const ROUTES: &[Route] = &[
         "/v1/customer-portal/customers/me/payment-methods",
         Auth::Customer,
         add_payment_method,
+    ),
+    Route::new(
+        "customer_portal:customers:delete_payment_method",
+        "DELETE",
+        "/v1/customer-portal/customers/me/payment-methods/{id}",
+        Auth::Customer,
+        delete_payment_method,
     ),
     Route::new(
         "customer_portal:subscriptions:list",
@@ -101,42 +115,90 @@ fn me(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 
 fn payment_methods(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let ci = ctx.customer_index()?;
-    let c = &ctx.world.customers[ci];
-    let items = c
-        .card
-        .iter()
-        .map(|card| render::payment_method(c, card, false))
-        .collect();
+    let items = render::payment_methods(&ctx.world.customers[ci], false);
     ctx.page(items)
 }
 
-/// Saves a card as the default and retries past-due subscriptions at once. The card comes
-/// from `confirmation_token_id` (a Stripe test payment method, `pm_card_visa`, …) or, from the
-/// mock's portal page, `card: {number, expiry, cvc}`. 201 `{status: "succeeded",
-/// payment_method}`; 400 `PaymentMethodSetupFailed` (declined or invalid); 402
-/// `PaymentFailed` (the retry failed).
+/// Saves a card (`CustomerPaymentMethodCreate`). The card comes from `confirmation_token_id`
+/// (a Stripe test payment method, `pm_card_visa`, …) or, from the mock's portal page,
+/// `card: {number, expiry, cvc}`. With `set_default` (Polar requires it; the page's form
+/// leaves it out and means `true`) it becomes the default and past-due subscriptions are
+/// retried at once. 201 `{status: "succeeded", payment_method}`; 400
+/// `PaymentMethodSetupFailed` (declined or invalid); 402 `PaymentFailed` (the retry failed).
 fn add_payment_method(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let ci = ctx.customer_index()?;
     let body = ctx.body()?;
     let now = ctx.world.now();
     let card = card_field(&body, now, "PaymentMethodSetupFailed")?;
-    ctx.world
-        .update_payment_method(ci, card)
-        .map_err(|e| match e {
-            crate::polar_mock::world::PaymentMethodError::Declined => {
-                ApiError::new(400, "PaymentMethodSetupFailed", &e.to_string())
-            }
-            crate::polar_mock::world::PaymentMethodError::RetryFailed => {
-                ApiError::new(402, "PaymentFailed", &e.to_string())
-            }
-        })?;
+    let set_default = bool_field(&body, "set_default")?.unwrap_or(true);
+    let id = ctx.world.add_payment_method(ci, card, set_default)?;
     let c = &ctx.world.customers[ci];
     let pm = c
-        .card
-        .as_ref()
+        .card(&id)
         .map(|card| render::payment_method(c, card, false))
         .unwrap_or(Value::Null);
     Reply::created(json!({"status": "succeeded", "payment_method": pm}))
+}
+
+/// Deletes a saved card: 204; 404 `ResourceNotFound` (not this customer's); 400
+/// `PaymentMethodInUseByActiveSubscription` (a subscription needs it and there is no other
+/// card). Subscriptions billed with it move to the default card.
+fn delete_payment_method(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let ci = ctx.customer_index()?;
+    let id = path_uuid(ctx.param(0))?.to_string();
+    ctx.world.delete_payment_method(ci, &id)?;
+    Ok(Reply::NoContent)
+}
+
+/// `CustomerPortalCustomerUpdate` with `default_payment_method_id`: the saved card becomes
+/// the default and past-due subscriptions are retried with it (Polar enqueues the retry and
+/// answers 200 whatever it gives). `null` → 422 `missing`; another customer's or an unknown
+/// card → 422 `invalid` "Payment method not found." (`customer_portal/service/customer.py`
+/// 88-118). The other fields (`billing_name`, `billing_address`, `tax_id`) answer 501.
+fn update_me(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let ci = ctx.customer_index()?;
+    let body = ctx.body()?;
+    let others: Vec<&str> = body
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "default_payment_method_id")
+        .collect();
+    if !others.is_empty() {
+        let what = format!(
+            "customer_portal:customers:update with {{{}}}",
+            others.join(", ")
+        );
+        return Ok(not_modelled(&what, "PATCH", ctx.req.path.as_str()));
+    }
+    let loc = json!(["body", "default_payment_method_id"]);
+    match body.get("default_payment_method_id") {
+        None => {}
+        Some(Value::Null) => {
+            return Err(ApiError::validation(
+                "PolarRequestValidationError",
+                "missing",
+                loc,
+                "Default payment method cannot be reset to null.",
+                Value::Null,
+            ))
+        }
+        Some(v) => {
+            let id = v
+                .as_str()
+                .filter(|s| is_uuid(s))
+                .ok_or_else(|| uuid_error(loc.clone(), v.as_str().unwrap_or_default()))?;
+            ctx.world.set_default_payment_method(ci, id).map_err(|_| {
+                ApiError::validation(
+                    "PolarRequestValidationError",
+                    "invalid",
+                    loc,
+                    "Payment method not found.",
+                    v.clone(),
+                )
+            })?;
+        }
+    }
+    Reply::ok(render::portal_customer(&ctx.world.customers[ci]))
 }
 
 /// The session customer's subscription `id` (another customer's is not found).
@@ -193,7 +255,7 @@ fn update_subscription(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         )?,
         Some(Value::Bool(false)) => ctx.world.uncancel(si)?,
         _ => {
-            return Ok(crate::polar_mock::answer::not_modelled(
+            return Ok(not_modelled(
                 "customer_portal:subscriptions:update without cancel_at_period_end",
                 "PATCH",
                 ctx.req.path.as_str(),

@@ -320,15 +320,10 @@ fn state(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     ))
 }
 
-/// The customer's saved card (the mock keeps one, the default).
+/// The customer's saved cards, newest first, each with `is_default`.
 fn payment_methods(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let ci = target(ctx)?;
-    let c = &ctx.world.customers[ci];
-    let items = c
-        .card
-        .iter()
-        .map(|card| render::payment_method(c, card, true))
-        .collect();
+    let items = render::payment_methods(&ctx.world.customers[ci], true);
     ctx.page(items)
 }
 

@@ -385,6 +385,49 @@ pub(crate) fn card_field(
     .map_err(|e| ApiError::new(400, error, &e.to_string()))
 }
 
+/// A required datetime in the future (pydantic's `FutureDatetime`): ISO 8601 with an offset
+/// or `Z` (without one it is read as UTC). Missing → `missing`; not a datetime →
+/// `datetime_from_date_parsing`; not after `now` → `datetime_future`.
+pub(crate) fn future_datetime_field(
+    body: &Map<String, Value>,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let loc = json!(["body", key]);
+    let v = body
+        .get(key)
+        .ok_or_else(|| ApiError::missing(loc.clone(), Value::Object(body.clone())))?;
+    let parsed = v.as_str().and_then(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|d| d.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f")
+                    .ok()
+                    .map(|n| n.and_utc())
+            })
+    });
+    let Some(at) = parsed else {
+        return Err(ApiError::validation(
+            "RequestValidationError",
+            "datetime_from_date_parsing",
+            loc,
+            "Input should be a valid datetime or date, invalid character in year",
+            v.clone(),
+        ));
+    };
+    if at <= now {
+        return Err(ApiError::validation(
+            "RequestValidationError",
+            "datetime_future",
+            loc,
+            "Input should be in the future",
+            v.clone(),
+        ));
+    }
+    Ok(at)
+}
+
 /// Refuses keys outside `allowed` (pydantic's `extra="forbid"`).
 pub(crate) fn forbid_extra(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
     if let Some(k) = body.keys().find(|k| !allowed.contains(&k.as_str())) {

@@ -1,8 +1,11 @@
-//! Subscriptions: list, get, update (cancel, uncancel, revoke, seats) and revoke (DELETE).
+//! Subscriptions: list, get, update (cancel, uncancel, revoke, seats, billing period end) and
+//! revoke (DELETE).
 
 use serde_json::{json, Map, Value};
 
-use super::input::{admits, bool_filter, forbid_extra, int_field, str_field, uuid_filters};
+use super::input::{
+    admits, bool_filter, forbid_extra, future_datetime_field, int_field, str_field, uuid_filters,
+};
 use super::render;
 use super::Request as _;
 use crate::polar_mock::answer::{not_modelled, ApiError, Reply};
@@ -101,7 +104,6 @@ const UNMODELLED_VARIANTS: &[&str] = &[
     "discount_id",
     "trial_end",
     "metadata",
-    "current_billing_period_end",
     "pause_at_period_end",
     "resume",
     "pending_update",
@@ -109,7 +111,10 @@ const UNMODELLED_VARIANTS: &[&str] = &[
 ];
 
 /// Exactly one variant: `{seats, proration_behavior?}`, `{revoke: true, …reason}`,
-/// `{cancel_at_period_end, …reason}`. The other variants answer 501.
+/// `{cancel_at_period_end, …reason}`, `{current_billing_period_end}` (Polar's
+/// `SubscriptionUpdateBillingPeriod`, `server/polar/subscription/schemas.py` 401-411: a
+/// future datetime; the scheduler renews once the mock's clock passes it). The other variants
+/// answer 501.
 fn update(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let i = index(ctx.world, ctx.param(0))?;
     let body = ctx.body()?;
@@ -146,6 +151,11 @@ fn update(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             ));
         }
         state.revoke(i, reason, comment)?;
+    } else if body.contains_key("current_billing_period_end") {
+        forbid_extra(&body, &["current_billing_period_end"])?;
+        let now = state.now();
+        let end = future_datetime_field(&body, "current_billing_period_end", now)?;
+        state.update_period_end(i, end)?;
     } else if body.contains_key("cancel_at_period_end") {
         forbid_extra(&body, &["cancel_at_period_end", REASONS[0], REASONS[1]])?;
         match body["cancel_at_period_end"] {

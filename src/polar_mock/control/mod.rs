@@ -129,7 +129,8 @@ pub(crate) fn snapshot(world: &World, shared: &Shared) -> Value {
         "checkouts": state.checkouts.iter().map(|c| render::checkout(state, c)).collect::<Vec<_>>(),
         "customers": state.customers.iter().map(|c| {
             let mut v = render::customer(state, c);
-            v["payment_method"] = json!(c.card.as_ref().map(|card| json!({"id": card.id, "last4": card.last4, "behavior": card.behavior})));
+            v["payment_method"] = json!(c.default_card().map(|card| json!({"id": card.id, "last4": card.last4, "behavior": card.behavior})));
+            v["payment_methods"] = json!(c.cards.iter().map(|card| json!({"id": card.id, "last4": card.last4, "behavior": card.behavior})).collect::<Vec<_>>());
             v
         }).collect::<Vec<_>>(),
         "subscriptions": state.subscriptions.iter().map(|s| render::subscription(state, s)).collect::<Vec<_>>(),

@@ -381,8 +381,7 @@ pub(crate) fn portal(state: &State, token: &str) -> Option<Portal> {
             .map(|s| portal_subscription(state, s))
             .collect(),
         payment_method: customer
-            .card
-            .as_ref()
+            .default_card()
             .map(|c| format!("Visa •••• {}", c.last4))
             .unwrap_or_else(|| "No payment method".into()),
         script: PortalScript {

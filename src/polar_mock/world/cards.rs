@@ -35,6 +35,7 @@ pub enum CardError {
     UnknownToken,
 }
 
+/// A saved card; `id` is the `PaymentMethod` id (a UUID, as Polar's).
 #[derive(Debug, Clone, Serialize)]
 pub struct Card {
     pub id: String,
@@ -83,7 +84,7 @@ pub fn classify_card(
         return Err(CardError::CvcIncomplete);
     }
     Ok(Card {
-        id: format!("pm_mock_{}", &new_id()[..8]),
+        id: new_id(),
         created_at: now,
         last4: digits[digits.len() - 4..].to_string(),
         exp_month: month,

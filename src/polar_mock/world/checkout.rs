@@ -156,7 +156,10 @@ impl World {
             if f.billing_address.is_some() {
                 cust.billing_address = f.billing_address;
             }
-            cust.card = Some(Card { charges: 1, ..card });
+            // The checkout's card is saved as the customer's default (Polar's checkout saves
+            // the payment method and bills the subscription with it).
+            cust.default_card_id = Some(card.id.clone());
+            cust.cards.push(Card { charges: 1, ..card });
         }
         self.next_charge = None;
         self.start_subscription(i, ci);
@@ -200,6 +203,9 @@ impl World {
             cancellation_reason: None,
             cancellation_comment: None,
             metadata: c.metadata.clone(),
+            // `subscription.payment_method = payment_method` at checkout
+            // (server/polar/subscription/service.py:926).
+            payment_method_id: self.customers[ci].default_card_id.clone(),
         });
         let si = self.subscriptions.len() - 1;
         self.emit_subscription(

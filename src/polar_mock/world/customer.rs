@@ -1,21 +1,11 @@
-//! Customer transitions: creation, edits, deletion, customer sessions, and saving a card in
-//! the portal (which retries past-due subscriptions at once).
+//! Customer transitions: creation, edits, deletion and customer sessions (their cards are in
+//! `payment_methods`).
 
 use chrono::Duration;
 
 use super::{
-    new_id, token, Address, Card, CardBehavior, Customer, CustomerType, EventType, Metadata,
-    Session, SubscriptionStatus, TaxId, World,
+    new_id, token, Address, Customer, CustomerType, EventType, Metadata, Session, TaxId, World,
 };
-
-/// Why saving a payment method in the portal failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PaymentMethodError {
-    #[error("Your card was declined.")]
-    Declined,
-    #[error("The payment with your new card failed.")]
-    RetryFailed,
-}
 
 /// A new customer's fields (`POST /v1/customers/` or a checkout's buyer).
 #[derive(Debug, Clone, Default)]
@@ -58,7 +48,8 @@ impl World {
             tax_id: new.tax_id,
             locale: new.locale,
             metadata: new.metadata,
-            card: None,
+            cards: Vec::new(),
+            default_card_id: None,
             deleted_at: None,
         });
         let ci = self.customers.len() - 1;
@@ -94,41 +85,5 @@ impl World {
         c.external_id = None;
         self.emit_customer(EventType::CustomerDeleted, ci);
         self.sessions.retain(|s| s.customer_id != id);
-    }
-
-    /// The customer saved a new card in the portal: it becomes the default, and past-due
-    /// subscriptions are retried at once.
-    pub fn update_payment_method(
-        &mut self,
-        ci: usize,
-        card: Card,
-    ) -> Result<(), PaymentMethodError> {
-        if card.behavior == CardBehavior::Declined && self.next_charge != Some(true) {
-            return Err(PaymentMethodError::Declined);
-        }
-        let now = self.now();
-        let customer_id = self.customers[ci].id.clone();
-        // A card that "fails later" only ever pays for a checkout; from the portal it fails.
-        let charges = u32::from(card.behavior == CardBehavior::FailsLater);
-        self.customers[ci].card = Some(Card { charges, ..card });
-        self.customers[ci].modified_at = Some(now);
-        let past_due: Vec<usize> = (0..self.subscriptions.len())
-            .filter(|i| {
-                let s = &self.subscriptions[*i];
-                s.customer_id == customer_id && s.status == SubscriptionStatus::PastDue
-            })
-            .collect();
-        let mut failed = false;
-        for si in past_due {
-            if self.charge(&customer_id) {
-                self.recover(si);
-            } else {
-                failed = true;
-            }
-        }
-        if failed {
-            return Err(PaymentMethodError::RetryFailed);
-        }
-        Ok(())
     }
 }

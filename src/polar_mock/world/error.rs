@@ -34,6 +34,9 @@ pub enum WorldError {
     /// The end of a period of a subscription that is no longer billed.
     #[error("The subscription has ended.")]
     NotBillable,
+    /// A billing-period change on a subscription that is not active (past due included).
+    #[error("Subscription {0} is not active.")]
+    InactiveSubscription(String),
     #[error("Order is not eligible for invoice generation.")]
     NotEligibleForInvoice,
 }

@@ -4,7 +4,7 @@
 //!
 //! `model` holds the records with their statuses as enums, `values` the small typed values
 //! (addresses, metadata, prices), `cards` Stripe's test cards; the transitions are split by
-//! resource (`checkout`, `customer`, `subscription`, `order`), each a synchronous method that
+//! resource (`checkout`, `customer`, `payment_methods`, `subscription`, `order`), each a synchronous method that
 //! changes the records and emits Polar's webhook sequence into the `outbox`; `error` says why
 //! a transition is refused, in Polar's words and without status codes.
 //!
@@ -18,6 +18,7 @@ mod error;
 mod model;
 mod order;
 mod outbox;
+mod payment_methods;
 mod subscription;
 mod values;
 
@@ -25,13 +26,14 @@ use chrono::{DateTime, Duration, Months, Utc};
 
 pub use cards::{card_from_token, classify_card, Card, CardBehavior};
 pub use checkout::CheckoutFields;
-pub use customer::{NewCustomer, PaymentMethodError};
+pub use customer::NewCustomer;
 pub use error::WorldError;
 pub use model::{
     BillingReason, Checkout, CheckoutStatus, Customer, Endpoint, Order, OrderStatus, Session,
     Subscription, SubscriptionStatus,
 };
 pub use outbox::{Emitted, EventType, Subject};
+pub use payment_methods::PaymentMethodError;
 pub use values::{
     is_seat_based, price_per_seat, seat_amount, seat_bounds, Address, CustomerType, MetaValue,
     Metadata, Product, ProductPrice, ProductVisibility, RecurringInterval, TaxId,

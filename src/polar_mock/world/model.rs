@@ -75,8 +75,23 @@ pub struct Customer {
     pub tax_id: Option<TaxId>,
     pub locale: Option<String>,
     pub metadata: Metadata,
-    pub card: Option<Card>,
+    /// The saved cards (Polar's `PaymentMethod`s), oldest first; a deleted card is gone.
+    pub cards: Vec<Card>,
+    /// The id of the default card (`default_payment_method_id`).
+    pub default_card_id: Option<String>,
     pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Customer {
+    /// The default card, when it is still saved.
+    pub fn default_card(&self) -> Option<&Card> {
+        let id = self.default_card_id.as_deref()?;
+        self.cards.iter().find(|c| c.id == id)
+    }
+
+    pub fn card(&self, id: &str) -> Option<&Card> {
+        self.cards.iter().find(|c| c.id == id)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -103,6 +118,9 @@ pub struct Subscription {
     pub cancellation_reason: Option<String>,
     pub cancellation_comment: Option<String>,
     pub metadata: Metadata,
+    /// The card the subscription is billed with (`subscription.payment_method_id`): the one
+    /// it was bought with, until that card is deleted or a past-due retry uses a new default.
+    pub payment_method_id: Option<String>,
 }
 
 impl Subscription {

@@ -1,33 +1,15 @@
 //! Subscription transitions: charges, cancellation at period end, uncancellation,
 //! revocation, seat changes, and the end of a period (renewal, dunning, recovery).
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::model::OrderStatus;
 use super::{
-    is_seat_based, seat_amount, seat_bounds, BillingReason, CardBehavior, EventType,
-    SubscriptionStatus, World, WorldError,
+    is_seat_based, seat_amount, seat_bounds, BillingReason, EventType, SubscriptionStatus, World,
+    WorldError,
 };
 
 impl World {
-    /// Decides whether a charge on the customer's card succeeds, consuming a one-shot override.
-    pub(crate) fn charge(&mut self, customer_id: &str) -> bool {
-        let forced = self.next_charge.take();
-        let Some(c) = self.customers.iter_mut().find(|c| c.id == customer_id) else {
-            return false;
-        };
-        let Some(card) = c.card.as_mut() else {
-            return forced.unwrap_or(false);
-        };
-        card.charges += 1;
-        let natural = match card.behavior {
-            CardBehavior::Succeeds => true,
-            CardBehavior::Declined => false,
-            CardBehavior::FailsLater => card.charges <= 1,
-        };
-        forced.unwrap_or(natural)
-    }
-
     pub fn cancel(
         &mut self,
         si: usize,
@@ -145,18 +127,34 @@ impl World {
         Ok(())
     }
 
-    /// Moves the clock to the end of the subscription's period and runs what Polar runs there:
-    /// the end of a cancellation, a renewal charge, or (when past due) the last dunning retry,
-    /// whose failure revokes the subscription.
+    /// Moves the clock to the end of the subscription's period and runs what Polar runs there
+    /// ([`World::end_period`]). A past-due subscription's last dunning retry runs one second
+    /// before its period ends (Polar retries on days 2, 7, 14 and 21 of a failed order, inside
+    /// the period), so a recovered subscription is not due for renewal at once.
     pub fn advance_period(&mut self, si: usize) -> Result<(), WorldError> {
         if !self.subscriptions[si].billable() {
             return Err(WorldError::NotBillable);
         }
-        let target = self.subscriptions[si].current_period_end + Duration::seconds(1);
+        let s = &self.subscriptions[si];
+        let target = if s.status == SubscriptionStatus::PastDue && !s.cancel_at_period_end {
+            s.current_period_end - Duration::seconds(1)
+        } else {
+            s.current_period_end + Duration::seconds(1)
+        };
         if self.now() < target {
             self.clock_offset += target - self.now();
         }
+        self.end_period(si)
+    }
+
+    /// What Polar runs at the end of a billable subscription's period: the end of a
+    /// cancellation, a renewal charge, or (when past due) the last dunning retry, whose
+    /// failure revokes the subscription.
+    pub fn end_period(&mut self, si: usize) -> Result<(), WorldError> {
         let s = self.subscriptions[si].clone();
+        if !s.billable() {
+            return Err(WorldError::NotBillable);
+        }
         if s.cancel_at_period_end {
             // Polar revokes with ended_at = the period end.
             let r = self.revoke(si, None, None);
@@ -166,13 +164,65 @@ impl World {
         }
         if s.status == SubscriptionStatus::PastDue {
             // Dunning: the final retry.
-            if self.charge(&s.customer_id) {
+            if self.charge(si) {
                 self.recover(si);
                 return Ok(());
             }
             return self.revoke(si, None, None);
         }
         self.renew(si);
+        Ok(())
+    }
+
+    /// The billable subscriptions whose period has ended by the mock's clock, what Polar's
+    /// scheduler picks (`server/polar/subscription/scheduler.py` `SubscriptionJobStore`:
+    /// billable, `current_period_end <= now`, the customer not deleted).
+    pub fn due_subscriptions(&self) -> Vec<usize> {
+        let now = self.now();
+        (0..self.subscriptions.len())
+            .filter(|si| {
+                let s = &self.subscriptions[*si];
+                s.billable()
+                    && s.current_period_end <= now
+                    && self.customer(&s.customer_id).is_some()
+            })
+            .collect()
+    }
+
+    /// The scheduler's pass: [`World::end_period`] for every due subscription. Returns how
+    /// many ran.
+    pub fn run_due(&mut self) -> usize {
+        let due = self.due_subscriptions();
+        for si in &due {
+            let _ = self.end_period(*si);
+        }
+        due.len()
+    }
+
+    /// `PATCH /v1/subscriptions/{id} {current_billing_period_end}`: the period now ends at
+    /// `end` (the API checks it is in the future). Refused for a revoked or canceling
+    /// subscription (`AlreadyCanceledSubscription`) and one that is not active, past due
+    /// included (`InactiveSubscription`), in Polar's order
+    /// (`server/polar/subscription/service.py` 2415-2430). Emits `subscription.updated` and
+    /// `customer.state_changed`.
+    pub fn update_period_end(&mut self, si: usize, end: DateTime<Utc>) -> Result<(), WorldError> {
+        let now = self.now();
+        let s = &mut self.subscriptions[si];
+        if matches!(
+            s.status,
+            SubscriptionStatus::Canceled | SubscriptionStatus::Unpaid
+        ) {
+            return Err(WorldError::AlreadyCanceled);
+        }
+        if !s.active() {
+            return Err(WorldError::InactiveSubscription(s.id.clone()));
+        }
+        if s.cancel_at_period_end {
+            return Err(WorldError::AlreadyCanceled);
+        }
+        s.current_period_end = end;
+        s.modified_at = Some(now);
+        self.subscription_changed(si, &[EventType::SubscriptionUpdated]);
         Ok(())
     }
 
@@ -197,7 +247,7 @@ impl World {
         );
         let oi = self.new_order(si, BillingReason::SubscriptionCycle, None);
         self.emit_order(&[EventType::OrderCreated], oi);
-        if self.charge(&s.customer_id) {
+        if self.charge(si) {
             self.orders[oi].status = OrderStatus::Paid;
             self.orders[oi].modified_at = Some(self.now());
             self.emit_order(&[EventType::OrderUpdated, EventType::OrderPaid], oi);

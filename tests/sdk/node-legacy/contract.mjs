@@ -188,6 +188,18 @@ class Run {
       () => cp.customers.addPaymentMethod(sec, { ...back, confirmationTokenId: "pm_card_chargeDeclined" }));
     await this.call("customer_portal:customers:add_payment_method", "new card recovers the past-due subscription",
       () => cp.customers.addPaymentMethod(sec, { ...back, confirmationTokenId: "pm_card_visa" }));
+    // A second card, saved without becoming the default, made the default, then deleted.
+    const spare = await this.call("customer_portal:customers:add_payment_method", "a second card, not the default",
+      () => cp.customers.addPaymentMethod(sec, { ...back, setDefault: false, confirmationTokenId: "pm_card_visa" }));
+    const spareId = spare?.paymentMethod?.id;
+    if (spareId) {
+      await this.call("customer_portal:customers:update", "the second card becomes the default",
+        () => cp.customers.update(sec, { defaultPaymentMethodId: spareId }));
+      await this.call("customer_portal:customers:delete_payment_method", "delete the second card",
+        () => cp.customers.deletePaymentMethod(sec, { id: spareId }));
+    }
+    await this.refuses("customer_portal:customers:delete_payment_method", "unknown card -> ResourceNotFound", "ResourceNotFound", 404,
+      () => cp.customers.deletePaymentMethod(sec, { id: randomUUID() }));
     await this.call("customer_portal:subscriptions:list", "list", () => cp.subscriptions.list(sec, {}));
     await this.call("customer_portal:subscriptions:get", "get (recovered)", () => cp.subscriptions.get(sec, { id: sub.id }));
     const upd = (body) => () => cp.subscriptions.update(sec, { id: sub.id, customerSubscriptionUpdate: body });

@@ -264,6 +264,18 @@ class VersionRun {
       () => cp.customers.addPaymentMethod({ ...back, confirmation_token_id: "pm_card_chargeDeclined" }));
     await this.call("customer_portal:customers:add_payment_method", "new card recovers the past-due subscription", P("customers", "addPaymentMethod"),
       () => cp.customers.addPaymentMethod({ ...back, confirmation_token_id: "pm_card_visa" }));
+    // A second card, saved without becoming the default, made the default, then deleted.
+    const spare = await this.call("customer_portal:customers:add_payment_method", "a second card, not the default", P("customers", "addPaymentMethod"),
+      () => cp.customers.addPaymentMethod({ ...back, set_default: false, confirmation_token_id: "pm_card_visa" }));
+    const spareId = spare?.payment_method?.id;
+    if (spareId) {
+      const me = await this.call("customer_portal:customers:update", "the second card becomes the default", P("customers", "update"),
+        () => cp.customers.update({ default_payment_method_id: spareId }));
+      if (me && me.default_payment_method_id !== spareId) this.record("customer_portal:customers:update", "default is the second card", "fail", String(me.default_payment_method_id));
+      await this.call("customer_portal:customers:delete_payment_method", "delete the second card", null, () => cp.customers.deletePaymentMethod(spareId));
+    }
+    await this.refuses("customer_portal:customers:delete_payment_method", "unknown card -> ResourceNotFound", "ResourceNotFound", 404,
+      () => cp.customers.deletePaymentMethod(randomUUID()));
     await this.call("customer_portal:subscriptions:list", "list", P("subscriptions", "list"), () => cp.subscriptions.list());
     const got = await this.call("customer_portal:subscriptions:get", "get (recovered)", P("subscriptions", "get"), () => cp.subscriptions.get(sub.id));
     if (got && got.status !== "active") this.record("customer_portal:subscriptions:get", "active after recovery", "fail", got.status);

@@ -344,6 +344,20 @@ class VersionRun:
                           lambda: cp.customers.add_payment_method(confirmation_token_id="pm_card_visa", set_default=True, return_url="https://app.example.com/settings"))
         if added is not None and added.status != "succeeded":
             self.record("customer_portal:customers:add_payment_method", "succeeded", "fail", added.status)
+        # A second card, saved without becoming the default, made the default, then deleted.
+        spare = self.call("customer_portal:customers:add_payment_method", "a second card, not the default",
+                          lambda: cp.customers.add_payment_method(confirmation_token_id="pm_card_visa", set_default=False, return_url="https://app.example.com/settings"))
+        if spare is not None:
+            spare_id = spare.payment_method.id
+            me = self.call("customer_portal:customers:update", "the second card becomes the default",
+                           lambda: cp.customers.update(default_payment_method_id=spare_id))
+            if me is not None and str(me.default_payment_method_id) != str(spare_id):
+                self.record("customer_portal:customers:update", "default is the second card", "fail", str(me.default_payment_method_id))
+            self.call("customer_portal:customers:delete_payment_method", "delete the second card",
+                      lambda: cp.customers.delete_payment_method(spare_id))
+        self.refuses("customer_portal:customers:delete_payment_method", "unknown card -> ResourceNotFound",
+                     self.errors.ResourceNotFound,
+                     lambda: cp.customers.delete_payment_method("00000000-0000-4000-8000-000000000000"), 404)
         self.call("customer_portal:subscriptions:list", "list", lambda: cp.subscriptions.list())
         got = self.call("customer_portal:subscriptions:get", "get (recovered)", lambda: cp.subscriptions.get(sub.id))
         if got is not None and got.status != "active":

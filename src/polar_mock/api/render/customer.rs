@@ -23,7 +23,7 @@ pub(crate) fn customer(state: &Render, c: &Customer) -> Value {
         "tax_id": c.tax_id,
         "locale": c.locale,
         "organization_id": state.org_id(),
-        "default_payment_method_id": c.card.as_ref().map(|card| card.id.clone()),
+        "default_payment_method_id": c.default_card().map(|card| card.id.clone()),
         "deleted_at": opt_ts(c.deleted_at),
         "first_user_event_at": null,
         "avatar_url": null,
@@ -107,15 +107,15 @@ pub(crate) fn portal_customer(c: &Customer) -> Value {
         "billing_address": c.billing_address,
         "tax_id": c.tax_id,
         "oauth_accounts": {},
-        "default_payment_method_id": c.card.as_ref().map(|card| card.id.clone()),
+        "default_payment_method_id": c.default_card().map(|card| card.id.clone()),
         "type": c.kind,
         "locale": c.locale,
     })
 }
 
-/// A saved card (the mock keeps one, the default; its test cards are all Visa): the
-/// organization's list gives `CustomerPaymentMethodCard` (with `is_default`), the portal's
-/// list and add give `PaymentMethodCard`.
+/// A saved card (the mock's test cards are all Visa): the organization's list gives
+/// `CustomerPaymentMethodCard` (with `is_default`, `server/polar/customer/endpoints.py` 366),
+/// the portal's list and add give `PaymentMethodCard`.
 pub(crate) fn payment_method(c: &Customer, card: &Card, with_default: bool) -> Value {
     let mut v = json!({
         "id": card.id,
@@ -133,7 +133,18 @@ pub(crate) fn payment_method(c: &Customer, card: &Card, with_default: bool) -> V
         },
     });
     if with_default {
-        v["is_default"] = json!(true);
+        v["is_default"] = json!(c.default_card_id.as_deref() == Some(card.id.as_str()));
     }
     v
+}
+
+/// A customer's saved cards as Polar lists them: newest first
+/// (`customer_portal/service/customer.py` `list_payment_methods`, `created_at desc`).
+pub(crate) fn payment_methods(c: &Customer, with_default: bool) -> Vec<Value> {
+    let mut cards: Vec<&Card> = c.cards.iter().collect();
+    cards.sort_by_key(|card| std::cmp::Reverse(card.created_at));
+    cards
+        .into_iter()
+        .map(|card| payment_method(c, card, with_default))
+        .collect()
 }

@@ -13,7 +13,9 @@ mod subscription;
 mod webhook;
 
 pub(crate) use checkout::{checkout, checkout_confirmed, checkout_public};
-pub(crate) use customer::{customer, customer_state, payment_method, portal_customer, session};
+pub(crate) use customer::{
+    customer, customer_state, payment_method, payment_methods, portal_customer, session,
+};
 pub(crate) use order::{customer_order, order};
 pub(crate) use product::product;
 pub(crate) use subscription::{customer_subscription, subscription};
