@@ -341,3 +341,86 @@ async fn a_running_webdriver_is_used_instead_of_starting_one() {
     assert!(!out.path().join("logs/chromedriver.log").exists());
     driver.stop().await;
 }
+
+/// `--email` is the template of `${run.email}`: `{run}` becomes the run id.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_email_option_renders_into_run_email() {
+    let site = site().await;
+    let out = tempfile::tempdir().unwrap();
+    let app = format!("{}/", site.url());
+    let output = run_cli(&[
+        "run",
+        "fixtures/run-email/form.yaml",
+        "--quiet",
+        "--video",
+        "off",
+        "--email",
+        "buyer+{run}@acme.dev",
+        "--app",
+        &app,
+        "--out",
+        &out.path().display().to_string(),
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+/// A run email Polar refuses (a reserved or special-use domain), or one without `{run}`,
+/// stops the run before anything starts, in Polar's words.
+#[test]
+fn a_run_email_polar_refuses_exits_2_before_anything_runs() {
+    let out = tempfile::tempdir().unwrap();
+    for (email, says) in [
+        (
+            "buyer+{run}@example.com",
+            "The domain name example.com does not accept email.",
+        ),
+        ("buyer+{run}@shop.test", "special-use or reserved name"),
+        ("buyer@acme.dev", "has no {run}"),
+    ] {
+        let output = walkthrough()
+            .args([
+                "run",
+                "fixtures/run-email/form.yaml",
+                "--email",
+                email,
+                "--out",
+            ])
+            .arg(out.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{email}: {stderr}");
+        assert!(stderr.contains(says), "{email}: {stderr}");
+        assert!(!out.path().join("report.json").exists(), "nothing ran");
+    }
+}
+
+/// A sandbox run with the default run email says, before it starts, that the sandbox needs
+/// an address of the user's own; with `--email` it does not.
+#[test]
+fn a_sandbox_run_with_the_default_email_warns_before_it_starts() {
+    let run = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let output = walkthrough()
+            .args(["run", "fixtures/run-email/form.yaml", "--target", "sandbox"])
+            .args(["--app", "http://127.0.0.1:9/", "--out"])
+            .arg(out.path())
+            .args(extra)
+            .env_remove("POLAR_ACCESS_TOKEN")
+            .env_remove("POLAR_PRODUCT_ID")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = run(&[]);
+    let warning = stderr.lines().next().unwrap_or_default().to_string();
+    assert!(
+        warning.starts_with("warning: --target sandbox with the default run email"),
+        "{stderr}"
+    );
+    assert!(warning.contains("you+{run}@your-company.com"), "{stderr}");
+    let stderr = run(&["--email", "me+{run}@acme.dev"]);
+    assert!(!stderr.contains("default run email"), "{stderr}");
+}

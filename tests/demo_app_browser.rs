@@ -66,11 +66,7 @@ async fn buy_seats(browser: &Browser, testbed: &LocalTestbed, seats: usize, card
 
     for n in 2..=seats {
         browser
-            .fill(
-                &label("Member email"),
-                &format!("member{n}@example.com"),
-                WAIT,
-            )
+            .fill(&label("Member email"), &format!("member{n}@acme.dev"), WAIT)
             .await
             .unwrap();
         browser.click(&text("Add member"), WAIT).await.unwrap();
@@ -100,7 +96,7 @@ async fn buy_seats(browser: &Browser, testbed: &LocalTestbed, seats: usize, card
         format!("${}.00 / month", 20 * seats)
     );
     browser
-        .fill(&label("Email"), "owner@example.com", WAIT)
+        .fill(&label("Email"), "owner@acme.dev", WAIT)
         .await
         .unwrap();
     browser

@@ -144,7 +144,7 @@ async fn embedded_mock_serves_the_app_and_sigint_stops_everything() {
             "{polar}/v1/checkouts/client/{client_secret}/confirm"
         ))
         .json(&serde_json::json!({
-            "customer_email": "owner@example.com",
+            "customer_email": "owner@acme.dev",
             "customer_name": "Owner",
             "customer_billing_address": {"country": "DE"},
             "card": {"number": "4242 4242 4242 4242", "expiry": "12/34", "cvc": "123"}

@@ -67,7 +67,7 @@ impl User {
                 .call(
                     reqwest::Method::POST,
                     "/api/members",
-                    Some(json!({"email": format!("m{i}@example.com")})),
+                    Some(json!({"email": format!("m{i}@acme.dev")})),
                 )
                 .await;
             assert_eq!(code, 201, "{body}");
@@ -101,7 +101,7 @@ async fn pay(mock: &MockPolar, checkout_url: &str, card: &str) -> Value {
             mock.base_url()
         ))
         .json(&json!({
-            "customer_email": "owner@example.com",
+            "customer_email": "owner@acme.dev",
             "customer_name": "Owner",
             "customer_billing_address": {"country": "DE"},
             "card": {"number": card, "expiry": "12/34", "cvc": "123"}
@@ -274,7 +274,7 @@ async fn the_portal_session_opens_the_customers_portal() {
     let page = reqwest::get(url).await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("owner@example.com"));
+    assert!(html.contains("owner@acme.dev"));
     assert!(html.contains(&format!(
         "href=\"{}/new?billing=portal\"",
         testbed.app_url()

@@ -88,7 +88,7 @@ async fn scenario(browser: &Browser, mock: &Arc<MockPolar>, app_url: &str) -> Re
             mock.base_url()
         ))
         .json(
-            &json!({"customer_email": "owner@example.com", "customer_name": "Olga Owner",
+            &json!({"customer_email": "owner@acme.dev", "customer_name": "Olga Owner",
             "customer_billing_address": {"country": "DE"}, "seats": checkout["seats"],
             "card": {"number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"}}),
         )

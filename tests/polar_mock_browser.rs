@@ -80,7 +80,7 @@ async fn checkout_and_portal_in_a_real_browser() {
     );
 
     browser
-        .fill(&t(By::Label, "Email"), "ada@example.com", WAIT)
+        .fill(&t(By::Label, "Email"), "ada@acme.dev", WAIT)
         .await
         .unwrap();
     browser
@@ -132,7 +132,7 @@ async fn checkout_and_portal_in_a_real_browser() {
     )
     .await;
     assert_eq!(c["status"], "succeeded");
-    assert_eq!(c["customer_email"], "ada@example.com");
+    assert_eq!(c["customer_email"], "ada@acme.dev");
     assert_eq!(c["customer_billing_address"]["country"], "DE");
     let customer_id = c["customer_id"].as_str().unwrap().to_string();
 
@@ -152,7 +152,7 @@ async fn checkout_and_portal_in_a_real_browser() {
         .unwrap();
     assert_eq!(
         text_of(&browser, &id("portal-customer-email")).await,
-        "ada@example.com"
+        "ada@acme.dev"
     );
     assert_eq!(
         text_of(&browser, &id("subscription-status")).await,

@@ -259,7 +259,7 @@ async fn webhook_faults_drop_or_duplicate_the_next_events_of_a_type() {
         &mock,
         reqwest::Method::POST,
         "/v1/customers/",
-        Some(json!({"email": "dup@example.com"})),
+        Some(json!({"email": "dup@acme.dev"})),
     )
     .await;
     assert!(mock.settle(Duration::from_secs(5)).await);

@@ -182,7 +182,7 @@ async fn checkout_cancel_uncancel_past_due_recover_revoke_with_exact_signed_webh
         Some(json!({
             "products": [mock.product_id()], "seats": 3,
             "success_url": "http://127.0.0.1:1/new?billing=success&checkout_id={CHECKOUT_ID}",
-            "customer_email": "owner@example.com", "external_customer_id": "ws-42",
+            "customer_email": "owner@acme.dev", "external_customer_id": "ws-42",
             "customer_billing_address": {"country": "DE"}, "metadata": {"workspace": "ws-42"},
         })),
     )
@@ -198,7 +198,7 @@ async fn checkout_cancel_uncancel_past_due_recover_revoke_with_exact_signed_webh
     assert_eq!(checkout["url"], format!("{base}/checkout/{secret_c}"));
     let confirm = format!("{base}/v1/checkouts/client/{secret_c}/confirm");
     let form = |number: &str| {
-        json!({"customer_email": "owner@example.com", "customer_name": "Olga Owner",
+        json!({"customer_email": "owner@acme.dev", "customer_name": "Olga Owner",
         "customer_billing_address": {"country": "DE"}, "seats": 3,
         "card": {"number": number, "expiry": "12 / 34", "cvc": "123"}})
     };

@@ -494,3 +494,168 @@ fn docs_list_every_operation_with_its_state() {
         }
     }
 }
+
+/// Polar validates `customer_email` and a customer's `email` with `EmailStrDNS`
+/// (`server/polar/kit/email.py:17-36`): reserved and special-use domains get pydantic's exact
+/// 422 on every endpoint that uses it, under each union member's name or tag where the body
+/// is a union; a normal domain passes.
+#[tokio::test]
+async fn emails_on_reserved_domains_get_polars_422_on_every_validated_endpoint() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let c = reqwest::Client::new();
+    let base = mock.base_url().to_string();
+    let call = |method: reqwest::Method, path: String, body: Value| {
+        c.request(method, format!("{base}{path}"))
+            .bearer_auth(mock.token())
+            .json(&body)
+            .send()
+    };
+    let pid = mock.product_id().to_string();
+    let ok = "buyer+run-1@acme.dev";
+    let r = call(
+        reqwest::Method::POST,
+        "/v1/checkouts/".into(),
+        json!({"products": [pid], "customer_email": ok}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let checkout: Value = r.json().await.unwrap();
+    assert_eq!(checkout["customer_email"], ok);
+    let secret = checkout["client_secret"].as_str().unwrap().to_string();
+    let r = call(
+        reqwest::Method::POST,
+        "/v1/customers/".into(),
+        json!({"email": "owner+run-1@acme.dev", "external_id": "ws-email"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let customer_id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let special = "The part after the @-sign is a special-use or reserved name that cannot be used with email.";
+    let no_period = "The part after the @-sign is not valid. It should have a period.";
+    let null_mx = "The domain name example.com does not accept email.";
+    let cases = [
+        (
+            "x@example.com",
+            format!("x@example.com is not a valid email address: {null_mx}"),
+            json!({"email": "x@example.com", "reason": null_mx}),
+        ),
+        (
+            "x@foo.test",
+            format!("value is not a valid email address: {special}"),
+            json!({"reason": special}),
+        ),
+        (
+            "x@localhost",
+            format!("value is not a valid email address: {no_period}"),
+            json!({"reason": no_period}),
+        ),
+        (
+            "x@host.invalid",
+            format!("value is not a valid email address: {special}"),
+            json!({"reason": special}),
+        ),
+    ];
+    for (email, msg, ctx) in cases {
+        let item = |loc: Value| json!({"type": "value_error", "loc": loc, "msg": msg, "input": email, "ctx": ctx});
+        let one = |loc: Value| json!({"error": "RequestValidationError", "detail": [item(loc)]});
+        let body = json!({"products": [pid], "customer_email": email});
+        let missing = |member: &str, key: &str| json!({"type": "missing", "loc": ["body", member, key], "msg": "Field required", "input": body});
+        let union = json!({"error": "RequestValidationError", "detail": [
+            item(json!(["body", "CheckoutProductsCreate", "customer_email"])),
+            item(json!(["body", "CheckoutProductCreate", "customer_email"])),
+            missing("CheckoutProductCreate", "product_id"),
+            item(json!(["body", "CheckoutPriceCreate", "customer_email"])),
+            missing("CheckoutPriceCreate", "product_price_id"),
+        ]});
+        let attempts = [
+            (
+                reqwest::Method::POST,
+                "/v1/checkouts/".to_string(),
+                body.clone(),
+                union,
+            ),
+            (
+                reqwest::Method::PATCH,
+                format!("/v1/checkouts/client/{secret}"),
+                json!({"customer_email": email}),
+                one(json!(["body", "customer_email"])),
+            ),
+            (
+                reqwest::Method::POST,
+                format!("/v1/checkouts/client/{secret}/confirm"),
+                json!({"customer_email": email, "customer_name": "Ada", "confirmation_token_id": "pm_card_visa",
+                       "customer_billing_address": {"country": "DE"}}),
+                one(json!(["body", "customer_email"])),
+            ),
+            (
+                reqwest::Method::POST,
+                "/v1/customers/".to_string(),
+                json!({"email": email}),
+                one(json!(["body", "individual", "email"])),
+            ),
+            (
+                reqwest::Method::POST,
+                "/v1/customers/".to_string(),
+                json!({"type": "team", "email": email}),
+                one(json!(["body", "team", "email"])),
+            ),
+            (
+                reqwest::Method::PATCH,
+                format!("/v1/customers/{customer_id}"),
+                json!({"email": email}),
+                one(json!(["body", "email"])),
+            ),
+            (
+                reqwest::Method::PATCH,
+                "/v1/customers/external/ws-email".to_string(),
+                json!({"email": email}),
+                one(json!(["body", "email"])),
+            ),
+        ];
+        for (method, path, body, expected) in attempts {
+            let r = call(method.clone(), path.clone(), body).await.unwrap();
+            assert_eq!(r.status(), 422, "{method} {path} {email}");
+            assert_eq!(
+                r.json::<Value>().await.unwrap(),
+                expected,
+                "{method} {path}"
+            );
+        }
+    }
+    // Nothing was changed by the refusals, and a normal domain passes everywhere.
+    let r = call(
+        reqwest::Method::PATCH,
+        format!("/v1/checkouts/client/{secret}"),
+        json!({"customer_email": "other+run-1@acme.dev"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["customer_email"],
+        "other+run-1@acme.dev"
+    );
+    let r = call(
+        reqwest::Method::PATCH,
+        format!("/v1/customers/{customer_id}"),
+        json!({"email": "owner+run-2@acme.dev"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = call(
+        reqwest::Method::POST,
+        format!("/v1/checkouts/client/{secret}/confirm"),
+        json!({"customer_name": "Ada", "confirmation_token_id": "pm_card_visa",
+               "customer_billing_address": {"country": "DE"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}

@@ -233,7 +233,7 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     let create = json!({
         "products": [pid], "seats": 3, "min_seats": 1, "max_seats": 10,
         "success_url": "http://127.0.0.1:1/new?billing=success&checkout_id={CHECKOUT_ID}",
-        "customer_email": "buyer@example.com", "customer_name": "Ada Buyer",
+        "customer_email": "buyer@acme.dev", "customer_name": "Ada Buyer",
         "customer_billing_address": {"country": "US", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "state": "IL"},
         "external_customer_id": "workspace-1", "metadata": {"workspace_id": "workspace-1", "seats": 3},
     });
@@ -274,7 +274,7 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     let secret = checkout["client_secret"].as_str().unwrap();
     let (s, _) = api
         .call("POST", &format!("/v1/checkouts/client/{secret}/confirm"), Some(json!({
-            "customer_email": "buyer@example.com", "customer_name": "Ada Buyer",
+            "customer_email": "buyer@acme.dev", "customer_name": "Ada Buyer",
             "customer_billing_address": {"country": "US", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "state": "IL"},
             "seats": 3, "card": {"number": "4000 0000 0000 0341", "expiry": "12 / 34", "cvc": "123"},
         })))
@@ -308,14 +308,14 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     ck.response("get", "/v1/customers/{id}/state", 200, &b);
     // The customer list (the sandbox cleanup finds a run's customer by email).
     let (s, b) = api
-        .call("GET", "/v1/customers/?email=BUYER@example.com", None)
+        .call("GET", "/v1/customers/?email=BUYER@acme.dev", None)
         .await;
     assert_eq!(s, 200);
     ck.response("get", "/v1/customers/", 200, &b);
     assert_eq!(b["items"].as_array().map(Vec::len), Some(1), "{b}");
     assert_eq!(b["items"][0]["id"], json!(customer_id));
     let (s, b) = api
-        .call("GET", "/v1/customers/?email=nobody@example.com", None)
+        .call("GET", "/v1/customers/?email=nobody@acme.dev", None)
         .await;
     assert_eq!(s, 200);
     assert_eq!(b["items"], json!([]));
@@ -507,9 +507,7 @@ async fn newer_operations(ck: &mut Checker, api: &Api, paying: &str, pid: &str) 
         .call(
             "POST",
             "/v1/customers/",
-            Some(
-                json!({"email": "schema@example.com", "external_id": "schema-1", "name": "Schema"}),
-            ),
+            Some(json!({"email": "schema@acme.dev", "external_id": "schema-1", "name": "Schema"})),
         )
         .await;
     assert_eq!(s, 201);
@@ -518,7 +516,7 @@ async fn newer_operations(ck: &mut Checker, api: &Api, paying: &str, pid: &str) 
         .call(
             "POST",
             "/v1/customers/",
-            Some(json!({"email": "schema@example.com"})),
+            Some(json!({"email": "schema@acme.dev"})),
         )
         .await;
     assert_eq!(s, 422);

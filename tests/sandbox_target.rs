@@ -97,8 +97,8 @@ async fn status_of(mock: &MockPolar, id: &str) -> String {
 #[tokio::test]
 async fn cleanup_revokes_the_runs_subscriptions_and_nobody_elses() {
     let mock = MockPolar::start(MockConfig::default()).await.unwrap();
-    let ours = "walkthrough+20260101-000000-abcdef@example.com";
-    let theirs = "walkthrough+20260101-000000-123456@example.com";
+    let ours = "walkthrough+20260101-000000-abcdef@acme.dev";
+    let theirs = "walkthrough+20260101-000000-123456@acme.dev";
     let our_sub = subscribe(&mock, ours).await;
     let their_sub = subscribe(&mock, theirs).await;
 
@@ -116,7 +116,7 @@ async fn cleanup_revokes_the_runs_subscriptions_and_nobody_elses() {
     let again = revoke_run_subscriptions(&client, ours).await.unwrap();
     assert!(again.revoked.is_empty(), "{again:?}");
     // An email nobody used revokes nothing.
-    let none = revoke_run_subscriptions(&client, "nobody@example.com")
+    let none = revoke_run_subscriptions(&client, "nobody@acme.dev")
         .await
         .unwrap();
     assert!(none.customers.is_empty() && none.revoked.is_empty());

@@ -141,6 +141,12 @@ pub struct Args {
     /// The size of the videos; both numbers even [default: the viewport].
     #[arg(long, value_name = "WxH")]
     pub video_size: Option<Viewport>,
+    /// The run's customer email, `${run.email}`: a template whose `{run}` becomes the run
+    /// id, such as `you+{run}@your-company.com` [default: the project file's `run.email`,
+    /// else success+walkthrough-{run}@simulator.amazonses.com]. Polar refuses reserved
+    /// domains (example.com, *.test, …); see docs/sandbox.md.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub email: Option<String>,
     /// Where Polar is: `mock` (the local mock) or `sandbox` (Polar's sandbox, needs
     /// `--app URL` and POLAR_ACCESS_TOKEN / POLAR_PRODUCT_ID; see docs/sandbox.md).
     #[arg(long, value_name = "TARGET", value_enum, default_value = "mock")]
@@ -279,6 +285,10 @@ impl Args {
             jobs: usize::from(self.jobs),
             overwrite: self.overwrite,
             quiet: self.quiet,
+            email: self
+                .email
+                .or(defaults.email)
+                .unwrap_or_else(|| harness::DEFAULT_RUN_EMAIL.to_string()),
         })
     }
 }

@@ -67,6 +67,9 @@ pub struct RunPlan {
     pub overwrite: bool,
     /// No live spinner.
     pub quiet: bool,
+    /// The run's customer email, `${run.email}`: a template whose `{run}` is the run id
+    /// ([`DEFAULT_RUN_EMAIL`] unless the project file's `run.email` or `--email` says).
+    pub email: String,
 }
 
 /// Why a run did not reach a verdict.
@@ -147,11 +150,7 @@ pub fn new_run_id() -> String {
     format!("{}-{}", Utc::now().format("%Y%m%d-%H%M%S"), &suffix[..6])
 }
 
-/// `${run.email}`: the run's own customer email, unique per run (the sandbox cleanup finds
-/// the run's subscriptions by it).
-pub fn run_email(run_id: &str) -> String {
-    format!("walkthrough+{run_id}@example.com")
-}
+pub use crate::project::run_email::{run_email, DEFAULT_RUN_EMAIL};
 
 /// Runs the plan to its verdict. Progress goes to stderr; nothing is printed on stdout.
 /// From the moment the run folder exists, `report.json` does too, and however the run ends
@@ -242,6 +241,14 @@ impl RunPlan {
                  use x11grab, bidi-screenshots or screenshots"
                     .into(),
             ));
+        }
+        if let Err((e, help)) = crate::project::run_email::check(&self.email) {
+            return Err(RunError::Usage(format!("the run email: {e}; {help}")));
+        }
+        if self.testbed.polar == crate::scenario::PolarTarget::Sandbox {
+            if let Some(warning) = crate::project::run_email::sandbox_warning(&self.email) {
+                eprintln!("{warning}");
+            }
         }
         if self.browser.headed && self.browser.webdriver_url.is_some() {
             return Err(RunError::Usage(
@@ -429,7 +436,10 @@ impl Run<'_> {
 
     /// On the sandbox, revokes what the run bought (keyed by the run's customer email).
     async fn cleanup(&self, testbed: &RunningTestbed) {
-        match testbed.cleanup(&run_email(self.run_id)).await {
+        match testbed
+            .cleanup(&run_email(&self.plan.email, self.run_id))
+            .await
+        {
             Some(Ok(done)) => {
                 if let Ok(json) = serde_json::to_vec_pretty(&done) {
                     let _ = self

@@ -9,7 +9,7 @@ use super::{run_email, Run};
 pub(super) fn base_vars(run: &Run<'_>, testbed: &RunningTestbed) -> Vars {
     let mut vars = Vars::new();
     vars.set("run.id", run.run_id);
-    vars.set("run.email", &run_email(run.run_id));
+    vars.set("run.email", &run_email(&run.plan.email, run.run_id));
     vars.set("run.started_at", &run.started_at.to_rfc3339());
     vars.set("app.url", testbed.app_url().as_str().trim_end_matches('/'));
     for var in testbed.vars() {

@@ -1,8 +1,10 @@
-//! Polar: API types, the HTTP client for sandbox and production, and webhook signing.
+//! Polar: API types, the HTTP client for sandbox and production, webhook signing, and
+//! Polar's email rule (which addresses it refuses, without the network).
 //! Must not import the mock, the demo app, the browser or the runner.
 
 pub mod cleanup;
 pub mod client;
+pub mod email;
 pub mod types;
 pub mod verify;
 pub mod webhook;

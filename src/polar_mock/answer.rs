@@ -54,6 +54,14 @@ impl ApiError {
         }
     }
 
+    /// A 422 with several items, as pydantic lists every failure of a union's members.
+    pub fn validation_items(error: &str, items: Vec<Value>) -> Self {
+        ApiError {
+            status: 422,
+            body: json!({"error": error, "detail": items}),
+        }
+    }
+
     /// A business-rule 422 (`PolarRequestValidationError`, `value_error`).
     pub fn polar_validation(loc: Value, msg: &str, input: Value) -> Self {
         Self::validation(

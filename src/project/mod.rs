@@ -6,6 +6,7 @@
 //! the file's folder. Every key is optional.
 //! Imports the scenario module's YAML reader and diagnostics; must not start anything.
 
+pub mod run_email;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -104,6 +105,8 @@ pub struct RunDefaults {
     pub timeout: Option<Duration>,
     /// `chromium` or `firefox`.
     pub browser: Option<String>,
+    /// The `${run.email}` template (`{run}` is the run id); see [`run_email`].
+    pub email: Option<String>,
 }
 
 /// The default time an app gets to answer `ready`.
@@ -120,7 +123,7 @@ const APP_KEYS: [&str; 8] = [
     "env",
     "state",
 ];
-const RUN_KEYS: [&str; 4] = ["viewport", "video", "timeout", "browser"];
+const RUN_KEYS: [&str; 5] = ["viewport", "video", "timeout", "browser", "email"];
 const VIDEO_MODES: [&str; 3] = ["on", "off", "retain-on-failure"];
 const BROWSERS: [&str; 2] = ["chromium", "firefox"];
 
@@ -536,6 +539,18 @@ impl Checker {
             browser: map
                 .get("browser")
                 .and_then(|n| self.one_of(n, "browser", &BROWSERS)),
+            email: map.get("email").and_then(|n| self.run_email(n)),
+        }
+    }
+
+    fn run_email(&mut self, node: &Node) -> Option<String> {
+        let text = self.text(node, "`email`")?;
+        match run_email::check(&text) {
+            Ok(()) => Some(text),
+            Err((message, help)) => {
+                self.error(node, message, Some(help));
+                None
+            }
         }
     }
 }

@@ -42,7 +42,8 @@ pub fn json_schema() -> Value {
             "viewport": { "type": "string", "pattern": "^[0-9]+[xX][0-9]+$", "description": "WxH, both even" },
             "video": { "enum": VIDEO_MODES },
             "timeout": duration,
-            "browser": { "enum": BROWSERS }
+            "browser": { "enum": BROWSERS },
+            "email": { "type": "string", "pattern": "^[^@\\s]*\\{run\\}[^@\\s]*@[^@\\s]+\\.[^@\\s]+$|^[^@\\s]+@[^@\\s]*\\{run\\}[^@\\s]*\\.[^@\\s]+$", "description": "the run's customer email, ${run.email}; {run} is the run id. Polar refuses reserved domains (example.com, *.test, …); on the sandbox use a subaddress of an organization member's address, such as you+{run}@your-company.com" }
         }
     });
     debug_assert_eq!(

@@ -153,3 +153,39 @@ fn the_schema_accepts_the_documented_file_and_names_every_key() {
         );
     }
 }
+
+#[test]
+fn run_email_is_a_template_polar_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("walkthrough.yaml");
+    std::fs::write(&file, "run:\n  email: you+{run}@acme.dev\n").unwrap();
+    let p = load(&file).unwrap();
+    assert_eq!(p.run.email.as_deref(), Some("you+{run}@acme.dev"));
+    assert_eq!(
+        run_email::run_email(p.run.email.as_deref().unwrap(), "r1"),
+        "you+r1@acme.dev"
+    );
+
+    std::fs::write(
+        &file,
+        "run:\n  email: you+{run}@example.com\n  viewport: 1280x800\n",
+    )
+    .unwrap();
+    let d = load(&file).unwrap_err();
+    let rendered = d.render();
+    assert!(rendered.contains("walkthrough.yaml:2:10"), "{rendered}");
+    assert!(
+        rendered.contains("The domain name example.com does not accept email."),
+        "{rendered}"
+    );
+    std::fs::write(&file, "run:\n  email: you@acme.dev\n").unwrap();
+    let rendered = load(&file).unwrap_err().render();
+    assert!(rendered.contains("has no {run}"), "{rendered}");
+}
+
+#[test]
+fn the_default_run_email_passes_polars_rule_and_warns_only_on_the_sandbox_default() {
+    assert_eq!(run_email::check(run_email::DEFAULT_RUN_EMAIL), Ok(()));
+    assert!(run_email::sandbox_warning(run_email::DEFAULT_RUN_EMAIL).is_some());
+    assert_eq!(run_email::sandbox_warning("you+{run}@acme.dev"), None);
+}

@@ -148,4 +148,27 @@ mod tests {
         .unwrap_or_else(|d| panic!("{}", d.render()));
         assert_eq!(loaded.scenarios.len(), 6);
     }
+
+    #[test]
+    fn the_starter_run_email_line_checks_clean_once_uncommented() {
+        let text = include_str!("walkthrough.yaml");
+        let line = "  # email: you+{run}@your-company.com";
+        assert!(text.contains(line), "the option is written, commented");
+        assert!(
+            text.contains("The sandbox needs"),
+            "with what the sandbox needs"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("walkthrough.yaml");
+        std::fs::write(
+            &file,
+            text.replace(line, "  email: you+{run}@your-company.com"),
+        )
+        .unwrap();
+        let project = crate::project::load(&file).unwrap_or_else(|d| panic!("{}", d.render()));
+        assert_eq!(
+            project.run.email.as_deref(),
+            Some("you+{run}@your-company.com")
+        );
+    }
 }

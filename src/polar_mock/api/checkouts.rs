@@ -5,11 +5,12 @@ use chrono::Duration;
 use serde_json::{json, Map, Value};
 
 use super::input::{
-    address_field, admits, card_field, email_field, email_ok, int_field, is_uuid, metadata_field,
-    str_field, url_field, uuid_error, uuid_filters,
+    address_field, admits, card_field, email_field, email_ok, email_refusal_item, int_field,
+    is_uuid, metadata_field, str_field, url_field, uuid_error, uuid_filters,
 };
 use super::render;
 use super::Request as _;
+use crate::polar::email::check_deliverable;
 use crate::polar_mock::answer::{ApiError, Reply};
 use crate::polar_mock::handler::{Auth, Ctx, Route};
 use crate::polar_mock::world::{
@@ -206,8 +207,40 @@ fn checkout_customer(
     }
 }
 
+/// `customer_email` of `CheckoutCreate`, the union `CheckoutProductsCreate |
+/// CheckoutProductCreate | CheckoutPriceCreate` (`server/polar/checkout/schemas.py:394-399`,
+/// `customer_email: CustomerEmail` = `EmailStrDNS` at 84-87 and 307): pydantic tries every
+/// member, so a refused address is one item per member, under the member's name, each
+/// member also missing its own product key when the body does not have it.
+fn create_email(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+    let email = str_field(body, "customer_email", 320)?;
+    let Some(refusal) = email.as_deref().and_then(|e| check_deliverable(e).err()) else {
+        return Ok(email);
+    };
+    let input = email.as_deref().unwrap_or_default();
+    let mut items = Vec::new();
+    for (member, key) in [
+        ("CheckoutProductsCreate", "products"),
+        ("CheckoutProductCreate", "product_id"),
+        ("CheckoutPriceCreate", "product_price_id"),
+    ] {
+        items.push(email_refusal_item(
+            json!(["body", member, "customer_email"]),
+            input,
+            &refusal,
+        ));
+        if !body.contains_key(key) {
+            items.push(json!({"type": "missing", "loc": ["body", member, key],
+                "msg": "Field required", "input": Value::Object(body.clone())}));
+        }
+    }
+    Err(ApiError::validation_items("RequestValidationError", items))
+}
+
 fn create(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let body = ctx.body()?;
+    // Schema validation (the email) comes before the business checks (the products).
+    let customer_email = create_email(&body)?;
     let state = &mut *ctx.world;
     let products = products_field(state, &body)?;
     let price = state
@@ -224,7 +257,6 @@ fn create(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let (seats, min_seats, max_seats) = seats_fields(&price, &body)?;
     let success_url = url_field(&body, "success_url")?;
     let return_url = url_field(&body, "return_url")?;
-    let customer_email = email_field(&body, "customer_email")?;
     let customer_name = str_field(&body, "customer_name", 256)?;
     let billing = address_field(&body, "customer_billing_address")?;
     let external = match str_field(&body, "external_customer_id", 1000)? {
@@ -481,6 +513,8 @@ fn require_payable(f: &CheckoutFields) -> Result<(), ApiError> {
 fn client_confirm(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let i = by_secret(ctx)?;
     let body = ctx.body()?;
+    // `CheckoutConfirmStripe.customer_email` is `EmailStrDNS` (checkout/schemas.py:435).
+    email_field(&body, "customer_email")?;
     let mut f = buyer_fields(&body)?;
     {
         let c = &ctx.world.checkouts[i];

@@ -4,8 +4,8 @@
 use serde_json::{json, Map, Value};
 
 use super::input::{
-    address_field, admits, bool_filter, email_field, is_uuid, metadata_field, str_field, url_field,
-    uuid_error, uuid_filters,
+    address_field, admits, bool_filter, email_field, email_field_at, is_uuid, metadata_field,
+    str_field, url_field, uuid_error, uuid_filters,
 };
 use super::render;
 use super::Request as _;
@@ -190,7 +190,10 @@ fn create(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
             ))
         }
     };
-    let email = email_field(&body, "email")?;
+    // `CustomerCreate` is a union tagged by `type` (customer/schemas/customer.py:133-138), so
+    // pydantic names the tag in `loc`; both members' `email` is `EmailStrDNS` (100, 107).
+    let tag = if team { "team" } else { "individual" };
+    let email = email_field_at(&body, "email", json!(["body", tag, "email"]))?;
     if email.is_none() && !team {
         return Err(ApiError::missing(
             json!(["body", "email"]),

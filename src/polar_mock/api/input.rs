@@ -1,12 +1,14 @@
 //! Reading requests the way Polar's FastAPI/pydantic layer does: JSON bodies, typed fields
-//! with Polar's bounds, UUIDs, metadata, addresses, emails, query filters and pagination,
-//! each failure a 422 in pydantic's shape.
+//! with Polar's bounds, UUIDs, metadata, addresses, emails (Polar's `EmailStrDNS`, through
+//! [`crate::polar::email`]), query filters and pagination, each failure a 422 in pydantic's
+//! shape.
 //!
 //! Pure functions over the request and JSON, giving the world's typed values; must not
 //! touch the world.
 
 use serde_json::{json, Map, Value};
 
+use crate::polar::email::{check_deliverable, EmailRefusal};
 use crate::polar_mock::answer::ApiError;
 use crate::polar_mock::handler::Req;
 use chrono::{DateTime, Utc};
@@ -276,35 +278,49 @@ pub(crate) fn metadata_field(
     }
 }
 
+/// Whether Polar takes `e` as a customer's email (see [`email_refusal_item`]).
 pub(crate) fn email_ok(e: &str) -> bool {
-    let Some((local, domain)) = e.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !e.contains(' ')
+    check_deliverable(e).is_ok()
 }
 
-/// An email field (`value is not a valid email address` when malformed).
-pub(crate) fn email_field(
+/// Pydantic's item for an address `EmailStrDNS` refuses (`server/polar/kit/email.py:23-36`):
+/// `value_error`, Polar's message, and `ctx` with the reason (and the normalized address when
+/// the deliverability check refused it). Only the DNS answers that never change are modelled
+/// ([`crate::polar::email`]): the mock looks nothing up.
+pub(crate) fn email_refusal_item(loc: Value, input: &str, refusal: &EmailRefusal) -> Value {
+    let ctx = match refusal {
+        EmailRefusal::Syntax { reason } => json!({"reason": reason}),
+        EmailRefusal::Undeliverable { email, reason } => json!({"email": email, "reason": reason}),
+    };
+    json!({"type": "value_error", "loc": loc, "msg": refusal.message(), "input": input, "ctx": ctx})
+}
+
+/// An `EmailStrDNS` field refused at `loc` (a union member's tag or name may sit between
+/// `body` and the key).
+pub(crate) fn email_field_at(
     body: &Map<String, Value>,
     key: &str,
+    loc: Value,
 ) -> Result<Option<String>, ApiError> {
     let v = str_field(body, key, 320)?;
     if let Some(e) = &v {
-        if !email_ok(e) {
-            return Err(ApiError::validation(
+        if let Err(r) = check_deliverable(e) {
+            let item = email_refusal_item(loc, e, &r);
+            return Err(ApiError::validation_items(
                 "RequestValidationError",
-                "value_error",
-                json!(["body", key]),
-                "value is not a valid email address: An email address must have an @-sign.",
-                json!(e),
+                vec![item],
             ));
         }
     }
     Ok(v)
+}
+
+/// An `EmailStrDNS` field of a plain model (`loc` `["body", key]`).
+pub(crate) fn email_field(
+    body: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, ApiError> {
+    email_field_at(body, key, json!(["body", key]))
 }
 
 /// `AddressInput`: `country` (ISO 3166-1 alpha-2) required, the rest optional.

@@ -116,9 +116,9 @@ class Run {
   async customers() {
     const p = this.polar;
     const tag = randomUUID().slice(0, 8);
-    const a = await this.call("customers:create", "create", () => p.customers.create({ email: `owner-${tag}@example.com`, externalId: `ws-${tag}`, name: "Olga Owner", metadata: { workspace: tag } }));
-    const b = await this.call("customers:create", "create (to delete by id)", () => p.customers.create({ email: `b-${tag}@example.com` }));
-    const c = await this.call("customers:create", "create (to delete by external id)", () => p.customers.create({ email: `c-${tag}@example.com`, externalId: `c-${tag}` }));
+    const a = await this.call("customers:create", "create", () => p.customers.create({ email: `owner-${tag}@acme.dev`, externalId: `ws-${tag}`, name: "Olga Owner", metadata: { workspace: tag } }));
+    const b = await this.call("customers:create", "create (to delete by id)", () => p.customers.create({ email: `b-${tag}@acme.dev` }));
+    const c = await this.call("customers:create", "create (to delete by external id)", () => p.customers.create({ email: `c-${tag}@acme.dev`, externalId: `c-${tag}` }));
     if (!a) throw new Error("customers:create failed; nothing else can run");
     await this.refuses("customers:create", "duplicate email -> 422", "HTTPValidationError", 422, () => p.customers.create({ email: a.email }));
     await this.call("customers:get", "get", () => p.customers.get({ id: a.id }));

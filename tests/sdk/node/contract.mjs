@@ -179,10 +179,10 @@ class VersionRun {
     const tag = randomUUID().slice(0, 8);
     const T = `R<Polar["customers"]["create"]>`;
     const a = await this.call("customers:create", "create", T,
-      () => p.customers.create({ email: `owner-${tag}@example.com`, external_id: `ws-${tag}`, name: "Olga Owner", metadata: { workspace: tag } }));
-    const b = await this.call("customers:create", "create (to delete by id)", T, () => p.customers.create({ email: `b-${tag}@example.com` }));
+      () => p.customers.create({ email: `owner-${tag}@acme.dev`, external_id: `ws-${tag}`, name: "Olga Owner", metadata: { workspace: tag } }));
+    const b = await this.call("customers:create", "create (to delete by id)", T, () => p.customers.create({ email: `b-${tag}@acme.dev` }));
     const c = await this.call("customers:create", "create (to delete by external id)", T,
-      () => p.customers.create({ email: `c-${tag}@example.com`, external_id: `c-${tag}` }));
+      () => p.customers.create({ email: `c-${tag}@acme.dev`, external_id: `c-${tag}` }));
     if (!a) throw new Error("customers:create failed; nothing else can run");
     await this.refuses("customers:create", "duplicate email -> 422", "HTTPValidationError", 422, () => p.customers.create({ email: a.email }));
     await this.call("customers:get", "get", `R<Polar["customers"]["get"]>`, () => p.customers.get(a.id));

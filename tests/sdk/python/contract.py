@@ -239,12 +239,12 @@ class VersionRun:
         p = self.polar
         tag = uuid.uuid4().hex[:8]
         a = self.call("customers:create", "create", lambda: p.customers.create(
-            email=f"owner-{tag}@example.com", external_id=f"ws-{tag}", name="Olga Owner",
+            email=f"owner-{tag}@acme.dev", external_id=f"ws-{tag}", name="Olga Owner",
             metadata={"workspace": tag}))
         b = self.call("customers:create", "create (to delete by id)",
-                      lambda: p.customers.create(email=f"b-{tag}@example.com"))
+                      lambda: p.customers.create(email=f"b-{tag}@acme.dev"))
         c = self.call("customers:create", "create (to delete by external id)",
-                      lambda: p.customers.create(email=f"c-{tag}@example.com", external_id=f"c-{tag}"))
+                      lambda: p.customers.create(email=f"c-{tag}@acme.dev", external_id=f"c-{tag}"))
         if a is None:
             raise SystemExit("customers:create failed; nothing else can run")
         self.refuses("customers:create", "duplicate email -> 422", self.errors.HTTPValidationError,
