@@ -189,7 +189,7 @@ const PMS: &str = "/v1/customer-portal/customers/me/payment-methods";
 #[tokio::test]
 async fn several_cards_a_default_and_deleting_the_subscriptions_card_moves_it_to_the_default() {
     let api = Api::start().await;
-    let (customer, sid, cst) = api.subscribe("cards@example.com", "pm_card_visa").await;
+    let (customer, sid, cst) = api.subscribe("cards@acme.dev", "pm_card_visa").await;
     let (_, c) = api
         .call(M::GET, &format!("/v1/customers/{customer}"), None, None)
         .await;
@@ -371,9 +371,9 @@ async fn a_period_end_set_by_patch_is_renewed_by_the_scheduler_with_its_webhooks
         )
         .await;
     assert_eq!(s, 201);
-    let (_, paying, _) = api.subscribe("paying@example.com", "pm_card_visa").await;
+    let (_, paying, _) = api.subscribe("paying@acme.dev", "pm_card_visa").await;
     let (_, failing, _) = api
-        .subscribe("failing@example.com", "pm_card_chargeCustomerFail")
+        .subscribe("failing@acme.dev", "pm_card_chargeCustomerFail")
         .await;
 
     for sid in [&paying, &failing] {
@@ -445,7 +445,7 @@ async fn a_period_end_set_by_patch_is_renewed_by_the_scheduler_with_its_webhooks
 #[tokio::test]
 async fn a_period_end_patch_is_refused_in_the_past_and_for_canceling_or_inactive_subscriptions() {
     let api = Api::start().await;
-    let (_, sid, _) = api.subscribe("refused@example.com", "pm_card_visa").await;
+    let (_, sid, _) = api.subscribe("refused@acme.dev", "pm_card_visa").await;
     let path = format!("/v1/subscriptions/{sid}");
     let patch = |end: String| json!({"current_billing_period_end": end});
 
