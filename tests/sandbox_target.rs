@@ -125,9 +125,14 @@ async fn cleanup_revokes_the_runs_subscriptions_and_nobody_elses() {
 
 #[tokio::test]
 async fn sandbox_needs_an_app_url_and_the_polar_variables() {
+    // Each refused run still writes its (failed) report: into a temporary folder, never into
+    // the checkout's recordings/.
+    let scratch = tempfile::tempdir().unwrap();
+    let folder = |name: &str| scratch.path().join(name).display().to_string();
     for app in [None, Some("fixtures")] {
         let mut cmd = walkthrough();
-        cmd.args(["run", "fixtures/scenarios", "--target", "sandbox"]);
+        cmd.args(["run", "fixtures/scenarios", "--target", "sandbox"])
+            .args(["--out", &folder(app.unwrap_or("none"))]);
         if let Some(app) = app {
             cmd.args(["--app", app]);
         }
@@ -150,6 +155,8 @@ async fn sandbox_needs_an_app_url_and_the_polar_variables() {
         "sandbox",
         "--app",
         "http://127.0.0.1:9/",
+        "--out",
+        &folder("no-token"),
     ])
     .env("POLAR_PRODUCT_ID", "p");
     let out = output(cmd).await;
@@ -161,6 +168,7 @@ async fn sandbox_needs_an_app_url_and_the_polar_variables() {
     let mut cmd = walkthrough();
     cmd.args(["run", "fixtures/scenarios", "--target", "sandbox"])
         .args(["--app", "http://127.0.0.1:9/"])
+        .args(["--out", &folder("no-product")])
         .env("POLAR_ACCESS_TOKEN", "polar_oat_unused123");
     let out = output(cmd).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
