@@ -146,8 +146,11 @@ class Journey:
         else:
             expect(locator).to_contain_text(re.compile(matches), use_inner_text=True, timeout=timeout)
 
-    def expect_url_contains(self, part):
-        expect(self.page).to_have_url(re.compile(re.escape(part)))
+    def expect_url_contains(self, part, timeout_s=None):
+        if timeout_s is None:
+            expect(self.page).to_have_url(re.compile(re.escape(part)))
+        else:
+            expect(self.page).to_have_url(re.compile(re.escape(part)), timeout=timeout_s * 1000)
 
     def eventually(self, check, timeout_s, interval_s):
         """`eventually: { timeout, interval, do }`. By default Playwright's own retrying
@@ -235,7 +238,7 @@ def pay(j: Journey, email, card="4242 4242 4242 4242"):
     j.step("Pay with a test card inside the secure frame", pay_in_frame)
 
     def returns_active():
-        j.expect_url_contains("/new?billing=success")
+        j.expect_url_contains("/new?billing=success", 30)
         expect(j.testid("billing-dialog")).to_be_visible()
         j.eventually(lambda t: j.expect_text(j.testid("billing-status"), equals="Active", timeout=t), 30, 1)
 
@@ -523,7 +526,8 @@ def main():
 
     (args.out / "screenshots").mkdir(parents=True, exist_ok=True)
     run_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    email = f"walkthrough+{run_id}@example.com"
+    # walkthrough's default run.email: an address Polar's email rule (and the mock's) takes.
+    email = f"success+walkthrough-{run_id}@simulator.amazonses.com"
     # The mock's organization token and product are those of its built-in seed, which
     # `walkthrough demo-app` loads from fixtures/polar/seed.json (a local-only mock token).
     seed = json.loads((REPO / "fixtures/polar/seed.json").read_text())
