@@ -1,5 +1,6 @@
 //! Polar's wire formats that more than one room writes: datetimes as pydantic writes them
-//! (microseconds, `Z`) and ids derived from parts.
+//! (microseconds, `Z`), ids derived from parts, and the paths of a checkout's hosted pages
+//! (the API puts them in `url` and the default `success_url`, the pages redirect to them).
 
 use chrono::{DateTime, Utc};
 
@@ -18,6 +19,16 @@ pub(crate) fn derived_id(parts: &[&str]) -> String {
     uuid::Builder::from_random_bytes(bytes)
         .into_uuid()
         .to_string()
+}
+
+/// The hosted checkout page of the checkout with this client secret.
+pub(crate) fn checkout_path(client_secret: &str) -> String {
+    format!("/checkout/{client_secret}")
+}
+
+/// Its confirmation page (Polar's built-in success URL).
+pub(crate) fn confirmation_path(client_secret: &str) -> String {
+    format!("/checkout/{client_secret}/confirmation")
 }
 
 #[cfg(test)]

@@ -227,6 +227,7 @@ mod tests {
                 money: Style::new("usd", Mode::Accounting),
                 interval: "month".into(),
                 organization: "Acme".into(),
+                confirmation_path: "/checkout/polar_c_x/confirmation".into(),
             },
         }
     }

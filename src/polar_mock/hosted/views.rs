@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::money::{self, Mode, Style};
-use crate::polar_mock::wire::ts;
+use crate::polar_mock::wire::{checkout_path, confirmation_path, ts};
 use crate::polar_mock::world::{
     is_seat_based, price_per_seat, seat_amount, seat_bounds, CheckoutStatus, Product, Subscription,
     SubscriptionStatus, World as State,
@@ -120,6 +120,8 @@ pub(crate) struct CheckoutScript {
     pub interval: String,
     /// The organization, for "Waiting confirmation from {org}".
     pub organization: String,
+    /// Where the page goes when the order takes longer than Polar waits.
+    pub confirmation_path: String,
 }
 
 /// `confirmation.html`.
@@ -150,7 +152,7 @@ pub(crate) struct ConfirmationScript {
 /// URL, any other to its confirmation page.
 pub(crate) fn checkout_moved_on(state: &State, secret: &str) -> Option<String> {
     let c = &state.checkouts[state.checkout_by_secret(secret)?];
-    let confirmation = format!("/checkout/{}/confirmation", c.client_secret);
+    let confirmation = confirmation_path(&c.client_secret);
     match c.status {
         CheckoutStatus::Open => None,
         CheckoutStatus::Succeeded => Some(c.success_url.clone().unwrap_or(confirmation)),
@@ -307,6 +309,7 @@ pub(crate) fn checkout(state: &State, secret: &str) -> Option<Checkout> {
             money: style,
             interval: money::long_interval(&interval, interval_count),
             organization: state.organization.name.clone(),
+            confirmation_path: confirmation_path(&c.client_secret),
         },
     })
 }
@@ -355,7 +358,7 @@ pub(crate) fn confirmation(state: &State, secret: &str) -> Option<Confirmation> 
         script: ConfirmationScript {
             secret: c.client_secret.clone(),
             status: c.status.as_str().to_string(),
-            checkout_url: format!("/checkout/{}", c.client_secret),
+            checkout_url: checkout_path(&c.client_secret),
             success_url: c.success_url.clone(),
         },
     })

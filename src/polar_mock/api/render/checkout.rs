@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::product::{checkout_organization, checkout_product};
 use super::{merge, without};
 use super::{opt_ts, ts, Render};
+use crate::polar_mock::wire::confirmation_path;
 use crate::polar_mock::world::{seat_amount, Checkout};
 
 /// Fields only the organization sees.
@@ -31,9 +32,9 @@ pub(crate) fn checkout(state: &Render, c: &Checkout) -> Value {
     let req = |on: bool| if on { "required" } else { "optional" };
     let success_url = c.success_url.clone().unwrap_or_else(|| {
         format!(
-            "{}/checkout/{}/confirmation",
+            "{}{}",
             state.base_url(),
-            c.client_secret
+            confirmation_path(&c.client_secret)
         )
     });
     let mut prices = Map::new();

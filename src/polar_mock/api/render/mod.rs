@@ -31,6 +31,7 @@ use crate::polar_mock::fixtures::Catalog;
 use crate::polar_mock::handler::Shared;
 use crate::polar_mock::world::{Checkout, ProductPrice, World};
 
+use crate::polar_mock::wire::checkout_path;
 pub(crate) use crate::polar_mock::wire::ts;
 
 pub(crate) fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
@@ -79,7 +80,7 @@ impl<'a> Render<'a> {
     }
 
     pub fn checkout_url(&self, c: &Checkout) -> String {
-        format!("{}/checkout/{}", self.base_url, c.client_secret)
+        format!("{}{}", self.base_url, checkout_path(&c.client_secret))
     }
 
     pub fn portal_url(&self, token: &str, email: &str) -> String {
