@@ -83,6 +83,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
     ("style.css", include_str!("templates/style.css")),
     ("money.js", include_str!("templates/money.js")),
+    ("stream.js", include_str!("templates/stream.js")),
     ("checkout.html", include_str!("templates/checkout.html")),
     ("card_frame.html", include_str!("templates/card_frame.html")),
     (
