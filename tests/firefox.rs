@@ -200,6 +200,47 @@ async fn firefox_drives_the_fixture_pages_like_chromium() {
         assert_eq!(cookies(&browser).await, "", "{site_url} forgot its visitor");
     }
 
+    // What Polar's real pages need: a Radix-like country combobox (no accessible name, a
+    // portal listbox) chosen by a click, one whose options ignore the pointer chosen by the
+    // keyboard, and a card field two untitled frames deep.
+    browser
+        .goto(&format!("{}/combobox.html", site.url()))
+        .await
+        .unwrap();
+    let how = browser
+        .select(&t(By::Text, "Country"), "Sweden", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Click);
+    let how = browser
+        .select(&t(By::Label, "Province"), "Quebec", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(how, Chosen::Keyboard);
+    assert_eq!(
+        text_of(&browser, &id("chosen")).await,
+        "country=Sweden, province=Quebec"
+    );
+
+    browser
+        .goto(&format!("{}/nested.html", site.url()))
+        .await
+        .unwrap();
+    browser
+        .enter_frame(&t(By::Css, "body > iframe:last-of-type"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .enter_frame(&t(By::Css, "iframe[src*='/embed/payment-method']"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(&label("Card number"), "4242 4242 4242 4242", WAIT)
+        .await
+        .unwrap();
+    browser.click(&t(By::Text, "Pay"), WAIT).await.unwrap();
+    assert_eq!(text_of(&browser, &id("card-status")).await, "Card accepted");
+
     // Nothing of the session outlives close.
     let pgid = browser.driver_pid().expect("a driver was started");
     assert!(
@@ -352,56 +393,4 @@ fn firefox_without_video_runs_headless() {
     assert!(!stderr.contains("Xvfb"), "{stderr}");
     let left = support::processes::wait_gone(&tag, Duration::from_secs(5));
     assert!(left.is_empty(), "still running: {left:?}");
-}
-
-/// What Polar's real pages need, in Firefox as in Chromium: a Radix-like country combobox
-/// (no accessible name, a portal listbox) chosen by a click, one whose options ignore the
-/// pointer chosen by the keyboard, and a card field two untitled frames deep.
-#[tokio::test(flavor = "multi_thread")]
-async fn firefox_chooses_in_aria_comboboxes_and_fills_two_frames_deep() {
-    let site = StaticSite::start(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pages"))
-        .await
-        .expect("fixture site");
-    let logs = tempfile::tempdir().unwrap();
-    let browser = Browser::launch(&options(logs.path()))
-        .await
-        .expect("Firefox ESR (apt) and geckodriver (scripts/setup.sh) are installed");
-    browser
-        .goto(&format!("{}/combobox.html", site.url()))
-        .await
-        .unwrap();
-    let how = browser
-        .select(&t(By::Text, "Country"), "Sweden", WAIT)
-        .await
-        .unwrap();
-    assert_eq!(how, Chosen::Click);
-    let how = browser
-        .select(&t(By::Label, "Province"), "Quebec", WAIT)
-        .await
-        .unwrap();
-    assert_eq!(how, Chosen::Keyboard);
-    assert_eq!(
-        text_of(&browser, &id("chosen")).await,
-        "country=Sweden, province=Quebec"
-    );
-
-    browser
-        .goto(&format!("{}/nested.html", site.url()))
-        .await
-        .unwrap();
-    browser
-        .enter_frame(&t(By::Css, "body > iframe:last-of-type"), WAIT)
-        .await
-        .unwrap();
-    browser
-        .enter_frame(&t(By::Css, "iframe[src*='/embed/payment-method']"), WAIT)
-        .await
-        .unwrap();
-    browser
-        .fill(&label("Card number"), "4242 4242 4242 4242", WAIT)
-        .await
-        .unwrap();
-    browser.click(&t(By::Text, "Pay"), WAIT).await.unwrap();
-    assert_eq!(text_of(&browser, &id("card-status")).await, "Card accepted");
-    browser.close().await;
 }
