@@ -188,7 +188,7 @@ async fn a_dead_node_fails_its_scenario_and_the_run_goes_on(grid: &mut Grid, tag
     );
     let r = report(out.path());
     let scenarios = r["scenarios"].as_array().unwrap();
-    assert_eq!(scenarios.len(), 6);
+    assert_eq!(scenarios.len(), 7, "the sandbox canary and the six");
     let errors: Vec<String> = scenarios
         .iter()
         .flat_map(|s| s["steps"].as_array().cloned().unwrap_or_default())

@@ -8,8 +8,15 @@ use std::path::{Path, PathBuf};
 /// A note on top of every scenario and flow file.
 const ADAPT: &str = "\
 # Written by `walkthrough init` from the scenarios walkthrough proves itself with.
-# ADAPT: the locators (`testid`, `label`, plain text) are the demo app's page contract
-# (docs/demo-app.md); change them to your app's test ids, labels and texts.
+# ADAPT: the locators on the app's pages (`testid`, `label`, plain text) are the demo app's
+# page contract (docs/demo-app.md); change them to your app's test ids, labels and texts.
+# The ones on Polar's checkout and portal follow Polar's pages
+# (contract/polar-hosted-pages.json in walkthrough's repository): keep them.
+";
+
+/// The note on top of the canary, which touches Polar's pages only.
+const CANARY: &str = "\
+# Written by `walkthrough init`. Nothing to adapt: it checks Polar's own pages.
 ";
 
 /// The starter files: (relative path, contents).
@@ -23,6 +30,13 @@ pub fn files() -> Vec<(&'static str, String)> {
         (
             ".github/workflows/walkthrough.yml",
             include_str!("workflow.yml").to_string(),
+        ),
+        (
+            "scenarios/00-polar-pages-canary.yaml",
+            format!(
+                "{CANARY}\n{}",
+                include_str!("../../scenarios/00-polar-pages-canary.yaml")
+            ),
         ),
         (
             "scenarios/01-new-user-to-checkout.yaml",
@@ -146,7 +160,7 @@ mod tests {
             &crate::scenario::LoadOptions::with_cli_vars(Vec::new()),
         )
         .unwrap_or_else(|d| panic!("{}", d.render()));
-        assert_eq!(loaded.scenarios.len(), 6);
+        assert_eq!(loaded.scenarios.len(), 7);
     }
 
     #[test]
