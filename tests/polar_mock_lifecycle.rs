@@ -20,9 +20,12 @@ struct Received {
     /// (webhook-id, type, verified) for every request, in arrival order.
     requests: Arc<Mutex<Vec<Seen>>>,
     secret: Arc<Mutex<String>>,
+    /// An event type answered 500 every time (empty: none).
+    always_reject: Arc<Mutex<String>>,
 }
 
-/// A minimal HTTP/1.1 receiver: answers 500 to the very first request, 204 afterwards.
+/// A minimal HTTP/1.1 receiver: answers 500 to the very first request and to every event of
+/// the `always_reject` type, 204 otherwise.
 async fn start_receiver(rx: Received) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -84,11 +87,12 @@ async fn start_receiver(rx: Received) -> String {
                 .ok()
                 .and_then(|v| v["type"].as_str().map(str::to_string))
                 .unwrap_or_default();
+            let rejected = *rx.always_reject.lock().unwrap() == kind;
             rx.requests
                 .lock()
                 .unwrap()
                 .push((headers.id.clone(), kind, verified));
-            let status = if first {
+            let status = if first || rejected {
                 "500 Internal Server Error"
             } else {
                 "204 No Content"
@@ -128,6 +132,7 @@ async fn checkout_cancel_uncancel_past_due_recover_revoke_with_exact_signed_webh
         initial_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_millis(200),
         timeout: Duration::from_secs(5),
+        fifo_guard_max_age: Duration::from_secs(60),
     };
     let mock = MockPolar::start_with(MockConfig::default(), delivery, false)
         .await
@@ -491,6 +496,7 @@ async fn unreachable_endpoint_is_retried_with_backoff_then_given_up() {
         initial_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(150),
         timeout: Duration::from_secs(2),
+        fifo_guard_max_age: Duration::from_secs(60),
     };
     let mock = MockPolar::start_with(MockConfig::default(), delivery, false)
         .await
@@ -532,4 +538,95 @@ async fn unreachable_endpoint_is_retried_with_backoff_then_given_up() {
     // Backoff: the third attempt starts at least 100 + 150 ms after the first.
     let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
     assert!((t(&d[2].started_at) - t(&d[0].started_at)).num_milliseconds() >= 250);
+}
+
+/// Polar holds an event back while an earlier one to the same endpoint is pending and younger
+/// than `WEBHOOK_FIFO_GUARD_MAX_AGE` (`server/polar/webhook/tasks.py:87-101`,
+/// `webhook/service.py:460-465`): one that keeps failing delays the later ones by that age,
+/// not by its whole retry series, and they still arrive in order among themselves.
+#[tokio::test]
+async fn a_failing_event_holds_later_ones_back_only_for_the_fifo_guard() {
+    let guard = Duration::from_millis(600);
+    let delivery = DeliveryConfig {
+        max_attempts: 8,
+        initial_backoff: Duration::from_millis(300),
+        max_backoff: Duration::from_millis(300),
+        timeout: Duration::from_secs(5),
+        fifo_guard_max_age: guard,
+    };
+    let mock = MockPolar::start_with(MockConfig::default(), delivery, false)
+        .await
+        .unwrap();
+    let rx = Received::default();
+    *rx.always_reject.lock().unwrap() = "checkout.created".into();
+    let url = start_receiver(rx.clone()).await;
+    let c = reqwest::Client::new();
+    let (s, endpoint) = call(&c, reqwest::Method::POST, format!("{}/v1/webhooks/endpoints", mock.base_url()), &mock.token(),
+        Some(json!({"url": url, "format": "raw", "events": ["checkout.created", "checkout.updated", "customer.created"]}))).await;
+    assert_eq!(s, 201);
+    *rx.secret.lock().unwrap() = endpoint["secret"].as_str().unwrap().to_string();
+    let (s, checkout) = call(
+        &c,
+        reqwest::Method::POST,
+        format!("{}/v1/checkouts/", mock.base_url()),
+        &mock.token(),
+        Some(json!({"products": [mock.product_id()], "seats": 3})),
+    )
+    .await;
+    assert_eq!(s, 201, "{checkout}");
+    let secret = checkout["client_secret"].as_str().unwrap();
+    let paid = c
+        .post(format!(
+            "{}/v1/checkouts/client/{secret}/confirm",
+            mock.base_url()
+        ))
+        .json(&json!({
+            "customer_email": "fifo@acme.dev",
+            "customer_name": "Fifo Buyer",
+            "customer_billing_address": {"country": "DE"},
+            "card": {"number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 200);
+    assert!(mock.settle(Duration::from_secs(10)).await);
+
+    let d = mock.deliveries();
+    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    let failing: Vec<_> = d
+        .iter()
+        .filter(|x| x.event_type == "checkout.created")
+        .collect();
+    assert_eq!(
+        failing.len(),
+        8,
+        "every attempt of the failing event: {d:#?}"
+    );
+    assert!(failing.iter().all(|x| !x.succeeded));
+    let later: Vec<_> = d
+        .iter()
+        .filter(|x| x.event_type != "checkout.created")
+        .collect();
+    assert!(later.len() >= 3, "{d:#?}");
+    assert!(
+        later.iter().all(|x| x.succeeded && x.attempt == 1),
+        "{later:#?}"
+    );
+    let first_later = later.iter().map(|x| t(&x.started_at)).min().unwrap();
+    // Held back while the failing event was younger than the guard …
+    let held = (first_later - t(&failing[0].started_at)).num_milliseconds();
+    assert!(
+        held >= 500,
+        "a later event went out {held} ms after the failing one started"
+    );
+    // … and not for its whole retry series (8 attempts, 300 ms apart: over 2 s).
+    let last_failing = t(&failing.last().unwrap().started_at);
+    assert!(
+        first_later < last_failing,
+        "the later events waited for the failing one's whole retry series"
+    );
+    // In order among themselves: customer.created, then the checkout's updates.
+    let kinds: Vec<&str> = later.iter().map(|x| x.event_type.as_str()).collect();
+    assert_eq!(kinds[0], "customer.created", "{kinds:?}");
 }

@@ -69,6 +69,7 @@ impl Api {
             initial_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_millis(200),
             timeout: Duration::from_secs(5),
+            fifo_guard_max_age: Duration::from_secs(60),
         };
         let mock = MockPolar::start_with(MockConfig::default(), delivery, false)
             .await

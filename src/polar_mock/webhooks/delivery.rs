@@ -1,4 +1,5 @@
-//! Webhook delivery: one tokio worker per endpoint (FIFO), Standard Webhooks signing with
+//! Webhook delivery: Polar's order per endpoint (an event waits while an earlier one to the
+//! same endpoint is pending and younger than a minute), Standard Webhooks signing with
 //! Polar's key rule (`crate::polar::webhook::sign`), a 10 s timeout, retries with exponential
 //! backoff, and a record of every attempt.
 
@@ -9,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::Notify;
 
 use super::Outgoing;
 use crate::polar::webhook;
@@ -45,13 +47,17 @@ pub struct Delivery {
 }
 
 /// How the dispatcher retries. Polar: 10 attempts, exponential backoff capped at 20 min,
-/// 10 s timeout. Tests shorten the backoff.
+/// 10 s timeout; an event waits for earlier pending events to its endpoint only while they
+/// are younger than a minute (`WEBHOOK_FIFO_GUARD_MAX_AGE`, `server/polar/config.py:92-93`).
+/// Tests shorten the backoff and the guard.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
     pub max_attempts: u32,
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
     pub timeout: Duration,
+    /// How long an undelivered event holds back the later events to its endpoint.
+    pub fifo_guard_max_age: Duration,
 }
 
 impl Default for DeliveryConfig {
@@ -61,6 +67,7 @@ impl Default for DeliveryConfig {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(20 * 60),
             timeout: Duration::from_secs(10),
+            fifo_guard_max_age: Duration::from_secs(60),
         }
     }
 }
@@ -131,35 +138,81 @@ async fn dispatch(mut rx: UnboundedReceiver<Outgoing>, log: DeliveryLog, config:
         timeout: config.timeout,
         follow_redirects: false,
     });
-    let mut workers: HashMap<String, UnboundedSender<Outgoing>> = HashMap::new();
+    let mut queues: HashMap<String, Arc<EndpointQueue>> = HashMap::new();
     while let Some(out) = rx.recv().await {
-        let worker = workers.entry(out.endpoint_id.clone()).or_insert_with(|| {
-            let (wtx, wrx) = unbounded_channel();
-            tokio::spawn(worker(wrx, client.clone(), log.clone(), config.clone()));
-            wtx
-        });
-        if worker.send(out).is_err() {
+        let queue = queues.entry(out.endpoint_id.clone()).or_default().clone();
+        let turn = queue.enqueue();
+        let (client, log, config) = (client.clone(), log.clone(), config.clone());
+        tokio::spawn(async move {
+            deliver(&client, &log, &config, &out, &queue, turn).await;
+            queue.finished(turn);
             log.pending.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+}
+
+/// The events of one endpoint not yet delivered or given up, in the order they were queued.
+/// Polar's rule (`server/polar/webhook/tasks.py:87-101`, `webhook/service.py:460-465`): before
+/// each attempt, an event waits while an earlier event to the same endpoint is pending and
+/// was created less than `fifo_guard_max_age` ago. So a healthy endpoint gets its events in
+/// order, and one that keeps failing holds the later ones back for a minute, not for its
+/// whole retry series.
+#[derive(Default)]
+struct EndpointQueue {
+    pending: Mutex<Vec<(u64, Instant)>>,
+    next: std::sync::atomic::AtomicU64,
+    changed: Notify,
+}
+
+impl EndpointQueue {
+    fn enqueue(&self) -> u64 {
+        let turn = self.next.fetch_add(1, Ordering::SeqCst);
+        self.lock().push((turn, Instant::now()));
+        turn
+    }
+
+    fn finished(&self, turn: u64) {
+        self.lock().retain(|(t, _)| *t != turn);
+        self.changed.notify_waiters();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Instant)>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until no earlier pending event younger than `max_age` is left.
+    async fn wait_turn(&self, turn: u64, max_age: Duration) {
+        loop {
+            // Registered before the look, so a `finished` in between still wakes it.
+            let changed = self.changed.notified();
+            let wait = self
+                .lock()
+                .iter()
+                .filter(|(t, _)| *t < turn)
+                .filter_map(|(_, at)| max_age.checked_sub(at.elapsed()))
+                .filter(|left| !left.is_zero())
+                .min();
+            let Some(wait) = wait else { return };
+            tokio::select! {
+                _ = changed => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
         }
     }
 }
 
-async fn worker(
-    mut rx: UnboundedReceiver<Outgoing>,
-    client: HttpClient,
-    log: DeliveryLog,
-    config: DeliveryConfig,
+async fn deliver(
+    client: &HttpClient,
+    log: &DeliveryLog,
+    config: &DeliveryConfig,
+    out: &Outgoing,
+    queue: &EndpointQueue,
+    turn: u64,
 ) {
-    while let Some(out) = rx.recv().await {
-        deliver(&client, &log, &config, &out).await;
-        log.pending.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-async fn deliver(client: &HttpClient, log: &DeliveryLog, config: &DeliveryConfig, out: &Outgoing) {
     let max = config.max_attempts.max(1);
     let mut backoff = config.initial_backoff;
     for attempt in 1..=max {
+        queue.wait_turn(turn, config.fifo_guard_max_age).await;
         let started = chrono::Utc::now();
         let clock = Instant::now();
         let unix = started.timestamp();
