@@ -169,8 +169,12 @@ fn rejecting_project(dir: &Path) -> PathBuf {
     file
 }
 
+/// No false pass: the app refuses every webhook (a wrong secret). Its success page pulls the
+/// state from Polar, so its billing would still turn active; but the steps in which Polar's
+/// webhooks were turned away fail, naming the delivery and the app's answer, and their
+/// slots are not verified.
 #[test]
-fn a_delivery_the_app_rejects_is_in_the_step_evidence_with_the_apps_answer() {
+fn a_run_whose_app_rejects_webhooks_does_not_verify_its_slots_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let project = rejecting_project(dir.path());
@@ -184,15 +188,42 @@ fn a_delivery_the_app_rejects_is_in_the_step_evidence_with_the_apps_answer() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    // Only refresh moves the state when every webhook is rejected: the journey still passes.
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("the app rejected Polar's webhook `checkout.created`"),
+        "{stderr}"
+    );
     let r = report(&out);
+    assert_eq!(r["run"]["status"], "failed");
     assert_eq!(r["run"]["app"]["source"], "command");
     assert_eq!(r["run"]["app"]["command"], "node server.mjs");
     assert!(r["run"]["app"]["state_probe"]
         .as_str()
         .unwrap()
         .contains("/api/billing/status"));
+    for slot in ["new-user-to-checkout", "checkout-return-to-active"] {
+        let verdict = r["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == slot)
+            .unwrap();
+        assert_eq!(verdict["status"], "failed", "{verdict:#}");
+        let reason = verdict["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("the app rejected Polar's webhook") && reason.contains("403"),
+            "{reason}"
+        );
+    }
+    // The first step that made Polar send a webhook (the checkout's creation) failed.
+    let first = &r["scenarios"][0];
+    let failed = first["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "failed")
+        .unwrap();
+    assert_eq!(failed["name"], "Upgrade opens Polar checkout", "{failed:#}");
     let paid = &r["scenarios"][1];
     let rejected: Vec<&Value> = paid["deliveries"]
         .as_array()
@@ -207,9 +238,6 @@ fn a_delivery_the_app_rejects_is_in_the_step_evidence_with_the_apps_answer() {
         let answer = d["response_excerpt"].as_str().unwrap_or_default();
         assert!(answer.contains("invalid_signature"), "{d}");
     }
-    // The step's entitlement comes from the app's own state path, before and after.
-    let step = &paid["steps"][1];
-    assert_eq!(step["state_after"]["status"], "active", "{step:#}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(
         html.contains("rejected: HTTP 403"),

@@ -453,6 +453,7 @@ fn rendering_refuses_to_build_a_value_over_the_cap() {
             .collect(),
         secret_vars: vec![],
         targets: vec![],
+        allow_rejected_webhooks: false,
         given: vec![],
         steps: vec![],
     };

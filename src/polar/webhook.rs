@@ -7,6 +7,53 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// Every webhook event type Polar has: `WebhookEventType` in Polar's server
+/// (`server/polar/models/webhook_endpoint.py:15-56`), the same 41 as the `webhooks` of
+/// `openapi-2026-04.json`. An endpoint subscribes to a list of them.
+pub const EVENT_TYPES: &[&str] = &[
+    "checkout.created",
+    "checkout.updated",
+    "checkout.expired",
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "customer.state_changed",
+    "customer_seat.assigned",
+    "customer_seat.claimed",
+    "customer_seat.revoked",
+    "member.created",
+    "member.updated",
+    "member.deleted",
+    "order.created",
+    "order.updated",
+    "order.paid",
+    "order.refunded",
+    "subscription.created",
+    "subscription.updated",
+    "subscription.active",
+    "subscription.canceled",
+    "subscription.uncanceled",
+    "subscription.cycled",
+    "subscription.revoked",
+    "subscription.past_due",
+    "subscription.paused",
+    "subscription.resumed",
+    "refund.created",
+    "refund.updated",
+    "product.created",
+    "product.updated",
+    "discount.created",
+    "discount.updated",
+    "discount.deleted",
+    "organization.updated",
+    "benefit.created",
+    "benefit.updated",
+    "benefit_grant.created",
+    "benefit_grant.updated",
+    "benefit_grant.cycled",
+    "benefit_grant.revoked",
+];
+
 /// Polar's and the Standard Webhooks libraries' timestamp tolerance.
 pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
 

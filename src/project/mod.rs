@@ -87,6 +87,9 @@ pub struct AppSpec {
     pub ready_timeout: Duration,
     /// Registered on the mock as the app's webhook endpoint (`url` + this path).
     pub webhook_path: Option<String>,
+    /// The event types that endpoint subscribes to; `None`: every type Polar has
+    /// ([`crate::polar::webhook::EVENT_TYPES`]).
+    pub webhook_events: Option<Vec<String>>,
     /// The app's environment on top of the run's own; values may use [`APP_VARS`].
     pub env: Vec<(String, String)>,
     /// Where the app tells a signed-in user's entitlement (`GET`, read with the browser's
@@ -113,13 +116,14 @@ pub struct RunDefaults {
 pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 const TOP_KEYS: [&str; 5] = ["scenarios", "app", "polar", "sandbox", "run"];
-const APP_KEYS: [&str; 8] = [
+const APP_KEYS: [&str; 9] = [
     "command",
     "cwd",
     "url",
     "ready",
     "ready_timeout",
     "webhook_path",
+    "webhook_events",
     "env",
     "state",
 ];
@@ -408,6 +412,42 @@ impl Checker {
         }
     }
 
+    /// `webhook_events`: a list of Polar's event types.
+    fn webhook_events(&mut self, node: &Node) -> Vec<String> {
+        use crate::polar::webhook::EVENT_TYPES;
+        let Some(items) = node.as_seq() else {
+            let found = node.describe();
+            let message = format!("`webhook_events` expects a list of event types, found {found}");
+            self.error(
+                node,
+                message,
+                Some("for example `[checkout.updated, order.paid]`".into()),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(kind) = self.text(item, "an event type") else {
+                continue;
+            };
+            if EVENT_TYPES.contains(&kind.as_str()) {
+                out.push(kind);
+                continue;
+            }
+            let list = "Polar's event types are listed in docs/your-app.md";
+            let help = match did_you_mean(&kind, EVENT_TYPES.iter().copied()) {
+                Some(near) => format!("{near} {list}"),
+                None => list.to_string(),
+            };
+            self.error(
+                item,
+                format!("`{kind}` is not one of Polar's webhook event types"),
+                Some(help),
+            );
+        }
+        out
+    }
+
     fn url(&mut self, node: &Node, what: &str) -> Option<String> {
         let text = self.text(node, what)?;
         // `${…}` is filled in when the app starts; a port-sized stand-in checks the rest.
@@ -453,6 +493,7 @@ impl Checker {
         let webhook_path = map
             .get("webhook_path")
             .and_then(|n| self.text(n, "`webhook_path`"));
+        let webhook_events = map.get("webhook_events").map(|n| self.webhook_events(n));
         let state = map.get("state").and_then(|n| self.text(n, "`state`"));
         for (path, n) in [
             (&webhook_path, map.get("webhook_path")),
@@ -473,6 +514,7 @@ impl Checker {
             ready,
             ready_timeout,
             webhook_path,
+            webhook_events,
             env,
             state,
             location: self.at(map),

@@ -26,6 +26,11 @@ pub fn json_schema() -> Value {
             "ready": described("string", "polled until it answers 2xx: a path on url, or a URL (default: url)"),
             "ready_timeout": duration,
             "webhook_path": described("string", "registered on the mock as the app's webhook endpoint"),
+            "webhook_events": {
+                "type": "array",
+                "items": { "enum": crate::polar::webhook::EVENT_TYPES },
+                "description": "the event types that endpoint subscribes to (default: every type Polar has)"
+            },
             "env": {
                 "type": "object",
                 "description": "the app's environment on top of the run's own; values may use ${app.port} and ${polar.*}",

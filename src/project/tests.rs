@@ -189,3 +189,39 @@ fn the_default_run_email_passes_polars_rule_and_warns_only_on_the_sandbox_defaul
     assert!(run_email::sandbox_warning(run_email::DEFAULT_RUN_EMAIL).is_some());
     assert_eq!(run_email::sandbox_warning("you+{run}@acme.dev"), None);
 }
+
+#[test]
+fn webhook_events_are_polars_event_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "app:\n  url: http://127.0.0.1:3000\n  webhook_path: /hooks\n  webhook_events: [checkout.updated, order.paid]\n";
+    let p = load(&write(dir.path(), text)).unwrap();
+    let events = p.app.unwrap().webhook_events.unwrap();
+    assert_eq!(events, ["checkout.updated", "order.paid"]);
+    let text = "app:\n  url: http://127.0.0.1:3000\n";
+    assert_eq!(
+        load(&write(dir.path(), text))
+            .unwrap()
+            .app
+            .unwrap()
+            .webhook_events,
+        None
+    );
+
+    let p = problems(
+        "app:\n  url: http://127.0.0.1:3000\n  webhook_events: [order.payed, checkout.updated]\n",
+    );
+    assert_eq!((p[0].0, p[0].1), (3, 20), "{p:?}");
+    assert_eq!(
+        p[0].2,
+        "`order.payed` is not one of Polar's webhook event types"
+    );
+    assert_eq!(
+        p[0].3.as_deref(),
+        Some("did you mean `order.paid`? Polar's event types are listed in docs/your-app.md")
+    );
+    let p = problems("app:\n  url: http://127.0.0.1:3000\n  webhook_events: all\n");
+    assert_eq!(
+        p[0].2,
+        "`webhook_events` expects a list of event types, found a string"
+    );
+}

@@ -279,6 +279,7 @@ pub(crate) async fn run_scenario(
                 step,
                 given: is_given,
                 known_state: last_state.take(),
+                allow_rejected_webhooks: scenario.allow_rejected_webhooks,
             };
             place.sink.event(&Event::StepStarted {
                 scenario: index,
@@ -321,6 +322,54 @@ pub(crate) async fn run_scenario(
         duration: started.elapsed(),
     });
     status
+}
+
+/// The webhooks of a step's window that the app turned away: events with an attempt the
+/// endpoint answered with a non-2xx status and no attempt it accepted in the window. `None`
+/// when there are none. (Polar retries for hours; a run judges by what the step saw.)
+pub(crate) fn rejected_webhooks(webhooks: &[WebhookRecord]) -> Option<String> {
+    let mut turned_away: Vec<&WebhookRecord> = Vec::new();
+    for w in webhooks.iter().filter(|w| w.rejected()) {
+        let accepted = webhooks
+            .iter()
+            .any(|o| o.event_id == w.event_id && o.endpoint_url == w.endpoint_url && o.succeeded);
+        let seen = turned_away
+            .iter()
+            .any(|o| o.event_id == w.event_id && o.endpoint_url == w.endpoint_url);
+        if !accepted && !seen {
+            turned_away.push(w);
+        }
+    }
+    let first = turned_away.first()?;
+    let answer = match &first.response_excerpt {
+        Some(body) if !body.is_empty() => format!("{} {body}", first.status_code.unwrap_or(0)),
+        _ => first.status_code.unwrap_or(0).to_string(),
+    };
+    let attempts = webhooks
+        .iter()
+        .filter(|o| o.event_id == first.event_id && o.endpoint_url == first.endpoint_url)
+        .count();
+    let more = match turned_away.len() - 1 {
+        0 => String::new(),
+        n => format!(
+            " (and {n} more: {})",
+            turned_away[1..]
+                .iter()
+                .map(|w| format!("`{}` {}", w.event_type, w.status_code.unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Some(format!(
+        "the app rejected Polar's webhook `{}` (event {}, to {}): it answered {answer} \
+         ({attempts} attempt{} in this step){more}. The step's actions passed, but the app did \
+         not take what Polar sent; a scenario that expects this says \
+         `allow_rejected_webhooks: true`",
+        first.event_type,
+        first.event_id,
+        first.endpoint_url,
+        if attempts == 1 { "" } else { "s" },
+    ))
 }
 
 /// Hands the scenario's video to the recorder to finish in the background (the journey
@@ -390,6 +439,8 @@ struct StepRun<'a> {
     given: bool,
     /// The app's state as the previous step of the scenario left it, when there was one.
     known_state: Option<Option<serde_json::Value>>,
+    /// The scenario's `allow_rejected_webhooks`.
+    allow_rejected_webhooks: bool,
 }
 
 impl StepRun<'_> {
@@ -446,6 +497,22 @@ impl StepRun<'_> {
         let (state_after, webhooks) = match &self.ctx.observer {
             Some(observer) => observer.after_step(browser, observed_from).await,
             None => (None, Vec::new()),
+        };
+        // No false pass: a step whose actions passed while the app turned away Polar's
+        // webhooks has not shown what it claims.
+        let (status, error) = match rejected_webhooks(&webhooks) {
+            Some(message) if status == StepStatus::Passed && !self.allow_rejected_webhooks => (
+                StepStatus::Failed,
+                Some(StepError {
+                    message: vars.redact(&message),
+                    source_line: self
+                        .loaded
+                        .source_line(&self.step.location)
+                        .map(str::to_string),
+                    location: self.step.location.clone(),
+                }),
+            ),
+            _ => (status, error),
         };
         let outcome = StepOutcome {
             name: self.step.name.clone(),
@@ -520,5 +587,60 @@ impl StepRun<'_> {
             }
         }
         Err(problem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rejected_webhooks;
+    use crate::outcome::WebhookRecord;
+
+    fn attempt(event: &str, kind: &str, status: Option<u16>, body: Option<&str>) -> WebhookRecord {
+        WebhookRecord {
+            event_id: event.into(),
+            event_type: kind.into(),
+            endpoint_url: "http://127.0.0.1:9/hooks".into(),
+            attempt: 1,
+            status_code: status,
+            succeeded: status.is_some_and(|s| (200..300).contains(&s)),
+            error: status.is_none().then(|| "connection failed".to_string()),
+            will_retry: false,
+            at: "2026-12-07T20:00:00Z".into(),
+            latency_ms: 3,
+            response_excerpt: body.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_rejected_delivery_is_named_with_the_apps_answer() {
+        let hooks = [
+            attempt("e1", "checkout.created", Some(204), None),
+            attempt(
+                "e2",
+                "checkout.updated",
+                Some(403),
+                Some("{\"error\":\"invalid_signature\"}"),
+            ),
+            attempt("e3", "order.paid", Some(500), None),
+        ];
+        let message = rejected_webhooks(&hooks).unwrap();
+        assert!(message.starts_with("the app rejected Polar's webhook `checkout.updated` (event e2, to http://127.0.0.1:9/hooks): it answered 403 {\"error\":\"invalid_signature\"} (1 attempt in this step) (and 1 more: `order.paid` 500)"), "{message}");
+        assert!(
+            message.ends_with("`allow_rejected_webhooks: true`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn accepted_retries_and_unanswered_attempts_are_not_rejections() {
+        let retried = [
+            attempt("e1", "checkout.updated", Some(500), None),
+            attempt("e1", "checkout.updated", Some(200), None),
+        ];
+        assert_eq!(rejected_webhooks(&retried), None);
+        // No answer at all (the app was down) is not the app turning a delivery away.
+        let unanswered = [attempt("e1", "checkout.updated", None, None)];
+        assert_eq!(rejected_webhooks(&unanswered), None);
+        assert_eq!(rejected_webhooks(&[]), None);
     }
 }

@@ -46,6 +46,9 @@ pub struct Scenario {
     pub secret_vars: Vec<String>,
     /// Targets this scenario can run on (`mock`, `sandbox`); empty means every target.
     pub targets: Vec<String>,
+    /// The app may reject Polar's webhooks in this scenario (a test of its signature check,
+    /// say): a rejected delivery is still reported, but does not fail the step.
+    pub allow_rejected_webhooks: bool,
     /// Steps that reach the starting state when the scenario runs on its own; skipped when
     /// it directly follows the previous slot's scenario in one journey.
     pub given: Vec<Step>,

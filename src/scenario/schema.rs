@@ -192,7 +192,7 @@ pub(crate) fn json_schema() -> Value {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://walkthrough.dev/schema/scenario.json",
         "title": "walkthrough scenario or flow",
-        "description": format!("A scenario (`name`, `slot`, `targets`, `vars`, `given`, `steps`) or a flow (`params`, `steps`). Actions: {}.", action_names.join(", ")),
+        "description": format!("A scenario (`name`, `slot`, `targets`, `allow_rejected_webhooks`, `vars`, `given`, `steps`) or a flow (`params`, `steps`). Actions: {}.", action_names.join(", ")),
         "anyOf": [ reference("scenario"), reference("flow") ],
         "$defs": {
             "text": { "type": ["string", "number", "boolean"] },
@@ -232,6 +232,7 @@ fn scenario() -> Value {
             let v = match *k {
                 "slot" => json!({ "enum": SLOT_IDS }),
                 "targets" => json!({ "type": "array", "items": { "enum": TARGETS } }),
+                "allow_rejected_webhooks" => json!({ "type": "boolean" }),
                 "vars" => json!({ "type": "object", "additionalProperties": var.clone() }),
                 "given" | "steps" => reference("steps"),
                 _ => string(),

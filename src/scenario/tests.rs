@@ -760,3 +760,23 @@ fn time_vars_are_known_everywhere_and_kept_as_written_until_the_action_runs() {
     assert_eq!((p[0].0, p[0].1), (5, 22));
     assert!(p[0].2.contains("`30` has no unit"), "{}", p[0].2);
 }
+
+#[test]
+fn allow_rejected_webhooks_is_a_flag() {
+    let load = |src: &str| {
+        let (_d, r) = load_files(&[("s.yaml", src)], "s.yaml");
+        r.unwrap().scenarios.remove(0)
+    };
+    let s = load(
+        "name: T\nallow_rejected_webhooks: true\nsteps:\n  - name: S\n    do:\n      - open: /\n",
+    );
+    assert!(s.allow_rejected_webhooks);
+    let s = load("name: T\nsteps:\n  - name: S\n    do:\n      - open: /\n");
+    assert!(!s.allow_rejected_webhooks);
+    let p = problems(
+        "name: T\nallow_rejected_webhooks: sometimes\nsteps:\n  - name: S\n    do:\n      - open: /\n",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!((p[0].0, p[0].1), (2, 26), "{p:?}");
+    assert!(p[0].2.contains("`true` or `false`"), "{p:?}");
+}

@@ -665,6 +665,7 @@ mod tests {
             ],
             secret_vars: vec!["pw".into()],
             targets: vec![],
+            allow_rejected_webhooks: false,
             given: vec![],
             steps: vec![],
         };
@@ -696,6 +697,7 @@ mod tests {
             vars: vec![],
             secret_vars: vec![],
             targets: vec![],
+            allow_rejected_webhooks: false,
             given: vec![Step {
                 name: "log in".into(),
                 location: t("").location,
@@ -721,6 +723,7 @@ mod tests {
             ],
             secret_vars: vec![],
             targets: vec![],
+            allow_rejected_webhooks: false,
             given: vec![],
             steps: vec![],
         };

@@ -9,15 +9,13 @@ use std::sync::Arc;
 
 use crate::http_client::Url;
 use crate::polar::types::{WebhookEndpointCreate, WebhookFormat};
+use crate::polar::webhook::EVENT_TYPES;
 use crate::polar::PolarClient;
 use crate::polar_mock::{MockConfig, MockPolar};
 use crate::project::AppSpec;
 
 use super::app_process::{check_reachable, AppLaunch, AppProcess};
 use super::TestbedError;
-
-/// The events registered for the app: the ones a seat-billing integration acts on.
-pub const APP_WEBHOOK_EVENTS: &[&str] = crate::demo_app::WEBHOOK_EVENTS;
 
 /// The app of a project file, and the seed of its mock.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +79,7 @@ pub async fn dev_env(
     webhook_path: &str,
     env: Option<&[(String, String)]>,
 ) -> Result<Vec<(String, String)>, TestbedError> {
-    let secret = register_endpoint(mock, app, webhook_path).await?;
+    let secret = register_endpoint(mock, app, webhook_path, None).await?;
     let port = app.port_or_known_default().unwrap_or(80);
     let values = BTreeMap::from([
         ("app.port", port.to_string()),
@@ -129,7 +127,10 @@ impl ProjectApp {
         let app_url = Url::parse(&format!("{}/", url_text.trim_end_matches('/')))
             .map_err(|e| TestbedError::Usage(format!("app.url `{url_text}` is not a URL: {e}")))?;
         let webhook_secret = match &self.spec.webhook_path {
-            Some(path) => Some(register_endpoint(&mock, &app_url, path).await?),
+            Some(path) => Some(
+                register_endpoint(&mock, &app_url, path, self.spec.webhook_events.as_deref())
+                    .await?,
+            ),
             None => None,
         };
         values.insert(
@@ -181,11 +182,13 @@ fn ready_url(app: &Url, ready: Option<&str>) -> Result<Url, TestbedError> {
 }
 
 /// Registers `app + path` on the mock through its REST API, as the app's own setup would
-/// on Polar; returns the endpoint's signing secret.
+/// on Polar, for `events` (`None`: every event type Polar has); returns the endpoint's
+/// signing secret.
 async fn register_endpoint(
     mock: &MockPolar,
     app: &Url,
     path: &str,
+    events: Option<&[String]>,
 ) -> Result<String, TestbedError> {
     let url = app
         .join(path)
@@ -198,7 +201,10 @@ async fn register_endpoint(
             url: url.to_string(),
             name: Some("walkthrough: the app under test".into()),
             format: WebhookFormat::Raw,
-            events: APP_WEBHOOK_EVENTS.iter().map(|e| e.to_string()).collect(),
+            events: match events {
+                Some(list) => list.to_vec(),
+                None => EVENT_TYPES.iter().map(|e| e.to_string()).collect(),
+            },
         })
         .await
         .map_err(TestbedError::WebhookEndpoint)?;

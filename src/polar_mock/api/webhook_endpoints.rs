@@ -70,52 +70,6 @@ pub(crate) const ROUTES: &[Route] = &[
     ),
 ];
 
-/// Every webhook event type Polar has (the SDKs' `WebhookEventType`).
-pub(crate) const EVENT_TYPES: &[&str] = &[
-    "checkout.created",
-    "checkout.updated",
-    "checkout.expired",
-    "customer.created",
-    "customer.updated",
-    "customer.deleted",
-    "customer.state_changed",
-    "customer_seat.assigned",
-    "customer_seat.claimed",
-    "customer_seat.revoked",
-    "member.created",
-    "member.updated",
-    "member.deleted",
-    "order.created",
-    "order.updated",
-    "order.paid",
-    "order.refunded",
-    "subscription.created",
-    "subscription.updated",
-    "subscription.active",
-    "subscription.canceled",
-    "subscription.uncanceled",
-    "subscription.cycled",
-    "subscription.revoked",
-    "subscription.past_due",
-    "subscription.paused",
-    "subscription.resumed",
-    "subscription.migrated",
-    "refund.created",
-    "refund.updated",
-    "product.created",
-    "product.updated",
-    "discount.created",
-    "discount.updated",
-    "discount.deleted",
-    "organization.updated",
-    "benefit.created",
-    "benefit.updated",
-    "benefit_grant.created",
-    "benefit_grant.updated",
-    "benefit_grant.cycled",
-    "benefit_grant.revoked",
-];
-
 fn format_field(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
     match body.get("format") {
         None | Some(Value::Null) => Ok(None),
@@ -139,7 +93,9 @@ fn events_field(body: &Map<String, Value>) -> Result<Option<Vec<String>>, ApiErr
             let mut out = Vec::new();
             for (i, v) in items.iter().enumerate() {
                 match v.as_str() {
-                    Some(e) if EVENT_TYPES.contains(&e) => out.push(e.to_string()),
+                    Some(e) if crate::polar::webhook::EVENT_TYPES.contains(&e) => {
+                        out.push(e.to_string())
+                    }
                     _ => {
                         return Err(ApiError::validation(
                             "RequestValidationError",

@@ -1,4 +1,5 @@
-//! A scenario file's top level: `name`, `slot`, `targets`, `vars`, `given`, `steps`.
+//! A scenario file's top level: `name`, `slot`, `targets`, `allow_rejected_webhooks`, `vars`,
+//! `given`, `steps`.
 //! Must not read files itself (that is `files`) or know about single actions.
 
 use std::collections::HashMap;
@@ -13,7 +14,15 @@ use super::fields::{did_you_mean, one_of};
 use super::{Known, Loader, Scope};
 
 /// The keys of a scenario file.
-pub(crate) const SCENARIO_KEYS: [&str; 6] = ["name", "slot", "targets", "vars", "given", "steps"];
+pub(crate) const SCENARIO_KEYS: [&str; 7] = [
+    "name",
+    "slot",
+    "targets",
+    "allow_rejected_webhooks",
+    "vars",
+    "given",
+    "steps",
+];
 
 /// The scenario's variables: `(name, value)` in file order, and the secret ones.
 #[derive(Default)]
@@ -57,6 +66,9 @@ impl Loader<'_> {
             None => Vec::new(),
             Some(node) => self.targets(&scope, node),
         };
+        let allow_rejected_webhooks = root
+            .get("allow_rejected_webhooks")
+            .is_some_and(|node| self.flag(&scope, node));
         let mut known = Known { names: Vec::new() };
         for name in &self.opts.provided_vars {
             known.add(name);
@@ -87,6 +99,7 @@ impl Loader<'_> {
             vars: vars.vars,
             secret_vars: vars.secret,
             targets,
+            allow_rejected_webhooks,
             given,
             steps,
         };
@@ -157,6 +170,17 @@ impl Loader<'_> {
                 Vec::new()
             }
             Some(s) => self.steps(scope, s, known),
+        }
+    }
+
+    /// A plain `true` or `false`.
+    fn flag(&mut self, scope: &Scope, node: &Node) -> bool {
+        match node.to_json() {
+            serde_json::Value::Bool(b) => b,
+            _ => {
+                self.expected(scope, node, "`true` or `false`");
+                false
+            }
         }
     }
 
