@@ -1,5 +1,6 @@
 //! `walkthrough check` and `walkthrough schema` as a user runs them.
 
+use std::path::Path;
 use std::process::Command;
 
 fn walkthrough(args: &[&str]) -> std::process::Output {
@@ -137,4 +138,71 @@ fn check_reports_a_malformed_time_variable_where_it_is_and_what_was_expected() {
     assert_eq!(stderr, expected);
     // The well-formed `${time.now+30s}` of its `vars:` is not among the problems.
     assert!(!stderr.contains("time.now+30s}`"), "{stderr}");
+}
+
+/// `polar.seed` names a file (not only a folder's `seed.json`): `check` reads it as the mock
+/// will and refuses a broken one; `mock-polar` serves it.
+#[test]
+fn the_project_seed_is_the_file_it_names_for_check_and_mock_polar() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/valid/continue-using.yml"),
+        dir.path().join("scenarios/continue-using.yml"),
+    )
+    .unwrap();
+    let seed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/polar/seed.json"),
+    )
+    .unwrap()
+    .replace("\"slug\": \"tegy\"", "\"slug\": \"acme-from-project\"");
+    std::fs::write(dir.path().join("polar-seed.json"), &seed).unwrap();
+    let config = dir.path().join("walkthrough.yaml");
+    std::fs::write(
+        &config,
+        "scenarios: [scenarios]\npolar:\n  seed: polar-seed.json\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    let ok = walkthrough(&["check", "--config", config]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // mock-polar serves the project's seed: its first line names the organization.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
+        .args(["mock-polar", "--config", config])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.contains("\"organization_slug\":\"acme-from-project\""),
+        "{line}"
+    );
+
+    std::fs::write(
+        dir.path().join("polar-seed.json"),
+        seed.replace("polar_oat_", "oat_"),
+    )
+    .unwrap();
+    let bad = walkthrough(&["check", "--config", config]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("polar-seed.json: organization.token must start with polar_oat_"),
+        "{stderr}"
+    );
 }

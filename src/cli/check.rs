@@ -38,6 +38,13 @@ pub async fn run(args: Args) -> i32 {
             return e.exit_code();
         }
     };
+    // `polar.seed` is read the way the mock will read it.
+    if let Some(seed) = project.as_ref().and_then(|p| p.polar_seed.as_ref()) {
+        if let Err(e) = crate::polar_mock::check_seed(seed) {
+            eprintln!("error: polar.seed: {e}");
+            return super::exit::INVALID_SCENARIOS;
+        }
+    }
     let paths = match (args.paths.is_empty(), &project) {
         (false, _) => args.paths,
         (true, Some(p)) if !p.scenarios.is_empty() => p.scenarios.clone(),

@@ -13,8 +13,9 @@ pub struct Args {
     /// Port on 127.0.0.1 (a free one when omitted).
     #[arg(long)]
     port: Option<u16>,
-    /// Directory holding `seed.json` (defaults to the built-in fixtures/polar seed).
-    #[arg(long = "fixtures", value_name = "DIR")]
+    /// The seed: a JSON file, or a directory holding `seed.json` [default: the project
+    /// file's `polar.seed`, else the built-in fixtures/polar seed].
+    #[arg(long = "fixtures", value_name = "PATH")]
     fixtures: Option<PathBuf>,
     /// Write the app's environment (`NAME=value` lines) to FILE: the project file's
     /// `app.env` when there is one, else POLAR_API_URL, POLAR_ACCESS_TOKEN, POLAR_PRODUCT_ID,
@@ -72,9 +73,22 @@ async fn write_env(args: &Args, mock: &MockPolar) -> Option<i32> {
 }
 
 pub async fn run(args: Args) -> i32 {
+    let seed = match &args.fixtures {
+        Some(path) => Some(path.clone()),
+        None => match super::run::load_project(args.config.as_ref()) {
+            Ok(project) => project.and_then(|p| p.polar_seed),
+            Err(e) => {
+                if let crate::harness::RunError::InvalidProject(d) = &e {
+                    eprint!("{}", d.render());
+                }
+                eprintln!("error: {e}");
+                return e.exit_code();
+            }
+        },
+    };
     let config = MockConfig {
         port: args.port,
-        fixtures_dir: args.fixtures.clone(),
+        fixtures_dir: seed,
     };
     let mock = match MockPolar::start_with(config, DeliveryConfig::default(), true).await {
         Ok(m) => m,

@@ -64,6 +64,14 @@ pub struct MockConfig {
     pub fixtures_dir: Option<PathBuf>,
 }
 
+/// Reads and checks a seed (a JSON file, or a directory holding `seed.json`) as
+/// [`MockPolar::start`] will.
+pub fn check_seed(path: &std::path::Path) -> Result<(), String> {
+    fixtures::load(Some(path))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MockError {
     #[error("cannot bind 127.0.0.1:{port}: {source}")]

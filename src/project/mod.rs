@@ -44,8 +44,8 @@ pub const FILE_NAME: &str = "walkthrough.yaml";
 /// A project file larger than this is not read.
 const MAX_BYTES: u64 = 256 * 1024;
 
-/// Names `app.url` and `app.env` may use: the port the run picks, and what the run knows
-/// of Polar once the mock is up and the app's webhook endpoint registered.
+/// Names `app.command`, `app.url` and `app.env` may use: the port the run picks, and what
+/// the run knows of Polar once the mock is up and the app's webhook endpoint registered.
 pub const APP_VARS: [&str; 7] = [
     "app.port",
     "polar.api_url",
@@ -466,6 +466,9 @@ impl Checker {
         let map = self.mapping(node, "`app`")?;
         self.keys(map, &APP_KEYS, "`app`");
         let command = map.get("command").and_then(|n| self.text(n, "`command`"));
+        if let (Some(c), Some(n)) = (&command, map.get("command")) {
+            self.refs(n, c);
+        }
         let url = match map.get("url") {
             Some(n) => {
                 let url = self.url(n, "`url`");

@@ -39,6 +39,22 @@ pub struct RunningProjectApp {
 
 /// `${name}` → value, for the app's URL and environment.
 fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
+    render_with(template, values, |v| v.to_string())
+}
+
+/// `app.command` with its `${…}` filled in before the shell sees it, each value one
+/// single-quoted shell word (so a value with spaces, quotes or `$` stays what it is).
+fn render_command(template: &str, values: &BTreeMap<&str, String>) -> String {
+    render_with(template, values, |v| {
+        format!("'{}'", v.replace('\'', "'\\''"))
+    })
+}
+
+fn render_with(
+    template: &str,
+    values: &BTreeMap<&str, String>,
+    quote: impl Fn(&str) -> String,
+) -> String {
     let mut out = String::new();
     let mut rest = template;
     while let Some(start) = rest.find("${") {
@@ -50,8 +66,8 @@ fn render(template: &str, values: &BTreeMap<&str, String>) -> String {
         };
         let name = &after[..end];
         match (values.get(name), name.strip_prefix("env.")) {
-            (Some(v), _) => out.push_str(v),
-            (None, Some(var)) => out.push_str(&std::env::var(var).unwrap_or_default()),
+            (Some(v), _) => out.push_str(&quote(v)),
+            (None, Some(var)) => out.push_str(&quote(&std::env::var(var).unwrap_or_default())),
             (None, None) => out.push_str(&rest[start..start + 3 + end]),
         }
         rest = &after[end + 1..];
@@ -71,8 +87,8 @@ const DEFAULT_ENV: [(&str, &str); 6] = [
 ];
 
 /// For an app someone starts by hand (`mock-polar --env-file`): registers `app + path` on
-/// the running `mock` and renders the app's environment — the project file's `app.env`
-/// when given, else the `POLAR_*` names. `${app.port}` is the port of `app`.
+/// the running `mock` and renders the app's environment — the project file's `app.env`,
+/// plus each `POLAR_*` name it does not set. `${app.port}` is the port of `app`.
 pub async fn dev_env(
     mock: &MockPolar,
     app: &Url,
@@ -94,11 +110,19 @@ pub async fn dev_env(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    Ok(env
-        .unwrap_or(&defaults)
+    // The project's names first, then each `POLAR_*` default it does not set itself: a dev
+    // server started by hand finds the mock under the usual names too.
+    let mut out: Vec<(String, String)> = env
+        .unwrap_or_default()
         .iter()
         .map(|(k, v)| (k.clone(), render(v, &values)))
-        .collect())
+        .collect();
+    for (k, v) in defaults {
+        if !out.iter().any(|(name, _)| *name == k) {
+            out.push((k, render(&v, &values)));
+        }
+    }
+    Ok(out)
 }
 
 impl ProjectApp {
@@ -106,10 +130,7 @@ impl ProjectApp {
     pub async fn start(&self, logs: &Path) -> Result<RunningProjectApp, TestbedError> {
         let config = MockConfig {
             port: None,
-            fixtures_dir: self
-                .seed
-                .as_ref()
-                .and_then(|s| s.parent().map(Path::to_path_buf)),
+            fixtures_dir: self.seed.clone(),
         };
         let mock = Arc::new(MockPolar::start(config).await?);
         let organization_id = mock.organization_id();
@@ -140,7 +161,7 @@ impl ProjectApp {
         let process = match &self.spec.command {
             Some(command) => {
                 let launch = AppLaunch {
-                    command: command.clone(),
+                    command: render_command(command, &values),
                     cwd: self.spec.cwd.clone(),
                     env: self
                         .spec
@@ -237,5 +258,65 @@ mod tests {
             "http://127.0.0.1:4100/x?from-env"
         );
         assert_eq!(render("${unknown} and ${", &values), "${unknown} and ${");
+    }
+
+    #[test]
+    fn a_command_gets_its_values_as_single_shell_words() {
+        let values = BTreeMap::from([
+            ("app.port", "4100".to_string()),
+            ("polar.api_url", "http://127.0.0.1:9/it's $HOME".to_string()),
+        ]);
+        let command = render_command(
+            "uvicorn app:app --port ${app.port} --env ${polar.api_url}",
+            &values,
+        );
+        assert_eq!(
+            command,
+            "uvicorn app:app --port '4100' --env 'http://127.0.0.1:9/it'\\''s $HOME'"
+        );
+        // What the shell makes of it: the values unchanged, one argument each.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(render_command(
+                "printf '%s|' ${app.port} ${polar.api_url}",
+                &values,
+            ))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "4100|http://127.0.0.1:9/it's $HOME|"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dev_env_has_the_projects_names_and_the_polar_defaults_it_lacks() {
+        let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+        let app = Url::parse("http://127.0.0.1:3000/").unwrap();
+        let project_env = vec![
+            ("PORT".to_string(), "${app.port}".to_string()),
+            (
+                "POLAR_ACCESS_TOKEN".to_string(),
+                "${polar.token}".to_string(),
+            ),
+        ];
+        let env = dev_env(&mock, &app, "/hooks", Some(&project_env))
+            .await
+            .unwrap();
+        let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "PORT",
+                "POLAR_ACCESS_TOKEN",
+                "POLAR_API_URL",
+                "POLAR_PRODUCT_ID",
+                "POLAR_ORGANIZATION_ID",
+                "POLAR_WEBHOOK_SECRET",
+                "POLAR_CONTROL_URL"
+            ]
+        );
+        assert_eq!(env[0].1, "3000");
+        assert_eq!(env[2].1, mock.base_url());
     }
 }
