@@ -11,6 +11,19 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 
 /// A stable UUID-shaped id derived from `parts` (for records the mock does not store, such as
 /// one delivery attempt).
+/// A customer's `avatar_url` as Polar's server makes it without a logo.dev key: Gravatar by
+/// the SHA-256 of the lower-cased email (`server/polar/models/customer.py:108-118, 373-376`);
+/// `None` without an email. Polar's SDKs 0.4x require a string here.
+pub(crate) fn avatar_url(email: Option<&str>) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let email = email.filter(|e| !e.is_empty())?;
+    let digest = Sha256::digest(email.to_lowercase().as_bytes());
+    Some(format!(
+        "https://www.gravatar.com/avatar/{}?d=404",
+        hex::encode(digest)
+    ))
+}
+
 pub(crate) fn derived_id(parts: &[&str]) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(parts.join("\u{1f}").as_bytes());

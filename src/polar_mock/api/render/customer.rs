@@ -26,7 +26,7 @@ pub(crate) fn customer(state: &Render, c: &Customer) -> Value {
         "default_payment_method_id": c.default_card().map(|card| card.id.clone()),
         "deleted_at": opt_ts(c.deleted_at),
         "first_user_event_at": null,
-        "avatar_url": null,
+        "avatar_url": crate::polar_mock::wire::avatar_url(Some(c.email.as_str())),
     })
 }
 
