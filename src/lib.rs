@@ -21,6 +21,8 @@
 //! - [`polar`] — Polar API types, the client, webhook signing, the config verifier.
 //! - [`polar_mock`] — the stateful mock of Polar (wiremock).
 //! - [`demo_app`] — the built-in app under test and the fixture pages (axum, SQLite).
+//! - [`intercept`] — Polar's own hostnames for a run: a per-run CA (rcgen) and a loopback
+//!   TLS proxy (tokio-rustls) in front of the mock.
 //! - [`http_client`] — the one HTTP client (reqwest); [`process`] — child processes that
 //!   never outlive the run; [`duration`], [`viewport`] — values parsed once;
 //!   [`starter`] — the files `walkthrough init` writes; [`template`] — HTML from templates,
@@ -38,6 +40,7 @@ pub mod duration;
 pub mod evidence;
 pub mod harness;
 pub mod http_client;
+pub mod intercept;
 pub mod outcome;
 pub mod polar;
 pub mod polar_mock;
