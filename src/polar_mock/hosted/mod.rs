@@ -72,7 +72,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("money.js", include_str!("templates/money.js")),
     ("stream.js", include_str!("templates/stream.js")),
     ("card.js", include_str!("templates/card.js")),
-    ("checkout_form.js", include_str!("templates/checkout_form.js")),
+    (
+        "checkout_form.js",
+        include_str!("templates/checkout_form.js"),
+    ),
     ("checkout.html", include_str!("templates/checkout.html")),
     ("card_frame.html", include_str!("templates/card_frame.html")),
     (
@@ -246,9 +249,7 @@ mod tests {
         let view = checkout_view("<b>Pro</b> & \"Co\"", Some(seats(false)));
         let html = render("checkout.html", &view).unwrap();
         assert!(html.starts_with("<!doctype html>\n"), "{html}");
-        assert!(html.contains(
-            "<title>Tegy | &lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</title>"
-        ));
+        assert!(html.contains("<title>Tegy | &lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</title>"));
         assert!(html.contains(">&lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</span>"));
         assert!(html.contains("<a href=\"https://app.test/?a=1&amp;b=2\""));
         assert!(html.contains("value=\"1 &quot;Main&quot; St\" class=\"hidden\">"));
@@ -273,7 +274,10 @@ mod tests {
     #[test]
     fn fixed_seats_are_a_bare_count_and_no_seats_hide_the_selector() {
         let html = render("checkout.html", &checkout_view("Pro", Some(seats(true)))).unwrap();
-        assert!(html.contains("<span>Seats</span>\n<span>3</span>"), "{html}");
+        assert!(
+            html.contains("<span>Seats</span>\n<span>3</span>"),
+            "{html}"
+        );
         assert!(!html.contains("data-testid=\"seats-increment\""));
         let html = render("checkout.html", &checkout_view("Pro", None)).unwrap();
         assert!(!html.contains("<span>Seats</span>"));
@@ -348,7 +352,10 @@ mod tests {
     fn the_small_pages_render() {
         let html = card_frame_html("http://127.0.0.1:9").unwrap();
         assert!(html.contains("<title>Secure payment input frame</title>"));
-        assert!(html.contains("serveCard(\"http://127.0.0.1:9\");"), "{html}");
+        assert!(
+            html.contains("serveCard(\"http://127.0.0.1:9\");"),
+            "{html}"
+        );
         assert!(
             html.contains("body{background:#fff!important}\n</style>"),
             "{html}"
