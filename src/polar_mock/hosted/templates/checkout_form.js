@@ -195,7 +195,15 @@
     });
     return a;
   }
-  function loading(on){ if (on) submit.setAttribute('data-loading', ''); else submit.removeAttribute('data-loading'); busy(on ? 1 : -1); }
+  // While loading, the label is hidden and a spinner shows (orbit's Button.tsx:74-89).
+  function loading(on){
+    var spinner = submit.querySelector('.spinner');
+    if (on && !spinner) {
+      spinner = document.createElement('span'); spinner.className = 'spinner'; spinner.setAttribute('aria-hidden', 'true');
+      submit.append(spinner); submit.setAttribute('data-loading', '');
+    } else if (!on && spinner) { spinner.remove(); submit.removeAttribute('data-loading'); }
+    busy(on ? 1 : -1);
+  }
   function paid(j){
     document.querySelector('[data-testid=checkout]').setAttribute('data-status', j.status);
     var u = new URL(j.success_url, location.href);
