@@ -69,15 +69,17 @@ async fn checkout_and_portal_in_a_real_browser() {
         text_of(&browser, &id("checkout-product-name")).await,
         "Tegy Pro"
     );
-    assert_eq!(text_of(&browser, &t(By::Label, "Seats")).await, "3");
     assert_eq!(
-        text_of(&browser, &id("checkout-seat-summary")).await,
-        "3 seats × $20.00"
+        text_of(
+            &browser,
+            &t(By::Css, "button[aria-label='Click to edit seat count']")
+        )
+        .await,
+        "3"
     );
-    assert_eq!(
-        text_of(&browser, &id("checkout-amount")).await,
-        "$60.00 / month"
-    );
+    let row = text_of(&browser, &id("detail-row-3 seats")).await;
+    assert!(row.contains("3 seats · $20 per seat"), "{row}");
+    assert_eq!(text_of(&browser, &id("checkout-amount")).await, "$60 / mo");
 
     browser
         .fill(&t(By::Label, "Email"), "ada@acme.dev", WAIT)
@@ -88,7 +90,7 @@ async fn checkout_and_portal_in_a_real_browser() {
         .await
         .unwrap();
     browser
-        .select(&t(By::Label, "Billing country"), "Germany", WAIT)
+        .select(&t(By::Text, "Country"), "Germany", WAIT)
         .await
         .unwrap();
 
@@ -255,7 +257,7 @@ async fn pay_and_time(
         .await
         .unwrap();
     browser
-        .select(&t(By::Label, "Billing country"), "Germany", WAIT)
+        .select(&t(By::Text, "Country"), "Germany", WAIT)
         .await
         .unwrap();
     fill_card(browser, "4242 4242 4242 4242").await;
@@ -372,4 +374,270 @@ async fn after_paying_the_page_waits_for_the_apps_answer_to_checkout_updated() {
         .deliveries()
         .iter()
         .any(|d| d.event_type == "checkout.updated" && d.status_code == Some(500)));
+}
+
+/// A checkout for 3 seats (`bounds`: extra fields such as fixed min/max seats), opened in the
+/// browser; its id.
+async fn open_checkout(browser: &Browser, mock: &MockPolar, bounds: Value) -> String {
+    let mut body = json!({"products": [mock.product_id()], "seats": 3});
+    body.as_object_mut()
+        .unwrap()
+        .extend(bounds.as_object().unwrap().clone());
+    let (status, checkout) = rest(mock, reqwest::Method::POST, "/v1/checkouts/", Some(body)).await;
+    assert_eq!(status, 201, "{checkout}");
+    browser
+        .goto(checkout["url"].as_str().unwrap())
+        .await
+        .unwrap();
+    checkout["id"].as_str().unwrap().to_string()
+}
+
+async fn visible(browser: &Browser, locator: &walkthrough::browser::Locator) -> bool {
+    support::count_visible(browser, locator).await > 0
+}
+
+/// Which of the address inputs (by placeholder) are visible.
+async fn shown<'a>(browser: &Browser, placeholders: &[&'a str]) -> Vec<&'a str> {
+    let mut out = vec![];
+    for p in placeholders {
+        if visible(browser, &css(&format!("input[placeholder='{p}']"))).await {
+            out.push(*p);
+        }
+    }
+    out
+}
+
+fn css(selector: &str) -> walkthrough::browser::Locator {
+    t(By::Css, selector)
+}
+
+/// The page presents Polar's contract (HOSTED-PAGES.md §1, §5): the title, the seat
+/// selector (a bare count when fixed, else the stepper, whose changes reach the server and
+/// the breakdown), the per-country address fields, the business fields.
+#[tokio::test]
+async fn the_checkout_page_presents_polars_page_contract() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&BrowserOptions::new(logs.path()))
+        .await
+        .expect("Chromium and chromedriver are installed");
+
+    // Fixed seats: `<span>Seats</span>` + `<span>3</span>`, no stepper; the title.
+    open_checkout(&browser, &mock, json!({"min_seats": 3, "max_seats": 3})).await;
+    let title = browser
+        .eval_json("return document.title;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(title, "Tegy | Tegy Pro");
+    let seats = text_of(&browser, &id("checkout-seats")).await;
+    assert_eq!(seats.split_whitespace().collect::<Vec<_>>(), ["Seats", "3"]);
+    let spans = browser
+        .eval_json(
+            "return Array.from(document.querySelectorAll('[data-testid=checkout-seats] > span')).map(s => s.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(spans, json!(["Seats", "3"]));
+    assert!(!visible(&browser, &css("button[aria-label='Increase seats']")).await);
+    let row = text_of(&browser, &id("detail-row-3 seats")).await;
+    assert!(
+        row.contains("3 seats · $20 per seat") && row.contains("$60 / mo"),
+        "{row}"
+    );
+    assert!(text_of(&browser, &id("detail-row-Taxes"))
+        .await
+        .contains('—'));
+    assert!(text_of(&browser, &id("detail-row-Monthly"))
+        .await
+        .contains("$60 / mo"));
+
+    // The stepper: + and the edited count reach the server; the rows and the hero follow.
+    let checkout_id = open_checkout(&browser, &mock, json!({})).await;
+    browser
+        .click(&css("button[aria-label='Increase seats']"), WAIT)
+        .await
+        .unwrap();
+    let row = wait_text(&browser, &id("detail-row-4 seats"), |s| {
+        s.contains("$80 / mo")
+    })
+    .await;
+    assert!(row.contains("4 seats · $20 per seat"), "{row}");
+    assert_eq!(text_of(&browser, &id("checkout-amount")).await, "$80 / mo");
+    assert!(text_of(&browser, &id("detail-row-Monthly"))
+        .await
+        .contains("$80 / mo"));
+    let seats_on_server = || async {
+        let (_, c) = rest(
+            &mock,
+            reqwest::Method::GET,
+            &format!("/v1/checkouts/{checkout_id}"),
+            None,
+        )
+        .await;
+        c["seats"].clone()
+    };
+    assert_eq!(seats_on_server().await, 4);
+    browser
+        .click(&css("button[aria-label='Decrease seats']"), WAIT)
+        .await
+        .unwrap();
+    wait_text(&browser, &id("detail-row-3 seats"), |s| {
+        s.contains("$60 / mo")
+    })
+    .await;
+    browser
+        .click(&css("button[aria-label='Click to edit seat count']"), WAIT)
+        .await
+        .unwrap();
+    browser.fill(&id("seats-input"), "5", WAIT).await.unwrap();
+    browser
+        .press("Enter", Some(&id("seats-input")), WAIT)
+        .await
+        .unwrap();
+    wait_text(&browser, &id("detail-row-5 seats"), |s| {
+        s.contains("$100 / mo")
+    })
+    .await;
+    assert_eq!(seats_on_server().await, 5);
+
+    // Per-country fields, as the server's billing_address_fields say.
+    let address = [
+        "Street address",
+        "Apartment or unit number",
+        "Postal code",
+        "City",
+        "State",
+    ];
+    assert!(shown(&browser, &address).await.is_empty());
+    browser
+        .select(&t(By::Text, "Country"), "Germany", WAIT)
+        .await
+        .unwrap();
+    let chosen = text_of(&browser, &id("checkout-country")).await;
+    assert!(chosen.starts_with("Germany"), "{chosen}");
+    assert!(
+        shown(&browser, &address).await.is_empty(),
+        "Germany: the country only"
+    );
+    browser
+        .select(&id("checkout-country"), "United States", WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_visible(&css("input[placeholder='Street address']"), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(shown(&browser, &address).await, address);
+    let native = browser
+        .eval_json(
+            "return document.querySelector('select[aria-hidden=true]').value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(native, "US");
+
+    // The business checkbox adds the business fields.
+    assert!(!visible(&browser, &t(By::Label, "Business name")).await);
+    browser
+        .click(&t(By::Text, "I'm purchasing as a business"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_visible(&t(By::Label, "Business name"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .wait_visible(&t(By::Label, "Tax ID (Optional)"), WAIT)
+        .await
+        .unwrap();
+    browser.close().await;
+}
+
+/// The card frame is another origin than the page (its script cannot read the frame), and
+/// Stripe's 0341 is declined at checkout, as 0002 is.
+#[tokio::test]
+async fn the_card_frame_is_cross_origin_and_0341_is_declined_at_checkout() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&BrowserOptions::new(logs.path()))
+        .await
+        .expect("Chromium and chromedriver are installed");
+    let checkout_id = open_checkout(&browser, &mock, json!({})).await;
+    let look = browser
+        .eval_json(
+            "const f = document.querySelector(\"iframe[title='Secure payment input frame']\");
+             let doc = 'readable';
+             try { doc = f.contentDocument === null ? 'null' : 'readable'; } catch (e) { doc = 'threw'; }
+             return { doc, page: location.origin, frame: new URL(f.src).origin };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(look["doc"], "null", "{look}");
+    assert_eq!(look["page"], mock.base_url());
+    assert_eq!(look["frame"], mock.card_origin());
+    assert_ne!(look["page"], look["frame"]);
+
+    // The frame formats as Stripe's fields do.
+    browser
+        .enter_frame(&css("iframe[title='Secure payment input frame']"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .type_text(&t(By::Label, "Card number"), "4000000000000341", WAIT)
+        .await
+        .unwrap();
+    browser
+        .type_text(&t(By::Label, "Expiration date"), "1234", WAIT)
+        .await
+        .unwrap();
+    let values = browser
+        .eval_json(
+            "return [document.getElementById('card-number').value, document.getElementById('card-expiry').value, location.origin];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        values,
+        json!(["4000 0000 0000 0341", "12 / 34", mock.card_origin()])
+    );
+    browser
+        .fill(&t(By::Label, "Security code"), "123", WAIT)
+        .await
+        .unwrap();
+    browser.leave_frame().await.unwrap();
+
+    browser
+        .fill(&t(By::Label, "Email"), "ada@acme.dev", WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(&t(By::Label, "Cardholder name"), "Ada Lovelace", WAIT)
+        .await
+        .unwrap();
+    browser
+        .select(&t(By::Text, "Country"), "Germany", WAIT)
+        .await
+        .unwrap();
+    browser
+        .click(&t(By::Text, "Subscribe now"), WAIT)
+        .await
+        .unwrap();
+    let error = wait_text(&browser, &id("checkout-error"), |s| !s.is_empty()).await;
+    assert_eq!(error, "Your card was declined.");
+    let (_, c) = rest(
+        &mock,
+        reqwest::Method::GET,
+        &format!("/v1/checkouts/{checkout_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(c["status"], "open", "a declined checkout stays open");
+    assert!(mock.state_json()["subscriptions"]
+        .as_array()
+        .is_none_or(|s| s.is_empty()));
+    browser.close().await;
 }

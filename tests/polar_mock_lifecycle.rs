@@ -228,13 +228,13 @@ async fn checkout_cancel_uncancel_past_due_recover_revoke_with_exact_signed_webh
     .await;
     assert_eq!(b["status"], "open");
 
-    // 0341: pays now, fails at renewal.
+    // 4242 pays; its renewal is made to fail below.
     let (s, b) = call(
         &c,
         M::POST,
         confirm.clone(),
         "",
-        Some(form("4000 0000 0000 0341")),
+        Some(form("4242 4242 4242 4242")),
     )
     .await;
     assert_eq!(s, 200, "{b}");
@@ -321,7 +321,14 @@ async fn checkout_cancel_uncancel_past_due_recover_revoke_with_exact_signed_webh
         (Some(false), true)
     );
 
-    // Renewal: the 0341 card fails → past_due, and the customer state drops the subscription.
+    // Renewal: the charge fails → past_due, and the customer state drops the subscription.
+    let r = c
+        .post(format!("{}/next-charge", mock.control_url()))
+        .json(&json!({"outcome": "fail"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
     let r: Value = c
         .post(format!("{}/advance-period", mock.control_url()))
         .json(&json!({"subscription_id": sid}))

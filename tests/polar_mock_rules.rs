@@ -373,9 +373,40 @@ async fn a_period_end_set_by_patch_is_renewed_by_the_scheduler_with_its_webhooks
         .await;
     assert_eq!(s, 201);
     let (_, paying, _) = api.subscribe("paying@acme.dev", "pm_card_visa").await;
-    let (_, failing, _) = api
-        .subscribe("failing@acme.dev", "pm_card_chargeCustomerFail")
+    // Stripe's 0341 is declined at checkout; a subscription fails its renewal once 0341 is
+    // its card: saved as the default in the portal, the checkout's card deleted
+    // (HOSTED-PAGES.md §3.2).
+    let (failing_customer, failing, cst) = api.subscribe("failing@acme.dev", "pm_card_visa").await;
+    let (_, c) = api
+        .call(
+            M::GET,
+            &format!("/v1/customers/{failing_customer}"),
+            None,
+            None,
+        )
         .await;
+    let checkout_card = c["default_payment_method_id"].as_str().unwrap().to_string();
+    let (s, b) = api
+        .call(
+            M::POST,
+            PMS,
+            Some(&cst),
+            Some(
+                json!({"confirmation_token_id": "pm_card_chargeCustomerFail", "set_default": true,
+                "return_url": "https://app.example.com/settings"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, _) = api
+        .call(
+            M::DELETE,
+            &format!("{PMS}/{checkout_card}"),
+            Some(&cst),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
 
     for sid in [&paying, &failing] {
         let end = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();

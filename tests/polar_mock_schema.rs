@@ -276,7 +276,7 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
         .call("POST", &format!("/v1/checkouts/client/{secret}/confirm"), Some(json!({
             "customer_email": "buyer@acme.dev", "customer_name": "Ada Buyer",
             "customer_billing_address": {"country": "US", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "state": "IL"},
-            "seats": 3, "card": {"number": "4000 0000 0000 0341", "expiry": "12 / 34", "cvc": "123"},
+            "seats": 3, "card": {"number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"},
         })))
         .await;
     assert_eq!(s, 200);
@@ -402,9 +402,16 @@ async fn responses_and_webhooks_validate_against_polars_openapi_document() {
     assert_eq!(s, 200);
     ck.response("patch", "/v1/subscriptions/{id}", 200, &b);
 
-    // Renewal with the 0341 card fails (past_due), then an explicit success recovers...
+    // A failed renewal (past_due), then an explicit success recovers...
     let control = mock.control_url();
     let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{control}/next-charge"))
+        .json(&json!({"outcome": "fail"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let r = http
         .post(format!("{control}/advance-period"))
         .json(&json!({}))

@@ -100,6 +100,9 @@ pub(crate) struct Shared {
     world: Mutex<World>,
     pub catalog: Catalog,
     pub base_url: String,
+    /// The card frame's own listener (`http://127.0.0.1:{card port}`): another origin than
+    /// `base_url`, as Stripe's iframe is another origin than Polar's page.
+    pub card_origin: String,
     pub faults: FaultBook,
     pub webhooks: Webhooks,
     pub log_requests: bool,
@@ -109,14 +112,16 @@ impl Shared {
     pub fn new(
         world: World,
         catalog: Catalog,
-        base_url: String,
+        origins: (String, String),
         webhooks: Webhooks,
         log_requests: bool,
     ) -> Shared {
+        let (base_url, card_origin) = origins;
         Shared {
             world: Mutex::new(world),
             catalog,
             base_url,
+            card_origin,
             faults: FaultBook::default(),
             webhooks,
             log_requests,

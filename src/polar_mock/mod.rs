@@ -85,6 +85,8 @@ pub enum MockError {
 /// A running mock. Dropping it stops the server, the webhook dispatcher and the scheduler.
 pub struct MockPolar {
     server: Arc<MockServer>,
+    /// The card frame's own origin (Stripe's iframe stand-in).
+    card_server: Arc<MockServer>,
     shared: Arc<Shared>,
     dispatcher: tokio::task::JoinHandle<()>,
     scheduler: tokio::task::JoinHandle<()>,
@@ -119,6 +121,12 @@ impl MockPolar {
                 .start()
                 .await,
         );
+        let card_server = Arc::new(
+            MockServer::builder()
+                .disable_request_recording()
+                .start()
+                .await,
+        );
         let organization = seed.organization.organization();
         let token = organization.token.clone();
         let slug = organization.slug.clone();
@@ -139,14 +147,18 @@ impl MockPolar {
         let shared = Arc::new(Shared::new(
             world,
             catalog,
-            server.uri(),
+            (server.uri(), card_server.uri()),
             webhooks,
             log_requests,
         ));
         server::mount(&server, &shared).await;
+        server::mount_card_frame(&card_server, &shared)
+            .await
+            .map_err(MockError::Fixtures)?;
         let scheduler = scheduler::spawn(shared.clone());
         Ok(MockPolar {
             server,
+            card_server,
             shared,
             dispatcher,
             scheduler,
@@ -160,6 +172,13 @@ impl MockPolar {
     /// e.g. `http://127.0.0.1:41234`; API paths are `/v1/…`.
     pub fn base_url(&self) -> String {
         self.server.uri()
+    }
+
+    /// The origin of the card frame's own listener, e.g. `http://127.0.0.1:41235`: another
+    /// origin than `base_url`, so the pages read the card only through `postMessage`, as
+    /// Polar's pages read Stripe's cross-origin iframe.
+    pub fn card_origin(&self) -> String {
+        self.card_server.uri()
     }
 
     /// The organization access token the mock accepts (`polar_oat_…`).

@@ -10,6 +10,10 @@
 //! unmodelled operations (so `/v1/orders/export` wins over `/v1/orders/{id}`), 200 and 250 the
 //! catch-alls. No `.expect()` on mocks (its Drop panics).
 //!
+//! The card frame (Stripe's cross-origin iframe stand-in) has a listener of its own, a second
+//! `MockServer` on another loopback port, so it is another origin than the pages that embed
+//! it: `mount_card_frame` mounts its one page there.
+//!
 //! Owns wiremock (the only module of the mock that may use it).
 
 use std::sync::Arc;
@@ -323,4 +327,18 @@ async fn mount_one(
         .named(name.to_string())
         .mount(server)
         .await;
+}
+
+/// The card frame's listener: `GET /card-frame` answers the frame (which talks only to pages
+/// of `shared.base_url`'s origin), anything else wiremock's 404. The page is the same for every
+/// checkout and portal, so it is rendered once; a template that does not render is an error.
+pub(crate) async fn mount_card_frame(card: &MockServer, shared: &Shared) -> Result<(), String> {
+    let html = hosted::card_frame_html(&shared.base_url)?;
+    Mock::given(method("GET"))
+        .and(path_regex(format!("^{}$", hosted::CARD_FRAME_PATH)))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(html, "text/html; charset=utf-8"))
+        .named("card frame")
+        .mount(card)
+        .await;
+    Ok(())
 }

@@ -1,8 +1,9 @@
 //! The browser-facing side of the mock: the hosted pages a browser walks — the checkout
-//! (`/checkout/{client_secret}`), its card frame (`…/card-frame`, standing in for Stripe's
-//! cross-origin iframe), the built-in confirmation page, the customer portal
-//! (`/{org_slug}/portal?customer_session_token=…`) and its card frame — and the invoice PDF
-//! (`/invoices/{order_id}.pdf`). Labels and `data-testid`s are documented in
+//! (`/checkout/{client_secret}`, Polar's page contract: HOSTED-PAGES.md §1 and §5), the
+//! built-in confirmation page, the customer portal (`/{org_slug}/portal?customer_session_token=…`)
+//! — the card frame both embed (standing in for Stripe's cross-origin iframe: served by the
+//! mock's second listener at `CARD_FRAME_PATH`, so on another origin, and read only through
+//! `postMessage`, `templates/card.js`), and the invoice PDF (`/invoices/{order_id}.pdf`). Labels and `data-testid`s are documented in
 //! `docs/mock-polar.md`.
 //!
 //! A page is one template (`templates/*.html`, rendered by `crate::template`, which escapes
@@ -41,25 +42,11 @@ const ROUTES: &[Route] = &[
         checkout,
     ),
     Route::new(
-        "page:checkout_card_frame",
-        "GET",
-        "/checkout/{client_secret}/card-frame",
-        Auth::None,
-        checkout_card_frame,
-    ),
-    Route::new(
         "page:checkout_confirmation",
         "GET",
         "/checkout/{client_secret}/confirmation",
         Auth::None,
         confirmation,
-    ),
-    Route::new(
-        "page:portal_card_frame",
-        "GET",
-        "/portal/card-frame",
-        Auth::None,
-        portal_card_frame,
     ),
     Route::new(
         "page:portal",
@@ -84,6 +71,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("style.css", include_str!("templates/style.css")),
     ("money.js", include_str!("templates/money.js")),
     ("stream.js", include_str!("templates/stream.js")),
+    ("card.js", include_str!("templates/card.js")),
+    (
+        "checkout_form.js",
+        include_str!("templates/checkout_form.js"),
+    ),
     ("checkout.html", include_str!("templates/checkout.html")),
     ("card_frame.html", include_str!("templates/card_frame.html")),
     (
@@ -119,7 +111,7 @@ fn checkout(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     if let Some(url) = views::checkout_moved_on(ctx.world, ctx.param(0)) {
         return Ok(Reply::Redirect(url));
     }
-    match views::checkout(ctx.world, ctx.param(0)) {
+    match views::checkout(ctx.world, ctx.param(0), &ctx.shared.card_origin) {
         Some(view) => page(200, "checkout.html", &view),
         None => page(
             404,
@@ -129,14 +121,6 @@ fn checkout(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
                 in_section: true,
             },
         ),
-    }
-}
-
-fn checkout_card_frame(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    if views::checkout_exists(ctx.world, ctx.param(0)) {
-        page(200, "card_frame.html", &views::Empty {})
-    } else {
-        Ok(not_found_route())
     }
 }
 
@@ -154,8 +138,15 @@ fn confirmation(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     }
 }
 
-fn portal_card_frame(_: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    page(200, "card_frame.html", &views::Empty {})
+pub(crate) use views::CARD_FRAME_PATH;
+
+/// The card frame's page, served by the mock's card listener (`server::mount_card_frame`): it
+/// answers only pages of `page_origin`, the mock's own.
+pub(crate) fn card_frame_html(page_origin: &str) -> Result<String, String> {
+    let view = views::CardFrame {
+        page_origin: page_origin.to_string(),
+    };
+    render("card_frame.html", &view).map_err(|e| format!("the card frame: {e:?}"))
 }
 
 fn portal(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
@@ -164,7 +155,7 @@ fn portal(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .query_value("customer_session_token")
         .unwrap_or_default()
         .to_string();
-    match views::portal(ctx.world, &token) {
+    match views::portal(ctx.world, &token, &ctx.shared.card_origin) {
         Some(view) => page(200, "portal.html", &view),
         None => page(401, "portal_expired.html", &views::Empty {}),
     }
@@ -197,27 +188,27 @@ mod tests {
         Checkout {
             id: "c-1".into(),
             status: "open".into(),
-            secret: "polar_c_secret".into(),
             organization: "Tegy".into(),
             product_name: name.into(),
-            description: "For teams".into(),
+            return_url: Some("https://app.test/?a=1&b=2".into()),
             amount: 6000,
-            amount_label: "$60.00 / month".into(),
-            interval: "month".into(),
+            hero_amount: "$60".into(),
+            hero_interval: " / mo".into(),
+            amount_label: "$60 / mo".into(),
+            total_title: "Monthly".into(),
             seats,
             email: "ada@example.com".into(),
             email_locked: true,
             cardholder_name: "O'Brien".into(),
-            countries: vec![Country {
-                code: "DE".into(),
-                label: "Germany".into(),
-                selected: true,
-            }],
+            card_frame_url: "http://127.0.0.1:9/card-frame".into(),
+            country: Some("Germany".into()),
             address: Address {
                 line1: "1 \"Main\" St".into(),
+                line2: String::new(),
                 city: String::new(),
                 postal_code: String::new(),
                 state: String::new(),
+                fields: address_fields("DE"),
             },
             script: CheckoutScript {
                 secret: "polar_c_\"</script>".into(),
@@ -225,22 +216,24 @@ mod tests {
                 per_seat: 2000,
                 min: 1,
                 max: None,
-                money: Style::new("usd", Mode::Accounting),
-                interval: "month".into(),
+                seats: 3,
+                money: Style::new("usd", Mode::Standard),
+                interval: " / mo".into(),
                 organization: "Acme".into(),
                 confirmation_path: "/checkout/polar_c_x/confirmation".into(),
+                card_origin: "http://127.0.0.1:9".into(),
+                countries: vec![("DE", "Germany")],
+                country: "DE".into(),
             },
         }
     }
 
-    fn seats(min: i64, max: Option<i64>) -> Seats {
+    fn seats(fixed: bool) -> Seats {
         Seats {
             count: 3,
-            min,
-            max,
-            fixed: max == Some(min),
-            summary: "3 seats × $20.00".into(),
-            per_seat: "$20.00".into(),
+            fixed,
+            title: "3 seats".into(),
+            per_seat: "$20".into(),
         }
     }
 
@@ -253,24 +246,24 @@ mod tests {
 
     #[test]
     fn the_checkout_escapes_values_and_hands_its_script_json() {
-        let view = checkout_view("<b>Pro</b> & \"Co\"", Some(seats(1, None)));
+        let view = checkout_view("<b>Pro</b> & \"Co\"", Some(seats(false)));
         let html = render("checkout.html", &view).unwrap();
         assert!(html.starts_with("<!doctype html>\n"), "{html}");
-        assert!(
-            html.contains("<title>Checkout · &lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</title>")
-        );
-        assert!(html.contains(
-            "<h1 data-testid=\"checkout-product-name\">&lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</h1>"
-        ));
-        assert!(html.contains("value=\"1 &quot;Main&quot; St\""));
+        assert!(html.contains("<title>Tegy | &lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</title>"));
+        assert!(html.contains(">&lt;b&gt;Pro&lt;/b&gt; &amp; &quot;Co&quot;</span>"));
+        assert!(html.contains("<a href=\"https://app.test/?a=1&amp;b=2\""));
+        assert!(html.contains("value=\"1 &quot;Main&quot; St\" class=\"hidden\">"));
         assert!(html.contains("value=\"O&#39;Brien\""));
-        assert!(html
-            .contains("data-testid=\"checkout-amount\" data-amount=\"6000\">$60.00 / month</div>"));
-        assert!(html.contains("data-seats=\"3\">3 seats × $20.00</p>"));
-        assert!(html.contains("$20.00 per seat / month</p>"));
+        assert!(html.contains("data-amount=\"6000\">$60<span> / mo</span></div>"));
+        assert!(html.contains("data-testid=\"detail-row-3 seats\""));
+        assert!(html.contains("· $20 per seat</span>"));
+        assert!(html.contains("data-testid=\"detail-row-Monthly\""));
         assert!(html.contains("value=\"ada@example.com\" disabled>"));
-        assert!(html.contains("<option value=\"DE\" selected>Germany</option>"));
-        assert!(html.contains("min=\"1\">"), "no max, not read-only");
+        assert!(html.contains("<span>Germany</span><span aria-hidden"));
+        assert!(html.contains("src=\"http://127.0.0.1:9/card-frame\""));
+        assert!(html.contains("aria-label=\"Increase seats\""));
+        assert!(html.contains("<button type=\"submit\" id=\"submit\""));
+        assert!(html.contains("<div>Subscribe now</div>"));
         assert!(!html.contains("</script>\""), "{html}");
         assert_eq!(
             script_data(&html),
@@ -279,25 +272,17 @@ mod tests {
     }
 
     #[test]
-    fn a_fixed_seat_count_disables_the_stepper_and_no_seats_hides_it() {
-        let html = render(
-            "checkout.html",
-            &checkout_view("Pro", Some(seats(4, Some(4)))),
-        )
-        .unwrap();
-        assert!(html.contains("max=\"4\" readonly>"), "{html}");
-        assert_eq!(
-            html.matches("aria-label=\"Remove a seat\" disabled>")
-                .count(),
-            1
+    fn fixed_seats_are_a_bare_count_and_no_seats_hide_the_selector() {
+        let html = render("checkout.html", &checkout_view("Pro", Some(seats(true)))).unwrap();
+        assert!(
+            html.contains("<span>Seats</span>\n<span>3</span>"),
+            "{html}"
         );
-        assert_eq!(
-            html.matches("aria-label=\"Add a seat\" disabled>").count(),
-            1
-        );
+        assert!(!html.contains("data-testid=\"seats-increment\""));
         let html = render("checkout.html", &checkout_view("Pro", None)).unwrap();
-        assert!(!html.contains("data-testid=\"checkout-seat-summary\""));
-        assert!(!html.contains("id=\"seats\""));
+        assert!(!html.contains("<span>Seats</span>"));
+        assert!(!html.contains("detail-row-3 seats"));
+        assert!(html.contains("data-testid=\"detail-row-Subtotal\""));
     }
 
     #[test]
@@ -323,6 +308,7 @@ mod tests {
             return_url: Some("https://app.test/?a=1&b=2".into()),
             subscriptions: vec![subscription("s-1", false), subscription("s-2", true)],
             payment_method: "Visa •••• 4242".into(),
+            card_frame_url: "http://127.0.0.1:9/card-frame".into(),
             script: PortalScript {
                 token: "polar_cst_x".into(),
             },
@@ -364,8 +350,12 @@ mod tests {
 
     #[test]
     fn the_small_pages_render() {
-        let html = render("card_frame.html", &Empty {}).unwrap();
+        let html = card_frame_html("http://127.0.0.1:9").unwrap();
         assert!(html.contains("<title>Secure payment input frame</title>"));
+        assert!(
+            html.contains("serveCard(\"http://127.0.0.1:9\");"),
+            "{html}"
+        );
         assert!(
             html.contains("body{background:#fff!important}\n</style>"),
             "{html}"

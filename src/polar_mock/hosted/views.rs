@@ -45,32 +45,41 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("US", "United States"),
 ];
 
-/// Amounts on today's pages: always two decimals, then ` / month` (Polar's own pages say
-/// `$60 / mo`; the switch to their texts is a change of its own).
+/// Amounts on the portal and invoices: always two decimals, then ` / month` (Polar's own
+/// portal says `$60 / mo`; its switch to Polar's texts is a change of its own). The checkout
+/// writes Polar's `standard` mode.
 const MODE: Mode = Mode::Accounting;
 
-/// `checkout.html`.
+/// `checkout.html`: Polar's hosted checkout (`Checkout.tsx`, `CheckoutForm.tsx` at
+/// polarsource/polar c6c3645e63; HOSTED-PAGES.md §1 and §5).
 #[derive(Debug, Serialize)]
 pub(crate) struct Checkout {
     pub id: String,
     pub status: String,
-    pub secret: String,
     pub organization: String,
     pub product_name: String,
-    pub description: String,
+    /// The checkout's `return_url`: the back arrow (`Checkout.tsx:304-327`).
+    pub return_url: Option<String>,
     /// Cents, for `data-amount`.
     pub amount: i64,
-    /// `$60.00 / month`.
+    /// `$60` (money `Standard`, `CheckoutHeroPrice.tsx:24-36`).
+    pub hero_amount: String,
+    /// ` / mo`, empty without an interval (`AmountLabel.tsx:25-41`).
+    pub hero_interval: String,
+    /// `$60 / mo`: the breakdown's amounts.
     pub amount_label: String,
-    /// The interval in words: `month`.
-    pub interval: String,
-    /// The seat selector, for seat-based prices.
+    /// The breakdown's last row: `Monthly`, `Every 3 months`, … (`en.ts` `everyInterval`).
+    pub total_title: String,
+    /// The seat selector and the seat row, for seat-based prices.
     pub seats: Option<Seats>,
     pub email: String,
-    /// The checkout already has a customer and an email: the field is disabled.
+    /// The checkout already has a customer: the field is disabled (`CheckoutForm.tsx:342`).
     pub email_locked: bool,
     pub cardholder_name: String,
-    pub countries: Vec<Country>,
+    /// The card frame on the mock's card listener (another origin).
+    pub card_frame_url: String,
+    /// The chosen billing country's name, `None` for the "Country" placeholder.
+    pub country: Option<String>,
     pub address: Address,
     /// What the page's script reads (`{{ script|tojson }}`).
     pub script: CheckoutScript,
@@ -79,34 +88,39 @@ pub(crate) struct Checkout {
 #[derive(Debug, Serialize)]
 pub(crate) struct Seats {
     pub count: i64,
-    pub min: i64,
-    pub max: Option<i64>,
-    /// Minimum equals maximum: the stepper is disabled and the field read-only.
+    /// `min_seats == max_seats`: a bare `<span>` count, no stepper
+    /// (`CheckoutSeatSelector.tsx:188-191`).
     pub fixed: bool,
-    /// `3 seats × $20.00`.
-    pub summary: String,
-    /// `$20.00`.
+    /// `3 seats` (`en.ts` `pricing.seats.count`): the seat row's title and test id.
+    pub title: String,
+    /// `$20` (money `Standard`).
     pub per_seat: String,
 }
 
-#[derive(Debug, Serialize)]
-pub(crate) struct Country {
-    pub code: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-/// The billing address fields shown for the US (all) and Canada (state).
+/// The billing address as the checkout has it, and which fields show (the checkout's
+/// `billing_address_fields`, Polar's `server/polar/models/checkout.py:420-449`).
 #[derive(Debug, Serialize)]
 pub(crate) struct Address {
     pub line1: String,
+    pub line2: String,
     pub city: String,
     pub postal_code: String,
     pub state: String,
+    /// `disabled`, `optional` or `required`, by field name.
+    pub fields: AddressFields,
 }
 
-/// The checkout script's data: the client secret for the confirm call, and what the seat
-/// stepper needs to recompute the amount as the server would write it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct AddressFields {
+    pub line1: &'static str,
+    pub line2: &'static str,
+    pub postal_code: &'static str,
+    pub city: &'static str,
+    pub state: &'static str,
+}
+
+/// The checkout script's data: the client secret for its calls, what the seat stepper needs
+/// to recompute the amounts as the server writes them, the countries, the card frame's origin.
 #[derive(Debug, Serialize)]
 pub(crate) struct CheckoutScript {
     pub secret: String,
@@ -114,14 +128,21 @@ pub(crate) struct CheckoutScript {
     pub per_seat: i64,
     pub min: i64,
     pub max: Option<i64>,
-    /// The currency's `money::Style` in the page's mode, for `formatMoney` (`money.js`).
+    pub seats: i64,
+    /// The currency's `money::Style` in Polar's `standard` mode, for `formatMoney` (`money.js`).
     pub money: Style,
-    /// The interval in words, written after ` / `.
+    /// ` / mo`, written after amounts.
     pub interval: String,
     /// The organization, for "Waiting confirmation from {org}".
     pub organization: String,
     /// Where the page goes when the order takes longer than Polar waits.
     pub confirmation_path: String,
+    /// The card frame's origin, the only one the page talks to with `postMessage`.
+    pub card_origin: String,
+    /// `[code, name]` of each billing country, in the order listed.
+    pub countries: Vec<(&'static str, &'static str)>,
+    /// The chosen country's code, empty for none.
+    pub country: String,
 }
 
 /// `confirmation.html`.
@@ -171,6 +192,8 @@ pub(crate) struct Portal {
     pub subscriptions: Vec<PortalSubscription>,
     /// `Visa •••• 4242` or `No payment method`.
     pub payment_method: String,
+    /// The card frame on the mock's card listener (another origin).
+    pub card_frame_url: String,
     pub script: PortalScript,
 }
 
@@ -211,7 +234,17 @@ pub(crate) struct NotFound {
     pub in_section: bool,
 }
 
-/// A page with nothing to show but its template (the card frame, the expired portal).
+/// `card_frame.html`: the card form on the mock's card listener, answering pages of
+/// `page_origin` only.
+#[derive(Debug, Serialize)]
+pub(crate) struct CardFrame {
+    pub page_origin: String,
+}
+
+/// Where the card listener serves the card frame.
+pub(crate) const CARD_FRAME_PATH: &str = "/card-frame";
+
+/// A page with nothing to show but its template (the expired portal).
 #[derive(Debug, Serialize)]
 pub(crate) struct Empty {}
 
@@ -246,13 +279,41 @@ fn interval(product: Option<&Product>) -> (String, i64) {
     )
 }
 
-/// Whether a checkout with this client secret exists (its card frame is served).
-pub(crate) fn checkout_exists(state: &State, secret: &str) -> bool {
-    state.checkout_by_secret(secret).is_some()
+/// Polar's `checkout.pricing.everyInterval` (en): `Monthly`, `Every other month`, `Every 3
+/// months`, …; `Total` without an interval.
+fn total_title(interval: &str, count: i64) -> String {
+    let (one, word) = match interval {
+        "day" => ("Daily", "day"),
+        "week" => ("Weekly", "week"),
+        "month" => ("Monthly", "month"),
+        "year" => ("Yearly", "year"),
+        _ => return "Total".into(),
+    };
+    match count {
+        1 => one.into(),
+        2 => format!("Every other {word}"),
+        n => format!("Every {n} {word}s"),
+    }
 }
 
-/// The hosted checkout for the checkout with this client secret.
-pub(crate) fn checkout(state: &State, secret: &str) -> Option<Checkout> {
+/// Polar's `billing_address_fields` (`server/polar/models/checkout.py:420-449`) for a billing
+/// country, when the checkout does not otherwise require a full address: the state for the US
+/// and Canada, street, city and postal code for the US only.
+pub(crate) fn address_fields(country: &str) -> AddressFields {
+    let us = country == "US";
+    let on = |required: bool| if required { "required" } else { "disabled" };
+    AddressFields {
+        line1: on(us),
+        line2: if us { "optional" } else { "disabled" },
+        postal_code: on(us),
+        city: on(us),
+        state: on(us || country == "CA"),
+    }
+}
+
+/// The hosted checkout for the checkout with this client secret; its card frame is served at
+/// `card_origin`.
+pub(crate) fn checkout(state: &State, secret: &str, card_origin: &str) -> Option<Checkout> {
     let c = &state.checkouts[state.checkout_by_secret(secret)?];
     let product = state.product(&c.product_id);
     let currency = c.price.price_currency.as_str();
@@ -264,41 +325,54 @@ pub(crate) fn checkout(state: &State, secret: &str) -> Option<Checkout> {
     let per_seat = price_per_seat(&c.price);
     let (interval, interval_count) = interval(product);
     let amount = seat_amount(&c.price, count);
-    let email = c.customer_email.clone().unwrap_or_default();
     let address = c.customer_billing_address.as_ref();
     let field = |f: fn(&crate::polar_mock::world::Address) -> Option<&str>| {
         address.and_then(f).unwrap_or_default().to_string()
     };
-    let style = Style::new(currency, MODE);
+    let style = Style::new(currency, Mode::Standard);
+    let short = money::short_interval(&interval, interval_count)
+        .map(|i| format!(" / {i}"))
+        .unwrap_or_default();
+    let country = field(|a| Some(a.country.as_str()));
     Some(Checkout {
         id: c.id.clone(),
         status: c.status.as_str().to_string(),
-        secret: c.client_secret.clone(),
         organization: state.organization.name.clone(),
         product_name: product.map_or("Product", |p| p.name.as_str()).to_string(),
-        description: product
-            .and_then(|p| p.description.clone())
-            .unwrap_or_default(),
+        return_url: c.return_url.clone(),
         amount,
-        amount_label: money::amount_label_long(amount, currency, &interval, interval_count, MODE),
-        interval: money::long_interval(&interval, interval_count),
+        hero_amount: style.format(amount),
+        hero_interval: short.clone(),
+        amount_label: money::amount_label(
+            amount,
+            currency,
+            Some(&interval),
+            Some(interval_count),
+            Mode::Standard,
+        ),
+        total_title: total_title(&interval, interval_count),
         seats: seat_based.then(|| Seats {
             count,
-            min,
-            max,
             fixed: max == Some(min),
-            summary: format!("{} × {}", plural_seats(count), style.format(per_seat)),
+            title: plural_seats(count),
             per_seat: style.format(per_seat),
         }),
-        email_locked: c.customer_id.is_some() && !email.is_empty(),
-        email,
+        email_locked: c.customer_id.is_some(),
+        email: c.customer_email.clone().unwrap_or_default(),
         cardholder_name: c.customer_name.clone().unwrap_or_default(),
-        countries: countries(&field(|a| Some(a.country.as_str()))),
+        card_frame_url: format!("{card_origin}{CARD_FRAME_PATH}"),
+        country: COUNTRIES
+            .iter()
+            .find(|(code, _)| *code == country)
+            .map(|(_, name)| (*name).to_string())
+            .or_else(|| (!country.is_empty()).then(|| country.clone())),
         address: Address {
             line1: field(|a| a.line1.as_deref()),
+            line2: field(|a| a.line2.as_deref()),
             city: field(|a| a.city.as_deref()),
             postal_code: field(|a| a.postal_code.as_deref()),
             state: field(|a| a.state.as_deref()),
+            fields: address_fields(&country),
         },
         script: CheckoutScript {
             secret: c.client_secret.clone(),
@@ -306,32 +380,16 @@ pub(crate) fn checkout(state: &State, secret: &str) -> Option<Checkout> {
             per_seat,
             min,
             max,
+            seats: count,
             money: style,
-            interval: money::long_interval(&interval, interval_count),
+            interval: short,
             organization: state.organization.name.clone(),
             confirmation_path: confirmation_path(&c.client_secret),
+            card_origin: card_origin.to_string(),
+            countries: COUNTRIES.to_vec(),
+            country,
         },
     })
-}
-
-/// The billing country options, `selected` marked (kept even when not in the list).
-fn countries(selected: &str) -> Vec<Country> {
-    let mut options: Vec<Country> = COUNTRIES
-        .iter()
-        .map(|(code, label)| Country {
-            code: (*code).to_string(),
-            label: (*label).to_string(),
-            selected: *code == selected,
-        })
-        .collect();
-    if !selected.is_empty() && !options.iter().any(|o| o.selected) {
-        options.push(Country {
-            code: selected.to_string(),
-            label: selected.to_string(),
-            selected: true,
-        });
-    }
-    options
 }
 
 /// The confirmation page of the checkout with this client secret.
@@ -365,8 +423,8 @@ pub(crate) fn confirmation(state: &State, secret: &str) -> Option<Confirmation> 
 }
 
 /// The customer portal of the customer session with this token; `None` for an unknown or
-/// expired token.
-pub(crate) fn portal(state: &State, token: &str) -> Option<Portal> {
+/// expired token. Its card frame is served at `card_origin`.
+pub(crate) fn portal(state: &State, token: &str, card_origin: &str) -> Option<Portal> {
     let session = state.session(token)?;
     let customer = state.customer(&session.customer_id)?;
     let mut subscriptions: Vec<&Subscription> = state
@@ -387,6 +445,7 @@ pub(crate) fn portal(state: &State, token: &str) -> Option<Portal> {
             .default_card()
             .map(|c| format!("Visa •••• {}", c.last4))
             .unwrap_or_else(|| "No payment method".into()),
+        card_frame_url: format!("{card_origin}{CARD_FRAME_PATH}"),
         script: PortalScript {
             token: token.to_string(),
         },

@@ -14,7 +14,8 @@ pub enum CardBehavior {
     Succeeds,
     /// 4000 0000 0000 0002: declined at once.
     Declined,
-    /// 4000 0000 0000 0341: attaches and pays now, later charges fail.
+    /// 4000 0000 0000 0341: attaches (a saved card), but every charge fails — the checkout's
+    /// too, which is declined at once as 0002's.
     FailsLater,
 }
 

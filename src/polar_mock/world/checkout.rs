@@ -140,7 +140,13 @@ impl World {
             c.modified_at = Some(now);
         }
         self.emit_checkout(EventType::CheckoutUpdated, i);
-        if card.behavior == CardBehavior::Declined && self.next_charge != Some(true) {
+        // Stripe's 0341 attaches but fails every charge, the checkout's first (HOSTED-PAGES.md
+        // §3.2; Polar answers its `PaymentError`, server/polar/checkout/service.py:164-175).
+        let fails = matches!(
+            card.behavior,
+            CardBehavior::Declined | CardBehavior::FailsLater
+        );
+        if fails && self.next_charge != Some(true) {
             self.next_charge = None;
             let c = &mut self.checkouts[i];
             c.status = CheckoutStatus::Open;

@@ -28,8 +28,9 @@ pub(crate) fn checkout(state: &Render, c: &Checkout) -> Value {
         .customer_billing_address
         .as_ref()
         .map_or("", |a| a.country.as_str());
-    let us_like = country == "US" || country == "CA";
-    let req = |on: bool| if on { "required" } else { "optional" };
+    let us = country == "US";
+    let us_like = us || country == "CA";
+    let req = |on: bool| if on { "required" } else { "disabled" };
     let success_url = c.success_url.clone().unwrap_or_else(|| {
         format!(
             "{}{}",
@@ -93,13 +94,16 @@ pub(crate) fn checkout(state: &Render, c: &Checkout) -> Value {
         "locale": null,
         "payment_method_type": null,
         "payment_processor_metadata": {"publishable_key": "pk_test_mock"},
+        // Polar's `Checkout.billing_address_fields` (server/polar/models/checkout.py:420-449)
+        // for a checkout that requires no full address: state for the US and Canada; street,
+        // city and postal code (required) and line 2 (optional) for the US only.
         "billing_address_fields": {
             "country": "required",
-            "state": if us_like { "required" } else { "disabled" },
-            "city": req(country == "US"),
-            "postal_code": req(country == "US"),
-            "line1": req(country == "US"),
-            "line2": "optional",
+            "state": req(us_like),
+            "city": req(us),
+            "postal_code": req(us),
+            "line1": req(us),
+            "line2": if us { "optional" } else { "disabled" },
         },
         "trial_interval": null,
         "trial_interval_count": null,
