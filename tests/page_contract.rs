@@ -408,10 +408,15 @@ async fn reach(browser: &Browser, setup: &mut Setup, state: &str) {
             } else {
                 "United States"
             };
-            browser
-                .select(&t(By::Text, "Country"), country, WAIT)
-                .await
-                .unwrap();
+            // The page saves the chosen country on the checkout (as Polar's does), so after
+            // the first choice the combobox shows it rather than "Country".
+            let combobox = t(By::Css, "button[role=combobox]");
+            if let Err(e) = browser.select(&combobox, country, WAIT).await {
+                panic!(
+                    "reaching {state}: {e}\npage: {}",
+                    browser.page_text().await.unwrap_or_default()
+                );
+            }
         }
         "checkout-business" => {
             browser.goto(&setup.checkout_url).await.unwrap();
