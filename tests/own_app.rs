@@ -249,3 +249,61 @@ fn a_run_whose_app_rejects_webhooks_does_not_verify_its_slots_and_says_why() {
         "the wrong secret is redacted too"
     );
 }
+
+/// The example's project file with the app pointed at Polar's sandbox by name, as a team
+/// deploys it (`POLAR_API_URL=https://sandbox-api.polar.sh`), and the run answering that
+/// name: the app reaches the mock through the run's proxy and CA, unchanged.
+fn sandbox_named_project(dir: &Path) -> PathBuf {
+    let example = root().join("examples/node-app");
+    let text = std::fs::read_to_string(example.join("walkthrough.yaml"))
+        .unwrap()
+        .replace(
+            "[../../scenarios]",
+            &format!(
+                "[{0}/scenarios/01-new-user-to-checkout.yaml, {0}/scenarios/02-checkout-return-to-active.yaml]",
+                root().display()
+            ),
+        )
+        .replace(
+            "command: node server.mjs",
+            "command: node server.mjs\n  cwd: CWD\n  intercept_polar: sandbox",
+        )
+        .replace("CWD", &example.display().to_string())
+        .replace(
+            "POLAR_API_URL: \"${polar.api_url}\"",
+            "POLAR_API_URL: https://sandbox-api.polar.sh",
+        );
+    assert!(text.contains("intercept_polar: sandbox") && text.contains("https://sandbox-api"));
+    let file = dir.join("walkthrough.yaml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn an_app_that_calls_polars_sandbox_by_name_runs_against_the_mock() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let project = sandbox_named_project(dir.path());
+    let tag = new_tag();
+    let _guard = TagGuard(tag.clone());
+    let output = walkthrough(&out, &tag, &dir.path().join("app.sqlite"))
+        .arg("--config")
+        .arg(&project)
+        .arg("--video")
+        .arg("off")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("sandbox-api.polar.sh, sandbox.polar.sh answered by the mock"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("made no call"), "{stderr}");
+    let r = report(&out);
+    let paid = &r["scenarios"][1];
+    let last = paid["steps"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["state_after"]["status"], "active", "{last:#}");
+    let log = std::fs::read_to_string(out.join("logs/app.log")).unwrap_or_default();
+    assert!(!log.contains("ENOTFOUND"), "{log}");
+}

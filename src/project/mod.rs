@@ -90,6 +90,9 @@ pub struct AppSpec {
     /// The event types that endpoint subscribes to; `None`: every type Polar has
     /// ([`crate::polar::webhook::EVENT_TYPES`]).
     pub webhook_events: Option<Vec<String>>,
+    /// Polar's environments whose own hostnames the run answers for the app (`sandbox`,
+    /// `production`), so an app that takes no base URL reaches the mock; empty: none.
+    pub intercept_polar: Vec<String>,
     /// The app's environment on top of the run's own; values may use [`APP_VARS`].
     pub env: Vec<(String, String)>,
     /// Where the app tells a signed-in user's entitlement (`GET`, read with the browser's
@@ -116,7 +119,7 @@ pub struct RunDefaults {
 pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 const TOP_KEYS: [&str; 5] = ["scenarios", "app", "polar", "sandbox", "run"];
-const APP_KEYS: [&str; 9] = [
+const APP_KEYS: [&str; 10] = [
     "command",
     "cwd",
     "url",
@@ -124,6 +127,7 @@ const APP_KEYS: [&str; 9] = [
     "ready_timeout",
     "webhook_path",
     "webhook_events",
+    "intercept_polar",
     "env",
     "state",
 ];
@@ -412,6 +416,57 @@ impl Checker {
         }
     }
 
+    /// `intercept_polar`: `sandbox`, `production` or a list of them. The run must start the
+    /// app (`command`) to hand it the proxy.
+    fn intercept_polar(&mut self, node: &Node, has_command: bool) -> Vec<String> {
+        const ENVIRONMENTS: [&str; 2] = ["sandbox", "production"];
+        let items: Vec<&Node> = match (node.as_seq(), node.as_str()) {
+            (Some(items), _) => items.iter().collect(),
+            (None, Some(_)) => vec![node],
+            _ => {
+                let found = node.describe();
+                let message = format!("`intercept_polar` expects `sandbox`, `production` or a list of them, found {found}");
+                self.error(
+                    node,
+                    message,
+                    Some("for example `intercept_polar: sandbox`".into()),
+                );
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(name) = self.text(item, "a Polar environment") else {
+                continue;
+            };
+            if ENVIRONMENTS.contains(&name.as_str()) {
+                out.push(name);
+            } else {
+                let help = did_you_mean(&name, ENVIRONMENTS)
+                    .unwrap_or_else(|| "write `sandbox` or `production`".into());
+                self.error(
+                    item,
+                    format!("`{name}` is not one of Polar's environments"),
+                    Some(help),
+                );
+            }
+        }
+        if !out.is_empty() && !has_command {
+            let message =
+                "`intercept_polar` needs `command`: the run hands the proxy to the app it starts"
+                    .to_string();
+            self.error(
+                node,
+                message,
+                Some(
+                    "add `command:`, or drop `intercept_polar` for an app you start yourself"
+                        .into(),
+                ),
+            );
+        }
+        out
+    }
+
     /// `webhook_events`: a list of Polar's event types.
     fn webhook_events(&mut self, node: &Node) -> Vec<String> {
         use crate::polar::webhook::EVENT_TYPES;
@@ -497,6 +552,10 @@ impl Checker {
             .get("webhook_path")
             .and_then(|n| self.text(n, "`webhook_path`"));
         let webhook_events = map.get("webhook_events").map(|n| self.webhook_events(n));
+        let intercept_polar = map
+            .get("intercept_polar")
+            .map(|n| self.intercept_polar(n, command.is_some()))
+            .unwrap_or_default();
         let state = map.get("state").and_then(|n| self.text(n, "`state`"));
         for (path, n) in [
             (&webhook_path, map.get("webhook_path")),
@@ -518,6 +577,7 @@ impl Checker {
             ready_timeout,
             webhook_path,
             webhook_events,
+            intercept_polar,
             env,
             state,
             location: self.at(map),

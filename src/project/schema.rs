@@ -26,6 +26,13 @@ pub fn json_schema() -> Value {
             "ready": described("string", "polled until it answers 2xx: a path on url, or a URL (default: url)"),
             "ready_timeout": duration,
             "webhook_path": described("string", "registered on the mock as the app's webhook endpoint"),
+            "intercept_polar": {
+                "anyOf": [
+                    { "enum": ["sandbox", "production"] },
+                    { "type": "array", "items": { "enum": ["sandbox", "production"] } }
+                ],
+                "description": "answer Polar's own hostnames (sandbox-api.polar.sh, …) for the app with the mock, over TLS with a per-run CA: for apps that take no base URL"
+            },
             "webhook_events": {
                 "type": "array",
                 "items": { "enum": crate::polar::webhook::EVENT_TYPES },

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::http_client::Url;
+use crate::intercept::{Intercept, PolarHosts};
 use crate::polar::types::{WebhookEndpointCreate, WebhookFormat};
 use crate::polar::webhook::EVENT_TYPES;
 use crate::polar::PolarClient;
@@ -35,6 +36,8 @@ pub struct RunningProjectApp {
     /// The command that started it.
     pub command: Option<String>,
     pub organization_id: String,
+    /// Polar's own hostnames answered for the app (`app.intercept_polar`).
+    pub intercept: Option<Intercept>,
 }
 
 /// `${name}` → value, for the app's URL and environment.
@@ -133,6 +136,7 @@ impl ProjectApp {
             fixtures_dir: self.seed.clone(),
         };
         let mock = Arc::new(MockPolar::start(config).await?);
+        let intercept = self.intercept(&mock).await?;
         let organization_id = mock.organization_id();
         let port = crate::process::free_port()
             .map_err(|e| TestbedError::Usage(format!("no free loopback port: {e}")))?;
@@ -163,11 +167,16 @@ impl ProjectApp {
                 let launch = AppLaunch {
                     command: render_command(command, &values),
                     cwd: self.spec.cwd.clone(),
-                    env: self
-                        .spec
-                        .env
+                    // The intercept's proxy and CA first: the project's own env wins.
+                    env: intercept
                         .iter()
-                        .map(|(k, v)| (k.clone(), render(v, &values)))
+                        .flat_map(Intercept::app_env)
+                        .chain(
+                            self.spec
+                                .env
+                                .iter()
+                                .map(|(k, v)| (k.clone(), render(v, &values))),
+                        )
                         .collect(),
                     ready: ready_url(&app_url, self.spec.ready.as_deref())?,
                     ready_timeout: self.spec.ready_timeout,
@@ -188,7 +197,38 @@ impl ProjectApp {
             process,
             command: self.spec.command.clone(),
             organization_id,
+            intercept,
         })
+    }
+
+    /// Starts the intercept `app.intercept_polar` asks for, in front of `mock`.
+    async fn intercept(&self, mock: &MockPolar) -> Result<Option<Intercept>, TestbedError> {
+        if self.spec.intercept_polar.is_empty() {
+            return Ok(None);
+        }
+        let hosts: Vec<PolarHosts> = self
+            .spec
+            .intercept_polar
+            .iter()
+            .map(|h| match h.as_str() {
+                "production" => PolarHosts::Production,
+                _ => PolarHosts::Sandbox,
+            })
+            .collect();
+        let upstream = mock
+            .base_url()
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|e| TestbedError::Usage(format!("the mock's address: {e}")))?;
+        let intercept = Intercept::start(&hosts, upstream)
+            .await
+            .map_err(TestbedError::Usage)?;
+        let names: Vec<&str> = hosts.iter().flat_map(|h| h.names()).collect();
+        eprintln!(
+            "  polar: {} answered by the mock for the app (proxy and a CA of this run only)",
+            names.join(", ")
+        );
+        Ok(Some(intercept))
     }
 }
 
@@ -238,6 +278,12 @@ impl RunningProjectApp {
         if let Some(process) = self.process {
             process.stop().await;
         }
+        // Said once the app had the whole run to call Polar: the likely reason its steps
+        // failed, rather than a failure of its own.
+        if let Some(note) = self.intercept.as_ref().and_then(Intercept::idle_note) {
+            eprintln!("note: {note}");
+        }
+        drop(self.intercept);
         drop(self.mock);
     }
 }
