@@ -225,3 +225,24 @@ fn webhook_events_are_polars_event_types() {
         "`webhook_events` expects a list of event types, found a string"
     );
 }
+
+#[test]
+fn intercept_polar_names_polars_environments_and_needs_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "app:\n  command: node app.js\n  intercept_polar: sandbox\n";
+    let p = load(&write(dir.path(), text)).unwrap();
+    assert_eq!(p.app.unwrap().intercept_polar, ["sandbox"]);
+    let text = "app:\n  command: node app.js\n  intercept_polar: [sandbox, production]\n";
+    let p = load(&write(dir.path(), text)).unwrap();
+    assert_eq!(p.app.unwrap().intercept_polar, ["sandbox", "production"]);
+
+    let p = problems("app:\n  command: x\n  intercept_polar: sandbx\n");
+    assert_eq!(p[0].2, "`sandbx` is not one of Polar's environments");
+    assert_eq!(p[0].3.as_deref(), Some("did you mean `sandbox`?"));
+    let p = problems("app:\n  url: http://127.0.0.1:3000\n  intercept_polar: sandbox\n");
+    assert_eq!((p[0].0, p[0].1), (3, 20));
+    assert_eq!(
+        p[0].2,
+        "`intercept_polar` needs `command`: the run hands the proxy to the app it starts"
+    );
+}
