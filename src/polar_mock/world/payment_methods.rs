@@ -53,10 +53,16 @@ impl World {
     /// Decides whether a charge for subscription `si` succeeds, on the card
     /// [`World::billing_card`] picks, consuming a one-shot override. No card: fails.
     pub(crate) fn charge(&mut self, si: usize) -> bool {
+        match self.billing_card(si) {
+            Some((ci, k)) => self.charge_card(ci, k),
+            None => self.next_charge.take().unwrap_or(false),
+        }
+    }
+
+    /// Decides whether a charge on card `k` of customer `ci` succeeds, consuming a one-shot
+    /// override.
+    pub(crate) fn charge_card(&mut self, ci: usize, k: usize) -> bool {
         let forced = self.next_charge.take();
-        let Some((ci, k)) = self.billing_card(si) else {
-            return forced.unwrap_or(false);
-        };
         let card = &mut self.customers[ci].cards[k];
         card.charges += 1;
         let natural = match card.behavior {
