@@ -339,7 +339,11 @@ fn confirm_retry_payment(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let new = body.contains_key("confirmation_token_id") || body.contains_key("card");
     let with = match (saved, new) {
         (Some(id), false) => RetryWith::Saved(id),
-        (None, true) => RetryWith::New(card_field(&body, ctx.world.now(), "PaymentRetryValidationError")?),
+        (None, true) => RetryWith::New(card_field(
+            &body,
+            ctx.world.now(),
+            "PaymentRetryValidationError",
+        )?),
         (None, false) => {
             return Err(ApiError::new(
                 422,

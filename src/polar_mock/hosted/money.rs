@@ -136,10 +136,6 @@ pub(crate) fn format(cents: i64, currency: &str, mode: Mode) -> String {
 
 /// Polar's `AmountLabel`: the amount, then ` / ` and the short interval (`mo`, `3 mo`) when
 /// there is an interval; `interval_count` defaults to 1.
-#[allow(
-    dead_code,
-    reason = "Polar's own texts (`$60 / mo`): the pages switch to them in a change of their own"
-)]
 pub(crate) fn amount_label(
     cents: i64,
     currency: &str,
@@ -156,10 +152,6 @@ pub(crate) fn amount_label(
 
 /// Polar's `intervals.short` (en): `dy`, `wk`, `mo`, `yr`; `# mo` for a count other than 1.
 /// `None` for an interval Polar has no word for.
-#[allow(
-    dead_code,
-    reason = "Polar's own texts (`$60 / mo`): the pages switch to them in a change of their own"
-)]
 pub(crate) fn short_interval(interval: &str, count: i64) -> Option<String> {
     let word = match interval {
         "day" => "dy",

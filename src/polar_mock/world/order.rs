@@ -73,7 +73,11 @@ impl World {
     /// (succeeded) or `false` (failed). What a paid retry changes — the order paid, the
     /// subscription active again and billed with that card, their webhooks — happens in a
     /// background job ([`Job::RetryPaid`]), as Polar leaves it to Stripe's webhook.
-    pub fn confirm_retry_payment(&mut self, oi: usize, with: RetryWith) -> Result<bool, WorldError> {
+    pub fn confirm_retry_payment(
+        &mut self,
+        oi: usize,
+        with: RetryWith,
+    ) -> Result<bool, WorldError> {
         let o = &self.orders[oi];
         let not_eligible = || WorldError::NotEligibleForRetry(o.id.clone());
         if o.status != OrderStatus::Pending || o.next_payment_attempt_at.is_none() {
