@@ -220,7 +220,7 @@ fn portal(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .join("&");
     Ok(Reply::Redirect(format!(
         "/{}/portal/overview?{query}",
-        encode(ctx.param(0))
+        encode(&ctx.world.organization.slug)
     )))
 }
 
