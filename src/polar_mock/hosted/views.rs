@@ -45,8 +45,8 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("US", "United States"),
 ];
 
-/// Amounts on today's pages: always two decimals, then ` / month` (Polar's own pages say
-/// `$60 / mo`; the switch to their texts is a change of its own).
+/// Amounts on the checkout's pages: always two decimals, then ` / month` (Polar's own pages
+/// say `$60 / mo`, as the portal's do already; the checkout's switch is a change of its own).
 const MODE: Mode = Mode::Accounting;
 
 /// `checkout.html`.
