@@ -203,19 +203,37 @@ async fn new_user_buys_seats_chats_and_cancels_in_the_portal() {
     browser.click(&text("Billing"), WAIT).await.unwrap();
     browser.click(&text("Manage billing"), WAIT).await.unwrap();
     wait_url(&browser, |u| {
-        u.contains("/tegy/portal?customer_session_token=")
+        u.contains("/tegy/portal/overview?customer_session_token=")
     })
     .await;
+    // 3 seats × $20: Polar's card shows the amount.
     assert_eq!(
-        text_of(&browser, &id("subscription-seats")).await,
-        "3 seats"
+        text_of(&browser, &id("subscription-amount")).await,
+        "$60 / mo"
     );
     browser
-        .click(&text("Cancel subscription"), WAIT)
+        .click(&text("Manage subscription"), WAIT)
         .await
         .unwrap();
-    wait_text(&browser, &id("subscription-status"), |s| s == "Canceling").await;
-    browser.click(&text("← Back to Tegy"), WAIT).await.unwrap();
+    browser
+        .click(&support::label("Cancel subscription"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .click(
+            &support::t(
+                walkthrough::browser::By::Xpath,
+                "//*[@role='dialog'][.//h3[contains(., 'sorry to see you go')]]//button[normalize-space()='Cancel Subscription']",
+            ),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    wait_text(&browser, &id("subscription-status"), |s| {
+        s == "To Be Cancelled"
+    })
+    .await;
+    browser.click(&text("Back to Tegy"), WAIT).await.unwrap();
     wait_url(&browser, |u| u.ends_with("/new?billing=portal")).await;
     browser.click(&text("Refresh"), WAIT).await.unwrap();
     wait_text_for(&browser, &id("billing-status"), EVENTUALLY, |s| {
@@ -297,36 +315,42 @@ async fn past_due_blocks_turns_until_the_card_is_updated() {
 
     // Recover in the portal with a good card.
     browser.click(&text("Manage billing"), WAIT).await.unwrap();
-    wait_url(&browser, |u| u.contains("/tegy/portal?")).await;
-    assert_eq!(
-        text_of(&browser, &id("subscription-status")).await,
-        "Past due"
-    );
+    wait_url(&browser, |u| u.contains("/tegy/portal/overview?")).await;
+    let row = text_of(&browser, &id("inactive-subscription")).await;
+    assert!(row.contains("Past Due"), "{row}");
+    // Billing → Add Payment Method: the new default card retries the past-due order.
+    browser.click(&text("Billing"), WAIT).await.unwrap();
     browser
-        .click(&text("Update payment method"), WAIT)
+        .click(&text("Add Payment Method"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .enter_frame(
+            &support::t(walkthrough::browser::By::Css, "body > iframe:not([title])"),
+            WAIT,
+        )
         .await
         .unwrap();
     fill_card(&browser, "4242 4242 4242 4242").await;
     browser
-        .click(&text("Save payment method"), WAIT)
+        .click(
+            &support::t(
+                walkthrough::browser::By::Xpath,
+                "//button[normalize-space()='Add payment method']",
+            ),
+            WAIT,
+        )
         .await
         .unwrap();
-    wait_text(&browser, &id("portal-message"), |s| {
-        s == "Payment method updated."
-    })
-    .await;
-    assert_eq!(
-        text_of(&browser, &id("subscription-status")).await,
-        "Active"
-    );
-    assert_eq!(
-        text_of(&browser, &id("payment-method")).await,
-        "Visa •••• 4242"
-    );
+    browser.top_frame().await.unwrap();
+    let methods = wait_text(&browser, &id("payment-methods"), |s| s.contains("4242")).await;
+    assert!(methods.contains("Default Method"), "{methods}");
+    browser.click(&text("Overview"), WAIT).await.unwrap();
+    wait_text(&browser, &id("subscription-status"), |s| s == "Active").await;
     assert!(testbed.mock.settle(EVENTUALLY).await);
     assert_deliveries_accepted(&testbed, &["subscription.active"]);
 
-    browser.click(&text("← Back to Tegy"), WAIT).await.unwrap();
+    browser.click(&text("Back to Tegy"), WAIT).await.unwrap();
     wait_url(&browser, |u| u.ends_with("/new?billing=portal")).await;
     wait_text_for(&browser, &id("billing-status"), EVENTUALLY, |s| {
         s == "Active"

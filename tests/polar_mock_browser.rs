@@ -1,8 +1,12 @@
 //! The mock's hosted pages in real headless Chromium over real HTTP: a checkout created via
 //! REST is paid through the page (card fields inside the "Secure payment input frame"), a
 //! declined card shows a visible error and stays, the success redirect carries the customer
-//! session token; the customer portal cancels and uncancels at period end and leads back to
-//! the return URL.
+//! session token; the customer portal presents Polar's page contract: the redirect to the
+//! Overview tab, the tabs, the subscription card (no cancel button), "Manage subscription" →
+//! the "Cancel Subscription" dialog → "To Be Cancelled" and the toast, "Uncancel", the back
+//! link; the Billing tab's cards (the untitled payment-method embed with the nested card
+//! frame, "Make default", delete), and a past-due subscription recovered through "Retry
+//! payment" in the "Inactive Subscriptions" table.
 
 mod support;
 
@@ -10,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{fill_card, id, t, text_of, wait_text, wait_url, WAIT};
+use support::{count_visible, fill_card, id, t, text_of, wait_text, wait_url, WAIT};
 use walkthrough::browser::{Browser, BrowserOptions, By};
 use walkthrough::demo_app::fixture_pages::StaticSite;
 use walkthrough::polar_mock::{MockConfig, MockPolar};
@@ -152,39 +156,119 @@ async fn checkout_and_portal_in_a_real_browser() {
         .goto(session["customer_portal_url"].as_str().unwrap())
         .await
         .unwrap();
+    // `/tegy/portal?…` answers 307 to the Overview tab, the token kept.
+    let overview = wait_url(&browser, |u| u.contains("/tegy/portal/overview?")).await;
+    assert!(
+        overview.contains("customer_session_token=polar_cst_"),
+        "{overview}"
+    );
     assert_eq!(
         text_of(&browser, &id("portal-customer-email")).await,
         "ada@acme.dev"
+    );
+    // The card: Polar's header, rows and buttons, and no cancel button.
+    let card = id("subscription");
+    assert_eq!(
+        text_of(&browser, &t(By::Css, "[data-testid=subscription] h3")).await,
+        "Tegy Pro"
+    );
+    assert_eq!(
+        text_of(&browser, &id("subscription-amount")).await,
+        "$60 / mo"
     );
     assert_eq!(
         text_of(&browser, &id("subscription-status")).await,
         "Active"
     );
-    assert_eq!(
-        text_of(&browser, &id("subscription-seats")).await,
-        "3 seats"
+    let card_text = text_of(&browser, &card).await;
+    assert!(card_text.contains("Start Date"), "{card_text}");
+    assert!(card_text.contains("Renewal Date"), "{card_text}");
+    assert!(
+        !card_text.contains("Cancel"),
+        "no cancel button on the card: {card_text}"
     );
-    assert_eq!(
-        text_of(&browser, &id("subscription-amount")).await,
-        "$60.00 / month"
+    assert!(!card_text.contains("Uncancel"), "{card_text}");
+    let (_, subs) = rest(
+        &mock,
+        reqwest::Method::GET,
+        &format!("/v1/subscriptions/?customer_id={customer_id}"),
+        None,
+    )
+    .await;
+    let period_end = chrono::DateTime::parse_from_rfc3339(
+        subs["items"][0]["current_period_end"].as_str().unwrap(),
+    )
+    .unwrap();
+    let date = period_end.format("%B %-d, %Y").to_string();
+    assert!(
+        card_text.contains(&format!("Renewal Date {date}"))
+            || card_text.contains(&format!("Renewal Date\n{date}")),
+        "{card_text}"
     );
-    let renews = text_of(&browser, &id("subscription-renewal")).await;
-    assert!(renews.starts_with("Renews on "), "{renews}");
-    let date = renews.trim_start_matches("Renews on ").to_string();
 
+    // Manage subscription → the inline modal → "Cancel Subscription" → the dialog.
     browser
-        .click(&t(By::Text, "Cancel subscription"), WAIT)
+        .click(&t(By::Text, "Manage subscription"), WAIT)
         .await
         .unwrap();
-    wait_text(&browser, &id("subscription-status"), |s| s == "Canceling").await;
+    let modal = text_of(&browser, &id("manage-subscription")).await;
+    for row in ["Amount", "$60 / mo", "Status", "Start Date", "Renewal Date"] {
+        assert!(modal.contains(row), "{row}: {modal}");
+    }
+    browser
+        .click(&t(By::Label, "Cancel subscription"), WAIT)
+        .await
+        .unwrap();
+    let dialog = text_of(
+        &browser,
+        &t(
+            By::Xpath,
+            "//*[@role='dialog'][.//h3[contains(., 'sorry to see you go')]]",
+        ),
+    )
+    .await;
+    assert!(dialog.starts_with("Cancel Subscription"), "{dialog}");
+    assert!(dialog.contains("We're sorry to see you go!"), "{dialog}");
+    assert!(dialog.contains("I've changed my mind"), "{dialog}");
     assert_eq!(
-        text_of(&browser, &id("subscription-renewal")).await,
-        format!("Ends on {date}")
+        count_visible(&browser, &t(By::Css, "[role=dialog] input[type=radio]")).await,
+        8
     );
-    assert_eq!(
-        text_of(&browser, &id("portal-message")).await,
-        "Your subscription will be canceled at the end of the period."
+    browser
+        .click(&t(By::Label, "Too expensive"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .fill(
+            &t(By::Label, "Anything else you want to share? (Optional)"),
+            "Budget cuts",
+            WAIT,
+        )
+        .await
+        .unwrap();
+    browser
+        .click(
+            &t(
+                By::Xpath,
+                "//*[@role='dialog'][.//h3[contains(., 'sorry to see you go')]]//button[normalize-space()='Cancel Subscription']",
+            ),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    wait_text(&browser, &id("subscription-status"), |s| {
+        s == "To Be Cancelled"
+    })
+    .await;
+    let toast = text_of(&browser, &t(By::Css, ".toast")).await;
+    assert!(toast.contains("Subscription Cancelled"), "{toast}");
+    assert!(
+        toast.contains("Subscription was cancelled successfully"),
+        "{toast}"
     );
+    let card_text = text_of(&browser, &card).await;
+    assert!(card_text.contains("Expiry Date"), "{card_text}");
+    assert!(card_text.contains(&date), "{card_text}");
     let (_, subs) = rest(
         &mock,
         reqwest::Method::GET,
@@ -194,16 +278,20 @@ async fn checkout_and_portal_in_a_real_browser() {
     .await;
     assert_eq!(subs["items"][0]["cancel_at_period_end"], true);
     assert_eq!(subs["items"][0]["status"], "active");
-
-    browser
-        .click(&t(By::Text, "Uncancel subscription"), WAIT)
-        .await
-        .unwrap();
-    wait_text(&browser, &id("subscription-status"), |s| s == "Active").await;
     assert_eq!(
-        text_of(&browser, &id("subscription-renewal")).await,
-        format!("Renews on {date}")
+        subs["items"][0]["customer_cancellation_reason"],
+        "too_expensive"
     );
+    assert_eq!(
+        subs["items"][0]["customer_cancellation_comment"],
+        "Budget cuts"
+    );
+
+    browser.click(&t(By::Text, "Uncancel"), WAIT).await.unwrap();
+    wait_text(&browser, &id("subscription-status"), |s| s == "Active").await;
+    let card_text = text_of(&browser, &card).await;
+    assert!(card_text.contains("Renewal Date"), "{card_text}");
+    assert!(!card_text.contains("Uncancel"), "{card_text}");
     let (_, subs) = rest(
         &mock,
         reqwest::Method::GET,
@@ -213,9 +301,33 @@ async fn checkout_and_portal_in_a_real_browser() {
     .await;
     assert_eq!(subs["items"][0]["cancel_at_period_end"], false);
 
+    // The tabs keep the token: Orders lists the checkout's order, Billing the card.
+    browser.click(&t(By::Text, "Orders"), WAIT).await.unwrap();
+    wait_url(&browser, |u| {
+        u.contains("/tegy/portal/orders?customer_session_token=polar_cst_")
+    })
+    .await;
+    let order = text_of(&browser, &id("order")).await;
+    assert!(
+        order.contains("Tegy Pro") && order.contains("Paid") && order.contains("$60"),
+        "{order}"
+    );
+    browser.click(&t(By::Text, "Billing"), WAIT).await.unwrap();
+    wait_url(&browser, |u| {
+        u.contains("/tegy/portal/settings?customer_session_token=polar_cst_")
+    })
+    .await;
+    let pm = text_of(&browser, &id("payment-method")).await;
+    assert!(
+        pm.contains("Visa •••• 4242") && pm.contains("Default Method"),
+        "{pm}"
+    );
+    browser.click(&t(By::Text, "Overview"), WAIT).await.unwrap();
+    wait_url(&browser, |u| u.contains("/tegy/portal/overview?")).await;
+
     // Back to the product.
     browser
-        .click(&t(By::Text, "← Back to Tegy"), WAIT)
+        .click(&t(By::Text, "Back to Tegy"), WAIT)
         .await
         .unwrap();
     wait_url(&browser, |u| u == back).await;
@@ -639,5 +751,296 @@ async fn the_card_frame_is_cross_origin_and_0341_is_declined_at_checkout() {
     assert!(mock.state_json()["subscriptions"]
         .as_array()
         .is_none_or(|s| s.is_empty()));
+    browser.close().await;
+}
+
+/// A customer with an active subscription paid with 4242 through the checkout API; returns
+/// (customer id, subscription id).
+async fn subscribed_customer(mock: &MockPolar) -> (String, String) {
+    let (status, checkout) = rest(
+        mock,
+        reqwest::Method::POST,
+        "/v1/checkouts/",
+        Some(json!({"products": [mock.product_id()], "seats": 3})),
+    )
+    .await;
+    assert_eq!(status, 201, "{checkout}");
+    let secret = checkout["client_secret"].as_str().unwrap();
+    let (status, body) = rest(
+        mock,
+        reqwest::Method::POST,
+        &format!("/v1/checkouts/client/{secret}/confirm"),
+        Some(
+            json!({"customer_email": "ada@acme.dev", "customer_name": "Ada",
+            "customer_billing_address": {"country": "DE"}, "seats": 3,
+            "card": {"number": "4242 4242 4242 4242", "expiry": "12 / 34", "cvc": "123"}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let customer_id = body["customer_id"].as_str().unwrap().to_string();
+    let (_, subs) = rest(
+        mock,
+        reqwest::Method::GET,
+        &format!("/v1/subscriptions/?customer_id={customer_id}"),
+        None,
+    )
+    .await;
+    let sid = subs["items"][0]["id"].as_str().unwrap().to_string();
+    (customer_id, sid)
+}
+
+/// Polls the subscription through the API until its status is `want` (the scheduler ticks
+/// each second).
+async fn wait_status(mock: &MockPolar, sid: &str, want: &str) {
+    let started = Instant::now();
+    loop {
+        let (_, s) = rest(
+            mock,
+            reqwest::Method::GET,
+            &format!("/v1/subscriptions/{sid}"),
+            None,
+        )
+        .await;
+        if s["status"] == want {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "still {}",
+            s["status"]
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The delete button of the card labelled `label`: the button without text in the row that
+/// holds the label (Polar's is an X icon without a name).
+fn delete_button(label: &str) -> walkthrough::browser::Locator {
+    t(
+        By::Xpath,
+        &format!("//*[normalize-space()='{label}']/ancestor::div[.//button][1]//button[not(normalize-space())]"),
+    )
+}
+
+#[tokio::test]
+async fn billing_tab_cards_and_retry_payment_in_a_real_browser() {
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let (customer_id, sid) = subscribed_customer(&mock).await;
+    let (_, session) = rest(
+        &mock,
+        reqwest::Method::POST,
+        "/v1/customer-sessions/",
+        Some(json!({"customer_id": customer_id})),
+    )
+    .await;
+    let logs = tempfile::tempdir().unwrap();
+    let browser = Browser::launch(&BrowserOptions::new(logs.path()))
+        .await
+        .expect("Chromium and chromedriver are installed");
+    browser
+        .goto(session["customer_portal_url"].as_str().unwrap())
+        .await
+        .unwrap();
+    browser.click(&t(By::Text, "Billing"), WAIT).await.unwrap();
+    assert_eq!(
+        text_of(&browser, &t(By::Css, "h3.text-2xl")).await,
+        "Billing Settings"
+    );
+
+    // Add Payment Method: Polar's embed in a full-screen iframe with no title or name, on
+    // the portal's origin, the card frame nested inside.
+    browser
+        .click(&t(By::Text, "Add Payment Method"), WAIT)
+        .await
+        .unwrap();
+    let embed = t(By::Css, "body > iframe:not([title]):not([name])");
+    browser.wait_visible(&embed, WAIT).await.unwrap();
+    let src = browser
+        .eval_json("return document.querySelector('body > iframe').src", vec![])
+        .await
+        .unwrap();
+    let src = src.as_str().unwrap().to_string();
+    assert!(
+        src.starts_with(&format!(
+            "{}/embed/payment-method?session_token=polar_cst_",
+            mock.base_url()
+        )),
+        "{src}"
+    );
+    browser.enter_frame(&embed, WAIT).await.unwrap();
+    fill_card(&browser, "4000 0000 0000 0341").await;
+    browser
+        .click(
+            &t(
+                By::Xpath,
+                "//button[normalize-space()='Add payment method']",
+            ),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    browser.top_frame().await.unwrap();
+    wait_text(&browser, &id("payment-methods"), |s| s.contains("0341")).await;
+    assert_eq!(
+        count_visible(&browser, &t(By::Css, "body > iframe")).await,
+        0,
+        "the embed closed"
+    );
+    let list = text_of(&browser, &id("payment-methods")).await;
+    assert!(
+        list.contains("Visa •••• 0341") && list.contains("Visa •••• 4242"),
+        "{list}"
+    );
+    assert!(list.contains("Expires 12/2034"), "{list}");
+    let default_of = |row: &str| {
+        t(
+            By::Xpath,
+            &format!("//*[@data-testid='payment-method'][contains(., '{row}')]"),
+        )
+    };
+    assert!(
+        text_of(&browser, &default_of("0341"))
+            .await
+            .contains("Default Method"),
+        "set_default: true"
+    );
+    assert!(text_of(&browser, &default_of("4242"))
+        .await
+        .contains("Make default"));
+
+    // Make default, both ways; the customer's default follows.
+    let make_default = |row: &str| {
+        t(By::Xpath, &format!("//*[@data-testid='payment-method'][contains(., '{row}')]//button[normalize-space()='Make default']"))
+    };
+    browser.click(&make_default("4242"), WAIT).await.unwrap();
+    wait_text(&browser, &default_of("4242"), |s| {
+        s.contains("Default Method")
+    })
+    .await;
+    assert!(text_of(&browser, &t(By::Css, ".toast"))
+        .await
+        .contains("Default payment method updated"));
+    browser.click(&make_default("0341"), WAIT).await.unwrap();
+    wait_text(&browser, &default_of("0341"), |s| {
+        s.contains("Default Method")
+    })
+    .await;
+    let (_, customer) = rest(
+        &mock,
+        reqwest::Method::GET,
+        &format!("/v1/customers/{customer_id}"),
+        None,
+    )
+    .await;
+    let (_, pms) = rest(
+        &mock,
+        reqwest::Method::GET,
+        &format!("/v1/customers/{customer_id}/payment-methods"),
+        None,
+    )
+    .await;
+    let _ = (customer, pms);
+
+    // Delete the 4242 card: the subscription moves to the default (0341).
+    browser
+        .click(&delete_button("Visa •••• 4242"), WAIT)
+        .await
+        .unwrap();
+    wait_text(&browser, &id("payment-methods"), |s| !s.contains("4242")).await;
+    assert!(text_of(&browser, &t(By::Css, ".toast"))
+        .await
+        .contains("Payment method deleted"));
+
+    // The renewal (Polar's recipe: the period end a moment away) fails: past due.
+    let end = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let (status, body) = rest(
+        &mock,
+        reqwest::Method::PATCH,
+        &format!("/v1/subscriptions/{sid}"),
+        Some(json!({"current_billing_period_end": end})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    wait_status(&mock, &sid, "past_due").await;
+
+    // Overview: no current subscription; the inactive table with "Past Due".
+    browser.click(&t(By::Text, "Overview"), WAIT).await.unwrap();
+    let row = text_of(&browser, &id("inactive-subscription")).await;
+    assert!(
+        row.contains("Tegy Pro") && row.contains("Past Due") && row.contains("—"),
+        "{row}"
+    );
+    assert_eq!(
+        text_of(&browser, &id("no-subscriptions")).await,
+        "No Subscriptions Found"
+    );
+
+    // Retry payment with the saved 0341: it fails, and says so.
+    browser
+        .click(&t(By::Text, "Retry payment"), WAIT)
+        .await
+        .unwrap();
+    let dialog = text_of(&browser, &id("retry-payment-dialog")).await;
+    assert!(dialog.starts_with("Update Payment Method"), "{dialog}");
+    browser
+        .click(&t(By::Text, "Visa •••• 0341"), WAIT)
+        .await
+        .unwrap();
+    let error = wait_text(
+        &browser,
+        &t(
+            By::Css,
+            "[data-testid=retry-payment-dialog] .retry-error [role=alert]",
+        ),
+        |s| !s.is_empty(),
+    )
+    .await;
+    assert_eq!(error, "Your card was declined.");
+    assert!(text_of(&browser, &t(By::Css, ".toast"))
+        .await
+        .contains("Payment Failed"));
+
+    // Try again with a new 4242 card: paid; the subscription recovers in the background.
+    browser
+        .click(&t(By::Text, "Try Again"), WAIT)
+        .await
+        .unwrap();
+    browser
+        .click(&t(By::Text, "Use a Different Card"), WAIT)
+        .await
+        .unwrap();
+    fill_card(&browser, "4242 4242 4242 4242").await;
+    browser.click(&t(By::Text, "Pay Now"), WAIT).await.unwrap();
+    let toast = wait_text(&browser, &t(By::Css, ".toast"), |s| {
+        s.contains("Payment Successful")
+    })
+    .await;
+    assert!(
+        toast.contains("Your payment has been processed successfully!"),
+        "{toast}"
+    );
+    wait_status(&mock, &sid, "active").await;
+    browser
+        .goto(&browser.current_url().await.unwrap())
+        .await
+        .unwrap();
+    wait_text(&browser, &id("subscription-status"), |s| s == "Active").await;
+    let (_, orders) = rest(
+        &mock,
+        reqwest::Method::GET,
+        &format!("/v1/orders/?customer_id={customer_id}"),
+        None,
+    )
+    .await;
+    assert!(
+        orders["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "paid"),
+        "{orders}"
+    );
+
     browser.close().await;
 }

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -55,7 +55,11 @@ CHROMIUM_ARGS = [
     "--no-sandbox",
 ]
 CARD_FRAME = "iframe[title='Secure payment input frame']"
-PORTAL_CARD_FRAME = "[data-testid=payment-method-form] iframe[title='Secure payment input frame']"
+CARD_FRAME = "iframe[title='Secure payment input frame']"
+# Polar's payment-method embed: a full-screen iframe with no title, the card frame inside.
+EMBED_FRAME = "body > iframe:not([title])"
+CANCEL_SUBMIT = "//*[@role='dialog'][.//h3[contains(., 'sorry to see you go')]]//button[normalize-space()='Cancel Subscription']"
+DELETE_CARD = "//*[normalize-space()='{label}']/ancestor::div[.//button][1]//button[not(normalize-space())]"
 DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
@@ -268,21 +272,24 @@ def cancel_in_portal(j: Journey):
         j.testid("account-menu").click()
         j.text("Billing").click()
         j.text("Manage billing").click()
-        j.expect_url_contains("/portal")
+        j.expect_url_contains("/portal/overview")
         j.expect_page_text("Tegy Pro")
 
     j.step("Manage billing opens Polar's customer portal", portal)
 
     def cancel():
-        j.text("Cancel subscription").click()
-        j.expect_page_text("Canceling")
-        j.expect_page_text("Ends on")
+        j.text("Manage subscription").click()
+        j.label("Cancel subscription").click()
+        j.page.locator(f"xpath={CANCEL_SUBMIT}").click()
+        j.expect_page_text("To Be Cancelled")
+        j.expect_page_text("Expiry Date")
 
     j.step("Cancel at the end of the period", cancel)
 
 
-def card_in_portal(j: Journey, number):
-    frame = j.page.frame_locator(PORTAL_CARD_FRAME)
+def card_in_portal(j: Journey, number, frame):
+    """Fills the card frame inside `frame` (a Playwright FrameLocator or the page)."""
+    frame = frame.frame_locator(CARD_FRAME)
     j.label("Card number", frame).fill(number)
     j.label("Expiration date", frame).fill("12 / 34")
     j.label("Security code", frame).fill("123")
@@ -346,32 +353,49 @@ def journey(j: Journey, run_id, email, product_id, token):
         j.testid("account-menu").click()
         j.text("Billing").click()
         j.text("Manage billing").click()
-        j.expect_url_contains("/portal")
-        j.text("Uncancel subscription").click()
-        j.expect_page_text("Renews on")
-        j.text("Update payment method").click()
-        card_in_portal(j, "4000 0000 0000 0341")
-        j.text("Save payment method").click()
-        j.expect_page_text("•••• 0341")
-        section = j.testid("subscription").filter(visible=True).first
-        expect(section).to_be_visible()
-        subscription["id"] = section.get_attribute("data-subscription-id")
+        j.expect_url_contains("/portal/overview")
+        j.text("Uncancel").click()
+        j.expect_page_text("Renewal Date")
+        j.text("Billing").click()
+        j.expect_page_text("Billing Settings")
+        j.text("Add Payment Method").click()
+        embed = j.page.frame_locator(EMBED_FRAME)
+        card_in_portal(j, "4000 0000 0000 0341", embed)
+        embed.locator("xpath=//button[normalize-space()='Add payment method']").click()
+        j.expect_page_text("Visa •••• 0341")
 
-    j.step("In the portal, keep the subscription and switch to a card that fails at renewal", failing_card)
+    j.step("In the portal, keep the subscription and add a card that fails at renewal", failing_card)
+
+    def delete_first_card():
+        j.page.locator("xpath=" + DELETE_CARD.format(label="Visa •••• 4242")).click()
+        expect(j.page.get_by_text("Visa •••• 4242", exact=True)).to_be_hidden()
+
+    j.step("Delete the card the subscription was bought with, so it moves to the failing one", delete_first_card)
 
     def past_due():
-        response = j.page.request.post(
-            f"{j.polar_url}/__control/advance-period",
-            data={"subscription_id": subscription["id"]},
+        auth = {"Authorization": f"Bearer {token}"}
+        customers = j.page.request.get(f"{j.polar_url}/v1/customers/?query={run_id}", headers=auth, timeout=TIMEOUT_MS)
+        assert customers.status == 200, f"customers answered {customers.status}: {customers.text()}"
+        customer_id = customers.json()["items"][0]["id"]
+        subs = j.page.request.get(f"{j.polar_url}/v1/subscriptions/?customer_id={customer_id}", headers=auth, timeout=TIMEOUT_MS)
+        assert subs.status == 200, f"subscriptions answered {subs.status}: {subs.text()}"
+        subscription["id"] = subs.json()["items"][0]["id"]
+        end = (datetime.now(timezone.utc) + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        response = j.page.request.patch(
+            f"{j.polar_url}/v1/subscriptions/{subscription['id']}",
+            data={"current_billing_period_end": end},
+            headers=auth,
             timeout=TIMEOUT_MS,
         )
-        assert response.status == 200, f"advance-period answered {response.status}: {response.text()}"
-        status = response.json()["subscriptions"][0]["status"]
-        assert status == "past_due", f"subscriptions.0.status is {status!r}, expected past_due"
-        j.open("/new?billing=portal")
-        j.eventually(lambda t: j.expect_text(j.testid("billing-status"), equals="Past due", timeout=t), 20, 1)
+        assert response.status == 200, f"the PATCH answered {response.status}: {response.text()}"
 
-    j.step("The renewal fails and the subscription falls past due", past_due)
+        def shows_past_due(t):
+            j.open("/new?billing=portal")
+            j.expect_text(j.testid("billing-status"), equals="Past due", timeout=t)
+
+        j.eventually(shows_past_due, 300, 2)
+
+    j.step("The period ends in a few seconds; the renewal fails and the subscription falls past due", past_due)
 
     def blocked():
         j.text("Close").click()
@@ -386,17 +410,22 @@ def journey(j: Journey, run_id, email, product_id, token):
 
     def recovers():
         j.text("Manage billing").click()
-        j.expect_url_contains("/portal")
-        j.text("Update payment method").click()
-        card_in_portal(j, "4242 4242 4242 4242")
-        j.text("Save payment method").click()
-        j.expect_page_text("Active")
+        j.expect_url_contains("/portal/overview")
+        j.expect_page_text("Inactive Subscriptions")
+        j.text("Retry payment").click()
+        j.text("Use a Different Card").click()
+        card_in_portal(j, "4242 4242 4242 4242", j.page.locator("[role=dialog]").filter(visible=True))
+        j.text("Pay Now").click()
+        j.expect_page_text("Payment Successful")
 
-    j.step("The card is updated in the portal and the payment recovers", recovers)
+    j.step("In the portal, Retry payment with a new card recovers the payment", recovers)
 
     def active_again():
-        j.open("/new?billing=portal")
-        j.eventually(lambda t: j.expect_text(j.testid("billing-status"), equals="Active", timeout=t), 20, 1)
+        def shows_active(t):
+            j.open("/new?billing=portal")
+            j.expect_text(j.testid("billing-status"), equals="Active", timeout=t)
+
+        j.eventually(shows_active, 300, 2)
         j.text("Close").click()
 
     j.step("Access is active again", active_again)

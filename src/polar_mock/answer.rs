@@ -202,6 +202,9 @@ impl From<WorldError> for ApiError {
             WorldError::NotBillable => (409, "NotBillable"),
             WorldError::NotEligibleForInvoice => (409, "OrderNotEligibleForInvoice"),
             WorldError::InactiveSubscription(_) => (403, "InactiveSubscription"),
+            WorldError::NotEligibleForRetry(_) => (422, "OrderNotEligibleForRetry"),
+            WorldError::PaymentAlreadyInProgress(_) => (409, "PaymentAlreadyInProgress"),
+            WorldError::RetryPaymentMethodNotFound => (422, "PaymentRetryValidationError"),
         };
         ApiError::new(status, error, &detail)
     }

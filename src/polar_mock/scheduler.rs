@@ -1,8 +1,9 @@
 //! The mock's renewal scheduler: a tokio task started with the mock that, every second,
 //! takes the world's lock, ends the period of every billable subscription whose
 //! `current_period_end` the mock's clock has passed (`World::run_due`: renewal and its
-//! charge, the end of a cancellation, or the last dunning retry), and publishes the events
-//! exactly as a request does (`outbound::publish`).
+//! charge, the end of a cancellation, or the last dunning retry), runs the background jobs
+//! requests enqueued (`World::run_jobs`: a paid retry of a past-due order), and publishes the
+//! events exactly as a request does (`outbound::publish`).
 //!
 //! Polar's scheduler (`server/polar/subscription/scheduler.py` `SubscriptionJobStore`, run by
 //! `server/polar/worker/scheduler.py`) wakes at most every 30 s and enqueues the
@@ -19,11 +20,12 @@ use super::outbound::publish;
 /// How often the scheduler looks for due subscriptions.
 pub(crate) const TICK: Duration = Duration::from_secs(1);
 
-/// One pass: ends every due period and publishes what that emitted. Returns how many
-/// subscriptions were due.
+/// One pass: ends every due period, runs the waiting jobs and publishes what that emitted.
+/// Returns how many subscriptions were due.
 pub(crate) fn run_once(shared: &Shared) -> usize {
     let mut world = shared.lock();
     let due = world.run_due();
+    world.run_jobs();
     publish(shared, &mut world);
     due
 }

@@ -1,7 +1,8 @@
 //! The customer portal's API (`Authorization: Bearer polar_cst_…`): session introspection,
 //! the customer and its default card, payment methods (list, add, delete), subscriptions (list, get, cancel/uncancel,
-//! cancel at period end by DELETE) and orders (list, get). The hosted portal page uses the
-//! subscription update and the payment-method add.
+//! cancel at period end by DELETE) and orders (list, get, retry a past-due one's payment).
+//! The hosted portal pages use the subscription update, the payment methods, the customer
+//! update (the default card) and the retry.
 
 use serde_json::{json, Value};
 
@@ -11,6 +12,7 @@ use super::subscriptions::index as subscription_index;
 use super::Request as _;
 use crate::polar_mock::answer::{not_modelled, ApiError, Reply};
 use crate::polar_mock::handler::{Auth, Ctx, Route};
+use crate::polar_mock::world::RetryWith;
 
 pub(crate) const ROUTES: &[Route] = &[
     Route::new(
@@ -96,6 +98,13 @@ pub(crate) const ROUTES: &[Route] = &[
         "/v1/customer-portal/orders/{id}",
         Auth::Customer,
         order,
+    ),
+    Route::new(
+        "customer_portal:orders:confirm_retry_payment",
+        "POST",
+        "/v1/customer-portal/orders/{id}/confirm-payment",
+        Auth::Customer,
+        confirm_retry_payment,
     ),
 ];
 
@@ -301,13 +310,59 @@ fn orders(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     ctx.page(items)
 }
 
-fn order(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+/// The session customer's order `id` (another customer's is not found).
+fn own_order(ctx: &Ctx<'_>) -> Result<usize, ApiError> {
     let ci = ctx.customer_index()?;
     let id = path_uuid(ctx.param(0))?;
-    let oi = ctx
-        .world
+    ctx.world
         .order_index(id)
         .filter(|oi| ctx.world.orders[*oi].customer_id == ctx.world.customers[ci].id)
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(ApiError::not_found)
+}
+
+fn order(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let oi = own_order(ctx)?;
     Reply::ok(render::customer_order(&ctx.render(), &ctx.world.orders[oi]))
+}
+
+/// "Retry payment" of a past-due order (`CustomerOrderConfirmPayment`: exactly one of
+/// `payment_method_id`, a saved card, and `confirmation_token_id` — or, from the mock's page,
+/// `card: {number, expiry, cvc}` — Polar's `customer_portal/endpoints/order.py` 276-313 and
+/// `customer_portal/schemas/order.py` 79-116). 200 `{status: "succeeded"|"failed",
+/// client_secret: null, error}`: the charge is decided in the request, what it changes
+/// follows in a background job (webhooks within the scheduler's next tick). 422
+/// `OrderNotEligibleForRetry` / `PaymentRetryValidationError`, 409 `PaymentAlreadyInProgress`.
+fn confirm_retry_payment(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let oi = own_order(ctx)?;
+    let body = ctx.body()?;
+    let saved = str_field(&body, "payment_method_id", 64)?;
+    let new = body.contains_key("confirmation_token_id") || body.contains_key("card");
+    let with = match (saved, new) {
+        (Some(id), false) => RetryWith::Saved(id),
+        (None, true) => RetryWith::New(card_field(
+            &body,
+            ctx.world.now(),
+            "PaymentRetryValidationError",
+        )?),
+        (None, false) => {
+            return Err(ApiError::new(
+                422,
+                "PaymentRetryValidationError",
+                "Either confirmation_token_id or payment_method_id must be provided",
+            ))
+        }
+        (Some(_), true) => {
+            return Err(ApiError::new(
+                422,
+                "PaymentRetryValidationError",
+                "Only one of confirmation_token_id or payment_method_id can be provided",
+            ))
+        }
+    };
+    let paid = ctx.world.confirm_retry_payment(oi, with)?;
+    Reply::ok(if paid {
+        json!({"status": "succeeded", "client_secret": null, "error": null})
+    } else {
+        json!({"status": "failed", "client_secret": null, "error": "Your card was declined."})
+    })
 }

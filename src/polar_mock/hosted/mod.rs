@@ -1,9 +1,12 @@
 //! The browser-facing side of the mock: the hosted pages a browser walks — the checkout
 //! (`/checkout/{client_secret}`, Polar's page contract: HOSTED-PAGES.md §1 and §5), the
-//! built-in confirmation page, the customer portal (`/{org_slug}/portal?customer_session_token=…`)
-//! — the card frame both embed (standing in for Stripe's cross-origin iframe: served by the
-//! mock's second listener at `CARD_FRAME_PATH`, so on another origin, and read only through
-//! `postMessage`, `templates/card.js`), and the invoice PDF (`/invoices/{order_id}.pdf`). Labels and `data-testid`s are documented in
+//! built-in confirmation page, the customer portal (`/{org_slug}/portal?customer_session_token=…`,
+//! which redirects to its Overview tab; the tabs `…/portal/overview`, `…/portal/orders`,
+//! `…/portal/settings`), the payment-method embed the Billing tab opens
+//! (`/embed/payment-method`) — the card frame the checkout and the embed hold (standing in for
+//! Stripe's cross-origin iframe: served by the mock's second listener at `CARD_FRAME_PATH`, so
+//! on another origin, and read only through `postMessage`, `templates/card.js`) — and the
+//! invoice PDF (`/invoices/{order_id}.pdf`). Labels and `data-testid`s are documented in
 //! `docs/mock-polar.md`.
 //!
 //! A page is one template (`templates/*.html`, rendered by `crate::template`, which escapes
@@ -55,6 +58,34 @@ const ROUTES: &[Route] = &[
         Auth::None,
         portal,
     ),
+    Route::new(
+        "page:portal_overview",
+        "GET",
+        "/{org_slug}/portal/overview",
+        Auth::None,
+        portal_overview,
+    ),
+    Route::new(
+        "page:portal_orders",
+        "GET",
+        "/{org_slug}/portal/orders",
+        Auth::None,
+        portal_orders,
+    ),
+    Route::new(
+        "page:portal_settings",
+        "GET",
+        "/{org_slug}/portal/settings",
+        Auth::None,
+        portal_settings,
+    ),
+    Route::new(
+        "page:embed_payment_method",
+        "GET",
+        "/embed/payment-method",
+        Auth::None,
+        embed_payment_method,
+    ),
     Route::new("page:favicon", "GET", "/favicon.ico", Auth::None, favicon),
     Route::new(
         "page:invoice",
@@ -82,7 +113,27 @@ const TEMPLATES: &[(&str, &str)] = &[
         "confirmation.html",
         include_str!("templates/confirmation.html"),
     ),
-    ("portal.html", include_str!("templates/portal.html")),
+    ("portal.js", include_str!("templates/portal.js")),
+    (
+        "portal_layout.html",
+        include_str!("templates/portal_layout.html"),
+    ),
+    (
+        "portal_overview.html",
+        include_str!("templates/portal_overview.html"),
+    ),
+    (
+        "portal_settings.html",
+        include_str!("templates/portal_settings.html"),
+    ),
+    (
+        "portal_orders.html",
+        include_str!("templates/portal_orders.html"),
+    ),
+    (
+        "embed_payment_method.html",
+        include_str!("templates/embed_payment_method.html"),
+    ),
     (
         "portal_expired.html",
         include_str!("templates/portal_expired.html"),
@@ -149,16 +200,82 @@ pub(crate) fn card_frame_html(page_origin: &str) -> Result<String, String> {
     render("card_frame.html", &view).map_err(|e| format!("the card frame: {e:?}"))
 }
 
+/// `/{org}/portal?…`: 307 to the Overview tab with the same query (Polar's
+/// `app/(main)/[organization]/portal/page.tsx` 14-16).
 fn portal(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
-    let token = ctx
+    let query = ctx
         .req
+        .query
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    Ok(Reply::Redirect(format!(
+        "/{}/portal/overview?{query}",
+        encode(&ctx.world.organization.slug)
+    )))
+}
+
+/// `application/x-www-form-urlencoded` percent-encoding of one key or value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The customer session token a portal page is opened with.
+fn session_token(ctx: &Ctx<'_>) -> String {
+    ctx.req
         .query_value("customer_session_token")
         .unwrap_or_default()
-        .to_string();
-    match views::portal(ctx.world, &token, &ctx.shared.card_origin) {
-        Some(view) => page(200, "portal.html", &view),
+        .to_string()
+}
+
+/// A portal tab, or the expired page for an unknown or expired token.
+fn portal_page<V: Serialize>(name: &str, view: Option<V>) -> Result<Reply, ApiError> {
+    match view {
+        Some(view) => page(200, name, &view),
         None => page(401, "portal_expired.html", &views::Empty {}),
     }
+}
+
+fn portal_overview(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let view = views::portal_overview(ctx.world, &session_token(ctx), &ctx.shared.card_origin);
+    portal_page("portal_overview.html", view)
+}
+
+fn portal_orders(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let view = views::portal_orders(ctx.world, &session_token(ctx));
+    portal_page("portal_orders.html", view)
+}
+
+fn portal_settings(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let view = views::portal_settings(ctx.world, &session_token(ctx));
+    portal_page("portal_settings.html", view)
+}
+
+/// `/embed/payment-method?session_token=…&embed_origin=…&set_default=false`: what Polar's
+/// `PolarEmbedPaymentMethod.create()` opens in its iframe
+/// (`clients/packages/checkout/src/payment-method.ts` 292-325).
+fn embed_payment_method(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
+    let q = |k: &str| ctx.req.query_value(k).unwrap_or_default().to_string();
+    let view = views::embed_payment_method(
+        ctx.world,
+        &q("session_token"),
+        q("set_default") != "false",
+        &q("embed_origin"),
+        &ctx.shared.card_origin,
+    );
+    page(
+        if view.expired { 401 } else { 200 },
+        "embed_payment_method.html",
+        &view,
+    )
 }
 
 fn favicon(_: &mut Ctx<'_>) -> Result<Reply, ApiError> {
@@ -285,67 +402,185 @@ mod tests {
         assert!(html.contains("data-testid=\"detail-row-Subtotal\""));
     }
 
-    #[test]
-    fn the_portal_lists_subscriptions_with_their_actions() {
-        let subscription = |id: &str, canceling: bool| PortalSubscription {
-            id: id.into(),
-            status: "active".into(),
-            cancel_at_period_end: canceling,
-            product_name: "Tegy Pro".into(),
-            badge: if canceling { "Canceling" } else { "Active" },
-            badge_class: if canceling { "warn" } else { "" },
-            seats: 3,
-            seats_label: "3 seats".into(),
-            amount: 6000,
-            amount_label: "$60.00 / month".into(),
-            renewal: "Renews on May 1, 2026".into(),
-            can_cancel: !canceling,
-            can_uncancel: canceling,
-        };
-        let view = Portal {
+    fn layout() -> PortalLayout {
+        PortalLayout {
             organization: "Tegy".into(),
             email: "ada@example.com".into(),
             return_url: Some("https://app.test/?a=1&b=2".into()),
-            subscriptions: vec![subscription("s-1", false), subscription("s-2", true)],
-            payment_method: "Visa •••• 4242".into(),
-            card_frame_url: "http://127.0.0.1:9/card-frame".into(),
+            base: "/tegy/portal".into(),
+            query: "customer_session_token=polar_cst_x".into(),
+            active: "overview",
             script: PortalScript {
+                token: "polar_cst_\"</script>".into(),
+            },
+        }
+    }
+
+    fn subscription(id: &str, status: &str, canceling: bool) -> PortalSubscription {
+        PortalSubscription {
+            id: id.into(),
+            status: status.into(),
+            cancel_at_period_end: canceling,
+            product_name: "Tegy <Pro>".into(),
+            amount_label: "$60 / mo".into(),
+            status_label: if canceling {
+                "To be cancelled"
+            } else {
+                "Active"
+            }
+            .into(),
+            start_date: "May 1, 2026".into(),
+            period_label: if canceling {
+                "Expiry Date"
+            } else {
+                "Renewal Date"
+            },
+            period_date: "June 1, 2026".into(),
+            ended_at: "—".into(),
+            can_uncancel: canceling,
+            can_cancel: !canceling,
+            retry_order_id: (status == "past_due").then(|| "o-1".to_string()),
+        }
+    }
+
+    fn card(id: &str, default: bool) -> PortalCard {
+        PortalCard {
+            id: id.into(),
+            label: "Visa •••• 4242".into(),
+            expires: "Expires 12/2034".into(),
+            is_default: default,
+        }
+    }
+
+    #[test]
+    fn the_portal_layout_has_polars_header_and_tabs() {
+        let view = PortalOrders {
+            layout: layout(),
+            orders: vec![],
+        };
+        let html = render("portal_orders.html", &view).unwrap();
+        assert!(html.contains("<a class=\"back\" href=\"https://app.test/?a=1&amp;b=2\""));
+        assert!(html.contains("<span>Back to Tegy</span></a>"), "{html}");
+        for (tab, label) in [
+            ("overview", "Overview"),
+            ("orders", "Orders"),
+            ("settings", "Billing"),
+        ] {
+            assert!(
+                html.contains(&format!(
+                    "href=\"/tegy/portal/{tab}?customer_session_token=polar_cst_x\""
+                )),
+                "{label}"
+            );
+        }
+        assert!(html.contains("class=\"active\" aria-current=\"page\">Overview</a>"));
+        assert!(
+            !html.contains("polar_cst_\"</script>"),
+            "the token reaches the script as JSON"
+        );
+        assert!(html.contains("<h3 class=\"text-xl\">Order History</h3>"));
+        let no_return = PortalOrders {
+            layout: PortalLayout {
+                return_url: None,
+                ..layout()
+            },
+            orders: vec![],
+        };
+        let html = render("portal_orders.html", &no_return).unwrap();
+        assert!(!html.contains("Back to"));
+    }
+
+    #[test]
+    fn the_overview_shows_cards_without_a_cancel_button_and_the_inactive_table() {
+        let view = PortalOverview {
+            layout: layout(),
+            current: vec![
+                subscription("s-1", "active", false),
+                subscription("s-2", "active", true),
+            ],
+            inactive: vec![subscription("s-3", "past_due", false)],
+            cards: vec![card("pm-1", true)],
+            card_frame_url: "http://127.0.0.1:9/card-frame".into(),
+            card_origin: "http://127.0.0.1:9".into(),
+        };
+        let html = render("portal_overview.html", &view).unwrap();
+        assert!(html.contains("<h3 class=\"text-xl\">Tegy &lt;Pro&gt;</h3><div class=\"price\"><span data-testid=\"subscription-amount\">$60 / mo</span>"), "{html}");
+        assert!(html.contains(
+            "<span class=\"capitalize\" data-testid=\"subscription-status\">To be cancelled</span>"
+        ));
+        assert!(html.contains("<span>Expiry Date</span><span>June 1, 2026</span>"));
+        assert!(html.contains("<span>Renewal Date</span><span>June 1, 2026</span>"));
+        assert!(html.contains("<span>Start Date</span><span>May 1, 2026</span>"));
+        assert_eq!(html.matches(">Uncancel</button>").count(), 1);
+        assert_eq!(html.matches(">Manage subscription</button>").count(), 3);
+        // The card has no cancel button: the only ones are in the modals.
+        let cards = &html[..html.find("Inactive Subscriptions").unwrap()];
+        assert!(!cards.contains("Cancel"), "{cards}");
+        assert!(html.contains("aria-label=\"Cancel subscription\" data-show=\"cancel-s-1\">Cancel Subscription</button>"));
+        assert!(
+            !html.contains("data-show=\"cancel-s-2\""),
+            "already canceling"
+        );
+        assert!(html.contains("<h3 class=\"text-2xl\">We're sorry to see you go!</h3>"));
+        assert_eq!(html.matches("name=\"cancellation_reason\"").count(), 8 * 2);
+        assert!(html.contains("placeholder=\"Anything else you want to share? (Optional)\""));
+        assert!(html.contains("<button type=\"submit\">Cancel Subscription</button>"));
+        assert!(html.contains("I've changed my mind</button>"));
+        assert!(html.contains("<th>Product</th><th>Status</th><th>Ended At</th>"));
+        assert!(html.contains("data-retry=\"s-3\">Retry payment</button>"));
+        assert!(html.contains("data-order-id=\"o-1\""));
+        assert!(html.contains("<span>Update Payment Method</span>"));
+        assert!(
+            html.contains("<div>Visa •••• 4242</div><div class=\"muted\">Expires 12/2034</div>")
+        );
+        assert!(html.contains(">Use a Different Card</button>"));
+    }
+
+    #[test]
+    fn the_billing_tab_lists_cards_and_opens_the_untitled_embed() {
+        let view = PortalSettings {
+            layout: PortalLayout {
+                active: "settings",
+                ..layout()
+            },
+            cards: vec![card("pm-2", false), card("pm-1", true)],
+        };
+        let html = render("portal_settings.html", &view).unwrap();
+        assert!(html.contains("<h3 class=\"text-2xl\">Billing Settings</h3>"));
+        assert!(html.contains("<h3 class=\"text-xl\">Payment Methods</h3>"));
+        assert!(html.contains(">Add Payment Method</button>"));
+        assert!(html
+            .contains("<span>Visa •••• 4242</span><span class=\"muted\">Expires 12/2034</span>"));
+        assert!(html.contains("data-make-default=\"pm-2\">Make default</button>"));
+        assert_eq!(html.matches(">Default Method</span>").count(), 1);
+        assert_eq!(html.matches("data-delete=").count(), 2);
+        assert!(html.contains("document.body.appendChild(iframe)"));
+        assert!(!html.contains("iframe.title") && !html.contains("iframe.name"));
+
+        let embed = EmbedPaymentMethod {
+            expired: false,
+            card_frame_url: "http://127.0.0.1:9/card-frame".into(),
+            script: EmbedScript {
                 token: "polar_cst_x".into(),
+                set_default: true,
+                origin: "http://127.0.0.1:1".into(),
+                card_origin: "http://127.0.0.1:9".into(),
             },
         };
-        let html = render("portal.html", &view).unwrap();
-        assert!(html.contains(
-            "<a href=\"https://app.test/?a=1&amp;b=2\" data-testid=\"portal-return\">← Back to Tegy</a>"
-        ));
-        assert!(html.contains("data-subscription-id=\"s-1\" data-status=\"active\" data-cancel-at-period-end=\"false\""));
-        assert!(html.contains("data-subscription-id=\"s-2\" data-status=\"active\" data-cancel-at-period-end=\"true\""));
-        assert!(html
-            .contains("<span class=\"badge \" data-testid=\"subscription-status\">Active</span>"));
-        assert!(html.contains(
-            "<span class=\"badge warn\" data-testid=\"subscription-status\">Canceling</span>"
-        ));
-        assert!(
-            html.contains("data-action=\"cancel\" data-id=\"s-1\">Cancel subscription</button>")
-        );
-        assert!(html
-            .contains("data-action=\"uncancel\" data-id=\"s-2\">Uncancel subscription</button>"));
-        assert!(html.contains("data-amount=\"6000\">$60.00 / month</p>"));
-        assert!(!html.contains("no-subscriptions"));
-        assert_eq!(
-            script_data(&html),
-            serde_json::json!({"token": "polar_cst_x"})
-        );
-
-        let empty = Portal {
-            return_url: None,
-            subscriptions: vec![],
-            ..view
-        };
-        let html = render("portal.html", &empty).unwrap();
-        assert!(html.contains(
-            "<section data-testid=\"no-subscriptions\"><p>No subscriptions.</p></section>"
-        ));
-        assert!(!html.contains("portal-return"));
+        let html = render("embed_payment_method.html", &embed).unwrap();
+        assert!(html.contains("<iframe id=\"card-frame\" title=\"Secure payment input frame\" src=\"http://127.0.0.1:9/card-frame\""));
+        assert!(html.contains(">Add payment method</button>"));
+        assert!(html.contains("function readCard(frame, cardOrigin)"));
+        let html = render(
+            "embed_payment_method.html",
+            &EmbedPaymentMethod {
+                expired: true,
+                ..embed
+            },
+        )
+        .unwrap();
+        assert!(html.contains("Session expired."));
+        assert!(!html.contains("<iframe"));
     }
 
     #[test]

@@ -167,31 +167,6 @@ pub(crate) fn short_interval(interval: &str, count: i64) -> Option<String> {
     })
 }
 
-/// The interval in words, as the mock's pages have written it so far: `month`, and `3 months`
-/// for a count above one.
-pub(crate) fn long_interval(interval: &str, count: i64) -> String {
-    if count == 1 {
-        interval.to_string()
-    } else {
-        format!("{count} {interval}s")
-    }
-}
-
-/// The amount, then ` / ` and the long interval: `$60.00 / month`.
-pub(crate) fn amount_label_long(
-    cents: i64,
-    currency: &str,
-    interval: &str,
-    interval_count: i64,
-    mode: Mode,
-) -> String {
-    format!(
-        "{} / {}",
-        format(cents, currency, mode),
-        long_interval(interval, interval_count)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::Mode::{Accounting, Standard};
@@ -259,22 +234,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn long_interval_is_what_the_pages_show_today() {
-        assert_eq!(
-            amount_label_long(6000, "usd", "month", 1, Accounting),
-            "$60.00 / month"
-        );
-        assert_eq!(
-            amount_label_long(6000, "usd", "year", 3, Accounting),
-            "$60.00 / 3 years"
-        );
-        assert_eq!(short_interval("fortnight", 1), None);
-        assert_eq!(
-            amount_label(6000, "usd", Some("fortnight"), None, Standard),
-            "$60"
-        );
-    }
 }
 
 /// `templates/money.js` (the seat stepper's formatter) and Polar's own `formatCurrency`

@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::money::{self, Mode, Style};
 use crate::polar_mock::wire::{checkout_path, confirmation_path, ts};
 use crate::polar_mock::world::{
-    is_seat_based, price_per_seat, seat_amount, seat_bounds, CheckoutStatus, Product, Subscription,
-    SubscriptionStatus, World as State,
+    is_seat_based, price_per_seat, seat_amount, seat_bounds, Card, CheckoutStatus, Customer, Order,
+    OrderStatus, Product, Subscription, SubscriptionStatus, World as State,
 };
 
 /// The billing countries the checkout offers, in the order shown.
@@ -45,9 +45,8 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("US", "United States"),
 ];
 
-/// Amounts on the portal and invoices: always two decimals, then ` / month` (Polar's own
-/// portal says `$60 / mo`; its switch to Polar's texts is a change of its own). The checkout
-/// writes Polar's `standard` mode.
+/// Amounts on the confirmation page and invoices: always two decimals, then ` / month`. The
+/// checkout and the portal write Polar's `standard` mode ("$60 / mo"), as Polar's pages do.
 const MODE: Mode = Mode::Accounting;
 
 /// `checkout.html`: Polar's hosted checkout (`Checkout.tsx`, `CheckoutForm.tsx` at
@@ -179,51 +178,6 @@ pub(crate) fn checkout_moved_on(state: &State, secret: &str) -> Option<String> {
         CheckoutStatus::Succeeded => Some(c.success_url.clone().unwrap_or(confirmation)),
         _ => Some(confirmation),
     }
-}
-
-/// `portal.html`.
-#[derive(Debug, Serialize)]
-pub(crate) struct Portal {
-    pub organization: String,
-    pub email: String,
-    /// The customer session's `return_url`: the "← Back to …" link.
-    pub return_url: Option<String>,
-    /// Newest first.
-    pub subscriptions: Vec<PortalSubscription>,
-    /// `Visa •••• 4242` or `No payment method`.
-    pub payment_method: String,
-    /// The card frame on the mock's card listener (another origin).
-    pub card_frame_url: String,
-    pub script: PortalScript,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct PortalSubscription {
-    pub id: String,
-    pub status: String,
-    pub cancel_at_period_end: bool,
-    pub product_name: String,
-    /// `Active`, `Canceling`, `Past due`, …
-    pub badge: &'static str,
-    /// `""`, `warn` or `bad`.
-    pub badge_class: &'static str,
-    /// For `data-seats` (0 when the subscription has no seats).
-    pub seats: i64,
-    /// `3 seats`, empty without seats.
-    pub seats_label: String,
-    pub amount: i64,
-    /// `$60.00 / month`.
-    pub amount_label: String,
-    /// `Renews on …`, `Ends on …` or `Ended on …`.
-    pub renewal: String,
-    pub can_cancel: bool,
-    pub can_uncancel: bool,
-}
-
-/// The portal script's data: the customer session token its API calls carry.
-#[derive(Debug, Serialize)]
-pub(crate) struct PortalScript {
-    pub token: String,
 }
 
 /// `not_found.html`.
@@ -422,78 +376,316 @@ pub(crate) fn confirmation(state: &State, secret: &str) -> Option<Confirmation> 
     })
 }
 
-/// The customer portal of the customer session with this token; `None` for an unknown or
-/// expired token. Its card frame is served at `card_origin`.
-pub(crate) fn portal(state: &State, token: &str, card_origin: &str) -> Option<Portal> {
+/// What every portal page shows around its content (`portal_layout.html`, Polar's
+/// `portal/CustomerPortalLayoutWrapper.tsx` and `portal/Navigation.tsx`).
+#[derive(Debug, Serialize)]
+pub(crate) struct PortalLayout {
+    pub organization: String,
+    /// The customer's email, above the navigation.
+    pub email: String,
+    /// The customer session's `return_url`: the "Back to {org}" link.
+    pub return_url: Option<String>,
+    /// `/{org}/portal`, the start of every tab's path.
+    pub base: String,
+    /// `customer_session_token=…`, carried by every link as the page's own auth.
+    pub query: String,
+    /// The tab shown: `overview`, `orders` or `settings`.
+    pub active: &'static str,
+    /// What the pages' script reads.
+    pub script: PortalScript,
+}
+
+/// The portal script's data: the customer session token its API calls carry.
+#[derive(Debug, Serialize)]
+pub(crate) struct PortalScript {
+    pub token: String,
+}
+
+/// `portal_overview.html` (Polar's `CustomerPortalOverview.tsx`, `CustomerPortalSubscriptions.tsx`).
+#[derive(Debug, Serialize)]
+pub(crate) struct PortalOverview {
+    pub layout: PortalLayout,
+    /// Active and trialing subscriptions, newest first: one card each.
+    pub current: Vec<PortalSubscription>,
+    /// Every other subscription (past due, canceled, …): the "Inactive Subscriptions" table.
+    pub inactive: Vec<PortalSubscription>,
+    /// The saved cards "Retry payment" offers.
+    pub cards: Vec<PortalCard>,
+    /// The card frame "Retry payment" holds for a new card, on the mock's card listener.
+    pub card_frame_url: String,
+    /// That listener's origin: the only one the page takes card values from.
+    pub card_origin: String,
+}
+
+/// One subscription as the overview shows it, on its card or in the inactive table, and in
+/// its "Manage subscription" modal.
+#[derive(Debug, Serialize)]
+pub(crate) struct PortalSubscription {
+    pub id: String,
+    pub status: String,
+    pub cancel_at_period_end: bool,
+    pub product_name: String,
+    /// `$60 / mo` (Polar's `AmountLabel`).
+    pub amount_label: String,
+    /// `Active`, `To be cancelled`, `past due` (the page capitalizes it).
+    pub status_label: String,
+    /// `September 22, 2026`, or empty when it never started.
+    pub start_date: String,
+    /// `Renewal Date` or `Expiry Date`; empty once ended.
+    pub period_label: &'static str,
+    pub period_date: String,
+    /// `Sep 22, 2026` or `—` (the inactive table's "Ended At").
+    pub ended_at: String,
+    pub can_uncancel: bool,
+    pub can_cancel: bool,
+    /// The pending order "Retry payment" pays, for a past-due subscription.
+    pub retry_order_id: Option<String>,
+}
+
+/// A saved card (Polar's `PaymentMethodDisplay`: `Visa •••• 4242`, `Expires 12/2034`).
+#[derive(Debug, Serialize)]
+pub(crate) struct PortalCard {
+    pub id: String,
+    pub label: String,
+    pub expires: String,
+    pub is_default: bool,
+}
+
+/// `portal_settings.html` (Polar's `CustomerPortalSettings.tsx`, `PaymentMethod.tsx`).
+#[derive(Debug, Serialize)]
+pub(crate) struct PortalSettings {
+    pub layout: PortalLayout,
+    /// Newest first, as Polar lists them.
+    pub cards: Vec<PortalCard>,
+}
+
+/// `portal_orders.html` (Polar's `CustomerPortalOrders.tsx`).
+#[derive(Debug, Serialize)]
+pub(crate) struct PortalOrders {
+    pub layout: PortalLayout,
+    pub orders: Vec<PortalOrder>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct PortalOrder {
+    pub id: String,
+    /// The product's name (the order's `description`).
+    pub description: String,
+    /// `Paid` or `Pending`.
+    pub status: &'static str,
+    /// `Sep 22, 2026`.
+    pub date: String,
+    /// `$60`.
+    pub amount: String,
+    /// `/invoices/{id}.pdf` once the invoice was generated.
+    pub invoice_url: Option<String>,
+}
+
+/// `embed_payment_method.html` (Polar's `(embed)/embed/payment-method`).
+#[derive(Debug, Serialize)]
+pub(crate) struct EmbedPaymentMethod {
+    /// The session is unknown or expired: the page says so and shows no form.
+    pub expired: bool,
+    /// The nested card frame, on the mock's card listener.
+    pub card_frame_url: String,
+    pub script: EmbedScript,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct EmbedScript {
+    pub token: String,
+    /// Whether the new card becomes the default (`set_default`, true unless `false`).
+    pub set_default: bool,
+    /// Where the page posts its messages (`embed_origin`).
+    pub origin: String,
+    /// The card frame's origin: the only one the page takes card values from.
+    pub card_origin: String,
+}
+
+/// Polar's `FormattedDateTime` with `dateStyle: long` (en-US): `September 22, 2026`.
+fn long_date(t: DateTime<Utc>) -> String {
+    t.format("%B %-d, %Y").to_string()
+}
+
+/// `dateStyle: medium` (en-US): `Sep 22, 2026`.
+fn medium_date(t: DateTime<Utc>) -> String {
+    t.format("%b %-d, %Y").to_string()
+}
+
+/// The layout of the portal of the customer session with this token, tab `active`; `None`
+/// for an unknown or expired token.
+fn portal_layout(
+    state: &State,
+    token: &str,
+    active: &'static str,
+) -> Option<(PortalLayout, usize)> {
     let session = state.session(token)?;
-    let customer = state.customer(&session.customer_id)?;
+    let ci = state.customer_index(&session.customer_id)?;
+    let layout = PortalLayout {
+        organization: state.organization.name.clone(),
+        email: state.customers[ci].email.clone(),
+        return_url: session.return_url.clone(),
+        base: format!("/{}/portal", state.organization.slug),
+        query: format!("customer_session_token={token}"),
+        active,
+        script: PortalScript {
+            token: token.to_string(),
+        },
+    };
+    Some((layout, ci))
+}
+
+/// The portal's Overview tab.
+pub(crate) fn portal_overview(
+    state: &State,
+    token: &str,
+    card_origin: &str,
+) -> Option<PortalOverview> {
+    let (layout, ci) = portal_layout(state, token, "overview")?;
+    let customer = &state.customers[ci];
     let mut subscriptions: Vec<&Subscription> = state
         .subscriptions
         .iter()
         .filter(|s| s.customer_id == customer.id)
         .collect();
     subscriptions.sort_by_key(|s| std::cmp::Reverse(s.created_at));
-    Some(Portal {
-        organization: state.organization.name.clone(),
-        email: customer.email.clone(),
-        return_url: session.return_url.clone(),
-        subscriptions: subscriptions
-            .into_iter()
-            .map(|s| portal_subscription(state, s))
-            .collect(),
-        payment_method: customer
-            .default_card()
-            .map(|c| format!("Visa •••• {}", c.last4))
-            .unwrap_or_else(|| "No payment method".into()),
+    // Polar's current subscriptions: active or trialing (`CustomerPortalOverview.tsx` 42-48).
+    let (current, inactive): (Vec<_>, Vec<_>) = subscriptions
+        .into_iter()
+        .map(|s| portal_subscription(state, s))
+        .partition(|s| s.status == "active" || s.status == "trialing");
+    Some(PortalOverview {
+        layout,
+        current,
+        inactive,
+        cards: portal_cards(customer),
         card_frame_url: format!("{card_origin}{CARD_FRAME_PATH}"),
-        script: PortalScript {
-            token: token.to_string(),
-        },
+        card_origin: card_origin.to_string(),
     })
 }
 
 fn portal_subscription(state: &State, s: &Subscription) -> PortalSubscription {
     let product = state.product(&s.product_id);
-    let (badge, badge_class) = match s.status {
-        SubscriptionStatus::Active if s.cancel_at_period_end => ("Canceling", "warn"),
-        SubscriptionStatus::Active => ("Active", ""),
-        SubscriptionStatus::Trialing => ("Trialing", ""),
-        SubscriptionStatus::PastDue => ("Past due", "bad"),
-        SubscriptionStatus::Canceled => ("Canceled", "bad"),
-        _ => ("Inactive", "bad"),
+    let now = state.now();
+    // `components/Subscriptions/utils.tsx` 65-74.
+    let status_label = match &s.status {
+        SubscriptionStatus::Active if s.ends_at.is_some() => "To be cancelled".to_string(),
+        SubscriptionStatus::Active => "Active".to_string(),
+        other => other.as_str().replace('_', " "),
     };
-    let (interval, interval_count) = interval(product);
-    let date = |t: DateTime<Utc>| t.format("%B %-d, %Y").to_string();
-    let renewal = if let Some(ended) = s.ended_at {
-        format!("Ended on {}", date(ended))
-    } else if s.cancel_at_period_end {
-        format!(
-            "Ends on {}",
-            date(s.ends_at.unwrap_or(s.current_period_end))
-        )
-    } else {
-        format!("Renews on {}", date(s.current_period_end))
-    };
+    let retry_order_id = (s.status == SubscriptionStatus::PastDue)
+        .then(|| {
+            state
+                .orders
+                .iter()
+                .rev()
+                .find(|o| o.subscription_id == s.id && o.status == OrderStatus::Pending)
+                .map(|o| o.id.clone())
+        })
+        .flatten();
     PortalSubscription {
         id: s.id.clone(),
         status: s.status.as_str().to_string(),
         cancel_at_period_end: s.cancel_at_period_end,
         product_name: product.map(|p| p.name.clone()).unwrap_or_default(),
-        badge,
-        badge_class,
-        seats: s.seats.unwrap_or(0),
-        seats_label: s.seats.map(plural_seats).unwrap_or_default(),
-        amount: s.amount,
-        amount_label: money::amount_label_long(
+        amount_label: money::amount_label(
             s.amount,
             &s.currency,
-            &interval,
-            interval_count,
-            MODE,
+            product
+                .and_then(|p| p.recurring_interval.as_ref())
+                .map(|i| i.as_str()),
+            product.map(|p| p.recurring_interval_count),
+            Mode::Standard,
         ),
-        renewal,
+        status_label,
+        start_date: s.started_at.map(long_date).unwrap_or_default(),
+        period_label: match (s.ended_at, s.cancel_at_period_end) {
+            (Some(_), _) => "",
+            (None, true) => "Expiry Date",
+            (None, false) => "Renewal Date",
+        },
+        period_date: long_date(s.current_period_end),
+        ended_at: s.ended_at.map_or_else(|| "—".to_string(), medium_date),
+        can_uncancel: s.billable() && s.cancel_at_period_end && s.current_period_end > now,
         can_cancel: s.billable() && !s.cancel_at_period_end,
-        can_uncancel: s.billable() && s.cancel_at_period_end,
+        retry_order_id,
+    }
+}
+
+/// A customer's saved cards, newest first.
+fn portal_cards(customer: &Customer) -> Vec<PortalCard> {
+    let mut cards: Vec<&Card> = customer.cards.iter().collect();
+    cards.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+    cards
+        .into_iter()
+        .map(|c| PortalCard {
+            id: c.id.clone(),
+            label: format!("Visa •••• {}", c.last4),
+            expires: format!("Expires {}/{}", c.exp_month, c.exp_year),
+            is_default: customer.default_card_id.as_deref() == Some(c.id.as_str()),
+        })
+        .collect()
+}
+
+/// The portal's Billing tab.
+pub(crate) fn portal_settings(state: &State, token: &str) -> Option<PortalSettings> {
+    let (layout, ci) = portal_layout(state, token, "settings")?;
+    Some(PortalSettings {
+        layout,
+        cards: portal_cards(&state.customers[ci]),
+    })
+}
+
+/// The portal's Orders tab: the customer's orders, newest first.
+pub(crate) fn portal_orders(state: &State, token: &str) -> Option<PortalOrders> {
+    let (layout, ci) = portal_layout(state, token, "orders")?;
+    let id = &state.customers[ci].id;
+    let mut orders: Vec<&Order> = state
+        .orders
+        .iter()
+        .filter(|o| &o.customer_id == id)
+        .collect();
+    orders.sort_by_key(|o| std::cmp::Reverse(o.created_at));
+    let orders = orders
+        .into_iter()
+        .map(|o| PortalOrder {
+            id: o.id.clone(),
+            description: state
+                .product(&o.product_id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            status: match o.status {
+                OrderStatus::Paid => "Paid",
+                OrderStatus::Pending => "Pending",
+            },
+            date: medium_date(o.created_at),
+            amount: money::format(o.amount, &o.currency, Mode::Standard),
+            invoice_url: o
+                .invoice_number
+                .as_ref()
+                .map(|_| format!("/invoices/{}.pdf", o.id)),
+        })
+        .collect();
+    Some(PortalOrders { layout, orders })
+}
+
+/// The payment-method embed for the customer session with this token.
+pub(crate) fn embed_payment_method(
+    state: &State,
+    token: &str,
+    set_default: bool,
+    origin: &str,
+    card_origin: &str,
+) -> EmbedPaymentMethod {
+    EmbedPaymentMethod {
+        expired: state.session(token).is_none(),
+        card_frame_url: format!("{card_origin}{CARD_FRAME_PATH}"),
+        script: EmbedScript {
+            token: token.to_string(),
+            set_default,
+            origin: origin.to_string(),
+            card_origin: card_origin.to_string(),
+        },
     }
 }
 

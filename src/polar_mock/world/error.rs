@@ -39,4 +39,15 @@ pub enum WorldError {
     InactiveSubscription(String),
     #[error("Order is not eligible for invoice generation.")]
     NotEligibleForInvoice,
+    /// Not a pending subscription order awaiting a dunning retry (Polar's
+    /// `OrderNotEligibleForRetry`, `server/polar/order/service.py` 219-223).
+    #[error("Order {0} is not eligible for payment retry.")]
+    NotEligibleForRetry(String),
+    /// A retry of this order is still being processed (`PaymentAlreadyInProgress`, 249-253).
+    #[error("Payment for order {0} is already in progress")]
+    PaymentAlreadyInProgress(String),
+    /// The saved card named for a retry is not the customer's (`PaymentRetryValidationError`,
+    /// `order/service.py` 1962-1974).
+    #[error("Payment method does not belong to customer")]
+    RetryPaymentMethodNotFound,
 }

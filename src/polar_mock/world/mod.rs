@@ -32,6 +32,7 @@ pub use model::{
     BillingReason, Checkout, CheckoutStatus, Customer, Endpoint, Order, OrderStatus, Session,
     Subscription, SubscriptionStatus,
 };
+pub use order::RetryWith;
 pub use outbox::{Emitted, EventType, Subject};
 pub use payment_methods::PaymentMethodError;
 pub use values::{
@@ -141,6 +142,19 @@ pub struct World {
     pub clock_offset: Duration,
     /// One-shot override of the next charge: `Some(true)` succeeds, `Some(false)` fails.
     pub next_charge: Option<bool>,
+    /// Background jobs waiting for the scheduler's next pass ([`World::run_jobs`]), as
+    /// Polar's worker runs what a request enqueued after the request answered.
+    pub jobs: Vec<Job>,
+}
+
+/// A background job (Polar's `enqueue_job`), run by [`World::run_jobs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// A retry payment succeeded: the order is paid and its past-due subscription active
+    /// again, billed with `card_id` (what Stripe's `charge.succeeded` webhook leads to in
+    /// Polar: `order/service.py` `handle_payment` 2105-2170,
+    /// `subscription/service.py` `update_payment_method_from_retry` 4190-4200).
+    RetryPaid { order_id: String, card_id: String },
 }
 
 impl World {
@@ -158,6 +172,7 @@ impl World {
             outbox: Vec::new(),
             clock_offset: Duration::zero(),
             next_charge: None,
+            jobs: Vec::new(),
         }
     }
 
@@ -172,6 +187,7 @@ impl World {
         self.outbox.clear();
         self.clock_offset = Duration::zero();
         self.next_charge = None;
+        self.jobs.clear();
     }
 
     pub fn now(&self) -> DateTime<Utc> {

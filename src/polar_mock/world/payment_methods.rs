@@ -53,10 +53,16 @@ impl World {
     /// Decides whether a charge for subscription `si` succeeds, on the card
     /// [`World::billing_card`] picks, consuming a one-shot override. No card: fails.
     pub(crate) fn charge(&mut self, si: usize) -> bool {
+        match self.billing_card(si) {
+            Some((ci, k)) => self.charge_card(ci, k),
+            None => self.next_charge.take().unwrap_or(false),
+        }
+    }
+
+    /// Decides whether a charge on card `k` of customer `ci` succeeds, consuming a one-shot
+    /// override.
+    pub(crate) fn charge_card(&mut self, ci: usize, k: usize) -> bool {
         let forced = self.next_charge.take();
-        let Some((ci, k)) = self.billing_card(si) else {
-            return forced.unwrap_or(false);
-        };
         let card = &mut self.customers[ci].cards[k];
         card.charges += 1;
         let natural = match card.behavior {
@@ -183,7 +189,7 @@ mod tests {
     use super::super::values::AmountType;
     use super::super::{
         card_from_token, Card, EventType, Metadata, NewCustomer, OrderStatus, Organization,
-        ProductPrice, Subscription, SubscriptionStatus, World,
+        ProductPrice, RetryWith, Subscription, SubscriptionStatus, World, WorldError,
     };
     use super::PaymentMethodError;
 
@@ -345,6 +351,57 @@ mod tests {
             w.set_default_payment_method(0, "nope"),
             Err(PaymentMethodError::NotFound)
         );
+    }
+
+    #[test]
+    fn a_retry_is_decided_at_once_and_applied_by_the_next_job_pass() {
+        let (mut w, visa) = world_with("pm_card_visa");
+        // Only a pending order awaiting a retry is eligible.
+        w.end_period(0).unwrap();
+        assert_eq!(
+            w.confirm_retry_payment(0, RetryWith::Saved(visa.clone())),
+            Err(WorldError::NotEligibleForRetry(w.orders[0].id.clone()))
+        );
+        w.next_charge = Some(false);
+        w.end_period(0).unwrap();
+        assert_eq!(w.subscriptions[0].status, SubscriptionStatus::PastDue);
+        assert_eq!(
+            w.confirm_retry_payment(1, RetryWith::Saved("nope".into())),
+            Err(WorldError::RetryPaymentMethodNotFound)
+        );
+        // A card that fails: answered as failed, nothing queued.
+        w.next_charge = Some(false);
+        assert_eq!(
+            w.confirm_retry_payment(1, RetryWith::Saved(visa.clone())),
+            Ok(false)
+        );
+        assert!(w.jobs.is_empty());
+        // A new card that pays: saved, not the default; the subscription recovers in the job.
+        let new = card("pm_card_visa");
+        let new_id = new.id.clone();
+        assert_eq!(w.confirm_retry_payment(1, RetryWith::New(new)), Ok(true));
+        assert_eq!(w.customers[0].cards.len(), 2);
+        assert_eq!(w.customers[0].default_card_id.as_deref(), Some(&*visa));
+        assert_eq!(w.subscriptions[0].status, SubscriptionStatus::PastDue);
+        assert_eq!(
+            w.confirm_retry_payment(1, RetryWith::Saved(visa.clone())),
+            Err(WorldError::PaymentAlreadyInProgress(w.orders[1].id.clone()))
+        );
+        w.take_outbox();
+        assert_eq!(w.run_jobs(), 1);
+        assert_eq!(w.subscriptions[0].status, SubscriptionStatus::Active);
+        assert_eq!(w.orders[1].status, OrderStatus::Paid);
+        assert_eq!(
+            w.subscriptions[0].payment_method_id.as_deref(),
+            Some(&*new_id)
+        );
+        let events = kinds(&mut w);
+        assert!(events.contains(&EventType::OrderPaid), "{events:?}");
+        assert!(
+            events.contains(&EventType::SubscriptionActive),
+            "{events:?}"
+        );
+        assert_eq!(w.run_jobs(), 0);
     }
 
     #[test]

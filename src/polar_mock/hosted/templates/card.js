@@ -34,7 +34,7 @@ function serveCard(pageOrigin){
       expiry: expiry.value, cvc: cvc.value }, pageOrigin);
   });
 }
-// The page's side: the card typed into `frame` (an <iframe> of `cardOrigin`), as a promise of
+// The page's side: the card typed into `frame` (an iframe element on `cardOrigin`), as a promise of
 // {number, expiry, cvc}; rejected when the frame does not answer within 5 s.
 var cardAsks = 0;
 function readCard(frame, cardOrigin){
