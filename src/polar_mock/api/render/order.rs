@@ -47,7 +47,7 @@ fn order_core(state: &Render, o: &Order, portal: bool) -> Value {
         "billing_name": cust.and_then(|c| c.name.clone()),
         "billing_address": cust.and_then(|c| c.billing_address.clone()),
         "invoice_number": o.invoice_number,
-        "is_invoice_generated": o.invoice_number.is_some(),
+        "is_invoice_generated": o.invoice_generated,
         "receipt_number": null,
         "seats": o.seats,
         "units": null,
