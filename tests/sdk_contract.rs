@@ -6,7 +6,12 @@
 //! * no failed check;
 //! * every operation the mock models (`polar_mock::operations()`) exercised;
 //! * every webhook type the mock sends received and validated;
-//! * anything short of a pass explained by a named SDK defect, where it is allowed.
+//! * anything short of a pass explained by a named SDK defect, where it is allowed;
+//! * each line's declared gaps, exactly: the operations and error classes it lacks
+//!   (`sdk-missing`), its named defects (`sdk-defect`), the webhook types its `validateEvent`
+//!   does not know (`sdk-unknown-type`) and those it cannot subscribe to
+//!   (`sdk-unsubscribable`): one more or one fewer fails the test, so an SDK gap neither
+//!   passes silently nor outlives its cause. `docs/your-app.md` tables them per line.
 //!
 //! The toolchains come from `scripts/setup.sh` (pinned, under `.tools/`); nothing is
 //! downloaded here. A missing or outdated toolchain fails the test with the command to run.
@@ -106,7 +111,39 @@ struct Line {
     /// Webhook types this SDK line does not know (its `validateEvent` refuses them by type).
     unknown_types: &'static [&'static str],
     status_collision: bool,
+    /// Exactly the gaps this line reports, beside the Status collision (see `Gaps`).
+    gaps: Gaps,
 }
+
+/// What an SDK line lacks, each entry exactly as its contract script reports it; a line
+/// reports every one of them and nothing else.
+#[derive(Default)]
+struct Gaps {
+    /// `(operation, detail)` recorded `sdk-missing`: no such method or error class.
+    missing: &'static [(&'static str, &'static str)],
+    /// `(operation, detail)` recorded `sdk-defect`, other than the Status collision.
+    defects: &'static [(&'static str, &'static str)],
+    /// Webhook types the SDK cannot subscribe an endpoint to (a closed event-type enum).
+    unsubscribable: &'static [&'static str],
+}
+
+/// The 0.47 and 0.42 lines predate the organization's payment-method endpoints
+/// (`p.customers.listPaymentMethods*`) and the `PaymentMethodSetupFailed` error (the refusal
+/// still comes, as a plain SDK error with Polar's status 400).
+const PRE_048_MISSING: &[(&str, &str)] = &[
+    (
+        "customers:list_payment_methods",
+        "no p.customers.listPaymentMethods",
+    ),
+    (
+        "customers:list_payment_methods_external",
+        "no p.customers.listPaymentMethodsExternal",
+    ),
+    (
+        "customer_portal:customers:add_payment_method",
+        "no PaymentMethodSetupFailed error class",
+    ),
+];
 
 fn python_line() -> Line {
     let python = repo(".tools/sdk-py/bin/python");
@@ -136,6 +173,7 @@ fn python_line() -> Line {
         versions: ApiVersion::ALL.iter().map(|v| v.as_str()).collect(),
         unknown_types: &[],
         status_collision: true,
+        gaps: Gaps::default(),
     }
 }
 
@@ -155,6 +193,7 @@ fn node_line() -> Line {
         versions: ApiVersion::ALL.iter().map(|v| v.as_str()).collect(),
         unknown_types: &[],
         status_collision: true,
+        gaps: Gaps::default(),
     }
 }
 
@@ -170,6 +209,29 @@ fn legacy_line() -> Line {
         versions: vec![ApiVersion::DEFAULT.as_str()],
         unknown_types: &["subscription.cycled"],
         status_collision: false,
+        gaps: Gaps::default(),
+    }
+}
+
+/// An older 0.x line (`tests/sdk/node-<dir>`, installed in `.tools/sdk-node-<dir>`), run with
+/// the 0.49 line's script, which adapts to what the SDK has.
+fn old_line(
+    name: &'static str,
+    dir: &str,
+    unknown_types: &'static [&'static str],
+    gaps: Gaps,
+) -> Line {
+    check_npm_pins(&format!(".tools/sdk-node-{dir}"), &format!("node-{dir}"));
+    let node = which("node").unwrap_or_else(|| panic!("{}", setup_hint("no node on PATH")));
+    Line {
+        name,
+        program: node,
+        script: repo("tests/sdk/node-legacy/contract.mjs"),
+        modules: Some(repo(&format!(".tools/sdk-node-{dir}/node_modules"))),
+        versions: vec![ApiVersion::DEFAULT.as_str()],
+        unknown_types,
+        status_collision: false,
+        gaps,
     }
 }
 
@@ -315,6 +377,11 @@ fn check(line: &Line, report: &Value) {
                     "{} {v}: {kind} unexpectedly unknown",
                     line.name
                 ),
+                "sdk-unsubscribable" => assert!(
+                    line.gaps.unsubscribable.contains(&kind),
+                    "{} {v}: {kind} unexpectedly unsubscribable",
+                    line.name
+                ),
                 "sdk-defect" => assert!(
                     line.status_collision
                         && w["detail"] == STATUS_COLLISION
@@ -329,15 +396,18 @@ fn check(line: &Line, report: &Value) {
     for r in report["results"].as_array().unwrap() {
         if r["outcome"] == "sdk-defect" {
             let op = r["operation"].as_str().unwrap();
+            let named = (op, r["detail"].as_str().unwrap_or_default());
             assert!(
-                line.status_collision
+                (line.status_collision
                     && r["detail"] == STATUS_COLLISION
-                    && STATUS_COLLISION_AT.contains(&op),
-                "{}: a defect that is not the known Status collision: {r}",
+                    && STATUS_COLLISION_AT.contains(&op))
+                    || line.gaps.defects.contains(&named),
+                "{}: a defect that is neither the known Status collision nor a named one: {r}",
                 line.name
             );
         }
     }
+    check_gaps(line, report);
     let mut lines = vec![format!(
         "{} — {}",
         line.name,
@@ -357,6 +427,67 @@ fn check(line: &Line, report: &Value) {
         lines.push(format!("  {op:<50} {}", row.join("  ")));
     }
     eprintln!("{}", lines.join("\n"));
+}
+
+/// `(operation or webhook type, detail)` of every check or webhook of version `v` with
+/// outcome `outcome`, except the Status collision (allowed, not required, above).
+fn reported(report: &Value, v: &str, outcome: &str) -> BTreeSet<(String, String)> {
+    let key = |x: &Value| {
+        let at = x["operation"]
+            .as_str()
+            .or(x["type"].as_str())
+            .unwrap_or_default();
+        (
+            at.to_string(),
+            x["detail"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    report["results"]
+        .as_array()
+        .into_iter()
+        .chain(report["webhooks"].as_array())
+        .flatten()
+        .filter(|x| x["version"] == v && x["outcome"] == outcome && x["detail"] != STATUS_COLLISION)
+        .map(key)
+        .collect()
+}
+
+/// Every declared gap is reported, in every version the line runs, and nothing else.
+fn check_gaps(line: &Line, report: &Value) {
+    let owned = |pairs: &[(&str, &str)]| -> BTreeSet<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, d)| (a.to_string(), d.to_string()))
+            .collect()
+    };
+    let kinds = |set: BTreeSet<(String, String)>| -> BTreeSet<String> {
+        set.into_iter().map(|(k, _)| k).collect()
+    };
+    let names =
+        |list: &[&str]| -> BTreeSet<String> { list.iter().map(|k| k.to_string()).collect() };
+    for v in &line.versions {
+        let n = line.name;
+        assert_eq!(
+            reported(report, v, "sdk-missing"),
+            owned(line.gaps.missing),
+            "{n} {v}: sdk-missing"
+        );
+        assert_eq!(
+            reported(report, v, "sdk-defect"),
+            owned(line.gaps.defects),
+            "{n} {v}: named defects"
+        );
+        assert_eq!(
+            kinds(reported(report, v, "sdk-unknown-type")),
+            names(line.unknown_types),
+            "{n} {v}: unknown webhook types"
+        );
+        assert_eq!(
+            kinds(reported(report, v, "sdk-unsubscribable")),
+            names(line.gaps.unsubscribable),
+            "{n} {v}: unsubscribable webhook types"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -381,6 +512,48 @@ async fn polar_sh_sdk_1x_in_every_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polar_sh_sdk_049_without_a_version_header() {
     let line = legacy_line();
+    let report = run(&line).await;
+    check(&line, &report);
+}
+
+/// 0.47.1: what `@polar-sh/nextjs` and the other adapters pin (`^0.47`). Its event-type enum is
+/// open, so it subscribes to every type, but its `validateEvent` predates
+/// `subscription.cycled`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polar_sh_sdk_047_as_the_framework_adapters_pin_it() {
+    let gaps = Gaps {
+        missing: PRE_048_MISSING,
+        ..Gaps::default()
+    };
+    let line = old_line(
+        "@polar-sh/sdk 0.47 (system Node)",
+        "0.47",
+        &["subscription.cycled"],
+        gaps,
+    );
+    let report = run(&line).await;
+    check(&line, &report);
+}
+
+/// 0.42.5: what older adapter releases on npm resolve to. Its `WebhookEventType` is a closed
+/// enum without `subscription.cycled` (it refuses to send it, and would refuse any answer
+/// naming it), and its `validateEvent` does not know `subscription.past_due`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polar_sh_sdk_042_as_older_adapters_resolve_it() {
+    let gaps = Gaps {
+        missing: PRE_048_MISSING,
+        defects: &[(
+            "webhooks:create_webhook_endpoint",
+            "closed WebhookEventType lacks subscription.cycled",
+        )],
+        unsubscribable: &["subscription.cycled"],
+    };
+    let line = old_line(
+        "@polar-sh/sdk 0.42 (system Node)",
+        "0.42",
+        &["subscription.past_due"],
+        gaps,
+    );
     let report = run(&line).await;
     check(&line, &report);
 }

@@ -182,9 +182,22 @@ fn complete_product(seed: &Value, organization_id: &str, created_at: &str) -> Va
     }
     let recurring = !p.get("recurring_interval").is_none_or(Value::is_null);
     p.entry("is_recurring").or_insert(Value::Bool(recurring));
+    let is_recurring = p.get("is_recurring").and_then(Value::as_bool) == Some(true);
+    let interval = p.get("recurring_interval").cloned().unwrap_or(Value::Null);
     if let Some(Value::Array(prices)) = p.get_mut("prices") {
         for price in prices.iter_mut() {
             if let Some(o) = price.as_object_mut() {
+                // Polar sends both on every price although its OpenAPI document hides them
+                // (`SkipJsonSchema`, `server/polar/product/schemas.py` 775-790), set from the
+                // product (`legacy_type`, `legacy_recurring_interval`,
+                // `server/polar/models/product_price.py` 171-179); the 0.4x SDKs require them.
+                let kind = if is_recurring {
+                    "recurring"
+                } else {
+                    "one_time"
+                };
+                o.insert("type".into(), json!(kind));
+                o.insert("recurring_interval".into(), interval.clone());
                 o.entry("created_at").or_insert(json!(created_at));
                 o.entry("modified_at").or_insert(Value::Null);
                 o.entry("source").or_insert(json!("catalog"));

@@ -694,7 +694,7 @@ pub(crate) fn invoice(state: &State, order_id: &str) -> Option<Invoice> {
     let o = state
         .order_index(order_id)
         .map(|i| &state.orders[i])
-        .filter(|o| o.invoice_number.is_some())?;
+        .filter(|o| o.invoice_generated)?;
     let product = state.product(&o.product_id).map_or("", |p| p.name.as_str());
     Some(Invoice {
         number: o.invoice_number.clone().unwrap_or_default(),

@@ -155,8 +155,10 @@ pub struct Order {
     pub price_id: Option<String>,
     pub metadata: Metadata,
     pub next_payment_attempt_at: Option<DateTime<Utc>>,
-    /// Set once the invoice was generated (`POST /v1/orders/{id}/invoice`).
+    /// Given when the order is created, as Polar numbers every order but drafts.
     pub invoice_number: Option<String>,
+    /// Set once the invoice was generated (`POST /v1/orders/{id}/invoice`).
+    pub invoice_generated: bool,
     /// The billing period the order pays for (start, end).
     pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }

@@ -11,6 +11,20 @@ impl World {
         reason: BillingReason,
         checkout_id: Option<String>,
     ) -> usize {
+        // Polar numbers every order it creates, paid or not (`{prefix}-{n:04d}`,
+        // `server/polar/order/service.py` 816, 1565, 1620;
+        // `server/polar/organization/service.py` 1059-1080); only drafts, which the mock has
+        // not, wait for one. Generating the invoice is a separate step.
+        let numbered = self
+            .orders
+            .iter()
+            .filter(|o| o.invoice_number.is_some())
+            .count();
+        let invoice_number = format!(
+            "{}-{:04}",
+            self.organization.slug.to_uppercase(),
+            numbered + 1
+        );
         let s = &self.subscriptions[si];
         let order = Order {
             id: new_id(),
@@ -28,26 +42,21 @@ impl World {
             price_id: Some(s.price.id.clone()),
             metadata: s.metadata.clone(),
             next_payment_attempt_at: None,
-            invoice_number: None,
+            invoice_number: Some(invoice_number),
+            invoice_generated: false,
             period: Some((s.current_period_start, s.current_period_end)),
         };
         self.orders.push(order);
         self.orders.len() - 1
     }
 
-    /// Generates order `oi`'s invoice number (idempotent); only paid orders are eligible.
+    /// Generates order `oi`'s invoice (idempotent); only paid orders are eligible.
     pub fn generate_invoice(&mut self, oi: usize) -> Result<(), WorldError> {
         if self.orders[oi].status != OrderStatus::Paid {
             return Err(WorldError::NotEligibleForInvoice);
         }
-        if self.orders[oi].invoice_number.is_none() {
-            let n = self
-                .orders
-                .iter()
-                .filter(|o| o.invoice_number.is_some())
-                .count();
-            let prefix = self.organization.slug.to_uppercase();
-            self.orders[oi].invoice_number = Some(format!("{prefix}-{:04}", n + 1));
+        if !self.orders[oi].invoice_generated {
+            self.orders[oi].invoice_generated = true;
             self.orders[oi].modified_at = Some(self.now());
             self.emit_order(&[EventType::OrderUpdated], oi);
         }

@@ -1,13 +1,25 @@
-// Contract test: the mock against the last 0.x line of Polar's TypeScript SDK
-// (@polar-sh/sdk 0.49.0), which many apps still use: it runs on Node 20, sends no
-// Polar-Version header (so it gets Polar's default version, 2026-04) and validates every
-// answer and webhook with Zod at run time, so a shape it does not accept fails the call.
+// Contract test: the mock against the 0.x lines of Polar's TypeScript SDK: 0.49.0 (the last
+// 0.x, which many apps still use) and 0.47.1 and 0.42.5, what Polar's framework adapters
+// (@polar-sh/nextjs, @polar-sh/express, …) resolve to. They run on Node 20, send no
+// Polar-Version header (so they get Polar's default version, 2026-04) and validate every
+// answer and webhook with Zod at run time, so a shape they do not accept fails the call.
+//
+// One script for every 0.x line: what an older SDK lacks is recorded, never skipped silently:
+// - an operation it has no method for: outcome "sdk-missing", detail "no p.<path>";
+// - an error class it does not have: the call must still be refused with the expected status
+//   (any SDK error), outcome "sdk-missing", detail "no <Name> error class";
+// - webhook types its closed WebhookEventType enum lacks: it refuses to send them (and would
+//   refuse every endpoint or delivery answer naming them), so creating the endpoint with every
+//   type the mock sends is "sdk-defect" (detail "closed WebhookEventType lacks <types>"); the
+//   endpoint is then created with the types it can name, and each type it cannot is reported
+//   as a webhook with the outcome "sdk-unsubscribable".
+// tests/sdk_contract.rs lists, per line, exactly which of these it expects.
 //
 // Run by tests/sdk_contract.rs with the system Node from a directory whose node_modules holds
-// tests/sdk/node-legacy/package.json's packages (scripts/setup.sh installs them in
-// .tools/sdk-node-legacy). Arguments: BASE_URL TOKEN PRODUCT_ID. Progress on stderr, one JSON
-// report on stdout (the same shape as the other contract scripts'; webhook types this SDK does
-// not know get the outcome "sdk-unknown-type").
+// one line's packages (scripts/setup.sh installs tests/sdk/node-legacy, node-0.47 and node-0.42
+// in .tools/sdk-node-legacy, sdk-node-0.47 and sdk-node-0.42). Arguments: BASE_URL TOKEN
+// PRODUCT_ID. Progress on stderr, one JSON report on stdout (the same shape as the other
+// contract scripts'; webhook types the SDK does not know get the outcome "sdk-unknown-type").
 
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -27,7 +39,17 @@ const EVENTS = [
   "subscription.uncanceled", "subscription.cycled", "subscription.revoked", "subscription.past_due",
 ];
 const log = (...a) => console.error(...a);
-const errorClass = async (name) => (await import(`@polar-sh/sdk/models/errors/${name.toLowerCase()}.js`))[name];
+// The SDK's error class `name`, or null when this SDK version has none.
+const errorClass = async (name) => {
+  try {
+    return (await import(`@polar-sh/sdk/models/errors/${name.toLowerCase()}.js`))[name] ?? null;
+  } catch (e) {
+    if (e.code === "ERR_MODULE_NOT_FOUND") return null;
+    throw e;
+  }
+};
+// The webhook event types this SDK version can name.
+const sdkEventTypes = async () => new Set(Object.values((await import("@polar-sh/sdk/models/components/webhookeventtype.js")).WebhookEventType));
 
 class Run {
   constructor(hooks) {
@@ -59,11 +81,18 @@ class Run {
     try {
       await fn();
     } catch (e) {
-      if (!(e instanceof cls)) return this.record(operation, check, "fail", `expected ${name}, got ${e.name}: ${e.message}`.slice(0, 3000));
-      if (e.statusCode !== status) return this.record(operation, check, "fail", `status ${e.statusCode}, expected ${status}`);
+      if (cls && !(e instanceof cls)) return this.record(operation, check, "fail", `expected ${name}, got ${e.name}: ${e.message}`.slice(0, 3000));
+      if (e.statusCode !== status) return this.record(operation, check, "fail", `status ${e.statusCode}, expected ${status} (${e.name}: ${e.message})`.slice(0, 3000));
+      if (!cls) return this.record(operation, check, "sdk-missing", `no ${name} error class`);
       return this.record(operation, check, "pass");
     }
     this.record(operation, check, "fail", `expected ${name}, the call succeeded`);
+  }
+
+  // Calls `obj[method]` through `call`, or records "sdk-missing" when this SDK has no such method.
+  async optional(operation, check, obj, where, method, args) {
+    if (typeof obj[method] !== "function") return this.record(operation, check, "sdk-missing", `no ${where}.${method}`);
+    return this.call(operation, check, () => obj[method](args));
   }
 
   async control(p, body = {}) {
@@ -102,8 +131,27 @@ class Run {
 
   async endpoint() {
     const p = this.polar;
-    const ep = await this.call("webhooks:create_webhook_endpoint", "create",
-      () => p.webhooks.createWebhookEndpoint({ url: `${this.hooks.url}/hooks/legacy`, format: "raw", events: EVENTS, name: "contract" }));
+    const create = (events) => () => p.webhooks.createWebhookEndpoint({ url: `${this.hooks.url}/hooks/legacy`, format: "raw", events, name: "contract" });
+    const known = await sdkEventTypes();
+    const unnamed = EVENTS.filter((t) => !known.has(t));
+    let ep;
+    if (unnamed.length) {
+      // An open enum sends the types it cannot name; a closed one refuses them before sending.
+      try {
+        ep = await create(EVENTS)();
+        this.record("webhooks:create_webhook_endpoint", "create", "pass");
+      } catch (e) {
+        if (e.name !== "SDKValidationError" || !String(e.message).startsWith("Input validation failed")) {
+          this.record("webhooks:create_webhook_endpoint", "create", "fail", `${e.name}: ${e.message}`.slice(0, 3000));
+          return null;
+        }
+        this.record("webhooks:create_webhook_endpoint", "create", "sdk-defect", `closed WebhookEventType lacks ${unnamed.join(", ")}`);
+        ep = await this.call("webhooks:create_webhook_endpoint", "create (the event types the SDK can name)", create(EVENTS.filter((t) => known.has(t))));
+        this.unsubscribable = unnamed;
+      }
+    } else {
+      ep = await this.call("webhooks:create_webhook_endpoint", "create", create(EVENTS));
+    }
     if (!ep) return null;
     const fresh = await this.call("webhooks:reset_webhook_endpoint_secret", "reset secret", () => p.webhooks.resetWebhookEndpointSecret({ id: ep.id }));
     this.secret = (fresh ?? ep).secret;
@@ -161,8 +209,8 @@ class Run {
     await this.call("subscriptions:get", "get", () => p.subscriptions.get({ id: sub.id }));
     await this.call("customers:get_state", "state (active subscription)", () => p.customers.getState({ id: a.id }));
     await this.call("customers:get_state_external", "state by external id (active subscription)", () => p.customers.getStateExternal({ externalId: a.externalId }));
-    await this.call("customers:list_payment_methods", "payment methods", () => p.customers.listPaymentMethods({ id: a.id }));
-    await this.call("customers:list_payment_methods_external", "payment methods by external id", () => p.customers.listPaymentMethodsExternal({ externalId: a.externalId }));
+    await this.optional("customers:list_payment_methods", "payment methods", p.customers, "p.customers", "listPaymentMethods", { id: a.id });
+    await this.optional("customers:list_payment_methods_external", "payment methods by external id", p.customers, "p.customers", "listPaymentMethodsExternal", { externalId: a.externalId });
     const up = (body) => () => p.subscriptions.update({ id: sub.id, subscriptionUpdate: body });
     const five = await this.call("subscriptions:update", "seats 4 -> 5", up({ seats: 5 }));
     if (five && five.amount !== 10000) this.record("subscriptions:update", "amount follows seats", "fail", String(five.amount));
@@ -261,6 +309,10 @@ class Run {
         else if (err instanceof SDKValidationError && String(err.cause?.message ?? "").startsWith("Unknown event type")) e.unknown++;
         else e.fail.push(`${err.name}: ${err.message} ${String(err.cause?.message ?? "").slice(0, 2000)}`);
       }
+    }
+    for (const kind of this.unsubscribable ?? []) {
+      this.webhooks.push({ version: VERSION, type: kind, outcome: "sdk-unsubscribable", count: 0, detail: `closed WebhookEventType lacks ${kind}` });
+      log(`  ${VERSION} webhook ${kind}: sdk-unsubscribable`);
     }
     for (const [kind, e] of [...byType].sort()) {
       const outcome = e.fail.length ? "fail" : e.unknown ? "sdk-unknown-type" : "pass";

@@ -442,6 +442,12 @@ function typeCheck(runs) {
 }
 
 function judge(t, d) {
+  // An excess-property error (TS2353) names a field the types do not declare, which the strict
+  // variant already notes; TypeScript also raises it in `is<T>()` where a literal meets a
+  // discriminated union (a webhook event) with nested objects. Extra fields are allowed, so it
+  // decides nothing here: Polar sends fields its OpenAPI document, and so the SDK, hides.
+  const extra = (m) => m.startsWith("TS2353");
+  d = { ...d, check: d.check.filter((m) => !extra(m)), fixed: d.fixed.filter((m) => !extra(m)) };
   if (d.check.length === 0) return;
   const r = t.result;
   const collision = t.fix && d.fixed.length === 0 && d.check.every((m) => m.includes("Status") || m.includes('"active"'));

@@ -18,6 +18,7 @@ const PRIVATE: &[&str] = &[
     "external_customer_id",
     "subscription_id",
     "customer_metadata",
+    "customer_external_id",
 ];
 
 pub(crate) fn checkout(state: &Render, c: &Checkout) -> Value {
@@ -118,7 +119,27 @@ pub(crate) fn checkout(state: &Render, c: &Checkout) -> Value {
         "attached_custom_fields": [],
         "customer_metadata": c.customer_metadata,
     });
-    merge(head, rest)
+    merge(merge(head, rest), hidden(c, amount, country))
+}
+
+/// The deprecated fields Polar sends although its OpenAPI document hides them
+/// (`SkipJsonSchema`, `server/polar/checkout/schemas.py`): `customer_external_id` (774-777,
+/// `Checkout` only), `customer_billing_address_fields` (676-680, as booleans,
+/// `server/polar/models/checkout.py` 405-418) and `subtotal_amount` (688-690, the net amount).
+fn hidden(c: &Checkout, amount: i64, country: &str) -> Value {
+    let required = country == "US";
+    json!({
+        "customer_external_id": c.external_customer_id,
+        "customer_billing_address_fields": {
+            "country": true,
+            "state": country == "US" || country == "CA",
+            "line1": required,
+            "line2": false,
+            "city": required,
+            "postal_code": required,
+        },
+        "subtotal_amount": amount,
+    })
 }
 
 /// `CheckoutPublic`.

@@ -75,6 +75,11 @@ impl<'a> Render<'a> {
             .unwrap_or_else(|| serde_json::to_value(price).unwrap_or(Value::Null))
     }
 
+    /// The full document of the catalog price with this id.
+    pub fn product_price(&self, id: &str) -> Option<Value> {
+        self.catalog.price(id).cloned()
+    }
+
     pub fn base_url(&self) -> &str {
         self.base_url
     }

@@ -1,7 +1,12 @@
 //! `Order` (the API's and `order.*` webhooks') and the portal's `CustomerOrder`.
+//!
+//! Both also carry the deprecated fields Polar's server sends but its OpenAPI document hides
+//! (`SkipJsonSchema`): `product_price_id`, `amount`, `from_balance_amount`, `user_id` and
+//! `product_price`, and `Order` the `user` too.
 
 use serde_json::{json, Value};
 
+use super::customer::legacy_user;
 use super::product::{order_product, portal_product};
 use super::subscription::order_subscription;
 use super::{customer, merge};
@@ -42,7 +47,7 @@ fn order_core(state: &Render, o: &Order, portal: bool) -> Value {
         "billing_name": cust.and_then(|c| c.name.clone()),
         "billing_address": cust.and_then(|c| c.billing_address.clone()),
         "invoice_number": o.invoice_number,
-        "is_invoice_generated": o.invoice_number.is_some(),
+        "is_invoice_generated": o.invoice_generated,
         "receipt_number": null,
         "seats": o.seats,
         "units": null,
@@ -52,6 +57,14 @@ fn order_core(state: &Render, o: &Order, portal: bool) -> Value {
         "subscription_id": o.subscription_id,
         "checkout_id": o.checkout_id,
         "next_payment_attempt_at": opt_ts(o.next_payment_attempt_at),
+        // Hidden: `OrderBase.product_price_id`, `amount` (= net) and `from_balance_amount`
+        // (= applied balance), `server/polar/order/schemas.py` 127-160; `user_id`, the
+        // customer's legacy user (`Order` 259-266, `CustomerOrder`
+        // `server/polar/customer_portal/schemas/order.py` 30-38).
+        "product_price_id": o.price_id,
+        "amount": o.amount,
+        "from_balance_amount": 0,
+        "user_id": o.customer_id,
     });
     let embedded = if portal {
         portal_product(state, &product)
@@ -76,17 +89,18 @@ fn order_core(state: &Render, o: &Order, portal: bool) -> Value {
         "description": name,
         "refundable_amount": if paid { o.amount } else { 0 },
         "refundable_tax_amount": 0,
+        // Hidden `product_price`, the price of its first item (`Order`
+        // `server/polar/order/schemas.py` 278-286, `CustomerOrder` 40-48 of the portal's).
+        "product_price": o.price_id.as_deref().and_then(|id| state.product_price(id)),
     });
     merge(head, rest)
 }
 
 pub(crate) fn order(state: &Render, o: &Order) -> Value {
-    let cust = state
-        .customers
-        .iter()
-        .find(|c| c.id == o.customer_id)
-        .map(|c| customer(state, c))
-        .unwrap_or(Value::Null);
+    let found = state.customers.iter().find(|c| c.id == o.customer_id);
+    let cust = found.map(|c| customer(state, c)).unwrap_or(Value::Null);
+    // Hidden `user` (`server/polar/order/schemas.py` 268-276).
+    let user = found.map(legacy_user).unwrap_or(Value::Null);
     merge(
         order_core(state, o, false),
         json!({
@@ -95,6 +109,7 @@ pub(crate) fn order(state: &Render, o: &Order) -> Value {
             "platform_fee_amount": 0,
             "platform_fee_currency": null,
             "customer": cust,
+            "user": user,
             "discount": null,
         }),
     )

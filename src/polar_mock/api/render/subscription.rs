@@ -1,8 +1,13 @@
 //! `Subscription` (the API's and `subscription.*` webhooks'), the core fields shared with
 //! customer state and orders, and the portal's `CustomerSubscription`.
+//!
+//! Each shape also carries the deprecated fields Polar's server sends but its OpenAPI document
+//! hides (`SkipJsonSchema`): `price_id` on all, `user_id` and `price` on `Subscription` and
+//! `CustomerSubscription`, `user` on `Subscription`, `user_id` on `OrderSubscription`.
 
 use serde_json::{json, Map, Value};
 
+use super::customer::legacy_user;
 use super::product::{portal_product, product};
 use super::{customer, without};
 use super::{opt_ts, ts, Render};
@@ -43,6 +48,8 @@ pub(crate) fn subscription_core(state: &Render, s: &Subscription) -> Map<String,
         "units": null,
         "customer_cancellation_reason": s.cancellation_reason,
         "customer_cancellation_comment": s.cancellation_comment,
+        // `SubscriptionBase.price_id`, hidden (`server/polar/subscription/schemas.py` 167-175).
+        "price_id": s.price.id,
         "metadata": s.metadata,
         "custom_field_data": {},
     });
@@ -63,9 +70,21 @@ pub(crate) fn subscription(state: &Render, s: &Subscription) -> Value {
         .product(&s.product_id)
         .map(|p| product(state, p))
         .unwrap_or(Value::Null);
+    // Hidden `user_id` and `user` (`server/polar/subscription/schemas.py` 235-253): the
+    // customer's legacy user, which is the customer itself for customers made after users.
+    let user = state
+        .customers
+        .iter()
+        .find(|c| c.id == s.customer_id)
+        .map(legacy_user)
+        .unwrap_or(Value::Null);
     m.insert("customer".into(), customer);
+    m.insert("user_id".into(), json!(s.customer_id));
+    m.insert("user".into(), user);
     m.insert("product".into(), p);
     m.insert("discount".into(), Value::Null);
+    // Hidden `price`, the first price (`server/polar/subscription/schemas.py` 256-264).
+    m.insert("price".into(), state.price(&s.price));
     m.insert("prices".into(), json!([state.price(&s.price)]));
     m.insert("meters".into(), json!([]));
     m.insert("pending_update".into(), Value::Null);
@@ -81,19 +100,25 @@ pub(crate) fn customer_subscription(state: &Render, s: &Subscription) -> Value {
         .product(&s.product_id)
         .map(|p| portal_product(state, p))
         .unwrap_or(Value::Null);
+    // Hidden `user_id` and `price` (`server/polar/customer_portal/schemas/subscription.py`
+    // 55-75).
+    m.insert("user_id".into(), json!(s.customer_id));
     m.insert("product".into(), p);
+    m.insert("price".into(), state.price(&s.price));
     m.insert("prices".into(), json!([state.price(&s.price)]));
     m.insert("meters".into(), json!([]));
     m.insert("pending_update".into(), Value::Null);
     Value::Object(m)
 }
 
-/// `OrderSubscription` / `CustomerOrderSubscription` (the latter without metadata).
+/// `OrderSubscription` / `CustomerOrderSubscription` (the latter without metadata, and without
+/// `OrderSubscription`'s hidden `user_id`, `server/polar/order/schemas.py` 221-230).
 pub(crate) fn order_subscription(state: &Render, s: &Subscription, portal: bool) -> Value {
-    let v = Value::Object(subscription_core(state, s));
+    let mut v = Value::Object(subscription_core(state, s));
     if portal {
         without(v, &["metadata", "custom_field_data"])
     } else {
+        v["user_id"] = json!(s.customer_id);
         without(v, &["custom_field_data"])
     }
 }
