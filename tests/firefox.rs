@@ -302,7 +302,13 @@ fn the_default_run_verifies_all_six_slots_in_firefox() {
     for slot in report["slots"].as_array().unwrap() {
         assert_eq!(slot["status"], "verified", "{slot:#}");
     }
-    for s in report["scenarios"].as_array().unwrap() {
+    // The sandbox canary of Polar's pages does not run on the mock: no video of its own.
+    let ran = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] != "not_runnable");
+    for s in ran {
         assert_eq!(s["video_source"], "x11grab", "{}", s["name"]);
         // Every grab counts, changed or not: 20 a second for 15 fps.
         let fps = s["video_fps"].as_f64().expect("an effective frame rate");

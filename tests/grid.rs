@@ -73,7 +73,13 @@ async fn six_verified_slots(grid: &Grid, tag: &str, browser: &str, source: &str)
     for slot in r["slots"].as_array().unwrap() {
         assert_eq!(slot["status"], "verified", "{browser}: {slot:#}");
     }
-    for s in r["scenarios"].as_array().unwrap() {
+    // The sandbox canary does not run on the mock: no video of its own.
+    let ran = r["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] != "not_runnable");
+    for s in ran {
         // The BiDi socket the grid proxies carried the video: no fallback was needed.
         assert_eq!(s["video_source"], source, "{browser}: {}", s["name"]);
         assert!(s.get("video_note").is_none(), "{browser}: {s:#}");

@@ -233,7 +233,6 @@ mod tests {
             "-$92,233,720,368,547,758.08"
         );
     }
-
 }
 
 /// `templates/money.js` (the seat stepper's formatter) and Polar's own `formatCurrency`
