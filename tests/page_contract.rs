@@ -272,7 +272,11 @@ async fn look(browser: &Browser, a: &Anchor) -> Result<(), String> {
 async fn remove(browser: &Browser, a: &Anchor) {
     browser.top_frame().await.unwrap();
     for frame in &a.frames {
-        browser.enter_frame(frame, WAIT).await.unwrap();
+        // A frame removed with an earlier anchor took this one with it.
+        if browser.enter_frame(frame, WAIT).await.is_err() {
+            browser.top_frame().await.unwrap();
+            return;
+        }
     }
     if a.title.is_some() {
         browser
@@ -299,6 +303,10 @@ struct Setup {
     stepper_url: String,
     /// Filled once the first checkout was paid.
     portal_url: Option<String>,
+    /// Its subscription's renewal failed already.
+    past_due: bool,
+    /// The paying customer.
+    customer_id: String,
 }
 
 async fn rest(mock: &MockPolar, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -357,6 +365,14 @@ async fn pay_and_open_session(setup: &mut Setup) -> String {
     )
     .await;
     let customer_id = paid["customer_id"].as_str().unwrap().to_string();
+    setup.customer_id = customer_id.clone();
+    let url = open_session(mock, &customer_id).await;
+    setup.portal_url = Some(url.clone());
+    url
+}
+
+/// A new customer session's portal URL (the mock's clock may have passed an older one's end).
+async fn open_session(mock: &MockPolar, customer_id: &str) -> String {
     let session = rest(
         mock,
         reqwest::Method::POST,
@@ -364,14 +380,22 @@ async fn pay_and_open_session(setup: &mut Setup) -> String {
         Some(json!({"customer_id": customer_id})),
     )
     .await;
-    let url = session["customer_portal_url"].as_str().unwrap().to_string();
-    setup.portal_url = Some(url.clone());
-    url
+    session["customer_portal_url"].as_str().unwrap().to_string()
 }
 
 /// Makes the paid subscription's renewal fail: it is past due.
 async fn fall_past_due(setup: &Setup) {
     let mock = &setup.mock;
+    // The cancellation states cancelled it at the period end: keep it first.
+    let subs = rest(mock, reqwest::Method::GET, "/v1/subscriptions/", None).await;
+    let id = subs["items"][0]["id"].as_str().unwrap().to_string();
+    rest(
+        mock,
+        reqwest::Method::PATCH,
+        &format!("/v1/subscriptions/{id}"),
+        Some(json!({"cancel_at_period_end": false})),
+    )
+    .await;
     let control = mock.control_url();
     let http = reqwest::Client::new();
     let next = http
@@ -441,7 +465,7 @@ async fn reach(browser: &Browser, setup: &mut Setup, state: &str) {
                 browser,
                 t(
                     By::Xpath,
-                    "//*[@role='dialog']//button[normalize-space()='Cancel Subscription']",
+                    "//*[@role='dialog'][.//h3[contains(., 'sorry to see you go')]]//button[normalize-space()='Cancel Subscription']",
                 ),
             )
             .await;
@@ -454,10 +478,19 @@ async fn reach(browser: &Browser, setup: &mut Setup, state: &str) {
                 click(browser, t(By::Text, "Add Payment Method")).await;
             }
         }
-        "portal-past-due" => {
-            let url = pay_and_open_session(setup).await;
-            fall_past_due(setup).await;
+        "portal-past-due" | "portal-retry-new-card" => {
+            pay_and_open_session(setup).await;
+            if !setup.past_due {
+                fall_past_due(setup).await;
+                setup.past_due = true;
+            }
+            // The renewal moved the mock's clock a period on: a session of now.
+            let url = open_session(&setup.mock, &setup.customer_id).await;
             browser.goto(&url).await.unwrap();
+            if state == "portal-retry-new-card" {
+                click(browser, t(By::Text, "Retry payment")).await;
+                click(browser, t(By::Text, "Use a Different Card")).await;
+            }
         }
         other => panic!("{CONTRACT}: no way to reach state {other:?}; add it to `reach`"),
     }
@@ -478,6 +511,8 @@ async fn every_anchor_of_polars_pages_is_on_the_mocks_pages_and_fails_when_remov
         checkout_url: fixed["url"].as_str().unwrap().to_string(),
         stepper_url: stepper["url"].as_str().unwrap().to_string(),
         portal_url: None,
+        past_due: false,
+        customer_id: String::new(),
         mock,
     };
     let logs = tempfile::tempdir().unwrap();
