@@ -258,6 +258,9 @@ class Run {
     const orders = await this.call("customer_portal:orders:list", "list", () => cp.orders.list(sec, {}));
     const first = orders?.result?.items?.[0];
     if (first) await this.call("customer_portal:orders:get", "get", () => cp.orders.get(sec, { id: first.id }));
+    // Every order is paid by now: a retry is refused, as Polar refuses it.
+    if (first) await this.refuses("customer_portal:orders:confirm_retry_payment", "a paid order -> OrderNotEligibleForRetry", "OrderNotEligibleForRetry", 422,
+      () => cp.orders.confirmRetryPayment(sec, { id: first.id, customerOrderConfirmPayment: { confirmationTokenId: "pm_card_visa", paymentProcessor: "stripe" } }));
   }
 
   async orders(a) {

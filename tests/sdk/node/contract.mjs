@@ -285,6 +285,9 @@ class VersionRun {
     await this.call("subscriptions:update", "uncancel after the portal's cancel", `R<Polar["subscriptions"]["update"]>`, () => p.subscriptions.update(sub.id, { cancel_at_period_end: false }));
     const orders = await this.call("customer_portal:orders:list", "list", P("orders", "list"), () => cp.orders.list());
     if (orders?.items?.length) await this.call("customer_portal:orders:get", "get", P("orders", "get"), () => cp.orders.get(orders.items[0].id));
+    // Every order is paid by now: a retry is refused, as Polar refuses it.
+    if (orders?.items?.length) await this.refuses("customer_portal:orders:confirm_retry_payment", "a paid order -> OrderNotEligibleForRetry", "OrderNotEligibleForRetry", 422,
+      () => cp.orders.confirmRetryPayment(orders.items[0].id, { confirmation_token_id: "pm_card_visa", payment_processor: "stripe" }));
   }
 
   async orders(a) {

@@ -372,6 +372,11 @@ class VersionRun:
         orders = self.call("customer_portal:orders:list", "list", lambda: cp.orders.list())
         if orders and orders.items:
             self.call("customer_portal:orders:get", "get", lambda: cp.orders.get(orders.items[0].id))
+            # Every order is paid by now: a retry is refused, as Polar refuses it.
+            self.refuses("customer_portal:orders:confirm_retry_payment", "a paid order -> OrderNotEligibleForRetry",
+                         self.errors.OrderNotEligibleForRetry,
+                         lambda: cp.orders.confirm_retry_payment(orders.items[0].id, confirmation_token_id="pm_card_visa",
+                                                                 payment_processor="stripe"), 422)
 
     def orders(self, a):
         p = self.polar
