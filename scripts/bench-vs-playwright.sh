@@ -102,19 +102,21 @@ video, report = sys.argv[1], json.load(open(sys.argv[2]))
 slots = report["slots"]
 want = "verified" if video == "on" else "unverified"
 bad = [f"{s['id']}: {s['status']}" for s in slots if s["status"] != want]
-bad += [f"{sc['name']}: {sc['status']}" for sc in report["scenarios"] if sc["status"] != "passed"]
+# The sandbox canary of Polar's pages (no slot) is not runnable on the mock; all else passes.
+ok = lambda sc: sc["status"] == "passed" or (sc["status"] == "not_runnable" and not sc.get("slot"))
+bad += [f"{sc['name']}: {sc['status']}" for sc in report["scenarios"] if not ok(sc)]
 if len(slots) != 6 or bad:
     sys.exit(f"expected six {want} slots and every scenario passed: {bad}")
 PY
 }
 
-check_playwright() { # VIDEO OUT: 22 passed steps; with video, every .webm plays (duration > 0)
+check_playwright() { # VIDEO OUT: 23 passed steps; with video, every .webm plays (duration > 0)
   python3 - "$1" "$2" <<'PY'
 import json, pathlib, subprocess, sys
 video, out = sys.argv[1], pathlib.Path(sys.argv[2])
 steps = json.loads((out / "steps.json").read_text())["steps"]
-if len(steps) != 22 or any(s["error"] for s in steps):
-    sys.exit("expected 22 passed steps")
+if len(steps) != 23 or any(s["error"] for s in steps):
+    sys.exit("expected 23 passed steps")
 webms = sorted((out / "video").glob("*.webm"))
 if video == "on":
     if not webms:
@@ -228,7 +230,7 @@ if per_step:
         print("| phase | walkthrough | Playwright |")
         print("|---|---|---|")
         ph = {side: [phases(side, n) for n in names[side]] for side in names}
-        for i, label in enumerate(("process start to the first step (app, mock, browser)", "the 22 steps",
+        for i, label in enumerate(("process start to the first step (app, mock, browser)", "the 23 steps",
                                    "between steps of a scenario", "between scenarios", "last step to process exit")):
             w = statistics.median(p[i] for p in ph["walkthrough"])
             p = statistics.median(p[i] for p in ph["playwright"])

@@ -791,7 +791,7 @@ async fn subscribed_customer(mock: &MockPolar) -> (String, String) {
 }
 
 /// Polls the subscription through the API until its status is `want` (the scheduler ticks
-/// each second).
+/// every 200 ms).
 async fn wait_status(mock: &MockPolar, sid: &str, want: &str) {
     let started = Instant::now();
     loop {

@@ -1,4 +1,4 @@
-//! The mock's renewal scheduler: a tokio task started with the mock that, every second,
+//! The mock's renewal scheduler: a tokio task started with the mock that, every 200 ms,
 //! takes the world's lock, ends the period of every billable subscription whose
 //! `current_period_end` the mock's clock has passed (`World::run_due`: renewal and its
 //! charge, the end of a cancellation, or the last dunning retry), runs the background jobs
@@ -7,7 +7,8 @@
 //!
 //! Polar's scheduler (`server/polar/subscription/scheduler.py` `SubscriptionJobStore`, run by
 //! `server/polar/worker/scheduler.py`) wakes at most every 30 s and enqueues the
-//! `subscription.cycle` job; the mock's one-second tick is a stand-in that keeps tests short.
+//! `subscription.cycle` job; the mock's 200 ms tick is a stand-in that keeps runs short (a
+//! background job, such as a portal retry, is applied within a fifth of a second).
 //!
 //! Must not import wiremock.
 
@@ -18,7 +19,7 @@ use super::handler::Shared;
 use super::outbound::publish;
 
 /// How often the scheduler looks for due subscriptions.
-pub(crate) const TICK: Duration = Duration::from_secs(1);
+pub(crate) const TICK: Duration = Duration::from_millis(200);
 
 /// One pass: ends every due period, runs the waiting jobs and publishes what that emitted.
 /// Returns how many subscriptions were due.
