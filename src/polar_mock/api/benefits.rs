@@ -165,7 +165,7 @@ fn portal_grants(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
                 )
         })
         .collect();
-    found.sort_by(|a, b| b.granted_at.cmp(&a.granted_at));
+    found.sort_by_key(|g| std::cmp::Reverse(g.granted_at));
     let items = found
         .into_iter()
         .map(|g| render::portal_grant(&r, g))
