@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
-use super::world::{Organization, Product, ProductPrice, ProductVisibility, RecurringInterval};
+use super::world::{
+    Benefit, Organization, Product, ProductPrice, ProductVisibility, RecurringInterval,
+};
 
 /// Why a seed was refused: where, and what is wrong.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -20,18 +22,54 @@ pub(crate) struct SeedError(String);
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Catalog {
     pub products: Vec<Value>,
+    /// Every benefit a product carries, completed into Polar's `Benefit`, once each.
+    pub benefits: Vec<Value>,
 }
 
 impl Catalog {
     /// Completes every seed product.
     pub fn new(seed: &Seed, created_at: &str) -> Catalog {
-        Catalog {
-            products: seed
-                .products
-                .iter()
-                .map(|p| complete_product(p, &seed.organization.id, created_at))
-                .collect(),
+        let products: Vec<Value> = seed
+            .products
+            .iter()
+            .map(|p| complete_product(p, &seed.organization.id, created_at))
+            .collect();
+        let mut benefits: Vec<Value> = Vec::new();
+        for b in products
+            .iter()
+            .filter_map(|p| p["benefits"].as_array())
+            .flatten()
+        {
+            if !benefits.iter().any(|x| x["id"] == b["id"]) {
+                benefits.push(b.clone());
+            }
         }
+        Catalog { products, benefits }
+    }
+
+    pub fn benefit(&self, id: &str) -> Option<&Value> {
+        self.benefits.iter().find(|b| b["id"].as_str() == Some(id))
+    }
+
+    /// Every benefit typed for the world, with the products that carry it.
+    pub fn world_benefits(&self) -> Vec<Benefit> {
+        self.benefits
+            .iter()
+            .map(|b| {
+                let id = b["id"].as_str().unwrap_or_default().to_string();
+                let product_ids = self
+                    .products
+                    .iter()
+                    .filter(|p| {
+                        p["benefits"]
+                            .as_array()
+                            .is_some_and(|bs| bs.iter().any(|x| x["id"] == b["id"]))
+                    })
+                    .filter_map(|p| p["id"].as_str().map(str::to_string))
+                    .collect();
+                Benefit { id, product_ids }
+            })
+            .collect()
     }
 
     pub fn product(&self, id: &str) -> Option<&Value> {
@@ -133,8 +171,43 @@ pub(crate) fn load(dir: Option<&Path>) -> Result<Seed, SeedError> {
                 )));
             }
         }
+        check_benefits(&origin, i, p)?;
     }
     Ok(seed)
+}
+
+/// A product's `benefits`: each an object with an `id` UUID, a `description` and type
+/// `custom` (the one type the mock models), as Polar's `BenefitCustom`.
+fn check_benefits(origin: &str, i: usize, product: &Value) -> Result<(), SeedError> {
+    let benefits = match product.get("benefits") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Array(b)) => b,
+        Some(_) => {
+            return Err(SeedError(format!(
+                "{origin}: products[{i}].benefits must be an array"
+            )))
+        }
+    };
+    for (j, b) in benefits.iter().enumerate() {
+        let at = format!("{origin}: products[{i}].benefits[{j}]");
+        let id = b.get("id").and_then(Value::as_str);
+        if id.is_none_or(|id| uuid::Uuid::parse_str(id).is_err()) {
+            return Err(SeedError(format!("{at}.id must be a UUID")));
+        }
+        if b.get("description").and_then(Value::as_str).is_none() {
+            return Err(SeedError(format!("{at}.description is missing")));
+        }
+        match b.get("type").and_then(Value::as_str) {
+            Some("custom") => {}
+            other => {
+                return Err(SeedError(format!(
+                    "{at}.type is {}: the mock models `custom` benefits only",
+                    other.unwrap_or("missing")
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 impl SeedOrganization {
@@ -178,6 +251,11 @@ fn complete_product(seed: &Value, organization_id: &str, created_at: &str) -> Va
     if let Some(d) = defaults.as_object() {
         for (k, v) in d {
             p.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    if let Some(Value::Array(benefits)) = p.get_mut("benefits") {
+        for b in benefits.iter_mut() {
+            complete_benefit(b, organization_id, created_at);
         }
     }
     let recurring = !p.get("recurring_interval").is_none_or(Value::is_null);
@@ -227,4 +305,29 @@ fn complete_product(seed: &Value, organization_id: &str, created_at: &str) -> Va
         }
     }
     Value::Object(p)
+}
+
+/// Completes a seed benefit into Polar's `BenefitCustom`
+/// (`server/polar/benefit/strategies/custom/schemas.py`).
+fn complete_benefit(b: &mut Value, organization_id: &str, created_at: &str) {
+    let Some(o) = b.as_object_mut() else {
+        return;
+    };
+    let defaults = json!({
+        "created_at": created_at,
+        "modified_at": null,
+        "selectable": true,
+        "deletable": true,
+        "is_deleted": false,
+        "organization_id": organization_id,
+        "metadata": {},
+        "visibility": "public",
+        "visibility_configurable": true,
+        "properties": {"note": null},
+    });
+    if let Some(d) = defaults.as_object() {
+        for (k, v) in d {
+            o.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
 }

@@ -136,6 +136,7 @@ impl MockPolar {
         world.products = catalog
             .world_products()
             .map_err(|e| MockError::Fixtures(e.to_string()))?;
+        world.benefits = catalog.world_benefits();
         let product_id = world
             .products
             .first()

@@ -8,9 +8,11 @@
 //! server reshapes it for the request's version. They change the world only through its
 //! transitions. Must not import wiremock, the hosted pages or the control plane.
 
+mod benefits;
 mod checkouts;
 mod customer_portal;
 mod customers;
+mod events;
 pub(crate) mod input;
 pub(crate) mod operations;
 mod orders;
@@ -36,6 +38,8 @@ pub(crate) fn routes() -> Vec<Route> {
         orders::ROUTES,
         webhook_endpoints::ROUTES,
         customer_portal::ROUTES,
+        benefits::ROUTES,
+        events::ROUTES,
     ]
     .concat()
 }

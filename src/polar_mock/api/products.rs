@@ -12,7 +12,7 @@ pub(crate) const ROUTES: &[Route] = &[
 ];
 
 /// Filters `id`, `organization_id`, `query` (name), `is_archived`, `is_recurring`,
-/// `visibility` (repeatable); `benefit_id` matches nothing (no benefits are modelled);
+/// `visibility`, `benefit_id` (repeatable: the products carrying one of those benefits);
 /// `sorting` and `metadata[…]` are accepted and ignored.
 fn list(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
     let q = ctx.query();
@@ -23,7 +23,6 @@ fn list(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .map(|(_, v)| v.to_lowercase());
     let archived = bool_filter(&q, "is_archived");
     let recurring = bool_filter(&q, "is_recurring");
-    let no_benefit = !q.iter().any(|(k, _)| k == "benefit_id");
     let r = ctx.render();
     let items = ctx
         .shared
@@ -41,7 +40,7 @@ fn list(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
                         .as_str()
                         .is_some_and(|x| x.to_lowercase().contains(n))
                 })
-                && no_benefit
+                && carries(&q, p)
         })
         .map(|p| render::product(&r, p))
         .collect();
@@ -56,4 +55,18 @@ fn get(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         .product(&id)
         .ok_or_else(ApiError::not_found)?;
     Reply::ok(render::product(&ctx.render(), p))
+}
+
+/// Whether the product passes the `benefit_id` filter.
+fn carries(q: &[(String, String)], p: &serde_json::Value) -> bool {
+    let wanted: Vec<&str> = q
+        .iter()
+        .filter(|(k, _)| k == "benefit_id")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    wanted.is_empty()
+        || p["benefits"].as_array().is_some_and(|bs| {
+            bs.iter()
+                .any(|b| b["id"].as_str().is_some_and(|id| wanted.contains(&id)))
+        })
 }

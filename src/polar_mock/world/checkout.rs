@@ -231,5 +231,7 @@ impl World {
         self.checkouts[i].modified_at = Some(self.now());
         self.emit_checkout(EventType::CheckoutUpdated, i);
         self.emit_state_changed(&customer_id);
+        // Polar's grant job runs after the checkout's events (service.py 984-985).
+        self.sync_subscription_benefits(si);
     }
 }

@@ -4,13 +4,14 @@
 //!
 //! `model` holds the records with their statuses as enums, `values` the small typed values
 //! (addresses, metadata, prices), `cards` Stripe's test cards; the transitions are split by
-//! resource (`checkout`, `customer`, `payment_methods`, `subscription`, `order`), each a synchronous method that
+//! resource (`checkout`, `customer`, `benefits`, `payment_methods`, `subscription`, `order`), each a synchronous method that
 //! changes the records and emits Polar's webhook sequence into the `outbox`; `error` says why
 //! a transition is refused, in Polar's words and without status codes.
 //!
 //! Must not import HTTP, JSON or wiremock, nor any other room of the mock: the API renders
 //! the world, the world knows nothing of how it is shown.
 
+mod benefits;
 mod cards;
 mod checkout;
 mod customer;
@@ -24,6 +25,7 @@ mod values;
 
 use chrono::{DateTime, Duration, Months, Utc};
 
+pub use benefits::{Benefit, BenefitGrant};
 pub use cards::{card_from_token, classify_card, Card, CardBehavior};
 pub use checkout::CheckoutFields;
 pub use customer::NewCustomer;
@@ -138,6 +140,12 @@ pub struct World {
     pub orders: Vec<Order>,
     pub sessions: Vec<Session>,
     pub endpoints: Vec<Endpoint>,
+    /// The organization's benefits (from the seed; never reset).
+    pub benefits: Vec<Benefit>,
+    /// Every benefit grant, granted or revoked.
+    pub grants: Vec<BenefitGrant>,
+    /// How many usage events `POST /v1/events/ingest` accepted.
+    pub ingested_events: usize,
     outbox: Vec<Emitted>,
     pub clock_offset: Duration,
     /// One-shot override of the next charge: `Some(true)` succeeds, `Some(false)` fails.
@@ -169,6 +177,9 @@ impl World {
             orders: Vec::new(),
             sessions: Vec::new(),
             endpoints: Vec::new(),
+            benefits: Vec::new(),
+            grants: Vec::new(),
+            ingested_events: 0,
             outbox: Vec::new(),
             clock_offset: Duration::zero(),
             next_charge: None,
@@ -184,6 +195,8 @@ impl World {
         self.orders.clear();
         self.sessions.clear();
         self.endpoints.clear();
+        self.grants.clear();
+        self.ingested_events = 0;
         self.outbox.clear();
         self.clock_offset = Duration::zero();
         self.next_charge = None;

@@ -29,6 +29,9 @@ pub enum EventType {
     OrderCreated,
     OrderUpdated,
     OrderPaid,
+    BenefitGrantCreated,
+    BenefitGrantCycled,
+    BenefitGrantRevoked,
 }
 
 impl EventType {
@@ -51,6 +54,9 @@ impl EventType {
             EventType::OrderCreated => "order.created",
             EventType::OrderUpdated => "order.updated",
             EventType::OrderPaid => "order.paid",
+            EventType::BenefitGrantCreated => "benefit_grant.created",
+            EventType::BenefitGrantCycled => "benefit_grant.cycled",
+            EventType::BenefitGrantRevoked => "benefit_grant.revoked",
         }
     }
 }
@@ -64,6 +70,7 @@ pub enum Subject {
     CustomerState(String),
     Subscription(String),
     Order(String),
+    BenefitGrant(String),
 }
 
 /// One emitted event, waiting to be rendered and delivered.

@@ -96,6 +96,7 @@ impl World {
                 EventType::SubscriptionRevoked,
             ],
         );
+        self.sync_subscription_benefits(si);
         Ok(())
     }
 
@@ -251,6 +252,9 @@ impl World {
             self.orders[oi].status = OrderStatus::Paid;
             self.orders[oi].modified_at = Some(self.now());
             self.emit_order(&[EventType::OrderUpdated, EventType::OrderPaid], oi);
+            self.emit_state_changed(&s.customer_id);
+            self.cycle_subscription_benefits(si);
+            return;
         } else {
             self.orders[oi].next_payment_attempt_at = Some(now + Duration::days(2));
             self.orders[oi].modified_at = Some(now);
@@ -268,6 +272,7 @@ impl World {
             );
         }
         self.emit_state_changed(&s.customer_id);
+        self.sync_subscription_benefits(si);
     }
 
     /// Pays the subscription's unpaid order and returns it to `active`.
@@ -295,5 +300,6 @@ impl World {
                 EventType::SubscriptionActive,
             ],
         );
+        self.sync_subscription_benefits(si);
     }
 }

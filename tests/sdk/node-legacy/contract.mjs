@@ -123,10 +123,28 @@ class Run {
     const ch = await this.checkout(a);
     const sub = await this.lifecycle(a, ch);
     await this.portal(a, sub);
+    await this.benefits(a);
     await this.orders(a);
     await this.teardown(a, b, c, sub);
     await this.deliveries(ep);
     await this.validateWebhooks();
+  }
+
+  async benefits(a) {
+    const p = this.polar;
+    const page = await this.call("benefits:list", "list", () => p.benefits.list({}));
+    const benefit = page?.result?.items?.[0];
+    if (!benefit) return this.record("benefits:list", "the seeded benefit", "fail", "none");
+    await this.call("benefits:get", "get", () => p.benefits.get({ id: benefit.id }));
+    await this.refuses("benefits:get", "unknown id -> ResourceNotFound", "ResourceNotFound", 404, () => p.benefits.get({ id: randomUUID() }));
+    await this.call("benefits:grants", "grants", () => p.benefits.grants({ id: benefit.id }));
+    await this.call("benefit-grants:list", "list by customer", () => p.benefitGrants.list({ customerId: a.id }));
+    const got = await this.call("events:ingest", "ingest", () => p.events.ingest({ events: [
+      { name: "message.sent", customerId: a.id, metadata: { tokens: 12 } },
+      { name: "message.sent", externalCustomerId: a.externalId },
+    ] }));
+    if (got && got.inserted !== 2) this.record("events:ingest", "inserted 2", "fail", JSON.stringify(got));
+    await this.refuses("events:ingest", "unknown customer -> 422", "HTTPValidationError", 422, () => p.events.ingest({ events: [{ name: "x", customerId: randomUUID() }] }));
   }
 
   async endpoint() {
@@ -249,6 +267,11 @@ class Run {
     await this.refuses("customer_portal:customers:delete_payment_method", "unknown card -> ResourceNotFound", "ResourceNotFound", 404,
       () => cp.customers.deletePaymentMethod(sec, { id: randomUUID() }));
     await this.call("customer_portal:subscriptions:list", "list", () => cp.subscriptions.list(sec, {}));
+    // Tegy Pro is seat-based: Polar grants its benefit through claimed seats, which the mock does not model.
+    const grants = await this.call("customer_portal:benefit-grants:list", "list (none for a seat-based product)", () => cp.benefitGrants.list(sec, {}));
+    if (grants && grants.result.items.length !== 0) this.record("customer_portal:benefit-grants:list", "no grants", "fail", "grants listed");
+    await this.refuses("customer_portal:benefit-grants:get", "unknown grant -> ResourceNotFound", "ResourceNotFound", 404, () => cp.benefitGrants.get(sec, { id: randomUUID() }));
+    await this.call("customer_portal:customer_meters:list", "list (no meters)", () => cp.customerMeters.list(sec, {}));
     await this.call("customer_portal:subscriptions:get", "get (recovered)", () => cp.subscriptions.get(sec, { id: sub.id }));
     const upd = (body) => () => cp.subscriptions.update(sec, { id: sub.id, customerSubscriptionUpdate: body });
     await this.call("customer_portal:subscriptions:update", "cancel at period end", upd({ cancelAtPeriodEnd: true }));

@@ -138,6 +138,7 @@ class VersionRun {
     const ch = await this.checkout(a);
     const sub = await this.subscriptionLifecycle(a, ch);
     await this.portal(a, sub);
+    await this.benefits(a);
     await this.orders(a);
     await this.teardown(a, b, c, sub);
     await this.deliveries(ep);
@@ -156,6 +157,23 @@ class VersionRun {
     });
     await this.call("products:get", "get", `R<Polar["products"]["get"]>`, () => p.products.get(PRODUCT_ID));
     await this.refuses("products:get", "unknown id -> ResourceNotFound", "ResourceNotFound", 404, () => p.products.get(randomUUID()));
+  }
+
+  async benefits(a) {
+    const p = this.polar;
+    const page = await this.call("benefits:list", "list", `R<Polar["benefits"]["list"]>`, () => p.benefits.list());
+    const benefit = page?.items?.[0];
+    if (!benefit) return this.record("benefits:list", "the seeded benefit", "fail", "none");
+    await this.call("benefits:get", "get", `R<Polar["benefits"]["get"]>`, () => p.benefits.get(benefit.id));
+    await this.refuses("benefits:get", "unknown id -> ResourceNotFound", "ResourceNotFound", 404, () => p.benefits.get(randomUUID()));
+    await this.call("benefits:grants", "grants", `R<Polar["benefits"]["grants"]>`, () => p.benefits.grants(benefit.id));
+    await this.call("benefit-grants:list", "list by customer", `R<Polar["benefitGrants"]["list"]>`, () => p.benefitGrants.list({ customer_id: a.id }));
+    const ingested = await this.call("events:ingest", "ingest", `R<Polar["events"]["ingest"]>`, () => p.events.ingest({ events: [
+      { name: "message.sent", customer_id: a.id, metadata: { tokens: 12 } },
+      { name: "message.sent", external_customer_id: a.external_id },
+    ] }));
+    if (ingested && ingested.inserted !== 2) this.record("events:ingest", "inserted 2", "fail", JSON.stringify(ingested));
+    await this.refuses("events:ingest", "unknown customer -> 422", "HTTPValidationError", 422, () => p.events.ingest({ events: [{ name: "x", customer_id: randomUUID() }] }));
   }
 
   async webhookEndpoint() {
@@ -277,6 +295,11 @@ class VersionRun {
     await this.refuses("customer_portal:customers:delete_payment_method", "unknown card -> ResourceNotFound", "ResourceNotFound", 404,
       () => cp.customers.deletePaymentMethod(randomUUID()));
     await this.call("customer_portal:subscriptions:list", "list", P("subscriptions", "list"), () => cp.subscriptions.list());
+    // Tegy Pro is seat-based: Polar grants its benefit through claimed seats, which the mock does not model.
+    const grants = await this.call("customer_portal:benefit-grants:list", "list (none for a seat-based product)", P("benefitGrants", "list"), () => cp.benefitGrants.list());
+    if (grants && grants.items.length !== 0) this.record("customer_portal:benefit-grants:list", "no grants", "fail", JSON.stringify(grants.items));
+    await this.refuses("customer_portal:benefit-grants:get", "unknown grant -> ResourceNotFound", "ResourceNotFound", 404, () => cp.benefitGrants.get(randomUUID()));
+    await this.call("customer_portal:customer_meters:list", "list (no meters)", P("customerMeters", "list"), () => cp.customerMeters.list());
     const got = await this.call("customer_portal:subscriptions:get", "get (recovered)", P("subscriptions", "get"), () => cp.subscriptions.get(sub.id));
     if (got && got.status !== "active") this.record("customer_portal:subscriptions:get", "active after recovery", "fail", got.status);
     await this.call("customer_portal:subscriptions:update", "cancel at period end", P("subscriptions", "update"), () => cp.subscriptions.update(sub.id, { cancel_at_period_end: true }));

@@ -190,6 +190,7 @@ class VersionRun:
         checkout = self.checkout(a)
         sub = self.subscription_lifecycle(a, checkout)
         self.portal(a, sub)
+        self.benefits(a)
         self.orders(a)
         self.teardown(a, b, c, sub)
         self.deliveries(endpoint)
@@ -208,6 +209,27 @@ class VersionRun:
             self.record("products:get", "seat-based price", "fail", prod.prices[0].amount_type)
         self.refuses("products:get", "unknown id -> ResourceNotFound", self.errors.ResourceNotFound,
                      lambda: p.products.get(str(uuid.uuid4())), 404)
+
+    def benefits(self, a):
+        p = self.polar
+        page = self.call("benefits:list", "list", lambda: p.benefits.list())
+        if page is None or not page.items:
+            self.record("benefits:list", "the seeded benefit", "fail", "none")
+            return
+        benefit = page.items[0]
+        self.call("benefits:get", "get", lambda: p.benefits.get(benefit.id))
+        self.refuses("benefits:get", "unknown id -> ResourceNotFound", self.errors.ResourceNotFound,
+                     lambda: p.benefits.get(str(uuid.uuid4())), 404)
+        self.call("benefits:grants", "grants", lambda: p.benefits.grants(benefit.id))
+        self.call("benefit-grants:list", "list by customer", lambda: p.benefit_grants.list(customer_id=a.id))
+        got = self.call("events:ingest", "ingest", lambda: p.events.ingest(events=[
+            {"name": "message.sent", "customer_id": a.id, "metadata": {"tokens": 12}},
+            {"name": "message.sent", "external_customer_id": a.external_id},
+        ]))
+        if got is not None and got.inserted != 2:
+            self.record("events:ingest", "inserted 2", "fail", str(got))
+        self.refuses("events:ingest", "unknown customer -> 422", self.errors.HTTPValidationError,
+                     lambda: p.events.ingest(events=[{"name": "x", "customer_id": str(uuid.uuid4())}]), 422)
 
     def webhook_endpoint(self):
         p = self.polar
@@ -359,6 +381,13 @@ class VersionRun:
                      self.errors.ResourceNotFound,
                      lambda: cp.customers.delete_payment_method("00000000-0000-4000-8000-000000000000"), 404)
         self.call("customer_portal:subscriptions:list", "list", lambda: cp.subscriptions.list())
+        # Tegy Pro is seat-based: Polar grants its benefit through claimed seats, which the mock does not model.
+        grants = self.call("customer_portal:benefit-grants:list", "list (none for a seat-based product)", lambda: cp.benefit_grants.list())
+        if grants is not None and len(grants.items) != 0:
+            self.record("customer_portal:benefit-grants:list", "no grants", "fail", str(grants.items))
+        self.refuses("customer_portal:benefit-grants:get", "unknown grant -> ResourceNotFound", self.errors.ResourceNotFound,
+                     lambda: cp.benefit_grants.get(str(uuid.uuid4())), 404)
+        self.call("customer_portal:customer_meters:list", "list (no meters)", lambda: cp.customer_meters.list())
         got = self.call("customer_portal:subscriptions:get", "get (recovered)", lambda: cp.subscriptions.get(sub.id))
         if got is not None and got.status != "active":
             self.record("customer_portal:subscriptions:get", "active after recovery", "fail", got.status)

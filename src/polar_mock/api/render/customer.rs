@@ -50,8 +50,8 @@ pub(crate) fn legacy_user(c: &Customer) -> Value {
     })
 }
 
-/// `CustomerState`: the customer, its active (or trialing) subscriptions, no benefits or
-/// meters.
+/// `CustomerState`: the customer, its active (or trialing) subscriptions, its granted
+/// benefits (`customer/schemas/state.py`), no meters.
 pub(crate) fn customer_state(state: &Render, c: &Customer) -> Value {
     const KEEP: &[&str] = &[
         "id",
@@ -94,7 +94,12 @@ pub(crate) fn customer_state(state: &Render, c: &Customer) -> Value {
     let mut v = customer(state, c);
     if let Some(m) = v.as_object_mut() {
         m.insert("active_subscriptions".into(), Value::Array(active));
-        m.insert("granted_benefits".into(), json!([]));
+        let granted: Vec<Value> = state
+            .granted(&c.id)
+            .into_iter()
+            .map(|g| super::state_grant(state, g))
+            .collect();
+        m.insert("granted_benefits".into(), Value::Array(granted));
         m.insert("active_meters".into(), json!([]));
     }
     v

@@ -5,6 +5,7 @@
 //!
 //! Reads the world through `Render`, never changes it; must not import wiremock or the routes.
 
+mod benefit;
 mod checkout;
 mod customer;
 mod order;
@@ -12,6 +13,7 @@ mod product;
 mod subscription;
 mod webhook;
 
+pub(crate) use benefit::{grant, grant_webhook, portal_grant, state_grant};
 pub(crate) use checkout::{checkout, checkout_confirmed, checkout_public};
 pub(crate) use customer::{
     customer, customer_state, payment_method, payment_methods, portal_customer, session,
@@ -65,6 +67,11 @@ impl<'a> Render<'a> {
     /// The product's full document (not the world's typed product).
     pub fn product(&self, id: &str) -> Option<&'a Value> {
         self.catalog.product(id)
+    }
+
+    /// A benefit's full document.
+    pub fn benefit_doc(&self, id: &str) -> Option<&'a Value> {
+        self.catalog.benefit(id)
     }
 
     /// A price's full document.

@@ -23,11 +23,31 @@ pub(crate) fn product(state: &Render, p: &Value) -> Value {
     out
 }
 
-/// `CheckoutProduct`: the product without its metadata and custom fields.
+/// `CheckoutProduct`: the product without its metadata and custom fields, its benefits as
+/// `BenefitPublic`.
 pub(crate) fn checkout_product(p: &Value) -> Value {
-    without(
+    let mut out = without(
         p.clone(),
         &["metadata", "attached_custom_fields", "is_deletable"],
+    );
+    if let Some(Value::Array(benefits)) = out.get_mut("benefits") {
+        for b in benefits.iter_mut() {
+            *b = benefit_public(b);
+        }
+    }
+    out
+}
+
+/// `BenefitPublic`: a benefit without its metadata, visibility and properties.
+pub(crate) fn benefit_public(b: &Value) -> Value {
+    without(
+        b.clone(),
+        &[
+            "metadata",
+            "visibility",
+            "visibility_configurable",
+            "properties",
+        ],
     )
 }
 

@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::{checkout, customer, customer_state, opt_ts, order, subscription, ts, Render};
+use super::{
+    checkout, customer, customer_state, grant_webhook, opt_ts, order, subscription, ts, Render,
+};
 use crate::polar_mock::webhooks::{Delivery, SentEvent};
 use crate::polar_mock::wire::derived_id;
 use crate::polar_mock::world::{ApiVersion, Emitted, Endpoint, Subject};
@@ -39,6 +41,11 @@ pub(crate) fn event_data(r: &Render, e: &Emitted) -> Value {
             .find(|s| &s.id == id)
             .map(|s| subscription(r, s)),
         Subject::Order(id) => r.orders.iter().find(|o| &o.id == id).map(|o| order(r, o)),
+        Subject::BenefitGrant(id) => r
+            .grants
+            .iter()
+            .find(|g| &g.id == id)
+            .map(|g| grant_webhook(r, g)),
     };
     data.unwrap_or(Value::Null)
 }
