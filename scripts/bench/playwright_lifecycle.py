@@ -382,7 +382,7 @@ def journey(j: Journey, run_id, email, product_id, token):
         subs = j.page.request.get(f"{j.polar_url}/v1/subscriptions/?customer_id={customer_id}", headers=auth, timeout=TIMEOUT_MS)
         assert subs.status == 200, f"subscriptions answered {subs.status}: {subs.text()}"
         subscription["id"] = subs.json()["items"][0]["id"]
-        end = (datetime.now(timezone.utc) + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        end = (datetime.now(timezone.utc) + timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
         response = j.page.request.patch(
             f"{j.polar_url}/v1/subscriptions/{subscription['id']}",
             data={"current_billing_period_end": end},
@@ -395,7 +395,7 @@ def journey(j: Journey, run_id, email, product_id, token):
             j.open("/new?billing=portal")
             j.expect_text(j.testid("billing-status"), equals="Past due", timeout=t)
 
-        j.eventually(shows_past_due, 300, 2, reloads=True)
+        j.eventually(shows_past_due, 300, 1, reloads=True)
 
     j.step("The period ends in a few seconds; the renewal fails and the subscription falls past due", past_due)
 
@@ -427,7 +427,7 @@ def journey(j: Journey, run_id, email, product_id, token):
             j.open("/new?billing=portal")
             j.expect_text(j.testid("billing-status"), equals="Active", timeout=t)
 
-        j.eventually(shows_active, 300, 2, reloads=True)
+        j.eventually(shows_active, 300, 1, reloads=True)
         j.text("Close").click()
 
     j.step("Access is active again", active_again)
