@@ -208,7 +208,12 @@ async fn a_dead_node_fails_its_scenario_and_the_run_goes_on(grid: &mut Grid, tag
     );
     for s in scenarios {
         let status = s["status"].as_str().unwrap();
-        assert!(matches!(status, "passed" | "failed"), "{status}: {s:#}");
+        // The sandbox canary (no slot) is never run on the mock.
+        let canary = s["slot"].is_null() && status == "not_runnable";
+        assert!(
+            canary || matches!(status, "passed" | "failed"),
+            "{status}: {s:#}"
+        );
     }
     if per_node.iter().all(|n| *n == 1) {
         // The session on the other node carried on.
