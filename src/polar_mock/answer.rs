@@ -213,13 +213,12 @@ impl From<WorldError> for ApiError {
 impl From<PaymentMethodError> for ApiError {
     /// Polar's answers for the portal's payment methods: 400 `PaymentMethodSetupFailed`
     /// (`customer_portal/service/customer.py`), 400 `PaymentMethodInUseByActiveSubscription`
-    /// (`payment_method/service.py`), 404 `ResourceNotFound`; 402 `PaymentFailed` is the
-    /// mock's own (Polar retries asynchronously and answers 201).
+    /// (`payment_method/service.py`), 404 `ResourceNotFound`. A retry of past-due orders a
+    /// new default card starts runs afterwards, as Polar's job: the request answers 201.
     fn from(e: PaymentMethodError) -> ApiError {
         let detail = e.to_string();
         match e {
             PaymentMethodError::Declined => ApiError::new(400, "PaymentMethodSetupFailed", &detail),
-            PaymentMethodError::RetryFailed => ApiError::new(402, "PaymentFailed", &detail),
             PaymentMethodError::NotFound => ApiError::not_found(),
             PaymentMethodError::InUseByActiveSubscription => {
                 ApiError::new(400, "PaymentMethodInUseByActiveSubscription", &detail)

@@ -163,6 +163,14 @@ pub enum Job {
     /// Polar: `order/service.py` `handle_payment` 2105-2170,
     /// `subscription/service.py` `update_payment_method_from_retry` 4190-4200).
     RetryPaid { order_id: String, card_id: String },
+    /// A new default card: the customer's past-due subscriptions move to it and their
+    /// unpaid orders are charged again (Polar's `schedule_retry_for_past_due_orders`,
+    /// `server/polar/order/service.py` 3193-3227, enqueued by the portal's
+    /// `customer_portal/service/customer.py` 88-118, 203-227).
+    RetryPastDue {
+        customer_id: String,
+        card_id: String,
+    },
 }
 
 impl World {

@@ -98,7 +98,7 @@ impl World {
         if self
             .jobs
             .iter()
-            .any(|Job::RetryPaid { order_id, .. }| *order_id == o.id)
+            .any(|job| matches!(job, Job::RetryPaid { order_id, .. } if *order_id == o.id))
         {
             return Err(WorldError::PaymentAlreadyInProgress(o.id.clone()));
         }
@@ -137,6 +137,14 @@ impl World {
         for job in &jobs {
             match job {
                 Job::RetryPaid { order_id, card_id } => self.retry_paid(order_id, card_id),
+                Job::RetryPastDue {
+                    customer_id,
+                    card_id,
+                } => {
+                    if let Some(ci) = self.customer_index(customer_id) {
+                        self.retry_past_due(ci, card_id);
+                    }
+                }
             }
         }
         jobs.len()

@@ -5,10 +5,10 @@
 //! Polar's rules, at commit c6c3645e of polarsource/polar:
 //! - add: `server/polar/customer_portal/service/customer.py` `add_payment_method` /
 //!   `_save_payment_method` (381-436): the card is saved; with `set_default` it becomes the
-//!   default and past-due orders are retried with it
+//!   default and past-due orders are retried with it by a background job
 //!   (`server/polar/order/service.py` `schedule_retry_for_past_due_orders`, 3193-3227, which
-//!   also moves each past-due subscription to the new card). An active subscription keeps its
-//!   card.
+//!   also moves each past-due subscription to the new card; here `Job::RetryPastDue`, run by
+//!   the scheduler's next pass). An active subscription keeps its card.
 //! - the default: `PATCH /v1/customer-portal/customers/me {default_payment_method_id}`
 //!   (`customer_portal/service/customer.py` `update`, 88-118 and 203-227), same retry.
 //! - delete: `server/polar/payment_method/service.py` `delete` (262-305): subscriptions still
@@ -25,8 +25,6 @@ use super::{Card, CardBehavior, SubscriptionStatus, World};
 pub enum PaymentMethodError {
     #[error("Your card was declined.")]
     Declined,
-    #[error("The payment with your new card failed.")]
-    RetryFailed,
     /// No saved card of this customer has that id.
     #[error("Payment method not found.")]
     NotFound,
@@ -93,26 +91,41 @@ impl World {
         c.modified_at = Some(now);
         if set_default {
             c.default_card_id = Some(id.clone());
-            if !self.retry_past_due(ci, &id) {
-                return Err(PaymentMethodError::RetryFailed);
-            }
+            self.enqueue_retry_past_due(ci, &id);
         }
         Ok(id)
     }
 
-    /// Makes saved card `card_id` the default of customer `ci` and retries past-due
-    /// subscriptions with it; returns whether every retry paid.
+    /// Makes saved card `card_id` the default of customer `ci`; its past-due subscriptions
+    /// are retried with it by a background job ([`super::Job::RetryPastDue`]).
     pub fn set_default_payment_method(
         &mut self,
         ci: usize,
         card_id: &str,
-    ) -> Result<bool, PaymentMethodError> {
+    ) -> Result<(), PaymentMethodError> {
         if self.customers[ci].card(card_id).is_none() {
             return Err(PaymentMethodError::NotFound);
         }
         self.customers[ci].default_card_id = Some(card_id.to_string());
         self.customer_updated(ci);
-        Ok(self.retry_past_due(ci, card_id))
+        self.enqueue_retry_past_due(ci, card_id);
+        Ok(())
+    }
+
+    /// Polar enqueues the retry of a customer's past-due orders when a default card is set;
+    /// the request answers before it runs, so its outcome is not the request's.
+    fn enqueue_retry_past_due(&mut self, ci: usize, card_id: &str) {
+        let customer_id = self.customers[ci].id.clone();
+        let any_past_due = self
+            .subscriptions
+            .iter()
+            .any(|s| s.customer_id == customer_id && s.status == SubscriptionStatus::PastDue);
+        if any_past_due {
+            self.jobs.push(super::Job::RetryPastDue {
+                customer_id,
+                card_id: card_id.to_string(),
+            });
+        }
     }
 
     /// Deletes saved card `card_id` of customer `ci`. Subscriptions still billed with it move
@@ -158,10 +171,10 @@ impl World {
         Ok(())
     }
 
-    /// Polar's `schedule_retry_for_past_due_orders`: each past-due subscription of customer
-    /// `ci` moves to card `card_id` and its unpaid order is charged at once (Polar enqueues
-    /// the job; the mock runs it in the same transition). Returns whether every retry paid.
-    fn retry_past_due(&mut self, ci: usize, card_id: &str) -> bool {
+    /// Polar's `schedule_retry_for_past_due_orders`, run as a job: each past-due subscription
+    /// of customer `ci` moves to card `card_id` and its unpaid order is charged. Returns
+    /// whether every retry paid.
+    pub(super) fn retry_past_due(&mut self, ci: usize, card_id: &str) -> bool {
         let customer_id = self.customers[ci].id.clone();
         let past_due: Vec<usize> = (0..self.subscriptions.len())
             .filter(|i| {
@@ -341,7 +354,11 @@ mod tests {
             .unwrap();
         // Saved without set_default: nothing is retried.
         assert_eq!(w.subscriptions[0].status, SubscriptionStatus::PastDue);
-        assert_eq!(w.set_default_payment_method(0, &saved), Ok(true));
+        assert!(w.jobs.is_empty());
+        assert_eq!(w.set_default_payment_method(0, &saved), Ok(()));
+        // The request answers before the retry runs, as Polar's enqueued job.
+        assert_eq!(w.subscriptions[0].status, SubscriptionStatus::PastDue);
+        assert_eq!(w.run_jobs(), 1);
         assert_eq!(w.subscriptions[0].status, SubscriptionStatus::Active);
         assert_eq!(
             w.subscriptions[0].payment_method_id.as_deref(),

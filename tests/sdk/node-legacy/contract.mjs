@@ -272,6 +272,9 @@ class Run {
     if (grants && grants.result.items.length !== 0) this.record("customer_portal:benefit-grants:list", "no grants", "fail", "grants listed");
     await this.refuses("customer_portal:benefit-grants:get", "unknown grant -> ResourceNotFound", "ResourceNotFound", 404, () => cp.benefitGrants.get(sec, { id: randomUUID() }));
     await this.call("customer_portal:customer_meters:list", "list (no meters)", () => cp.customerMeters.list(sec, {}));
+    // The new default card's retry is a background job, as Polar enqueues it: the
+    // subscription turns active a moment after the card was saved.
+    await recovered(() => cp.subscriptions.get(sec, { id: sub.id }));
     await this.call("customer_portal:subscriptions:get", "get (recovered)", () => cp.subscriptions.get(sec, { id: sub.id }));
     const upd = (body) => () => cp.subscriptions.update(sec, { id: sub.id, customerSubscriptionUpdate: body });
     await this.call("customer_portal:subscriptions:update", "cancel at period end", upd({ cancelAtPeriodEnd: true }));
@@ -372,3 +375,13 @@ async function main() {
 }
 
 await main();
+
+/** Polls `get` (a subscription) for up to 5 s until it is active. */
+async function recovered(get) {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const s = await get().catch(() => null);
+    if (s && s.status === "active") return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -300,6 +300,9 @@ class VersionRun {
     if (grants && grants.items.length !== 0) this.record("customer_portal:benefit-grants:list", "no grants", "fail", JSON.stringify(grants.items));
     await this.refuses("customer_portal:benefit-grants:get", "unknown grant -> ResourceNotFound", "ResourceNotFound", 404, () => cp.benefitGrants.get(randomUUID()));
     await this.call("customer_portal:customer_meters:list", "list (no meters)", P("customerMeters", "list"), () => cp.customerMeters.list());
+    // The new default card's retry is a background job, as Polar enqueues it: the
+    // subscription turns active a moment after the card was saved.
+    await recovered(() => cp.subscriptions.get(sub.id));
     const got = await this.call("customer_portal:subscriptions:get", "get (recovered)", P("subscriptions", "get"), () => cp.subscriptions.get(sub.id));
     if (got && got.status !== "active") this.record("customer_portal:subscriptions:get", "active after recovery", "fail", got.status);
     await this.call("customer_portal:subscriptions:update", "cancel at period end", P("subscriptions", "update"), () => cp.subscriptions.update(sub.id, { cancel_at_period_end: true }));
@@ -511,3 +514,13 @@ async function main() {
 }
 
 await main();
+
+/** Polls `get` (a subscription) for up to 5 s until it is active. */
+async function recovered(get) {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const s = await get().catch(() => null);
+    if (s && s.status === "active") return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -388,6 +388,16 @@ class VersionRun:
         self.refuses("customer_portal:benefit-grants:get", "unknown grant -> ResourceNotFound", self.errors.ResourceNotFound,
                      lambda: cp.benefit_grants.get(str(uuid.uuid4())), 404)
         self.call("customer_portal:customer_meters:list", "list (no meters)", lambda: cp.customer_meters.list())
+        # The new default card's retry is a background job, as Polar enqueues it: the
+        # subscription turns active a moment after the card was saved.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                if cp.subscriptions.get(sub.id).status == "active":
+                    break
+            except Exception:  # noqa: BLE001
+                pass
+            time.sleep(0.1)
         got = self.call("customer_portal:subscriptions:get", "get (recovered)", lambda: cp.subscriptions.get(sub.id))
         if got is not None and got.status != "active":
             self.record("customer_portal:subscriptions:get", "active after recovery", "fail", got.status)
