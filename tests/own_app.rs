@@ -145,11 +145,11 @@ fn ctrl_c_mid_run_stops_the_app_the_browser_and_the_mock() {
     assert!(left.is_empty(), "left running after Ctrl-C: {left:?}");
 }
 
-/// The example's project file with the app given a wrong webhook secret: every delivery is
-/// rejected by the app (its SDK's `validateEvent` refuses the signature).
-fn rejecting_project(dir: &Path) -> PathBuf {
+/// The example's project file for the first two scenarios, the app started from its folder,
+/// with `edits` (`from`, `to`) applied on top; written into `dir`.
+fn example_project(dir: &Path, command_extra: &str, edits: &[(&str, &str)]) -> PathBuf {
     let example = root().join("examples/node-app");
-    let text = std::fs::read_to_string(example.join("walkthrough.yaml"))
+    let mut text = std::fs::read_to_string(example.join("walkthrough.yaml"))
         .unwrap()
         .replace(
             "[../../scenarios]",
@@ -158,15 +158,36 @@ fn rejecting_project(dir: &Path) -> PathBuf {
                 root().display()
             ),
         )
-        .replace("command: node server.mjs", "command: node server.mjs\n  cwd: CWD")
-        .replace("CWD", &example.display().to_string())
         .replace(
-            "\"${polar.webhook_secret}\"",
-            "\"whsec_bm90IHRoZSBzZWNyZXQgdGhlIHJ1biByZWdpc3RlcmVk\"",
+            "command: node server.mjs",
+            &format!(
+                "command: node server.mjs\n  cwd: {}{command_extra}",
+                example.display()
+            ),
         );
+    for (from, to) in edits {
+        assert!(
+            text.contains(from),
+            "the example's walkthrough.yaml has no {from:?}"
+        );
+        text = text.replace(from, to);
+    }
     let file = dir.join("walkthrough.yaml");
     std::fs::write(&file, text).unwrap();
     file
+}
+
+/// The example's project file with the app given a wrong webhook secret: every delivery is
+/// rejected by the app (its SDK's `validateEvent` refuses the signature).
+fn rejecting_project(dir: &Path) -> PathBuf {
+    example_project(
+        dir,
+        "",
+        &[(
+            "\"${polar.webhook_secret}\"",
+            "\"whsec_bm90IHRoZSBzZWNyZXQgdGhlIHJ1biByZWdpc3RlcmVk\"",
+        )],
+    )
 }
 
 /// No false pass: the app refuses every webhook (a wrong secret). Its success page pulls the
@@ -254,29 +275,14 @@ fn a_run_whose_app_rejects_webhooks_does_not_verify_its_slots_and_says_why() {
 /// deploys it (`POLAR_API_URL=https://sandbox-api.polar.sh`), and the run answering that
 /// name: the app reaches the mock through the run's proxy and CA, unchanged.
 fn sandbox_named_project(dir: &Path) -> PathBuf {
-    let example = root().join("examples/node-app");
-    let text = std::fs::read_to_string(example.join("walkthrough.yaml"))
-        .unwrap()
-        .replace(
-            "[../../scenarios]",
-            &format!(
-                "[{0}/scenarios/01-new-user-to-checkout.yaml, {0}/scenarios/02-checkout-return-to-active.yaml]",
-                root().display()
-            ),
-        )
-        .replace(
-            "command: node server.mjs",
-            "command: node server.mjs\n  cwd: CWD\n  intercept_polar: sandbox",
-        )
-        .replace("CWD", &example.display().to_string())
-        .replace(
+    example_project(
+        dir,
+        "\n  intercept_polar: sandbox",
+        &[(
             "POLAR_API_URL: \"${polar.api_url}\"",
             "POLAR_API_URL: https://sandbox-api.polar.sh",
-        );
-    assert!(text.contains("intercept_polar: sandbox") && text.contains("https://sandbox-api"));
-    let file = dir.join("walkthrough.yaml");
-    std::fs::write(&file, text).unwrap();
-    file
+        )],
+    )
 }
 
 #[test]
