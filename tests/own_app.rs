@@ -313,3 +313,59 @@ fn an_app_that_calls_polars_sandbox_by_name_runs_against_the_mock() {
     let log = std::fs::read_to_string(out.join("logs/app.log")).unwrap_or_default();
     assert!(!log.contains("ENOTFOUND"), "{log}");
 }
+
+/// `kill -9` of a run that answers Polar's names for the app: the app and the browser go
+/// (their guardian), and no certificate or key of the run is anywhere on disk — not in the
+/// run's temp folder, not in the run folder (the files the app read were never named).
+#[test]
+fn a_killed_intercept_run_leaves_no_certificate_key_or_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let project = sandbox_named_project(dir.path());
+    let tag = new_tag();
+    let _guard = TagGuard(tag.clone());
+    let mut child = walkthrough(&out, &tag, &dir.path().join("app.sqlite"))
+        .arg("--config")
+        .arg(&project)
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_a_step(&mut child, &out);
+    // While it runs, the app reads the CA through this process's descriptors only.
+    let environ = support::processes::tagged(&tag)
+        .into_iter()
+        .find(|(_, name)| name == "node")
+        .map(|(pid, _)| std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default())
+        .expect("the app runs");
+    let environ = String::from_utf8_lossy(&environ).to_string();
+    assert!(
+        environ.contains(&format!("NODE_EXTRA_CA_CERTS=/proc/{}/fd/", child.id())),
+        "{environ}"
+    );
+    child.kill().unwrap(); // SIGKILL: no cleanup code of the run gets to run
+    child.wait().unwrap();
+    let left = wait_gone(&tag, Duration::from_secs(10));
+    assert!(left.is_empty(), "left running after SIGKILL: {left:?}");
+    let mut pem = Vec::new();
+    for root in [&tmp, &out, &dir.path().to_path_buf()] {
+        let mut stack = vec![root.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if std::fs::read(&path).is_ok_and(|b| {
+                    let text = String::from_utf8_lossy(&b);
+                    text.contains("BEGIN CERTIFICATE") || text.contains("PRIVATE KEY")
+                }) {
+                    pem.push(path);
+                }
+            }
+        }
+    }
+    assert!(pem.is_empty(), "certificates or keys left: {pem:?}");
+}
