@@ -345,8 +345,22 @@ async fn past_due_blocks_turns_until_the_card_is_updated() {
     browser.top_frame().await.unwrap();
     let methods = wait_text(&browser, &id("payment-methods"), |s| s.contains("4242")).await;
     assert!(methods.contains("Default Method"), "{methods}");
-    browser.click(&text("Overview"), WAIT).await.unwrap();
-    wait_text(&browser, &id("subscription-status"), |s| s == "Active").await;
+    // The retry with the new default card is a background job (as Polar enqueues it): the
+    // Overview, which shows the state it was loaded with, is opened until it shows Active.
+    let started = std::time::Instant::now();
+    loop {
+        browser.click(&text("Overview"), WAIT).await.unwrap();
+        let probe = browser.probe(&id("subscription-status")).await.unwrap();
+        if probe.first_visible().is_some_and(|m| m.text == "Active") {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "never Active: {}",
+            browser.page_text().await.unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     assert!(testbed.mock.settle(EVENTUALLY).await);
     assert_deliveries_accepted(&testbed, &["subscription.active"]);
 
