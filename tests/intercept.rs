@@ -11,10 +11,7 @@ use walkthrough::intercept::{Intercept, PolarHosts};
 use walkthrough::polar_mock::{MockConfig, MockPolar};
 
 fn upstream(mock: &MockPolar) -> SocketAddr {
-    mock.base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap()
+    mock.address()
 }
 
 fn env_of<'a>(env: &'a [(String, String)], name: &str) -> &'a str {

@@ -145,6 +145,17 @@ fn ctrl_c_mid_run_stops_the_app_the_browser_and_the_mock() {
     assert!(left.is_empty(), "left running after Ctrl-C: {left:?}");
 }
 
+/// `walkthrough run --config project --video off` into `out`, the app's database in `dir`.
+fn run_project(out: &Path, tag: &str, dir: &Path, project: &Path) -> std::process::Output {
+    walkthrough(out, tag, &dir.join("app.sqlite"))
+        .arg("--config")
+        .arg(project)
+        .arg("--video")
+        .arg("off")
+        .output()
+        .unwrap()
+}
+
 /// The example's project file for the first two scenarios, the app started from its folder,
 /// with `edits` (`from`, `to`) applied on top; written into `dir`.
 fn example_project(dir: &Path, command_extra: &str, edits: &[(&str, &str)]) -> PathBuf {
@@ -201,13 +212,7 @@ fn a_run_whose_app_rejects_webhooks_does_not_verify_its_slots_and_says_why() {
     let project = rejecting_project(dir.path());
     let tag = new_tag();
     let _guard = TagGuard(tag.clone());
-    let output = walkthrough(&out, &tag, &dir.path().join("app.sqlite"))
-        .arg("--config")
-        .arg(&project)
-        .arg("--video")
-        .arg("off")
-        .output()
-        .unwrap();
+    let output = run_project(&out, &tag, dir.path(), &project);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(5), "{stderr}");
     assert!(
@@ -292,13 +297,7 @@ fn an_app_that_calls_polars_sandbox_by_name_runs_against_the_mock() {
     let project = sandbox_named_project(dir.path());
     let tag = new_tag();
     let _guard = TagGuard(tag.clone());
-    let output = walkthrough(&out, &tag, &dir.path().join("app.sqlite"))
-        .arg("--config")
-        .arg(&project)
-        .arg("--video")
-        .arg("off")
-        .output()
-        .unwrap();
+    let output = run_project(&out, &tag, dir.path(), &project);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(

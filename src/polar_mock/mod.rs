@@ -175,6 +175,11 @@ impl MockPolar {
         self.server.uri()
     }
 
+    /// The loopback address the API and pages listen on (what a proxy in front forwards to).
+    pub fn address(&self) -> std::net::SocketAddr {
+        *self.server.address()
+    }
+
     /// The origin of the card frame's own listener, e.g. `http://127.0.0.1:41235`: another
     /// origin than `base_url`, so the pages read the card only through `postMessage`, as
     /// Polar's pages read Stripe's cross-origin iframe.

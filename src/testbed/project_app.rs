@@ -215,11 +215,7 @@ impl ProjectApp {
                 _ => PolarHosts::Sandbox,
             })
             .collect();
-        let upstream = mock
-            .base_url()
-            .trim_start_matches("http://")
-            .parse()
-            .map_err(|e| TestbedError::Usage(format!("the mock's address: {e}")))?;
+        let upstream = mock.address();
         let intercept = Intercept::start(&hosts, upstream)
             .await
             .map_err(TestbedError::Usage)?;
