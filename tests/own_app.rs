@@ -290,14 +290,23 @@ fn sandbox_named_project(dir: &Path) -> PathBuf {
     )
 }
 
-#[test]
-fn an_app_that_calls_polars_sandbox_by_name_runs_against_the_mock() {
+/// The run of the sandbox-named app in `browser`: the app reaches the mock through the run's
+/// proxy and CA, and the browser pays on Polar's page host (the checkout link the app got is
+/// `https://sandbox.polar.sh/checkout/…`, reached at the run's TLS port or proxy, with the
+/// card frame of the mock's other origin inside it).
+fn sandbox_named_run_passes(browser: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let project = sandbox_named_project(dir.path());
     let tag = new_tag();
     let _guard = TagGuard(tag.clone());
-    let output = run_project(&out, &tag, dir.path(), &project);
+    let output = walkthrough(&out, &tag, &dir.path().join("app.sqlite"))
+        .arg("--config")
+        .arg(&project)
+        .args(["--video", "off", "--browser", browser])
+        .env("WALKTHROUGH_GECKODRIVER", support::geckodriver())
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(
@@ -305,12 +314,28 @@ fn an_app_that_calls_polars_sandbox_by_name_runs_against_the_mock() {
         "{stderr}"
     );
     assert!(!stderr.contains("made no call"), "{stderr}");
+    let browser_connections = stderr
+        .split("connection(s) and the browser ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|n| n.trim().parse::<usize>().ok());
+    assert!(browser_connections.is_some_and(|n| n > 0), "{stderr}");
     let r = report(&out);
     let paid = &r["scenarios"][1];
     let last = paid["steps"].as_array().unwrap().last().unwrap();
     assert_eq!(last["state_after"]["status"], "active", "{last:#}");
     let log = std::fs::read_to_string(out.join("logs/app.log")).unwrap_or_default();
     assert!(!log.contains("ENOTFOUND"), "{log}");
+}
+
+#[test]
+fn an_app_that_calls_polars_sandbox_by_name_runs_against_the_mock() {
+    sandbox_named_run_passes("chromium");
+}
+
+#[test]
+fn firefox_pays_on_polars_page_host_too() {
+    sandbox_named_run_passes("firefox");
 }
 
 /// `kill -9` of a run that answers Polar's names for the app: the app and the browser go

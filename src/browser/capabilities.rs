@@ -64,6 +64,18 @@ pub(super) fn chromium(options: &BrowserOptions, profile: &std::path::Path) -> M
     if options.webdriver_url.is_none() {
         args.push(format!("--user-data-dir={}", profile.display()));
     }
+    if let Some(route) = &options.host_route {
+        let rules: Vec<String> = route
+            .names
+            .iter()
+            .map(|name| format!("MAP {name} {}", route.tls))
+            .collect();
+        args.push(format!("--host-resolver-rules={}", rules.join(",")));
+        args.push(format!(
+            "--ignore-certificate-errors-spki-list={}",
+            route.spki_sha256
+        ));
+    }
     let mut chrome_options = json!({ "args": args });
     if options.headed {
         // Without this the "controlled by automated test software" bar is recorded.
@@ -130,7 +142,14 @@ pub(super) fn firefox(options: &BrowserOptions, profile: &std::path::Path) -> Ma
         // geckodriver uses this folder as is (no copy in /tmp), and close() removes it.
         args.extend(["-profile".into(), profile.display().to_string()]);
     }
-    let mut firefox_options = json!({ "args": args, "prefs": firefox_prefs() });
+    let mut prefs = firefox_prefs();
+    if let Some(route) = &options.host_route {
+        // HTTPS through the run's proxy (loopback stays direct: Firefox never proxies it).
+        prefs["network.proxy.type"] = json!(1);
+        prefs["network.proxy.ssl"] = json!(route.proxy.ip().to_string());
+        prefs["network.proxy.ssl_port"] = json!(route.proxy.port());
+    }
+    let mut firefox_options = json!({ "args": args, "prefs": prefs });
     if let (Some(binary), None) = (&options.firefox, &options.webdriver_url) {
         firefox_options["binary"] = json!(binary.display().to_string());
     }
@@ -138,6 +157,9 @@ pub(super) fn firefox(options: &BrowserOptions, profile: &std::path::Path) -> Ma
     caps.insert("browserName".into(), json!("firefox"));
     caps.insert("moz:firefoxOptions".into(), firefox_options);
     caps.insert("pageLoadStrategy".into(), json!("normal"));
+    if options.host_route.is_some() {
+        caps.insert("acceptInsecureCerts".into(), json!(true));
+    }
     if options.bidi {
         caps.insert("webSocketUrl".into(), json!(true));
     }
@@ -182,5 +204,41 @@ mod tests {
         assert_eq!(caps["webSocketUrl"], true);
         let args = caps["moz:firefoxOptions"]["args"].as_array().unwrap();
         assert!(args.contains(&json!("--kiosk")) && !args.contains(&json!("-headless")));
+    }
+
+    #[test]
+    fn a_host_route_maps_only_its_names_and_trusts_only_its_key() {
+        let mut options = BrowserOptions::new(std::path::Path::new("/tmp"));
+        let profile = std::path::Path::new("/tmp/p");
+        let plain = Value::Object(for_options(&options, profile)).to_string();
+        assert!(!plain.contains("host-resolver-rules") && !plain.contains("spki"));
+        options.host_route = Some(super::super::HostRoute {
+            names: vec!["sandbox-api.polar.sh".into(), "sandbox.polar.sh".into()],
+            tls: "127.0.0.1:4443".parse().unwrap(),
+            proxy: "127.0.0.1:4080".parse().unwrap(),
+            spki_sha256: "pin=".into(),
+        });
+        let caps = for_options(&options, profile);
+        let args = caps["goog:chromeOptions"]["args"].as_array().unwrap();
+        assert!(args.contains(&json!(
+            "--host-resolver-rules=MAP sandbox-api.polar.sh 127.0.0.1:4443,MAP sandbox.polar.sh 127.0.0.1:4443"
+        )));
+        assert!(args.contains(&json!("--ignore-certificate-errors-spki-list=pin=")));
+        assert!(!caps.contains_key("acceptInsecureCerts"));
+
+        options.browser = BrowserKind::Firefox;
+        let caps = for_options(&options, profile);
+        let prefs = &caps["moz:firefoxOptions"]["prefs"];
+        assert_eq!(prefs["network.proxy.type"], 1);
+        assert_eq!(prefs["network.proxy.ssl"], "127.0.0.1");
+        assert_eq!(prefs["network.proxy.ssl_port"], 4080);
+        assert!(prefs.get("network.proxy.http").is_none());
+        assert_eq!(caps["acceptInsecureCerts"], true);
+        options.host_route = None;
+        let caps = for_options(&options, profile);
+        assert!(caps["moz:firefoxOptions"]["prefs"]
+            .get("network.proxy.type")
+            .is_none());
+        assert!(!caps.contains_key("acceptInsecureCerts"));
     }
 }

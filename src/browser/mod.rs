@@ -184,6 +184,25 @@ pub struct BrowserOptions {
     pub display: Option<String>,
     /// The Xvfb binary used when a display has to be started.
     pub xvfb: PathBuf,
+    /// Host names reached at a local TLS server instead of through DNS (a run that answers
+    /// as Polar's own names).
+    pub host_route: Option<HostRoute>,
+}
+
+/// Host names the browser reaches at a local TLS server instead of through DNS — a run that
+/// answers as Polar's own names (`sandbox.polar.sh`). Chromium maps each name to `tls`
+/// (`--host-resolver-rules`) and trusts the one certificate whose public key hashes to
+/// `spki_sha256` (`--ignore-certificate-errors-spki-list`), nothing else. Firefox cannot map
+/// a name to a port, so its HTTPS goes through `proxy` (which tunnels every other host
+/// untouched) and the session accepts the run's certificate (`acceptInsecureCerts`: Firefox
+/// has no preference that trusts one CA or key without a certificate database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRoute {
+    pub names: Vec<String>,
+    pub tls: std::net::SocketAddr,
+    pub proxy: std::net::SocketAddr,
+    /// `base64(sha256(SubjectPublicKeyInfo))` of the certificate `tls` presents.
+    pub spki_sha256: String,
 }
 
 impl BrowserOptions {
@@ -203,6 +222,7 @@ impl BrowserOptions {
             display: None,
             // Only from PATH: a missing Xvfb must say so, not guess a path.
             xvfb: which("Xvfb").unwrap_or_else(|| "Xvfb".into()),
+            host_route: None,
         }
     }
 }

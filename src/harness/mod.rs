@@ -357,7 +357,12 @@ impl Run<'_> {
         recorder: &mut Recorder,
     ) -> Result<RunSummary, RunError> {
         let sessions = tokio::select! {
-            s = sessions::launch(self.plan, self.loaded.scenarios.len(), self.folder) => s?,
+            s = sessions::launch(
+                self.plan,
+                self.loaded.scenarios.len(),
+                self.folder,
+                testbed.host_route(),
+            ) => s?,
             _ = self.signals.cancelled() => {
                 eprintln!("interrupted while starting the browser");
                 return Err(RunError::InterruptedAtStart);

@@ -149,13 +149,16 @@ async fn start_one(
     }
 }
 
-/// The sessions for `scenarios` scenarios under `plan.jobs`.
+/// The sessions for `scenarios` scenarios under `plan.jobs`, reaching `host_route`'s names
+/// at the run's own TLS server.
 pub(super) async fn launch(
     plan: &RunPlan,
     scenarios: usize,
     folder: &RunFolder,
+    host_route: Option<crate::browser::HostRoute>,
 ) -> Result<Vec<Session>, RunError> {
-    let (options, own_display) = options(plan, folder);
+    let (mut options, own_display) = options(plan, folder);
+    options.host_route = host_route;
     let first = start_one(plan, &options, own_display, folder).await?;
     eprintln!(
         "  browser: {} {}, {}",

@@ -2,7 +2,9 @@
 //! (`server: "sandbox"`, no base URL) reaches the mock. A per-run CA limited to Polar's names
 //! ([`ca`]), a loopback proxy that answers those names over TLS with the mock and tunnels
 //! every other host untouched ([`proxy`]), and what the app and the browser need to use them
-//! ([`Intercept::app_env`], [`Intercept::browser_hosts`]).
+//! ([`Intercept::app_env`]; for the browser [`Intercept::browser_tls`] and
+//! [`Intercept::trusted_spki`] for Chromium, [`Intercept::browser_proxy`] for Firefox). The
+//! mock then hands out its page links on Polar's page host.
 //!
 //! Nothing of it outlives the run, even a killed one: the keys stay in memory, the proxy is
 //! tasks of this process, and the two certificate files the app reads are unlinked as soon
@@ -120,6 +122,17 @@ impl Intercept {
             .flat_map(|h| h.names())
             .map(|n| (n.to_string(), self.proxy.tls_addr))
             .collect()
+    }
+
+    /// The TLS port that answers as every one of the run's names.
+    pub fn browser_tls(&self) -> SocketAddr {
+        self.proxy.tls_addr
+    }
+
+    /// The proxy the browser's HTTPS goes through where it cannot map names to a port
+    /// (Firefox); what it intercepts counts as the browser's, not the app's.
+    pub fn browser_proxy(&self) -> SocketAddr {
+        self.proxy.browser_proxy_addr
     }
 
     /// The SHA-256 of the leaf's public key, base64: what Chromium's

@@ -1,7 +1,9 @@
 //! The loopback proxy (tokio-rustls): an HTTP proxy for the app that terminates TLS for
 //! Polar's names with the run's certificate and hands the requests to the mock, and tunnels
-//! every other host untouched (`CONNECT`) or forwards it (`GET http://…`); plus a TLS port the
-//! browser reaches Polar's names on. Counts what it intercepted. Must not import the
+//! every other host untouched (`CONNECT`) or forwards it (`GET http://…`); plus, for the
+//! browser, a TLS port that answers as Polar's names (Chromium maps the names to it) and a
+//! proxy of its own (Firefox, which cannot map a name to a port). Counts what it
+//! intercepted, the app's and the browser's apart. Must not import the
 //! certificate maker or the testbed.
 
 use std::net::SocketAddr;
@@ -34,6 +36,9 @@ pub struct Proxy {
     pub proxy_addr: SocketAddr,
     /// A TLS port that answers as Polar's names (for the browser's host mapping).
     pub tls_addr: SocketAddr,
+    /// The same proxy as `proxy_addr`, for the browser: what it intercepts counts as the
+    /// browser's, so the app's count says whether the app itself reached Polar's names.
+    pub browser_proxy_addr: SocketAddr,
     counts: Arc<Counts>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -44,7 +49,7 @@ struct Counts {
     app_intercepted: AtomicUsize,
     /// Connections tunnelled or forwarded to other hosts.
     passed_through: AtomicUsize,
-    /// TLS sessions on the browser's port.
+    /// TLS sessions on the browser's port, or through its proxy, to Polar's names.
     browser_sessions: AtomicUsize,
 }
 
@@ -73,8 +78,12 @@ impl Proxy {
         };
         let proxy_listener = bind("proxy").await?;
         let tls_listener = bind("TLS port").await?;
+        let browser_proxy_listener = bind("browser's proxy").await?;
         let proxy_addr = proxy_listener.local_addr().map_err(|e| e.to_string())?;
         let tls_addr = tls_listener.local_addr().map_err(|e| e.to_string())?;
+        let browser_proxy_addr = browser_proxy_listener
+            .local_addr()
+            .map_err(|e| e.to_string())?;
         let counts = Arc::new(Counts::default());
         let shared = Arc::new(Shared {
             names: spec.names.iter().map(|n| n.to_ascii_lowercase()).collect(),
@@ -83,12 +92,18 @@ impl Proxy {
             counts: counts.clone(),
         });
         let proxy_task = tokio::spawn(accept_loop(proxy_listener, shared.clone(), Role::Proxy));
+        let browser_proxy_task = tokio::spawn(accept_loop(
+            browser_proxy_listener,
+            shared.clone(),
+            Role::BrowserProxy,
+        ));
         let tls_task = tokio::spawn(accept_loop(tls_listener, shared, Role::Browser));
         Ok(Proxy {
             proxy_addr,
             tls_addr,
+            browser_proxy_addr,
             counts,
-            tasks: vec![proxy_task, tls_task],
+            tasks: vec![proxy_task, tls_task, browser_proxy_task],
         })
     }
 
@@ -118,8 +133,12 @@ struct Shared {
 
 #[derive(Clone, Copy)]
 enum Role {
+    /// The app's proxy.
     Proxy,
+    /// The browser's TLS port.
     Browser,
+    /// The browser's proxy.
+    BrowserProxy,
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, role: Role) {
@@ -127,7 +146,12 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, role: Role) {
         let shared = shared.clone();
         tokio::spawn(async move {
             let _ = match role {
-                Role::Proxy => proxy_connection(stream, &shared).await,
+                Role::Proxy => {
+                    proxy_connection(stream, &shared, &shared.counts.app_intercepted).await
+                }
+                Role::BrowserProxy => {
+                    proxy_connection(stream, &shared, &shared.counts.browser_sessions).await
+                }
                 Role::Browser => {
                     shared
                         .counts
@@ -150,7 +174,12 @@ async fn to_mock(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
 
 /// One proxy client: `CONNECT host:port` (intercepted for Polar's names, else tunnelled) or
 /// an absolute-form request to another host (forwarded).
-async fn proxy_connection(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
+/// An intercepted connection counts in `intercepted`.
+async fn proxy_connection(
+    mut client: TcpStream,
+    shared: &Shared,
+    intercepted: &AtomicUsize,
+) -> std::io::Result<()> {
     let (head, rest) = read_head(&mut client).await?;
     let first = head.lines().next().unwrap_or_default().to_string();
     let mut parts = first.split_whitespace();
@@ -161,7 +190,7 @@ async fn proxy_connection(mut client: TcpStream, shared: &Shared) -> std::io::Re
             client
                 .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 .await?;
-            shared.counts.app_intercepted.fetch_add(1, Ordering::SeqCst);
+            intercepted.fetch_add(1, Ordering::SeqCst);
             return to_mock(client, shared).await;
         }
         let Ok(mut upstream) = TcpStream::connect((host.as_str(), port)).await else {

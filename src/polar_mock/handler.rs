@@ -103,6 +103,9 @@ pub(crate) struct Shared {
     /// The card frame's own listener (`http://127.0.0.1:{card port}`): another origin than
     /// `base_url`, as Stripe's iframe is another origin than Polar's page.
     pub card_origin: String,
+    /// Where the hosted pages are said to live when not on `base_url` (a run that answers as
+    /// Polar's own names: `https://sandbox.polar.sh`); the links the API hands out use it.
+    page_origin: Mutex<Option<String>>,
     pub faults: FaultBook,
     pub webhooks: Webhooks,
     pub log_requests: bool,
@@ -122,10 +125,25 @@ impl Shared {
             catalog,
             base_url,
             card_origin,
+            page_origin: Mutex::new(None),
             faults: FaultBook::default(),
             webhooks,
             log_requests,
         }
+    }
+
+    /// The origin of the hosted pages in the links the API hands out (checkout, portal,
+    /// confirmation): the page origin when one is set, else `base_url`.
+    pub fn page_base(&self) -> String {
+        self.page_origin
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| self.base_url.clone())
+    }
+
+    pub fn set_page_origin(&self, origin: Option<String>) {
+        *self.page_origin.lock().unwrap_or_else(|e| e.into_inner()) = origin;
     }
 
     pub fn lock(&self) -> MutexGuard<'_, World> {

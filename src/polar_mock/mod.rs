@@ -175,6 +175,20 @@ impl MockPolar {
         self.server.uri()
     }
 
+    /// Where the links the API hands out (checkout, customer portal, the checkout's default
+    /// success URL) send the browser: `base_url`, or the origin set with
+    /// [`MockPolar::set_page_origin`].
+    pub fn page_base(&self) -> String {
+        self.shared.page_base()
+    }
+
+    /// Says the hosted pages live at `origin` (e.g. `https://sandbox.polar.sh`, answered by
+    /// a proxy in front of this mock) in every link the API hands out from now on; the pages
+    /// themselves answer on both. `None` goes back to `base_url`.
+    pub fn set_page_origin(&self, origin: Option<String>) {
+        self.shared.set_page_origin(origin);
+    }
+
     /// The loopback address the API and pages listen on (what a proxy in front forwards to).
     pub fn address(&self) -> std::net::SocketAddr {
         *self.server.address()

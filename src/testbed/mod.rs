@@ -166,7 +166,10 @@ fn project_vars(app: &RunningProjectApp) -> Vec<TestbedVar> {
     let plain = [
         ("polar.api_url", base.clone()),
         ("polar.control_url", app.mock.control_url()),
-        ("polar.checkout_base", format!("{base}/checkout")),
+        (
+            "polar.checkout_base",
+            format!("{}/checkout", app.mock.page_base()),
+        ),
         ("polar.organization_slug", app.mock.organization_slug()),
         ("polar.organization_id", app.organization_id.clone()),
         ("polar.product_id", app.mock.product_id()),
@@ -217,16 +220,32 @@ impl RunningTestbed {
     }
 
     /// The sites whose cookies make a visitor: the app's, and the mock's (its hosted
-    /// checkout and portal pages) when the run started one.
+    /// checkout and portal pages, and Polar's page host when the run answers as it) when
+    /// the run started one.
     pub fn sites(&self) -> Vec<url::Url> {
         let mock = match &self.running {
-            Running::Local(local) => Some(local.mock.base_url()),
-            Running::Project(app) => Some(app.mock.base_url()),
-            _ => None,
+            Running::Local(local) => vec![local.mock.base_url()],
+            Running::Project(app) => {
+                let mut sites = vec![app.mock.base_url()];
+                if app.intercept.is_some() {
+                    sites.push(app.mock.page_base());
+                }
+                sites
+            }
+            _ => Vec::new(),
         };
         std::iter::once(self.app_url.clone())
-            .chain(mock.map(|m| parse_base(&m)))
+            .chain(mock.iter().map(|m| parse_base(m)))
             .collect()
+    }
+
+    /// How the browser reaches Polar's own names, when the run answers as them
+    /// (`app.intercept_polar`).
+    pub fn host_route(&self) -> Option<crate::browser::HostRoute> {
+        match &self.running {
+            Running::Project(app) => app.host_route(),
+            _ => None,
+        }
     }
 
     /// The name the report gives this testbed: where Polar is, `mock`, `sandbox` or `none`.

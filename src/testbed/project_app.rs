@@ -220,8 +220,10 @@ impl ProjectApp {
             .await
             .map_err(TestbedError::Usage)?;
         let names: Vec<&str> = hosts.iter().flat_map(|h| h.names()).collect();
+        // The checkout and portal links the app gets are on Polar's page host, as on Polar.
+        mock.set_page_origin(Some(intercept.page_origin()));
         eprintln!(
-            "  polar: {} answered by the mock for the app (proxy and a CA of this run only)",
+            "  polar: {} answered by the mock for the app and the browser (a CA of this run only)",
             names.join(", ")
         );
         Ok(Some(intercept))
@@ -269,6 +271,20 @@ async fn register_endpoint(
 }
 
 impl RunningProjectApp {
+    /// How the browser reaches Polar's names when the run answers as them.
+    pub fn host_route(&self) -> Option<crate::browser::HostRoute> {
+        self.intercept.as_ref().map(|i| crate::browser::HostRoute {
+            names: i
+                .browser_hosts()
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect(),
+            tls: i.browser_tls(),
+            proxy: i.browser_proxy(),
+            spki_sha256: i.trusted_spki().to_string(),
+        })
+    }
+
     /// Stops the app (SIGTERM to its group, SIGKILL after a grace period), then the mock.
     pub async fn stop(self) {
         if let Some(process) = self.process {
@@ -276,6 +292,14 @@ impl RunningProjectApp {
         }
         // Said once the app had the whole run to call Polar: the likely reason its steps
         // failed, rather than a failure of its own.
+        if let Some(intercept) = &self.intercept {
+            let counts = intercept.counts();
+            eprintln!(
+                "  polar: through the run's names, the app opened {} connection(s) and the \
+                 browser {}; {} other connection(s) passed through untouched",
+                counts.app_intercepted, counts.browser_sessions, counts.passed_through
+            );
+        }
         if let Some(note) = self.intercept.as_ref().and_then(Intercept::idle_note) {
             eprintln!("note: {note}");
         }

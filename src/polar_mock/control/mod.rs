@@ -152,6 +152,7 @@ fn index(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
         200,
         json!({
             "base_url": ctx.shared.base_url,
+            "page_base": ctx.shared.page_base(),
             "organization_slug": ctx.world.organization.slug,
             "product_id": ctx.world.products.first().map(|p| p.id.clone()),
             "api_versions": ApiVersion::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),

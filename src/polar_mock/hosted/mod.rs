@@ -195,7 +195,10 @@ pub(crate) use views::CARD_FRAME_PATH;
 /// answers only pages of `page_origin`, the mock's own.
 pub(crate) fn card_frame_html(page_origin: &str) -> Result<String, String> {
     let view = views::CardFrame {
-        page_origin: page_origin.to_string(),
+        page_origins: std::iter::once(page_origin)
+            .chain(views::POLAR_PAGE_ORIGINS)
+            .map(str::to_string)
+            .collect(),
     };
     render("card_frame.html", &view).map_err(|e| format!("the card frame: {e:?}"))
 }
@@ -588,7 +591,9 @@ mod tests {
         let html = card_frame_html("http://127.0.0.1:9").unwrap();
         assert!(html.contains("<title>Secure payment input frame</title>"));
         assert!(
-            html.contains("serveCard(\"http://127.0.0.1:9\");"),
+            html.contains(
+                "serveCard([\"http://127.0.0.1:9\", \"https://sandbox.polar.sh\", \"https://polar.sh\"]);"
+            ),
             "{html}"
         );
         assert!(

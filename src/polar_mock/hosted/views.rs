@@ -189,11 +189,15 @@ pub(crate) struct NotFound {
 }
 
 /// `card_frame.html`: the card form on the mock's card listener, answering pages of
-/// `page_origin` only.
+/// `page_origins` only.
 #[derive(Debug, Serialize)]
 pub(crate) struct CardFrame {
-    pub page_origin: String,
+    pub page_origins: Vec<String>,
 }
+
+/// Polar's own page hosts, where the hosted pages are when a run answers as Polar's names
+/// (sandbox, production): the card frame answers pages there too.
+pub(crate) const POLAR_PAGE_ORIGINS: [&str; 2] = ["https://sandbox.polar.sh", "https://polar.sh"];
 
 /// Where the card listener serves the card frame.
 pub(crate) const CARD_FRAME_PATH: &str = "/card-frame";

@@ -35,7 +35,7 @@ pub(crate) fn checkout(state: &Render, c: &Checkout) -> Value {
     let success_url = c.success_url.clone().unwrap_or_else(|| {
         format!(
             "{}{}",
-            state.base_url(),
+            state.page_base(),
             confirmation_path(&c.client_secret)
         )
     });

@@ -45,7 +45,8 @@ pub(crate) fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
 pub(crate) struct Render<'a> {
     world: &'a World,
     catalog: &'a Catalog,
-    base_url: &'a str,
+    /// Where the hosted pages are ([`Shared::page_base`]).
+    page_base: String,
 }
 
 impl Deref for Render<'_> {
@@ -60,7 +61,7 @@ impl<'a> Render<'a> {
         Render {
             world,
             catalog: &shared.catalog,
-            base_url: &shared.base_url,
+            page_base: shared.page_base(),
         }
     }
 
@@ -87,18 +88,20 @@ impl<'a> Render<'a> {
         self.catalog.price(id).cloned()
     }
 
-    pub fn base_url(&self) -> &str {
-        self.base_url
+    /// The hosted pages' origin: the mock's address, or Polar's page host in a run that
+    /// answers as Polar's names.
+    pub fn page_base(&self) -> &str {
+        &self.page_base
     }
 
     pub fn checkout_url(&self, c: &Checkout) -> String {
-        format!("{}{}", self.base_url, checkout_path(&c.client_secret))
+        format!("{}{}", self.page_base, checkout_path(&c.client_secret))
     }
 
     pub fn portal_url(&self, token: &str, email: &str) -> String {
         format!(
             "{}/{}/portal?customer_session_token={}&email={}",
-            self.base_url,
+            self.page_base,
             self.organization.slug,
             token,
             url_encode(email)

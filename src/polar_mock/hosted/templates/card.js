@@ -4,10 +4,11 @@
      page → frame  {type: 'card:collect', id}              (target origin: the frame's)
      frame → page  {type: 'card:value', id, number, expiry, cvc}   (target: the page's origin)
    Each side drops messages from any other origin. -#}
-// The frame's side: answer the page's `card:collect` from `pageOrigin` with the fields' values,
+// The frame's side: answer the page's `card:collect` from one of `pageOrigins` (the mock's own
+// address, Polar's page hosts when a run answers as them) with the fields' values,
 // and format them while typing or pasting as Stripe's fields do ("4242 4242 4242 4242",
 // "MM / YY").
-function serveCard(pageOrigin){
+function serveCard(pageOrigins){
   function digits(s, n){ return (s || '').replace(/\D/g, '').slice(0, n); }
   function formatNumber(v){ return digits(v, 16).replace(/(\d{4})(?=\d)/g, '$1 '); }
   function formatExpiry(v, deleting){
@@ -29,9 +30,9 @@ function serveCard(pageOrigin){
   var expiry = mask('card-expiry', formatExpiry);
   var cvc = mask('card-cvc', function(v){ return digits(v, 4); });
   window.addEventListener('message', function(e){
-    if (e.origin !== pageOrigin || !e.data || e.data.type !== 'card:collect') return;
+    if (pageOrigins.indexOf(e.origin) < 0 || !e.data || e.data.type !== 'card:collect') return;
     e.source.postMessage({ type: 'card:value', id: e.data.id, number: number.value,
-      expiry: expiry.value, cvc: cvc.value }, pageOrigin);
+      expiry: expiry.value, cvc: cvc.value }, e.origin);
   });
 }
 // The page's side: the card typed into `frame` (an iframe element on `cardOrigin`), as a promise of
