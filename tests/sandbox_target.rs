@@ -254,3 +254,144 @@ async fn a_mock_only_scenario_is_not_runnable_on_the_sandbox_and_the_run_passes(
         .unwrap()
         .contains(report["run"]["id"].as_str().unwrap()));
 }
+
+/// The production target against the mock standing in for production, with the demo app on
+/// it: the default scenarios' production smoke runs and passes (the verifier, the billing UI),
+/// every other scenario is not runnable, and a step that would write to Polar's API is
+/// refused before it is sent — the order the mock counts stays zero.
+#[tokio::test(flavor = "multi_thread")]
+async fn production_runs_only_the_smoke_and_refuses_a_write() {
+    use walkthrough::demo_app::{DemoApp, DemoAppConfig};
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let app = DemoApp::start(DemoAppConfig {
+        port: None,
+        db_path: None,
+        enforce: true,
+        polar_api_url: mock.base_url(),
+        polar_token: mock.token(),
+        product_id: mock.product_id(),
+        webhook_secret: None,
+    })
+    .await
+    .unwrap();
+    let scenarios = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&path, scenarios.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let flows = scenarios.path().join("flows");
+    std::fs::create_dir_all(&flows).unwrap();
+    for entry in std::fs::read_dir(root().join("scenarios/flows")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, flows.join(path.file_name().unwrap())).unwrap();
+    }
+    write(
+        scenarios.path(),
+        "07-would-write.yaml",
+        "name: A smoke that would buy\ntargets: [production]\nsteps:\n  - name: Create a checkout on production\n    do:\n      - http:\n          method: POST\n          url: ${polar.api_url}/v1/checkouts/\n          json: { products: [\"${polar.product_id}\"] }\n          expect: { status: 201 }\n",
+    );
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut cmd = walkthrough();
+    cmd.arg("run")
+        .arg(scenarios.path())
+        .args([
+            "--quiet",
+            "--video",
+            "off",
+            "--target",
+            "production",
+            "--app",
+        ])
+        .arg(format!("{}/", app.url()))
+        .arg("--out")
+        .arg(out_dir.path())
+        .env("POLAR_ACCESS_TOKEN", mock.token())
+        .env("POLAR_PRODUCT_ID", mock.product_id())
+        .env("POLAR_API_URL", mock.base_url());
+    let out = output(cmd).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("cleanup: none on production (read-only)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("production runs only scenarios that name it"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&mock.token()),
+        "the token leaked: {stderr}"
+    );
+
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["run"]["target"], "production");
+    let by_name = |name: &str| {
+        report["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no scenario {name}"))
+            .clone()
+    };
+    let smoke = by_name("Production smoke");
+    assert_eq!(smoke["status"], "passed", "{smoke:#}");
+    let verifier = smoke["steps"][0].to_string();
+    assert!(verifier.contains("production"), "{verifier}");
+    for name in [
+        "New user to checkout",
+        "Checkout return to active",
+        "Continue using the product",
+        "Cancel in the customer portal",
+        "Payment failure and recovery",
+    ] {
+        let s = by_name(name);
+        assert_eq!(s["status"], "not_runnable", "{s:#}");
+        assert_eq!(s["steps"], json!([]), "never run, never faked");
+    }
+    let write = by_name("A smoke that would buy");
+    assert_eq!(write["status"], "failed", "{write:#}");
+    let message = write["steps"][0]["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("refused, the production target is read-only")
+            && message.contains("POST /v1/checkouts/"),
+        "{write:#}"
+    );
+    // Nothing reached the stand-in's write path: no checkout exists.
+    let (status, checkouts) = call(&mock, "GET", "/v1/checkouts/", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(checkouts["items"], json!([]), "{checkouts}");
+}
+
+/// The production target's client reads and never writes: a GET reaches the stand-in, a
+/// checkout is refused before it is sent.
+#[tokio::test]
+async fn a_read_only_client_refuses_writes_before_sending_them() {
+    use walkthrough::polar::types::CheckoutCreate;
+    use walkthrough::polar::PolarError;
+    let mock = MockPolar::start(MockConfig::default()).await.unwrap();
+    let client = PolarClient::builder(mock.base_url(), mock.token())
+        .read_only(true)
+        .build()
+        .unwrap();
+    let product = client.get_product(&mock.product_id()).await.unwrap();
+    assert_eq!(product.name, "Tegy Pro");
+    let body = CheckoutCreate {
+        products: vec![mock.product_id()],
+        ..Default::default()
+    };
+    let refused = client.create_checkout(&body).await.unwrap_err();
+    assert!(
+        matches!(&refused, PolarError::ReadOnly { method, path } if method == "POST" && path == "/v1/checkouts/"),
+        "{refused:?}"
+    );
+    let (_, checkouts) = call(&mock, "GET", "/v1/checkouts/", None).await;
+    assert_eq!(checkouts["items"], json!([]), "{checkouts}");
+}

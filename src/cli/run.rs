@@ -18,6 +18,7 @@ pub const FIXTURES_APP: &str = "fixtures";
 pub enum TargetArg {
     Mock,
     Sandbox,
+    Production,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -147,8 +148,10 @@ pub struct Args {
     /// domains (example.com, *.test, …); see docs/sandbox.md.
     #[arg(long, value_name = "TEMPLATE")]
     pub email: Option<String>,
-    /// Where Polar is: `mock` (the local mock) or `sandbox` (Polar's sandbox, needs
-    /// `--app URL` and POLAR_ACCESS_TOKEN / POLAR_PRODUCT_ID; see docs/sandbox.md).
+    /// Where Polar is: `mock` (the local mock), `sandbox` (Polar's sandbox, needs `--app URL`
+    /// and POLAR_ACCESS_TOKEN / POLAR_PRODUCT_ID; see docs/sandbox.md) or `production`
+    /// (read-only: only scenarios with `targets: [production]`, no request to Polar but GET;
+    /// the same variables, for production).
     #[arg(long, value_name = "TARGET", value_enum, default_value = "mock")]
     pub target: TargetArg,
 }
@@ -194,14 +197,14 @@ impl Args {
     /// Where the app comes from: `--app`, else the project file's app (or sandbox URL),
     /// else the demo app.
     fn app(&self, project: Option<&Project>) -> Result<AppSource, RunError> {
-        let sandbox = matches!(self.target, TargetArg::Sandbox);
-        let from_project = project.and_then(|p| match (sandbox, &p.app) {
-            (true, _) => p.sandbox_app_url.clone().map(AppChoice::Url),
-            (false, Some(app)) => Some(AppChoice::Project(Box::new(ProjectApp {
+        let from_project = project.and_then(|p| match (self.target, &p.app) {
+            (TargetArg::Sandbox, _) => p.sandbox_app_url.clone().map(AppChoice::Url),
+            (TargetArg::Production, _) => p.production_app_url.clone().map(AppChoice::Url),
+            (TargetArg::Mock, Some(app)) => Some(AppChoice::Project(Box::new(ProjectApp {
                 spec: app.clone(),
                 seed: p.polar_seed.clone(),
             }))),
-            (false, None) => None,
+            (TargetArg::Mock, None) => None,
         });
         let choice = match (self.app.as_deref(), from_project) {
             (Some(FIXTURES_APP), _) => return Ok(AppSource::FixturePages),
@@ -252,6 +255,7 @@ impl Args {
                 polar: match self.target {
                     TargetArg::Mock => PolarTarget::Mock,
                     TargetArg::Sandbox => PolarTarget::Sandbox,
+                    TargetArg::Production => PolarTarget::Production,
                 },
                 app,
             },

@@ -122,7 +122,7 @@ pub fn polar_error(e: &PolarError) -> Response {
                 json!({ "polar_status": status, "polar_error": code }),
             )
         }
-        PolarError::Decode(_) | PolarError::Config(_) => error(
+        PolarError::Decode(_) | PolarError::Config(_) | PolarError::ReadOnly { .. } => error(
             StatusCode::BAD_GATEWAY,
             "polar_error",
             format!("Unexpected answer from Polar: {e}"),

@@ -177,8 +177,14 @@ impl Console {
     }
 }
 
-/// `  - not runnable on this target (targets: mock)`.
+/// `  - not runnable on this target (targets: mock)`; a scenario without `targets:` is not
+/// runnable only on production.
 pub fn not_runnable_line(targets: &[String]) -> String {
+    if targets.is_empty() {
+        return "  - not runnable on this target (no `targets:`: mock and sandbox only; \
+                production runs only scenarios that name it)"
+            .to_string();
+    }
     format!(
         "  - not runnable on this target (targets: {})",
         targets.join(", ")

@@ -65,6 +65,10 @@ pub enum PolarError {
     /// The client is misconfigured (bad base URL, missing token, unknown server name).
     #[error("Polar client configuration: {0}")]
     Config(String),
+    /// A request that would write, refused before it was sent: the client is read-only
+    /// (the production target's).
+    #[error("refused {method} {path}: production is read-only here, only GET requests reach Polar's production API")]
+    ReadOnly { method: String, path: String },
 }
 
 impl PolarError {
@@ -155,6 +159,7 @@ pub struct PolarClientBuilder {
     token: String,
     timeout: Duration,
     retry: RetryPolicy,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for PolarClientBuilder {
@@ -179,6 +184,13 @@ impl PolarClientBuilder {
         self
     }
 
+    /// Refuse every request but GET, before it is sent ([`PolarError::ReadOnly`]): the
+    /// production target's client.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
     pub fn build(self) -> Result<PolarClient, PolarError> {
         let mut base = Url::parse(self.base_url.trim())
             .map_err(|e| PolarError::Config(format!("base URL `{}`: {e}", self.base_url)))?;
@@ -196,6 +208,7 @@ impl PolarClientBuilder {
             base,
             token: self.token,
             retry: self.retry,
+            read_only: self.read_only,
         })
     }
 }
@@ -207,6 +220,8 @@ pub struct PolarClient {
     base: Url,
     token: String,
     retry: RetryPolicy,
+    /// Only GET requests are sent.
+    read_only: bool,
 }
 
 impl std::fmt::Debug for PolarClient {
@@ -228,6 +243,7 @@ impl PolarClient {
             token: token.into(),
             timeout: Duration::from_secs(15),
             retry: RetryPolicy::default(),
+            read_only: false,
         }
     }
 
@@ -289,6 +305,12 @@ impl PolarClient {
         url: Url,
         body: Option<&(dyn erased::Body + Sync)>,
     ) -> Result<T, PolarError> {
+        if self.read_only && method != Method::Get {
+            return Err(PolarError::ReadOnly {
+                method: method.as_str().to_string(),
+                path: url.path().to_string(),
+            });
+        }
         let body_bytes = match body {
             Some(b) => Some(b.to_json().map_err(|e| PolarError::Decode(e.to_string()))?),
             None => None,

@@ -70,6 +70,8 @@ pub struct Project {
     pub polar_seed: Option<PathBuf>,
     /// `sandbox.app_url`: the deployed app `--target sandbox` tests.
     pub sandbox_app_url: Option<String>,
+    /// `production.app_url`: the live app `--target production` smoke-tests, read-only.
+    pub production_app_url: Option<String>,
     pub run: RunDefaults,
 }
 
@@ -118,7 +120,7 @@ pub struct RunDefaults {
 /// The default time an app gets to answer `ready`.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
-const TOP_KEYS: [&str; 5] = ["scenarios", "app", "polar", "sandbox", "run"];
+const TOP_KEYS: [&str; 6] = ["scenarios", "app", "polar", "sandbox", "production", "run"];
 const APP_KEYS: [&str; 10] = [
     "command",
     "cwd",
@@ -369,6 +371,7 @@ impl Checker {
             app: None,
             polar_seed: None,
             sandbox_app_url: None,
+            production_app_url: None,
             run: RunDefaults::default(),
         };
         let Some(root) = self.mapping(root, "the project file") else {
@@ -391,6 +394,15 @@ impl Checker {
         {
             self.keys(sandbox, &["app_url"], "`sandbox`");
             project.sandbox_app_url = sandbox
+                .get("app_url")
+                .and_then(|n| self.url(n, "`app_url`"));
+        }
+        if let Some(production) = root
+            .get("production")
+            .and_then(|n| self.mapping(n, "`production`"))
+        {
+            self.keys(production, &["app_url"], "`production`");
+            project.production_app_url = production
                 .get("app_url")
                 .and_then(|n| self.url(n, "`app_url`"));
         }

@@ -87,6 +87,11 @@ pub fn json_schema() -> Value {
                 "additionalProperties": false,
                 "properties": { "app_url": described("string", "the deployed app --target sandbox tests") }
             },
+            "production": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": { "app_url": described("string", "the live app --target production smoke-tests, read-only (only scenarios with `targets: [production]`)") }
+            },
             "run": run
         }
     });

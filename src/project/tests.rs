@@ -19,6 +19,8 @@ polar:
   seed: polar-seed.json               # the organization and products, in Polar's shapes (default: Tegy Pro)
 sandbox:
   app_url: https://staging.example.com
+production:                           # --target production: the smoke, read-only
+  app_url: https://app.example.com
 run:                                  # defaults for run's options
   viewport: 1280x800
   video: on
@@ -63,6 +65,10 @@ fn the_documented_file_loads_with_paths_resolved_against_its_folder() {
     assert_eq!(
         p.sandbox_app_url.as_deref(),
         Some("https://staging.example.com")
+    );
+    assert_eq!(
+        p.production_app_url.as_deref(),
+        Some("https://app.example.com")
     );
     assert_eq!(p.run.viewport, Some(Viewport::DEFAULT));
     assert_eq!(p.run.video.as_deref(), Some("on"));

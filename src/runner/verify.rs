@@ -56,6 +56,9 @@ pub(super) async fn run(
             format!("the mock Polar at {url}: its seed's organization and product")
         }
         (Some(PolarTarget::Sandbox), _) => "Polar's sandbox, from the POLAR_* variables".into(),
+        (Some(PolarTarget::Production), _) => {
+            "Polar's production, read-only, from the POLAR_* variables".into()
+        }
         _ => "the POLAR_* variables of the environment".into(),
     };
     let expect = crate::polar::verify::Expectations { product_name };

@@ -29,8 +29,9 @@ pub const SLOT_IDS: [&str; 6] = [
     "production-smoke",
 ];
 
-/// Where a scenario can run (`targets:`); absent means everywhere.
-pub const TARGETS: [&str; 2] = ["mock", "sandbox"];
+/// Where a scenario can run (`targets:`); absent means the mock and the sandbox (production
+/// runs only the scenarios that name it).
+pub const TARGETS: [&str; 3] = ["mock", "sandbox", "production"];
 
 /// Variable names the runner sets before a scenario starts; `check` and `run` pass them
 /// as [`LoadOptions::provided_vars`].

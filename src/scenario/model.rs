@@ -44,7 +44,8 @@ pub struct Scenario {
     pub vars: Vec<(String, Template)>,
     /// Names whose values are secrets: redacted in every log, report and error.
     pub secret_vars: Vec<String>,
-    /// Targets this scenario can run on (`mock`, `sandbox`); empty means every target.
+    /// Targets this scenario can run on (`mock`, `sandbox`, `production`); empty means the mock
+    /// and the sandbox — production only ever runs a scenario that names it.
     pub targets: Vec<String>,
     /// The app may reject Polar's webhooks in this scenario (a test of its signature check,
     /// say): a rejected delivery is still reported, but does not fail the step.
@@ -56,9 +57,11 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Whether the scenario can run on `target` (`mock`, `sandbox`, …).
+    /// Whether the scenario can run on `target` (`mock`, `sandbox`, `production`). Production
+    /// is read-only and real customers' data: only a scenario that names it runs there.
     pub fn runs_on(&self, target: &str) -> bool {
-        self.targets.is_empty() || self.targets.iter().any(|t| t == target)
+        let named = self.targets.iter().any(|t| t == target);
+        named || (self.targets.is_empty() && target != PolarTarget::Production.as_str())
     }
 }
 
@@ -226,12 +229,14 @@ impl LoadedScenarios {
     }
 }
 
-/// Where Polar is for a run: the local mock or Polar's sandbox. A scenario's `targets:`
+/// Where Polar is for a run: the local mock, Polar's sandbox or production. A scenario's `targets:`
 /// name these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolarTarget {
     Mock,
     Sandbox,
+    /// Polar's production API, read-only: the production smoke.
+    Production,
 }
 
 impl PolarTarget {
@@ -239,6 +244,7 @@ impl PolarTarget {
         match self {
             PolarTarget::Mock => "mock",
             PolarTarget::Sandbox => "sandbox",
+            PolarTarget::Production => "production",
         }
     }
 }

@@ -595,6 +595,18 @@ fn given_steps_and_targets_are_parsed_and_vars_from_given_are_known() {
 }
 
 #[test]
+fn production_runs_only_scenarios_that_name_it() {
+    let plain = "name: T\nsteps:\n  - name: S\n    do:\n      - open: /\n";
+    let named =
+        "name: P\ntargets: [mock, production]\nsteps:\n  - name: S\n    do:\n      - open: /\n";
+    let (_d, r) = load_files(&[("a.yaml", plain), ("b.yaml", named)], "");
+    let loaded = r.unwrap_or_else(|d| panic!("{}", d.render()));
+    let (a, b) = (&loaded.scenarios[0], &loaded.scenarios[1]);
+    assert!(a.runs_on("mock") && a.runs_on("sandbox") && !a.runs_on("production"));
+    assert!(b.runs_on("mock") && !b.runs_on("sandbox") && b.runs_on("production"));
+}
+
+#[test]
 fn an_unknown_target_is_a_diagnostic_with_a_suggestion() {
     let p = problems("name: T\ntargets: [mokc]\nsteps:\n  - name: S\n    do:\n      - open: /\n");
     assert_eq!(p.len(), 1, "{p:?}");

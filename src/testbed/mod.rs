@@ -1,7 +1,7 @@
 //! The testbed of a run: where the app under test and Polar come from, started, checked
 //! ready and stopped in one place: the embedded demo app on the mock Polar ([`local`]), the
 //! fixture pages, a running app at a URL, the project file's app ([`project_app`],
-//! [`app_process`]), or a deployed app on Polar's sandbox ([`sandbox`]). A [`TestbedPlan`]
+//! [`app_process`]), or a deployed app on Polar's sandbox or production ([`real_polar`]). A [`TestbedPlan`]
 //! says which; its [`TestbedPlan::start`] gives a [`RunningTestbed`] that knows the app URL,
 //! the scenario variables and secrets it brings, its [`observer`], and how to stop.
 //! Wires `polar_mock`, `demo_app` and `polar` together; must not import the runner's
@@ -11,7 +11,7 @@ pub mod app_process;
 pub mod local;
 pub mod observer;
 pub mod project_app;
-pub mod sandbox;
+pub mod real_polar;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,7 +26,7 @@ use crate::scenario::PolarTarget;
 pub use local::LocalTestbed;
 pub use project_app::ProjectApp;
 use project_app::RunningProjectApp;
-pub use sandbox::SandboxTestbed;
+pub use real_polar::RealPolarTestbed;
 
 /// Where the app under test comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +108,7 @@ enum Running {
     Project(Box<RunningProjectApp>),
     Fixtures(StaticSite),
     Url,
-    Sandbox(SandboxTestbed),
+    RealPolar(RealPolarTestbed),
 }
 
 /// A started testbed: stop it with [`RunningTestbed::stop`] (dropping it stops the in-process
@@ -123,14 +123,19 @@ impl TestbedPlan {
     /// to `logs/app.log`.
     pub async fn start(&self, logs: &Path) -> Result<RunningTestbed, TestbedError> {
         let (running, app_url) = match (&self.polar, &self.app) {
-            (PolarTarget::Sandbox, AppSource::Url(url)) => {
-                let sandbox = SandboxTestbed::from_env(|k| std::env::var(k).ok())?;
+            (target @ (PolarTarget::Sandbox | PolarTarget::Production), AppSource::Url(url)) => {
+                let real = RealPolarTestbed::from_env(*target, |k| std::env::var(k).ok())?;
                 app_process::check_reachable(url).await?;
-                (Running::Sandbox(sandbox), url.clone())
+                (Running::RealPolar(real), url.clone())
             }
             (PolarTarget::Sandbox, _) => {
                 return Err(TestbedError::Usage(
                     "--target sandbox needs --app URL: the deployed staging app whose webhooks the sandbox reaches (not `fixtures`)".into(),
+                ))
+            }
+            (PolarTarget::Production, _) => {
+                return Err(TestbedError::Usage(
+                    "--target production needs --app URL (or `production.app_url` in the project file): the live app the production smoke reads".into(),
                 ))
             }
             (PolarTarget::Mock, AppSource::Demo { enforce }) => {
@@ -248,7 +253,8 @@ impl RunningTestbed {
         }
     }
 
-    /// The name the report gives this testbed: where Polar is, `mock`, `sandbox` or `none`.
+    /// The name the report gives this testbed: where Polar is, `mock`, `sandbox`, `production`
+    /// or `none`.
     pub fn report_name(&self) -> &'static str {
         self.polar().map_or("none", PolarTarget::as_str)
     }
@@ -275,7 +281,7 @@ impl RunningTestbed {
                     .map(|p| format!("GET {p} (app.state)")),
             ),
             Running::Fixtures(_) => ("fixtures", None, None),
-            Running::Url | Running::Sandbox(_) => ("url", None, None),
+            Running::Url | Running::RealPolar(_) => ("url", None, None),
         };
         AppInfo {
             source: source.into(),
@@ -291,7 +297,7 @@ impl RunningTestbed {
     pub fn polar(&self) -> Option<PolarTarget> {
         match self.running {
             Running::Local(_) | Running::Project(_) => Some(PolarTarget::Mock),
-            Running::Sandbox(_) => Some(PolarTarget::Sandbox),
+            Running::RealPolar(ref real) => Some(real.target),
             Running::Fixtures(_) | Running::Url => None,
         }
     }
@@ -314,11 +320,11 @@ impl RunningTestbed {
                 vars
             }
             Running::Project(app) => project_vars(app),
-            Running::Sandbox(sandbox) => {
-                let mut vars: Vec<TestbedVar> = sandbox.vars().into_iter().map(plain).collect();
+            Running::RealPolar(real) => {
+                let mut vars: Vec<TestbedVar> = real.vars().into_iter().map(plain).collect();
                 vars.push(TestbedVar {
                     name: "polar.token",
-                    value: sandbox.token().to_string(),
+                    value: real.token().to_string(),
                     secret: true,
                 });
                 vars
@@ -334,7 +340,7 @@ impl RunningTestbed {
             Running::Project(app) => std::iter::once(app.mock.token())
                 .chain(app.webhook_secret.clone())
                 .collect(),
-            Running::Sandbox(sandbox) => sandbox.secrets().into_iter().map(String::from).collect(),
+            Running::RealPolar(real) => real.secrets().into_iter().map(String::from).collect(),
             Running::Fixtures(_) | Running::Url => Vec::new(),
         }
     }
@@ -359,7 +365,7 @@ impl RunningTestbed {
     /// On the sandbox, revokes what the run bought (found by the run's customer email).
     pub async fn cleanup(&self, email: &str) -> Option<Result<Cleanup, TestbedError>> {
         match &self.running {
-            Running::Sandbox(sandbox) => Some(sandbox.cleanup(email).await),
+            Running::RealPolar(real) => Some(real.cleanup(email).await),
             _ => None,
         }
     }
@@ -371,7 +377,7 @@ impl RunningTestbed {
             Running::Local(local) => local.shutdown().await,
             Running::Project(app) => (*app).stop().await,
             Running::Fixtures(site) => drop(site),
-            Running::Url | Running::Sandbox(_) => {}
+            Running::Url | Running::RealPolar(_) => {}
         }
     }
 }

@@ -1,17 +1,25 @@
-//! The sandbox target (`run --target sandbox`): Polar's sandbox and a deployed app,
-//! described by `POLAR_*` variables, and the cleanup that revokes what the run created.
+//! Polar's real servers as a target: `run --target sandbox` (Polar's sandbox and a deployed
+//! app, and the cleanup that revokes what the run bought) and `run --target production` (the
+//! live app and Polar's production API, read-only: the client refuses every request but
+//! GET, and nothing is cleaned up because nothing was made). Described by `POLAR_*`
+//! variables.
 
 use super::TestbedError;
 use crate::polar::cleanup::Cleanup;
 use crate::polar::PolarClient;
+use crate::scenario::PolarTarget;
 
 /// The sandbox's API when `POLAR_API_URL` is not set.
 pub const SANDBOX_API_URL: &str = "https://sandbox-api.polar.sh";
+/// Production's API when `POLAR_API_URL` is not set.
+pub const PRODUCTION_API_URL: &str = "https://api.polar.sh";
 
-/// `run --target sandbox`: Polar's sandbox (or `POLAR_API_URL`) and the app at `--app`.
-/// Built from `POLAR_*` variables; holds the token, so its `Debug` hides it.
+/// `run --target sandbox|production`: Polar's API there (or `POLAR_API_URL`) and the app at
+/// `--app`. Built from `POLAR_*` variables; holds the token, so its `Debug` hides it.
 #[derive(Clone)]
-pub struct SandboxTestbed {
+pub struct RealPolarTestbed {
+    /// [`PolarTarget::Sandbox`] or [`PolarTarget::Production`].
+    pub target: PolarTarget,
     pub api_url: String,
     pub product_id: String,
     pub organization_slug: Option<String>,
@@ -19,9 +27,10 @@ pub struct SandboxTestbed {
     webhook_secret: Option<String>,
 }
 
-impl std::fmt::Debug for SandboxTestbed {
+impl std::fmt::Debug for RealPolarTestbed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SandboxTestbed")
+        f.debug_struct("RealPolarTestbed")
+            .field("target", &self.target)
             .field("api_url", &self.api_url)
             .field("product_id", &self.product_id)
             .field("organization_slug", &self.organization_slug)
@@ -29,13 +38,16 @@ impl std::fmt::Debug for SandboxTestbed {
     }
 }
 
-impl SandboxTestbed {
+impl RealPolarTestbed {
     /// Reads `POLAR_ACCESS_TOKEN` and `POLAR_PRODUCT_ID` (required), `POLAR_API_URL`
-    /// (default [`SANDBOX_API_URL`]), `POLAR_ORGANIZATION_SLUG` and `POLAR_WEBHOOK_SECRET`.
-    /// A missing required variable is an error naming it and the fix.
+    /// (default [`SANDBOX_API_URL`] or [`PRODUCTION_API_URL`]), `POLAR_ORGANIZATION_SLUG` and
+    /// `POLAR_WEBHOOK_SECRET`, for `target` (the sandbox unless it is production). A missing
+    /// required variable is an error naming it and the fix.
     pub fn from_env(
+        target: PolarTarget,
         lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<SandboxTestbed, TestbedError> {
+    ) -> Result<RealPolarTestbed, TestbedError> {
+        let production = target == PolarTarget::Production;
         let get = |name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_string())
@@ -43,20 +55,41 @@ impl SandboxTestbed {
         };
         let token = get("POLAR_ACCESS_TOKEN").ok_or(TestbedError::MissingVariable {
             name: "POLAR_ACCESS_TOKEN",
-            fix: "create an organization access token in the sandbox dashboard \
-                  (https://sandbox.polar.sh, Settings → Developers) and export \
-                  POLAR_ACCESS_TOKEN (see docs/sandbox.md)",
+            fix: if production {
+                "create an organization access token with read scopes only in the production \
+                 dashboard (https://polar.sh, Settings → Developers) and export \
+                 POLAR_ACCESS_TOKEN (see docs/sandbox.md#production-smoke)"
+            } else {
+                "create an organization access token in the sandbox dashboard \
+                 (https://sandbox.polar.sh, Settings → Developers) and export \
+                 POLAR_ACCESS_TOKEN (see docs/sandbox.md)"
+            },
         })?;
         let product_id = get("POLAR_PRODUCT_ID").ok_or(TestbedError::MissingVariable {
             name: "POLAR_PRODUCT_ID",
-            fix: "export POLAR_PRODUCT_ID with the id of the sandbox product the app sells \
-                  (see docs/sandbox.md)",
+            fix: if production {
+                "export POLAR_PRODUCT_ID with the id of the production product the app sells \
+                 (see docs/sandbox.md#production-smoke)"
+            } else {
+                "export POLAR_PRODUCT_ID with the id of the sandbox product the app sells \
+                 (see docs/sandbox.md)"
+            },
         })?;
+        let default_api = if production {
+            PRODUCTION_API_URL
+        } else {
+            SANDBOX_API_URL
+        };
         let api_url = get("POLAR_API_URL")
-            .unwrap_or_else(|| SANDBOX_API_URL.to_string())
+            .unwrap_or_else(|| default_api.to_string())
             .trim_end_matches('/')
             .to_string();
-        Ok(SandboxTestbed {
+        Ok(RealPolarTestbed {
+            target: if production {
+                PolarTarget::Production
+            } else {
+                PolarTarget::Sandbox
+            },
             api_url,
             product_id,
             organization_slug: get("POLAR_ORGANIZATION_SLUG"),
@@ -70,7 +103,7 @@ impl SandboxTestbed {
     /// set apart, as a secret (`polar.token`).
     pub fn vars(&self) -> Vec<(&'static str, String)> {
         let mut vars = vec![
-            ("polar.server", "sandbox".to_string()),
+            ("polar.server", self.target.as_str().to_string()),
             ("polar.api_url", self.api_url.clone()),
             ("polar.product_id", self.product_id.clone()),
         ];
@@ -92,16 +125,22 @@ impl SandboxTestbed {
             .collect()
     }
 
-    /// A client for the sandbox API with this token.
+    /// A client for the API with this token; read-only (GET only) on production.
     pub fn client(&self) -> Result<PolarClient, TestbedError> {
         PolarClient::builder(self.api_url.clone(), self.token.clone())
+            .read_only(self.target == PolarTarget::Production)
             .build()
             .map_err(TestbedError::Client)
     }
 
     /// Revokes the subscriptions of the run's customer (`email` is `${run.email}`) and
-    /// prints the revoked ids. Returns what it did, for the report.
+    /// prints the revoked ids. Returns what it did, for the report. On production nothing
+    /// was bought, and nothing is touched.
     pub async fn cleanup(&self, email: &str) -> Result<Cleanup, TestbedError> {
+        if self.target == PolarTarget::Production {
+            eprintln!("cleanup: none on production (read-only)");
+            return Ok(Cleanup::default());
+        }
         let client = self.client()?;
         let done = crate::polar::cleanup::revoke_run_subscriptions(&client, email)
             .await
@@ -136,12 +175,15 @@ mod tests {
 
     #[test]
     fn sandbox_target_reads_polar_variables_and_keeps_the_token_secret() {
-        let t = SandboxTestbed::from_env(env(&[
-            ("POLAR_ACCESS_TOKEN", "polar_oat_secretvalue123"),
-            ("POLAR_PRODUCT_ID", "prod-1"),
-            ("POLAR_ORGANIZATION_SLUG", "acme"),
-            ("POLAR_WEBHOOK_SECRET", "whsec_abcdef123"),
-        ]))
+        let t = RealPolarTestbed::from_env(
+            PolarTarget::Sandbox,
+            env(&[
+                ("POLAR_ACCESS_TOKEN", "polar_oat_secretvalue123"),
+                ("POLAR_PRODUCT_ID", "prod-1"),
+                ("POLAR_ORGANIZATION_SLUG", "acme"),
+                ("POLAR_WEBHOOK_SECRET", "whsec_abcdef123"),
+            ]),
+        )
         .expect("sandbox testbed");
         assert_eq!(t.api_url, SANDBOX_API_URL);
         let vars = t.vars();
@@ -160,11 +202,14 @@ mod tests {
         );
         assert!(!format!("{t:?}").contains("secretvalue"), "{t:?}");
 
-        let t = SandboxTestbed::from_env(env(&[
-            ("POLAR_ACCESS_TOKEN", "polar_oat_x123456"),
-            ("POLAR_PRODUCT_ID", "prod-1"),
-            ("POLAR_API_URL", "http://127.0.0.1:9/"),
-        ]))
+        let t = RealPolarTestbed::from_env(
+            PolarTarget::Sandbox,
+            env(&[
+                ("POLAR_ACCESS_TOKEN", "polar_oat_x123456"),
+                ("POLAR_PRODUCT_ID", "prod-1"),
+                ("POLAR_API_URL", "http://127.0.0.1:9/"),
+            ]),
+        )
         .unwrap();
         assert_eq!(t.api_url, "http://127.0.0.1:9");
         assert!(t
@@ -175,16 +220,38 @@ mod tests {
     }
 
     #[test]
+    fn production_defaults_to_polars_api_and_says_where_the_token_comes_from() {
+        let t = RealPolarTestbed::from_env(
+            PolarTarget::Production,
+            env(&[
+                ("POLAR_ACCESS_TOKEN", "polar_oat_p"),
+                ("POLAR_PRODUCT_ID", "p"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(t.api_url, PRODUCTION_API_URL);
+        let server = t.vars().into_iter().find(|(k, _)| *k == "polar.server");
+        assert_eq!(server.map(|v| v.1).as_deref(), Some("production"));
+        let e = RealPolarTestbed::from_env(PolarTarget::Production, env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("production dashboard"), "{e}");
+    }
+
+    #[test]
     fn sandbox_target_names_the_missing_variable_and_the_fix() {
-        let e = SandboxTestbed::from_env(env(&[("POLAR_PRODUCT_ID", "p")]))
+        let e = RealPolarTestbed::from_env(PolarTarget::Sandbox, env(&[("POLAR_PRODUCT_ID", "p")]))
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("POLAR_ACCESS_TOKEN is not set"), "{e}");
         assert!(e.contains("fix:"), "{e}");
-        let e = SandboxTestbed::from_env(env(&[
-            ("POLAR_ACCESS_TOKEN", "polar_oat_x"),
-            ("POLAR_PRODUCT_ID", "  "),
-        ]))
+        let e = RealPolarTestbed::from_env(
+            PolarTarget::Sandbox,
+            env(&[
+                ("POLAR_ACCESS_TOKEN", "polar_oat_x"),
+                ("POLAR_PRODUCT_ID", "  "),
+            ]),
+        )
         .unwrap_err()
         .to_string();
         assert!(e.starts_with("POLAR_PRODUCT_ID is not set"), "{e}");
