@@ -4,15 +4,35 @@
 //! harness's cleanup path). When `walkthrough` itself is killed outright (SIGKILL, the OOM
 //! killer), a guardian — a tiny shell process in its own session that holds the other end of
 //! a pipe and the list of live groups — sees the pipe close and kills every group left.
+//! Also owns the run's temp folder ([`temp_dir`]): every child gets it as `TMPDIR`, and the
+//! crate's own temporary files go in it, without changing the process's environment.
 //! Owns `libc`. Must not import any other module of the crate.
 
 use std::collections::BTreeSet;
 use std::io;
 use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::process::{Child, Command};
+
+/// The run's private temp folder, when a run has one.
+static RUN_TEMP: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Makes `dir` the temp folder of what the run starts from now on (`None`: the system's).
+pub fn set_temp_dir(dir: Option<PathBuf>) {
+    *RUN_TEMP.lock().unwrap_or_else(|e| e.into_inner()) = dir;
+}
+
+/// Where temporary files go: the run's private folder, else the system's temp folder.
+pub fn temp_dir() -> PathBuf {
+    RUN_TEMP
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+}
 
 /// Process groups started by this process and not yet reaped.
 static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
@@ -62,9 +82,17 @@ pub struct GroupChild {
 }
 
 impl GroupChild {
-    /// Spawns `command` as the leader of a new process group.
+    /// Spawns `command` as the leader of a new process group, with the run's temp folder
+    /// as its `TMPDIR` (unless the command sets one).
     pub fn spawn(name: &str, command: &mut Command) -> io::Result<GroupChild> {
         command.process_group(0).kill_on_drop(true);
+        let sets_tmpdir = command
+            .as_std()
+            .get_envs()
+            .any(|(k, _)| k == std::ffi::OsStr::new("TMPDIR"));
+        if !sets_tmpdir {
+            command.env("TMPDIR", temp_dir());
+        }
         let child = command.spawn()?;
         let pgid = child
             .id()

@@ -190,7 +190,7 @@ impl Browser {
         };
         let profile = match tempfile::Builder::new()
             .prefix("walkthrough-profile-")
-            .tempdir()
+            .tempdir_in(crate::process::temp_dir())
         {
             Ok(p) => p,
             Err(e) => {

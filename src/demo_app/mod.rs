@@ -170,7 +170,9 @@ impl DemoApp {
         let (tempdir, db_path) = match &config.db_path {
             Some(p) => (None, p.clone()),
             None => {
-                let dir = tempfile::Builder::new().prefix("demo-app-").tempdir()?;
+                let dir = tempfile::Builder::new()
+                    .prefix("demo-app-")
+                    .tempdir_in(crate::process::temp_dir())?;
                 let path = dir.path().join("demo-app.sqlite3");
                 (Some(dir), path)
             }

@@ -1,7 +1,8 @@
 //! A run's record in the temp folder, `walkthrough-run-<pid>/`: `run.json` says which process
 //! owns it (pid and start time, so a reused pid is not mistaken for it) and where its run
-//! folder is, and `tmp/` is the run's own temp folder (the process's `TMPDIR`, so browser
-//! profiles, frames and the demo app's database all land inside). A normal end removes the
+//! folder is, and `tmp/` is the run's own temp folder (`crate::process::temp_dir`, and every
+//! child's `TMPDIR`, so browser profiles, frames and the demo app's database all land
+//! inside; the process's own environment is never changed). A normal end removes the
 //! record. A run that finds the record of a dead run — killed outright, so it could not
 //! clean up — removes what it left in the temp folder and marks its `report.json` aborted.
 
@@ -27,7 +28,7 @@ fn start_ticks(pid: u32) -> Option<u64> {
 
 impl RunRecord {
     /// Reaps the records of dead runs under `base`, then writes this run's and makes its
-    /// `tmp/` the process's temp folder. `None` when the temp folder is not writable (the
+    /// `tmp/` the run's temp folder (`crate::process::temp_dir`, every child's `TMPDIR`). `None` when the temp folder is not writable (the
     /// run goes on without a record).
     pub fn create(base: &Path, run_folder: &Path) -> Option<RunRecord> {
         for reaped in reap_dead(base) {
@@ -45,14 +46,15 @@ impl RunRecord {
             .unwrap_or_else(|_| run_folder.to_path_buf());
         let record = json!({"pid": pid, "start_ticks": start_ticks(pid), "run_folder": folder});
         std::fs::write(dir.join("run.json"), record.to_string()).ok()?;
-        // Before any other thread or child reads it: everything temporary goes in here.
-        std::env::set_var("TMPDIR", &tmp);
+        // Everything temporary goes in here: the crate's files and every child's TMPDIR.
+        crate::process::set_temp_dir(Some(tmp));
         Some(RunRecord { dir })
     }
 }
 
 impl Drop for RunRecord {
     fn drop(&mut self) {
+        crate::process::set_temp_dir(None);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -184,7 +184,7 @@ struct HiddenFile {
 
 impl HiddenFile {
     fn new(contents: &[u8]) -> Result<HiddenFile, String> {
-        let mut named = tempfile::NamedTempFile::new()
+        let mut named = tempfile::NamedTempFile::new_in(crate::process::temp_dir())
             .map_err(|e| format!("cannot write the run's certificate: {e}"))?;
         named
             .write_all(contents)

@@ -271,7 +271,7 @@ impl VideoRecorder {
         })?;
         let work = tempfile::Builder::new()
             .prefix("walkthrough-frames-")
-            .tempdir()
+            .tempdir_in(crate::process::temp_dir())
             .map_err(|e| {
                 VideoError::Files(format!("cannot create a folder for video frames: {e}"))
             })?;
