@@ -26,7 +26,8 @@
 //! - [`http_client`] — the one HTTP client (reqwest); [`process`] — child processes that
 //!   never outlive the run; [`duration`], [`viewport`] — values parsed once;
 //!   [`starter`] — the files `walkthrough init` writes; [`template`] — HTML from templates,
-//!   the one HTML escaper (minijinja).
+//!   the one HTML escaper (minijinja); [`percent`] — the one percent coder
+//!   (percent-encoding).
 
 // No function of the tool itself is longer than clippy.toml's limit (tests tell their story
 // in order and may be longer).
@@ -42,6 +43,7 @@ pub mod harness;
 pub mod http_client;
 pub mod intercept;
 pub mod outcome;
+pub mod percent;
 pub mod polar;
 pub mod polar_mock;
 pub mod process;

@@ -109,16 +109,10 @@ fn verifier_page(report: &str, passed: bool) -> String {
 /// `text` as a `data:` URL of type `mime`, every byte but the unreserved ones
 /// percent-encoded.
 fn data_url(mime: &str, text: &str) -> String {
-    let mut encoded = format!("data:{mime};charset=utf-8,");
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                encoded.push(byte as char)
-            }
-            _ => encoded.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    encoded
+    format!(
+        "data:{mime};charset=utf-8,{}",
+        crate::percent::encode_component(text)
+    )
 }
 
 #[cfg(test)]
@@ -127,20 +121,7 @@ mod tests {
 
     /// The page a `data:` URL carries.
     fn decode(url: &str) -> String {
-        let body = url.split_once(',').unwrap().1.as_bytes();
-        let mut bytes = Vec::new();
-        let mut i = 0;
-        while i < body.len() {
-            if body[i] == b'%' {
-                let hex = std::str::from_utf8(&body[i + 1..i + 3]).unwrap();
-                bytes.push(u8::from_str_radix(hex, 16).unwrap());
-                i += 3;
-            } else {
-                bytes.push(body[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(bytes).unwrap()
+        crate::percent::decode_utf8(url.split_once(',').unwrap().1).unwrap()
     }
 
     #[test]

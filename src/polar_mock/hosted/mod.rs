@@ -221,14 +221,7 @@ fn portal(ctx: &mut Ctx<'_>) -> Result<Reply, ApiError> {
 
 /// `application/x-www-form-urlencoded` percent-encoding of one key or value.
 fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    crate::percent::encode_component(s)
 }
 
 /// The customer session token a portal page is opened with.
