@@ -101,7 +101,14 @@ impl Api {
 
     async fn events(&self) -> Vec<Value> {
         let url = format!("{}/events", self.mock.control_url());
-        self.http.get(url).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// A paid checkout of 3 seats (with `success_url` when given); returns (customer id,
@@ -138,12 +145,19 @@ impl Api {
                 None,
             )
             .await;
-        (customer, subs["items"][0]["id"].as_str().unwrap().to_string())
+        (
+            customer,
+            subs["items"][0]["id"].as_str().unwrap().to_string(),
+        )
     }
 
     async fn seats(&self, sid: &str) -> Value {
         let (s, list) = self
-            .call(M::GET, &format!("/v1/customer-seats?subscription_id={sid}"), None)
+            .call(
+                M::GET,
+                &format!("/v1/customer-seats?subscription_id={sid}"),
+                None,
+            )
             .await;
         assert_eq!(s, 200, "{list}");
         validate(&self.doc, "SeatsList", &list, "GET /v1/customer-seats");
@@ -202,7 +216,11 @@ async fn without_the_feature_seats_answer_403_and_the_buyer_gets_no_seat() {
         "Seat-based pricing is not enabled for this organization"
     );
     let (s, _) = api
-        .call(M::GET, &format!("/v1/customer-seats?subscription_id={sid}"), None)
+        .call(
+            M::GET,
+            &format!("/v1/customer-seats?subscription_id={sid}"),
+            None,
+        )
         .await;
     assert_eq!(s, 403);
     assert_eq!(api.granted(&customer).await, json!([]));
@@ -214,15 +232,27 @@ async fn a_checkout_without_success_url_claims_the_buyers_seat() {
     let api = Api::start(Some(seats_seed(dir.path()))).await;
     let (customer, sid) = api.subscribe(None).await;
     let list = api.seats(&sid).await;
-    assert_eq!((list["total_seats"].as_i64(), list["available_seats"].as_i64()), (Some(3), Some(2)));
+    assert_eq!(
+        (
+            list["total_seats"].as_i64(),
+            list["available_seats"].as_i64()
+        ),
+        (Some(3), Some(2))
+    );
     let seat = &list["seats"][0];
     assert_eq!(seat["status"], "claimed");
     assert_eq!(seat["customer_id"], customer.as_str());
     assert_eq!(seat["customer_email"], "ada@acme.dev");
     let events = api.events().await;
     let k = kinds(&events, 0);
-    let claimed = k.iter().position(|t| t == "customer_seat.claimed").expect("claimed");
-    let created = k.iter().position(|t| t == "benefit_grant.created").expect("grant");
+    let claimed = k
+        .iter()
+        .position(|t| t == "customer_seat.claimed")
+        .expect("claimed");
+    let created = k
+        .iter()
+        .position(|t| t == "benefit_grant.created")
+        .expect("grant");
     assert!(claimed < created, "{k:?}");
     assert_eq!(k[created + 1], "customer.state_changed", "{k:?}");
     assert_eq!(api.granted(&customer).await[0]["benefit_id"], BENEFIT);
@@ -233,25 +263,38 @@ async fn a_checkout_without_success_url_claims_the_buyers_seat() {
 async fn an_app_with_its_own_success_url_assigns_claims_and_revokes_seats() {
     let dir = tempfile::tempdir().unwrap();
     let api = Api::start(Some(seats_seed(dir.path()))).await;
-    let (customer, sid) = api.subscribe(Some("https://app.acme.dev/new?billing=success")).await;
+    let (customer, sid) = api
+        .subscribe(Some("https://app.acme.dev/new?billing=success"))
+        .await;
     let list = api.seats(&sid).await;
     assert_eq!(list["seats"], json!([]));
     assert_eq!(list["available_seats"], 3);
-    assert!(!kinds(&api.events().await, 0).iter().any(|t| t.starts_with("benefit_grant.")));
+    assert!(!kinds(&api.events().await, 0)
+        .iter()
+        .any(|t| t.starts_with("benefit_grant.")));
 
     // The buyer, claimed at once: the seat's webhook, then the holder's grant and state.
     let from = api.events().await.len();
     let (s, own) = api
-        .assign(json!({"subscription_id": sid, "email": "ada@acme.dev", "immediate_claim": true,
-            "metadata": {"workspace": "w1"}}))
+        .assign(
+            json!({"subscription_id": sid, "email": "ada@acme.dev", "immediate_claim": true,
+            "metadata": {"workspace": "w1"}}),
+        )
         .await;
     assert_eq!(s, 200, "{own}");
-    assert_eq!((own["status"].as_str(), own["customer_id"].as_str()), (Some("claimed"), Some(customer.as_str())));
+    assert_eq!(
+        (own["status"].as_str(), own["customer_id"].as_str()),
+        (Some("claimed"), Some(customer.as_str()))
+    );
     assert_eq!(own["seat_metadata"], json!({"workspace": "w1"}));
     assert!(own["claimed_at"].is_string() && own["invitation_token_expires_at"].is_null());
     assert_eq!(
         kinds(&api.events().await, from),
-        ["customer_seat.claimed", "benefit_grant.created", "customer.state_changed"]
+        [
+            "customer_seat.claimed",
+            "benefit_grant.created",
+            "customer.state_changed"
+        ]
     );
     assert_eq!(api.granted(&customer).await[0]["benefit_id"], BENEFIT);
 
@@ -259,11 +302,17 @@ async fn an_app_with_its_own_success_url_assigns_claims_and_revokes_seats() {
     let (s, b) = api
         .assign(json!({"subscription_id": sid, "email": "ada@acme.dev"}))
         .await;
-    assert_eq!((s, b["detail"].as_str()), (400, Some("Seat already assigned to customer ada@acme.dev")));
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (400, Some("Seat already assigned to customer ada@acme.dev"))
+    );
     let (s, b) = api
         .assign(json!({"subscription_id": sid, "external_customer_id": "nobody"}))
         .await;
-    assert_eq!((s, b["detail"].as_str()), (404, Some("Customer not found: nobody")));
+    assert_eq!(
+        (s, b["detail"].as_str()),
+        (404, Some("Customer not found: nobody"))
+    );
     let (s, _) = api
         .assign(json!({"subscription_id": sid, "email": "x@acme.dev", "customer_id": customer}))
         .await;
@@ -274,7 +323,11 @@ async fn an_app_with_its_own_success_url_assigns_claims_and_revokes_seats() {
     let (s, mate) = api
         .assign(json!({"subscription_id": sid, "email": "grace@acme.dev"}))
         .await;
-    assert_eq!((s, mate["status"].as_str()), (200, Some("pending")), "{mate}");
+    assert_eq!(
+        (s, mate["status"].as_str()),
+        (200, Some("pending")),
+        "{mate}"
+    );
     assert!(mate["invitation_token_expires_at"].is_string());
     assert_eq!(
         kinds(&api.events().await, from),
@@ -290,7 +343,11 @@ async fn an_app_with_its_own_success_url_assigns_claims_and_revokes_seats() {
     let (s, b) = api
         .assign(json!({"subscription_id": sid, "email": "ken@acme.dev"}))
         .await;
-    assert_eq!((s, b["error"].as_str()), (400, Some("SeatNotAvailable")), "{b}");
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (400, Some("SeatNotAvailable")),
+        "{b}"
+    );
 
     // Revoking the third seat revokes its holder's grant; the seat is reused next.
     let third_customer = third["customer_id"].as_str().unwrap().to_string();
@@ -304,7 +361,11 @@ async fn an_app_with_its_own_success_url_assigns_claims_and_revokes_seats() {
     assert!(gone["customer_id"].is_null() && gone["revoked_at"].is_string());
     assert_eq!(
         kinds(&api.events().await, from),
-        ["customer_seat.revoked", "benefit_grant.revoked", "customer.state_changed"]
+        [
+            "customer_seat.revoked",
+            "benefit_grant.revoked",
+            "customer.state_changed"
+        ]
     );
     assert_eq!(api.granted(&third_customer).await, json!([]));
     let (s, again) = api
@@ -314,19 +375,30 @@ async fn an_app_with_its_own_success_url_assigns_claims_and_revokes_seats() {
 
     // A paid renewal cycles the claimed seat's grant.
     let from = api.events().await.len();
-    api.control("/advance-period", json!({"subscription_id": sid})).await;
+    api.control("/advance-period", json!({"subscription_id": sid}))
+        .await;
     let k = kinds(&api.events().await, from);
     assert!(k.contains(&"benefit_grant.cycled".to_string()), "{k:?}");
 
     // A revoked subscription revokes every live seat and the buyer's grant.
     let from = api.events().await.len();
-    let (s, _) = api.call(M::DELETE, &format!("/v1/subscriptions/{sid}"), None).await;
+    let (s, _) = api
+        .call(M::DELETE, &format!("/v1/subscriptions/{sid}"), None)
+        .await;
     assert_eq!(s, 200);
     let k = kinds(&api.events().await, from);
-    assert_eq!(k.iter().filter(|t| *t == "customer_seat.revoked").count(), 3, "{k:?}");
+    assert_eq!(
+        k.iter().filter(|t| *t == "customer_seat.revoked").count(),
+        3,
+        "{k:?}"
+    );
     assert!(k.contains(&"benefit_grant.revoked".to_string()), "{k:?}");
     assert_eq!(api.granted(&customer).await, json!([]));
     let list = api.seats(&sid).await;
-    assert!(list["seats"].as_array().unwrap().iter().all(|s| s["status"] == "revoked"));
+    assert!(list["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["status"] == "revoked"));
     check_seat_webhooks(&api.doc, &api.events().await);
 }

@@ -249,9 +249,10 @@ impl World {
 
     fn find_or_create_holder(&mut self, holder: &SeatHolder) -> Result<usize, SeatError> {
         let found = match holder {
-            SeatHolder::Email(e) => self.customers.iter().position(|c| {
-                c.deleted_at.is_none() && c.email.eq_ignore_ascii_case(e)
-            }),
+            SeatHolder::Email(e) => self
+                .customers
+                .iter()
+                .position(|c| c.deleted_at.is_none() && c.email.eq_ignore_ascii_case(e)),
             SeatHolder::ExternalId(x) => self.customer_by_external(x),
             SeatHolder::CustomerId(id) => self.customer_index(id),
         };
