@@ -135,6 +135,18 @@ pub(crate) struct SeedOrganization {
     pub name: String,
     /// The organization access token the mock accepts (`polar_oat_…`).
     pub token: String,
+    /// Polar's `OrganizationFeatureSettings` (each flag false when absent,
+    /// `server/polar/organization/schemas.py` 170-180).
+    #[serde(default)]
+    pub feature_settings: FeatureSettings,
+}
+
+/// The organization's feature flags the mock reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct FeatureSettings {
+    /// Customer seats (`/v1/customer-seats`, the buyer's seat at checkout).
+    #[serde(default)]
+    pub seat_based_pricing_enabled: bool,
 }
 
 /// Loads a seed file, `DIR/seed.json` when `dir` is a folder, or the built-in seed when

@@ -137,6 +137,10 @@ impl MockPolar {
             .world_products()
             .map_err(|e| MockError::Fixtures(e.to_string()))?;
         world.benefits = catalog.world_benefits();
+        world.seat_based_pricing_enabled = seed
+            .organization
+            .feature_settings
+            .seat_based_pricing_enabled;
         let product_id = world
             .products
             .first()

@@ -11,6 +11,7 @@
 mod benefits;
 mod checkouts;
 mod customer_portal;
+mod customer_seats;
 mod customers;
 mod events;
 pub(crate) mod input;
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Vec<Route> {
         webhook_endpoints::ROUTES,
         customer_portal::ROUTES,
         benefits::ROUTES,
+        customer_seats::ROUTES,
         events::ROUTES,
     ]
     .concat()

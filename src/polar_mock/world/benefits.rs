@@ -17,7 +17,9 @@
 //! * a grant is found again by customer, benefit and scope, so a revoked grant granted again is
 //!   the same record (`benefit/grant/service.py` 157-172);
 //! * seat-based products grant through claimed seats, not the subscription
-//!   (`subscription/service.py` 3822-3832): the mock models no seats, so they grant nothing.
+//!   (`subscription/service.py` 3822-3832): a claimed seat grants its holder the product's
+//!   benefits scoped to the subscription, and an inactive subscription revokes its seats
+//!   (`seats`).
 //!
 //! Every grant change is a background job in Polar that runs after the subscription's or the
 //! order's own events, and sends its webhook then `customer.state_changed`
@@ -83,15 +85,26 @@ impl World {
         let is_seat = is_seat_based(&s.price);
         let (customer_id, product_id) = (s.customer_id.clone(), s.product_id.clone());
         let scope = s.id.clone();
-        if s.active() {
-            if !is_seat {
-                self.grant_product(&customer_id, &product_id, scope);
+        if is_seat {
+            // Granted when a seat is claimed; an inactive subscription revokes every seat,
+            // which revokes its holder's grants.
+            if !s.active() {
+                self.revoke_all_seats(si);
             }
+        } else if s.active() {
+            self.grant_product(&customer_id, &product_id, scope);
         } else {
-            // Seat-based: Polar revokes every seat, which revokes its holder's grants; with
-            // no seats modelled there are none to revoke.
             self.revoke_scope(&customer_id, &scope);
         }
+    }
+
+    /// A seat of subscription `si` was claimed by `customer_id`: the product's benefits are
+    /// granted to the holder, scoped to the subscription (`benefit.enqueue_benefits_grants`
+    /// with the seat's customer, `customer_seat/service.py` 167-188).
+    pub(super) fn grant_seat_holder(&mut self, si: usize, customer_id: &str) {
+        let s = &self.subscriptions[si];
+        let (product_id, scope) = (s.product_id.clone(), s.id.clone());
+        self.grant_product(customer_id, &product_id, scope);
     }
 
     /// A renewal was paid: every granted grant of the subscription is cycled.
@@ -148,7 +161,7 @@ impl World {
         }
     }
 
-    fn revoke_scope(&mut self, customer_id: &str, scope: &str) {
+    pub(super) fn revoke_scope(&mut self, customer_id: &str, scope: &str) {
         let now = self.now();
         let revoked: Vec<usize> = (0..self.grants.len())
             .filter(|gi| {

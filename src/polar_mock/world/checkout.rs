@@ -233,5 +233,6 @@ impl World {
         self.emit_state_changed(&customer_id);
         // Polar's grant job runs after the checkout's events (service.py 984-985).
         self.sync_subscription_benefits(si);
+        self.auto_claim_buyer_seat(i, si);
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! `model` holds the records with their statuses as enums, `values` the small typed values
 //! (addresses, metadata, prices), `cards` Stripe's test cards; the transitions are split by
-//! resource (`checkout`, `customer`, `benefits`, `payment_methods`, `subscription`, `order`), each a synchronous method that
+//! resource (`checkout`, `customer`, `benefits`, `seats`, `payment_methods`, `subscription`,
+//! `order`), each a synchronous method that
 //! changes the records and emits Polar's webhook sequence into the `outbox`; `error` says why
 //! a transition is refused, in Polar's words and without status codes.
 //!
@@ -20,6 +21,7 @@ mod model;
 mod order;
 mod outbox;
 mod payment_methods;
+mod seats;
 mod subscription;
 mod values;
 
@@ -37,6 +39,7 @@ pub use model::{
 pub use order::RetryWith;
 pub use outbox::{Emitted, EventType, Subject};
 pub use payment_methods::PaymentMethodError;
+pub use seats::{CustomerSeat, SeatError, SeatHolder};
 pub use values::{
     is_seat_based, price_per_seat, seat_amount, seat_bounds, Address, CustomerType, MetaValue,
     Metadata, Product, ProductPrice, ProductVisibility, RecurringInterval, TaxId,
@@ -144,6 +147,10 @@ pub struct World {
     pub benefits: Vec<Benefit>,
     /// Every benefit grant, granted or revoked.
     pub grants: Vec<BenefitGrant>,
+    /// Every customer seat, revoked ones included.
+    pub seats: Vec<CustomerSeat>,
+    /// The organization's `feature_settings.seat_based_pricing_enabled` (from the seed).
+    pub seat_based_pricing_enabled: bool,
     /// How many usage events `POST /v1/events/ingest` accepted.
     pub ingested_events: usize,
     outbox: Vec<Emitted>,
@@ -187,6 +194,8 @@ impl World {
             endpoints: Vec::new(),
             benefits: Vec::new(),
             grants: Vec::new(),
+            seats: Vec::new(),
+            seat_based_pricing_enabled: false,
             ingested_events: 0,
             outbox: Vec::new(),
             clock_offset: Duration::zero(),
@@ -204,6 +213,7 @@ impl World {
         self.sessions.clear();
         self.endpoints.clear();
         self.grants.clear();
+        self.seats.clear();
         self.ingested_events = 0;
         self.outbox.clear();
         self.clock_offset = Duration::zero();

@@ -32,6 +32,9 @@ pub enum EventType {
     BenefitGrantCreated,
     BenefitGrantCycled,
     BenefitGrantRevoked,
+    CustomerSeatAssigned,
+    CustomerSeatClaimed,
+    CustomerSeatRevoked,
 }
 
 impl EventType {
@@ -57,6 +60,9 @@ impl EventType {
             EventType::BenefitGrantCreated => "benefit_grant.created",
             EventType::BenefitGrantCycled => "benefit_grant.cycled",
             EventType::BenefitGrantRevoked => "benefit_grant.revoked",
+            EventType::CustomerSeatAssigned => "customer_seat.assigned",
+            EventType::CustomerSeatClaimed => "customer_seat.claimed",
+            EventType::CustomerSeatRevoked => "customer_seat.revoked",
         }
     }
 }
@@ -71,6 +77,7 @@ pub enum Subject {
     Subscription(String),
     Order(String),
     BenefitGrant(String),
+    Seat(String),
 }
 
 /// One emitted event, waiting to be rendered and delivered.

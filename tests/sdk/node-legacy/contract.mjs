@@ -64,6 +64,26 @@ class Run {
     if (outcome !== "pass") log(`  ${VERSION} ${operation} [${check}]: ${outcome}: ${detail}`);
   }
 
+  /** A call that must fail with HTTP `status`, whatever the SDK's error class. */
+  async refusesWith(operation, check, status, fn) {
+    try {
+      await fn();
+    } catch (e) {
+      const got = e.statusCode ?? e.status;
+      return this.record(operation, check, got === status ? "pass" : "fail", got === status ? null : `${e.name}: ${e.message}`.slice(0, 3000));
+    }
+    return this.record(operation, check, "fail", `expected HTTP ${status}, the call succeeded`);
+  }
+
+  /** Customer seats: the seed has seat-based pricing off, so Polar answers 403; an unknown seat 404. */
+  async seats(sub) {
+    const cs = this.polar.customerSeats;
+    await this.refusesWith("customer-seats:assign_seat", "seats not enabled -> 403", 403,
+      () => cs.assignSeat({ subscriptionId: sub.id, email: "seat@acme.dev", immediateClaim: true }));
+    await this.refusesWith("customer-seats:list_seats", "seats not enabled -> 403", 403, () => cs.listSeats({ subscriptionId: sub.id }));
+    await this.refusesWith("customer-seats:revoke_seat", "unknown seat -> 404", 404, () => cs.revokeSeat({ seatId: randomUUID() }));
+  }
+
   async call(operation, check, fn) {
     try {
       const v = await fn();
@@ -225,6 +245,7 @@ class Run {
     if (!subs || subs.result.items.length !== 1) throw new Error("no subscription after checkout; nothing else can run");
     const sub = subs.result.items[0];
     await this.call("subscriptions:get", "get", () => p.subscriptions.get({ id: sub.id }));
+    await this.seats(sub);
     await this.call("customers:get_state", "state (active subscription)", () => p.customers.getState({ id: a.id }));
     await this.call("customers:get_state_external", "state by external id (active subscription)", () => p.customers.getStateExternal({ externalId: a.externalId }));
     await this.optional("customers:list_payment_methods", "payment methods", p.customers, "p.customers", "listPaymentMethods", { id: a.id });

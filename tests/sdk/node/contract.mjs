@@ -111,6 +111,26 @@ class VersionRun {
     return null;
   }
 
+  /** A call that must fail with HTTP `status`, whatever the SDK's error class. */
+  async refusesWith(operation, check, status, fn) {
+    try {
+      await fn();
+    } catch (e) {
+      const got = e.statusCode ?? e.status;
+      return this.record(operation, check, got === status ? "pass" : "fail", got === status ? null : `${e.name}: ${e.message}`.slice(0, 3000));
+    }
+    return this.record(operation, check, "fail", `expected HTTP ${status}, the call succeeded`);
+  }
+
+  /** Customer seats: the seed has seat-based pricing off, so Polar answers 403; an unknown seat 404. */
+  async seats(sub) {
+    const cs = this.polar.customerSeats;
+    await this.refusesWith("customer-seats:assign_seat", "seats not enabled -> 403", 403,
+      () => cs.assignSeat({ subscription_id: sub.id, email: "seat@acme.dev", immediate_claim: true }));
+    await this.refusesWith("customer-seats:list_seats", "seats not enabled -> 403", 403, () => cs.listSeats({ subscription_id: sub.id }));
+    await this.refusesWith("customer-seats:revoke_seat", "unknown seat -> 404", 404, () => cs.revokeSeat(randomUUID()));
+  }
+
   async control(p, body = {}) {
     const r = await fetch(`${BASE}/__control/${p}`, {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
@@ -246,6 +266,7 @@ class VersionRun {
     const sub = subs.items[0];
     if (sub.status !== "active" || sub.seats !== 4 || sub.amount !== 8000) this.record("subscriptions:list", "active, 4 seats, 8000", "fail", JSON.stringify([sub.status, sub.seats, sub.amount]));
     await this.call("subscriptions:get", "get", `R<Polar["subscriptions"]["get"]>`, () => p.subscriptions.get(sub.id));
+    await this.seats(sub);
     await this.call("customers:get_state", "state (active subscription)", `R<Polar["customers"]["getState"]>`, () => p.customers.getState(a.id), "state");
     await this.call("customers:get_state_external", "state by external id (active subscription)", `R<Polar["customers"]["getStateExternal"]>`,
       () => p.customers.getStateExternal(a.external_id), "state");

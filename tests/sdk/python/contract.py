@@ -122,6 +122,29 @@ class VersionRun:
         self.record(operation, check, "pass")
         return result
 
+    def refuses_with(self, operation, check, status, fn):
+        """Runs an SDK call that must fail with HTTP `status`, whatever the error class."""
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - the status is the finding
+            got = getattr(e, "status_code", None)
+            ok = got == status
+            self.record(operation, check, "pass" if ok else "fail",
+                        None if ok else f"{type(e).__name__}: {e}"[:3000])
+            return
+        self.record(operation, check, "fail", f"expected HTTP {status}, the call succeeded")
+
+    def seats(self, sub):
+        """Customer seats: the seed has seat-based pricing off (403); an unknown seat is 404."""
+        cs = self.polar.customer_seats
+        self.refuses_with("customer-seats:assign_seat", "seats not enabled -> 403", 403,
+                          lambda: cs.assign_seat(subscription_id=sub.id, email="seat@acme.dev",
+                                                 immediate_claim=True))
+        self.refuses_with("customer-seats:list_seats", "seats not enabled -> 403", 403,
+                          lambda: cs.list_seats(subscription_id=sub.id))
+        self.refuses_with("customer-seats:revoke_seat", "unknown seat -> 404", 404,
+                          lambda: cs.revoke_seat(str(uuid.uuid4())))
+
     def refuses(self, operation, check, error_class, fn, status=None):
         """Runs an SDK call that must raise the SDK's typed `error_class`."""
         try:
@@ -323,6 +346,7 @@ class VersionRun:
         if (sub.status, sub.seats, sub.amount) != ("active", 4, 8000):
             self.record("subscriptions:list", "active, 4 seats, 8000", "fail", str((sub.status, sub.seats, sub.amount)))
         self.call("subscriptions:get", "get", lambda: p.subscriptions.get(sub.id))
+        self.seats(sub)
         self.state_call("customers:get_state", "state (active subscription)",
                         lambda: p.customers.get_state(a.id), f"/v1/customers/{a.id}/state")
         self.state_call("customers:get_state_external", "state by external id (active subscription)",

@@ -10,6 +10,7 @@ mod checkout;
 mod customer;
 mod order;
 mod product;
+mod seat;
 mod subscription;
 mod webhook;
 
@@ -20,6 +21,7 @@ pub(crate) use customer::{
 };
 pub(crate) use order::{customer_order, order};
 pub(crate) use product::product;
+pub(crate) use seat::{seat, seats_list};
 pub(crate) use subscription::{customer_subscription, subscription};
 pub(crate) use webhook::{delivery, endpoint, event_data, payload};
 

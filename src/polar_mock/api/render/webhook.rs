@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    checkout, customer, customer_state, grant_webhook, opt_ts, order, subscription, ts, Render,
+    checkout, customer, customer_state, grant_webhook, opt_ts, order, seat, subscription, ts,
+    Render,
 };
 use crate::polar_mock::webhooks::{Delivery, SentEvent};
 use crate::polar_mock::wire::derived_id;
@@ -46,6 +47,7 @@ pub(crate) fn event_data(r: &Render, e: &Emitted) -> Value {
             .iter()
             .find(|g| &g.id == id)
             .map(|g| grant_webhook(r, g)),
+        Subject::Seat(id) => r.seats.iter().find(|s| &s.id == id).map(|s| seat(r, s)),
     };
     data.unwrap_or(Value::Null)
 }
