@@ -43,6 +43,12 @@ const MOCK_EVENT_TYPES: &[&str] = &[
     "subscription.cycled",
     "subscription.revoked",
     "subscription.past_due",
+    "customer_seat.assigned",
+    "customer_seat.claimed",
+    "customer_seat.revoked",
+    "benefit_grant.created",
+    "benefit_grant.cycled",
+    "benefit_grant.revoked",
 ];
 
 /// The 1.x SDKs type `CustomerStateSubscription.status` with RotatedLicenseKey's `Status`
@@ -250,7 +256,13 @@ async fn run(line: &Line) -> Value {
         initial_backoff: Duration::from_millis(50),
         ..DeliveryConfig::default()
     };
-    let mock = MockPolar::start_with(MockConfig::default(), delivery, false)
+    // Polar's default seed plus seat-based pricing on, as Polar turns it on for every new
+    // organization: the flows claim a seat, which grants the product's benefit.
+    let config = MockConfig {
+        port: None,
+        fixtures_dir: Some(repo("tests/sdk/seed.json")),
+    };
+    let mock = MockPolar::start_with(config, delivery, false)
         .await
         .unwrap();
     let workdir = tempfile::tempdir().unwrap();

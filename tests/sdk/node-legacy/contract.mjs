@@ -37,6 +37,8 @@ const EVENTS = [
   "customer.deleted", "customer.state_changed", "order.created", "order.updated", "order.paid",
   "subscription.created", "subscription.updated", "subscription.active", "subscription.canceled",
   "subscription.uncanceled", "subscription.cycled", "subscription.revoked", "subscription.past_due",
+  "customer_seat.assigned", "customer_seat.claimed", "customer_seat.revoked",
+  "benefit_grant.created", "benefit_grant.cycled", "benefit_grant.revoked",
 ];
 const log = (...a) => console.error(...a);
 // The SDK's error class `name`, or null when this SDK version has none.
@@ -75,12 +77,21 @@ class Run {
     return this.record(operation, check, "fail", `expected HTTP ${status}, the call succeeded`);
   }
 
-  /** Customer seats: the seed has seat-based pricing off, so Polar answers 403; an unknown seat 404. */
-  async seats(sub) {
+  /** Customer seats (tests/sdk/seed.json turns seat-based pricing on, as Polar does for every
+   * new organization): the buyer's seat claimed at once (customer_seat.claimed and the
+   * product's benefit_grant.created), a teammate invited (customer_seat.assigned) and revoked
+   * (customer_seat.revoked); an unknown seat is 404. */
+  async seats(sub, a) {
     const cs = this.polar.customerSeats;
-    await this.refusesWith("customer-seats:assign_seat", "seats not enabled -> 403", 403,
-      () => cs.assignSeat({ subscriptionId: sub.id, email: "seat@acme.dev", immediateClaim: true }));
-    await this.refusesWith("customer-seats:list_seats", "seats not enabled -> 403", 403, () => cs.listSeats({ subscriptionId: sub.id }));
+    const mine = await this.call("customer-seats:assign_seat", "the buyer, claimed at once",
+      () => cs.assignSeat({ subscriptionId: sub.id, email: a.email, immediateClaim: true }));
+    if (mine && mine.status !== "claimed") this.record("customer-seats:assign_seat", "claimed", "fail", mine.status);
+    const invited = await this.call("customer-seats:assign_seat", "a teammate, invited",
+      () => cs.assignSeat({ subscriptionId: sub.id, email: "teammate@acme.dev" }));
+    if (invited && invited.status !== "pending") this.record("customer-seats:assign_seat", "pending", "fail", invited.status);
+    const list = await this.call("customer-seats:list_seats", "both seats", () => cs.listSeats({ subscriptionId: sub.id }));
+    if (list && list.seats.length !== 2) this.record("customer-seats:list_seats", "two seats", "fail", String(list.seats.length));
+    if (invited) await this.call("customer-seats:revoke_seat", "the teammate's", () => cs.revokeSeat({ seatId: invited.id }));
     await this.refusesWith("customer-seats:revoke_seat", "unknown seat -> 404", 404, () => cs.revokeSeat({ seatId: randomUUID() }));
   }
 
@@ -245,7 +256,7 @@ class Run {
     if (!subs || subs.result.items.length !== 1) throw new Error("no subscription after checkout; nothing else can run");
     const sub = subs.result.items[0];
     await this.call("subscriptions:get", "get", () => p.subscriptions.get({ id: sub.id }));
-    await this.seats(sub);
+    await this.seats(sub, a);
     await this.call("customers:get_state", "state (active subscription)", () => p.customers.getState({ id: a.id }));
     await this.call("customers:get_state_external", "state by external id (active subscription)", () => p.customers.getStateExternal({ externalId: a.externalId }));
     await this.optional("customers:list_payment_methods", "payment methods", p.customers, "p.customers", "listPaymentMethods", { id: a.id });
@@ -255,6 +266,8 @@ class Run {
     if (five && five.amount !== 10000) this.record("subscriptions:update", "amount follows seats", "fail", String(five.amount));
     await this.call("subscriptions:update", "cancel at period end", up({ cancelAtPeriodEnd: true, customerCancellationReason: "too_expensive" }));
     await this.call("subscriptions:update", "uncancel", up({ cancelAtPeriodEnd: false }));
+    // A paid renewal cycles the seat holder's grant (benefit_grant.cycled), then one that fails.
+    await this.control("advance-period", { subscription_id: sub.id });
     await this.control("next-charge", { outcome: "fail" });
     await this.control("advance-period", { subscription_id: sub.id });
     return sub;

@@ -36,6 +36,8 @@ const EVENTS = [
   "customer.deleted", "customer.state_changed", "order.created", "order.updated", "order.paid",
   "subscription.created", "subscription.updated", "subscription.active", "subscription.canceled",
   "subscription.uncanceled", "subscription.cycled", "subscription.revoked", "subscription.past_due",
+  "customer_seat.assigned", "customer_seat.claimed", "customer_seat.revoked",
+  "benefit_grant.created", "benefit_grant.cycled", "benefit_grant.revoked",
 ];
 
 const log = (...a) => console.error(...a);
@@ -122,12 +124,24 @@ class VersionRun {
     return this.record(operation, check, "fail", `expected HTTP ${status}, the call succeeded`);
   }
 
-  /** Customer seats: the seed has seat-based pricing off, so Polar answers 403; an unknown seat 404. */
-  async seats(sub) {
+  /** Customer seats (tests/sdk/seed.json turns seat-based pricing on, as Polar does for every
+   * new organization): the buyer's seat claimed at once (customer_seat.claimed and the
+   * product's benefit_grant.created), a teammate invited (customer_seat.assigned) and revoked
+   * (customer_seat.revoked); an unknown seat is 404. The buyer's grant is revoked when the
+   * subscription falls past due (benefit_grant.revoked). */
+  async seats(sub, a) {
     const cs = this.polar.customerSeats;
-    await this.refusesWith("customer-seats:assign_seat", "seats not enabled -> 403", 403,
-      () => cs.assignSeat({ subscription_id: sub.id, email: "seat@acme.dev", immediate_claim: true }));
-    await this.refusesWith("customer-seats:list_seats", "seats not enabled -> 403", 403, () => cs.listSeats({ subscription_id: sub.id }));
+    const T = `R<Polar["customerSeats"]["assignSeat"]>`;
+    const mine = await this.call("customer-seats:assign_seat", "the buyer, claimed at once", T,
+      () => cs.assignSeat({ subscription_id: sub.id, email: a.email, immediate_claim: true }));
+    if (mine && mine.status !== "claimed") this.record("customer-seats:assign_seat", "claimed", "fail", mine.status);
+    const invited = await this.call("customer-seats:assign_seat", "a teammate, invited", T,
+      () => cs.assignSeat({ subscription_id: sub.id, email: "teammate@acme.dev" }));
+    if (invited && invited.status !== "pending") this.record("customer-seats:assign_seat", "pending", "fail", invited.status);
+    const list = await this.call("customer-seats:list_seats", "both seats", `R<Polar["customerSeats"]["listSeats"]>`,
+      () => cs.listSeats({ subscription_id: sub.id }));
+    if (list && list.seats.length !== 2) this.record("customer-seats:list_seats", "two seats", "fail", String(list.seats.length));
+    if (invited) await this.call("customer-seats:revoke_seat", "the teammate's", `R<Polar["customerSeats"]["revokeSeat"]>`, () => cs.revokeSeat(invited.id));
     await this.refusesWith("customer-seats:revoke_seat", "unknown seat -> 404", 404, () => cs.revokeSeat(randomUUID()));
   }
 
@@ -266,7 +280,7 @@ class VersionRun {
     const sub = subs.items[0];
     if (sub.status !== "active" || sub.seats !== 4 || sub.amount !== 8000) this.record("subscriptions:list", "active, 4 seats, 8000", "fail", JSON.stringify([sub.status, sub.seats, sub.amount]));
     await this.call("subscriptions:get", "get", `R<Polar["subscriptions"]["get"]>`, () => p.subscriptions.get(sub.id));
-    await this.seats(sub);
+    await this.seats(sub, a);
     await this.call("customers:get_state", "state (active subscription)", `R<Polar["customers"]["getState"]>`, () => p.customers.getState(a.id), "state");
     await this.call("customers:get_state_external", "state by external id (active subscription)", `R<Polar["customers"]["getStateExternal"]>`,
       () => p.customers.getStateExternal(a.external_id), "state");
@@ -280,6 +294,8 @@ class VersionRun {
       () => p.subscriptions.update(sub.id, { cancel_at_period_end: true, customer_cancellation_reason: "too_expensive" }));
     await this.refuses("subscriptions:update", "cancel twice -> 403", "SubscriptionsUpdate403Error", 403, () => p.subscriptions.update(sub.id, { cancel_at_period_end: true }));
     await this.call("subscriptions:update", "uncancel", T, () => p.subscriptions.update(sub.id, { cancel_at_period_end: false }));
+    // A paid renewal cycles the seat holder's grant (benefit_grant.cycled), then one that fails.
+    await this.control("advance-period", { subscription_id: sub.id });
     await this.control("next-charge", { outcome: "fail" });
     const out = await this.control("advance-period", { subscription_id: sub.id });
     if (out.subscriptions[0].status !== "past_due") this.record("subscriptions:update", "renewal fails -> past_due", "fail", JSON.stringify(out));

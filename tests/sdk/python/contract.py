@@ -134,14 +134,27 @@ class VersionRun:
             return
         self.record(operation, check, "fail", f"expected HTTP {status}, the call succeeded")
 
-    def seats(self, sub):
-        """Customer seats: the seed has seat-based pricing off (403); an unknown seat is 404."""
+    def seats(self, sub, a):
+        """Customer seats (tests/sdk/seed.json turns seat-based pricing on, as Polar does for
+        every new organization): the buyer's seat claimed at once (customer_seat.claimed and
+        the product's benefit_grant.created), a teammate invited (customer_seat.assigned) and
+        revoked (customer_seat.revoked); an unknown seat is 404."""
         cs = self.polar.customer_seats
-        self.refuses_with("customer-seats:assign_seat", "seats not enabled -> 403", 403,
-                          lambda: cs.assign_seat(subscription_id=sub.id, email="seat@acme.dev",
-                                                 immediate_claim=True))
-        self.refuses_with("customer-seats:list_seats", "seats not enabled -> 403", 403,
+        mine = self.call("customer-seats:assign_seat", "the buyer, claimed at once",
+                         lambda: cs.assign_seat(subscription_id=sub.id, email=a.email,
+                                                immediate_claim=True))
+        if mine is not None and mine.status != "claimed":
+            self.record("customer-seats:assign_seat", "claimed", "fail", str(mine.status))
+        invited = self.call("customer-seats:assign_seat", "a teammate, invited",
+                            lambda: cs.assign_seat(subscription_id=sub.id, email="teammate@acme.dev"))
+        if invited is not None and invited.status != "pending":
+            self.record("customer-seats:assign_seat", "pending", "fail", str(invited.status))
+        seats = self.call("customer-seats:list_seats", "both seats",
                           lambda: cs.list_seats(subscription_id=sub.id))
+        if seats is not None and len(seats.seats) != 2:
+            self.record("customer-seats:list_seats", "two seats", "fail", str(len(seats.seats)))
+        if invited is not None:
+            self.call("customer-seats:revoke_seat", "the teammate's", lambda: cs.revoke_seat(invited.id))
         self.refuses_with("customer-seats:revoke_seat", "unknown seat -> 404", 404,
                           lambda: cs.revoke_seat(str(uuid.uuid4())))
 
@@ -262,6 +275,8 @@ class VersionRun:
             "order.paid", "subscription.created", "subscription.updated", "subscription.active",
             "subscription.canceled", "subscription.uncanceled", "subscription.cycled",
             "subscription.revoked", "subscription.past_due",
+            "customer_seat.assigned", "customer_seat.claimed", "customer_seat.revoked",
+            "benefit_grant.created", "benefit_grant.cycled", "benefit_grant.revoked",
         ]
         ep = self.call("webhooks:create_webhook_endpoint", "create", lambda: p.webhooks.create_webhook_endpoint(
             url=self.receiver.url + self.hook_path, format="raw", events=events, name="contract"))
@@ -346,7 +361,7 @@ class VersionRun:
         if (sub.status, sub.seats, sub.amount) != ("active", 4, 8000):
             self.record("subscriptions:list", "active, 4 seats, 8000", "fail", str((sub.status, sub.seats, sub.amount)))
         self.call("subscriptions:get", "get", lambda: p.subscriptions.get(sub.id))
-        self.seats(sub)
+        self.seats(sub, a)
         self.state_call("customers:get_state", "state (active subscription)",
                         lambda: p.customers.get_state(a.id), f"/v1/customers/{a.id}/state")
         self.state_call("customers:get_state_external", "state by external id (active subscription)",
@@ -365,6 +380,8 @@ class VersionRun:
         self.call("subscriptions:update", "uncancel", lambda: p.subscriptions.update(sub.id, cancel_at_period_end=False))
         # A failed renewal (subscription.cycled, order.*, subscription.past_due), recovered in
         # the portal below.
+        # A paid renewal cycles the seat holder's grant (benefit_grant.cycled), then one that fails.
+        self.control("advance-period", {"subscription_id": sub.id})
         self.control("next-charge", {"outcome": "fail"})
         out = self.control("advance-period", {"subscription_id": sub.id})
         if out["subscriptions"][0]["status"] != "past_due":
