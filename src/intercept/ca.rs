@@ -5,6 +5,8 @@
 //! testbed.
 
 use chrono::{Datelike, Duration, Utc};
+
+use super::InterceptError;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
     GeneralSubtree, IsCa, KeyPair, KeyUsagePurpose, NameConstraints,
@@ -20,8 +22,11 @@ pub struct RunCertificates {
 }
 
 /// Makes a CA limited to `names` and a leaf for them.
-pub fn issue(names: &[&str]) -> Result<RunCertificates, String> {
-    let err = |what: &str, e: rcgen::Error| format!("cannot make the run's {what}: {e}");
+pub fn issue(names: &[&str]) -> Result<RunCertificates, InterceptError> {
+    let err = |what: &'static str, e: rcgen::Error| InterceptError::Certificate {
+        what,
+        detail: e.to_string(),
+    };
     let today = Utc::now().date_naive();
     let day = |d: chrono::NaiveDate| rcgen::date_time_ymd(d.year(), d.month() as u8, d.day() as u8);
     let (from, until) = (

@@ -24,6 +24,26 @@ use std::path::PathBuf;
 
 pub use proxy::ProxyCounts;
 
+/// Why the intercept could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum InterceptError {
+    /// The run's CA or certificate could not be made (the signing library's message).
+    #[error("cannot make the run's {what}: {detail}")]
+    Certificate { what: &'static str, detail: String },
+    /// A loopback listener could not be opened.
+    #[error("cannot listen on loopback for the {what}: {source}")]
+    Listen {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A certificate file for the app could not be written.
+    #[error("cannot write the run's certificate: {0}")]
+    File(#[source] std::io::Error),
+    #[error("no Polar hostnames to answer as")]
+    NoHosts,
+}
+
 /// Which of Polar's environments a run answers as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolarHosts {
@@ -66,10 +86,13 @@ pub struct Intercept {
 
 impl Intercept {
     /// Answers `hosts`' names with the mock at `upstream`.
-    pub async fn start(hosts: &[PolarHosts], upstream: SocketAddr) -> Result<Intercept, String> {
+    pub async fn start(
+        hosts: &[PolarHosts],
+        upstream: SocketAddr,
+    ) -> Result<Intercept, InterceptError> {
         let names: Vec<&str> = hosts.iter().flat_map(|h| h.names()).collect();
         if names.is_empty() {
-            return Err("no Polar hostnames to answer as".into());
+            return Err(InterceptError::NoHosts);
         }
         let certs = ca::issue(&names)?;
         let system = std::fs::read_to_string(SYSTEM_BUNDLE).unwrap_or_default();
@@ -183,13 +206,13 @@ struct HiddenFile {
 }
 
 impl HiddenFile {
-    fn new(contents: &[u8]) -> Result<HiddenFile, String> {
+    fn new(contents: &[u8]) -> Result<HiddenFile, InterceptError> {
         let mut named = tempfile::NamedTempFile::new_in(crate::process::temp_dir())
-            .map_err(|e| format!("cannot write the run's certificate: {e}"))?;
+            .map_err(InterceptError::File)?;
         named
             .write_all(contents)
             .and_then(|_| named.flush())
-            .map_err(|e| format!("cannot write the run's certificate: {e}"))?;
+            .map_err(InterceptError::File)?;
         // Unlinks the name; the open file stays readable through the descriptor.
         let file = named.into_file();
         Ok(HiddenFile { file })

@@ -17,6 +17,8 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::TlsAcceptor;
 
+use super::InterceptError;
+
 /// The longest proxy request head read before giving up on a connection.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -62,28 +64,34 @@ pub struct ProxyCounts {
 }
 
 impl Proxy {
-    pub async fn start(spec: ProxySpec) -> Result<Proxy, String> {
+    pub async fn start(spec: ProxySpec) -> Result<Proxy, InterceptError> {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(spec.leaf_key_der.clone()));
         let mut config = ServerConfig::builder()
             .with_no_client_auth()
             .with_single_cert(vec![CertificateDer::from(spec.leaf_der.clone())], key)
-            .map_err(|e| format!("the run's certificate: {e}"))?;
+            .map_err(|e| InterceptError::Certificate {
+                what: "TLS server",
+                detail: e.to_string(),
+            })?;
         // HTTP/1.1 only: the bytes go to the mock as they come.
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let bind = |what: &'static str| async move {
             TcpListener::bind("127.0.0.1:0")
                 .await
-                .map_err(|e| format!("cannot listen on loopback for the {what}: {e}"))
+                .map_err(|source| InterceptError::Listen { what, source })
         };
         let proxy_listener = bind("proxy").await?;
         let tls_listener = bind("TLS port").await?;
         let browser_proxy_listener = bind("browser's proxy").await?;
-        let proxy_addr = proxy_listener.local_addr().map_err(|e| e.to_string())?;
-        let tls_addr = tls_listener.local_addr().map_err(|e| e.to_string())?;
-        let browser_proxy_addr = browser_proxy_listener
-            .local_addr()
-            .map_err(|e| e.to_string())?;
+        let address = |listener: &TcpListener, what: &'static str| {
+            listener
+                .local_addr()
+                .map_err(|source| InterceptError::Listen { what, source })
+        };
+        let proxy_addr = address(&proxy_listener, "proxy")?;
+        let tls_addr = address(&tls_listener, "TLS port")?;
+        let browser_proxy_addr = address(&browser_proxy_listener, "browser's proxy")?;
         let counts = Arc::new(Counts::default());
         let shared = Arc::new(Shared {
             names: spec.names.iter().map(|n| n.to_ascii_lowercase()).collect(),

@@ -218,7 +218,7 @@ impl ProjectApp {
         let upstream = mock.address();
         let intercept = Intercept::start(&hosts, upstream)
             .await
-            .map_err(TestbedError::Usage)?;
+            .map_err(|e| TestbedError::Usage(e.to_string()))?;
         let names: Vec<&str> = hosts.iter().flat_map(|h| h.names()).collect();
         // The checkout and portal links the app gets are on Polar's page host, as on Polar.
         mock.set_page_origin(Some(intercept.page_origin()));
