@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import sys
 
 import uvicorn
@@ -35,7 +36,11 @@ def main() -> int:
     sock.listen(128)
     port = sock.getsockname()[1]
     app_url = config.app_url or f"http://127.0.0.1:{port}"
-    store = Store(config.database_path)
+    try:
+        store = Store(config.database_path)
+    except (OSError, sqlite3.Error) as e:
+        print(f"tegy: cannot open the database {config.database_path}: {e}", file=sys.stderr)
+        return 2
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config, store, app_url),

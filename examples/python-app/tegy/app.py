@@ -124,12 +124,16 @@ def routes(
     async def portal(_: Request, s: dict[str, str]) -> Response:
         found = await billing.portal(s["workspace_id"], app_url)
         if found is None:
-            message = "This workspace has no Polar customer yet. Upgrade first to start a subscription."
+            message = (
+                "This workspace has no Polar customer yet. Upgrade first to start a "
+                "subscription."
+            )
             raise HttpError(409, "no_billing_customer", message)
         return JSONResponse(found)
 
     async def refresh(_: Request, s: dict[str, str]) -> Response:
-        with contextlib.suppress(Exception):  # the plan name stays None; refresh reports Polar failures
+        # The plan name stays None on a failure; the refresh itself reports Polar failures.
+        with contextlib.suppress(Exception):
             await billing.load_product()
         reconciled = await billing.refresh(s["workspace_id"])
         return JSONResponse({**billing.status(s["workspace_id"]), "reconciled": reconciled})
@@ -175,13 +179,15 @@ def members(store: Store) -> Handler:
             body = await read_json(request)
             email = body.get("email") if isinstance(body, dict) else None
             email = email.strip().lower() if isinstance(email, str) else ""
-            if not email or len(email) > 254 or "@" not in email or email[0] == "@" or email[-1] == "@":
+            invalid = not email or len(email) > 254 or "@" not in email
+            if invalid or email.startswith("@") or email.endswith("@"):
                 raise HttpError(400, "invalid_email", 'Send {"email": "name@example.com"}.')
             added = store.add_member(ws, email)
         listed = store.members(ws)
         if added is None:
             return JSONResponse({"members": listed, "count": len(listed)})
-        return JSONResponse({"added": added, "members": listed, "count": len(listed)}, 201 if added else 200)
+        body = {"added": added, "members": listed, "count": len(listed)}
+        return JSONResponse(body, 201 if added else 200)
 
     return handler
 
@@ -217,7 +223,8 @@ def turns(config: Config, store: Store, billing: Billing) -> Handler:
 async def _json_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        body = {"error": "method_not_allowed", "message": f"{request.method} is not allowed on {request.url.path}."}
+        message = f"{request.method} is not allowed on {request.url.path}."
+        body = {"error": "method_not_allowed", "message": message}
     else:
         body = {"error": "not_found", "message": f"No route {request.url.path}."}
     return JSONResponse(body, exc.status_code)

@@ -116,7 +116,9 @@ class Billing:
 
     def _price_per_seat(self) -> int | None:
         price = self.seat_price()
-        return price.seat_tiers.tiers[0].price_per_seat if price and price.seat_tiers.tiers else None
+        if price is None or not price.seat_tiers.tiers:
+            return None
+        return price.seat_tiers.tiers[0].price_per_seat
 
     async def plans(self) -> dict[str, Any]:
         """``GET /api/billing/plans``: the product as the page needs it."""
@@ -231,7 +233,9 @@ class Billing:
             customer = None
         rows = []
         if customer is not None:
-            listed = self.polar.subscriptions.iter_list(external_customer_id=workspace_id, limit=100)
+            listed = self.polar.subscriptions.iter_list(
+                external_customer_id=workspace_id, limit=100
+            )
             subs = [s async for s in listed]
             observed = now_micros()
             rows = [row_of(s, workspace_id, observed, "refresh") for s in subs]

@@ -198,8 +198,8 @@ class Store:
         return cursor.rowcount == 1
 
     def member_count(self, workspace_id: str) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM members WHERE workspace_id = ?", (workspace_id,))
-        return int(row.fetchone()[0])
+        sql = "SELECT COUNT(*) FROM members WHERE workspace_id = ?"
+        return int(self.db.execute(sql, (workspace_id,)).fetchone()[0])
 
     def turns(self, workspace_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
@@ -218,7 +218,8 @@ class Store:
 
     def billing_customer(self, workspace_id: str) -> str | None:
         row = self.db.execute(
-            "SELECT polar_customer_id FROM billing_customers WHERE workspace_id = ?", (workspace_id,)
+            "SELECT polar_customer_id FROM billing_customers WHERE workspace_id = ?",
+            (workspace_id,),
         ).fetchone()
         return row[0] if row else None
 
@@ -302,7 +303,8 @@ class Store:
             if customer_id:
                 self.set_customer(workspace_id, customer_id)
             else:
-                self.db.execute("DELETE FROM billing_customers WHERE workspace_id = ?", (workspace_id,))
+                sql = "DELETE FROM billing_customers WHERE workspace_id = ?"
+                self.db.execute(sql, (workspace_id,))
             for row in rows:
                 key = "applied" if self.upsert_subscription(row) else "skipped_newer_local"
                 summary[key] += 1

@@ -128,7 +128,8 @@ def handle_webhook(store: Store, secret: str, body: bytes, headers: Mapping[str,
     outcome = store.record_webhook(webhook_id, event.type, _effect(store, event, observed))
     if outcome is None:
         return 200, {"status": "duplicate", "webhook_id": webhook_id}
-    return 200, {"status": "processed", "webhook_id": webhook_id, "type": event.type, "outcome": outcome}
+    answer = {"status": "processed", "webhook_id": webhook_id, "type": event.type}
+    return 200, {**answer, "outcome": outcome}
 
 
 def _workspace_of(store: Store, sub: Any) -> str | None:
