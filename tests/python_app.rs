@@ -3,8 +3,8 @@
 //! `environment="sandbox"` and no base URL) reads its walkthrough.yaml, answers
 //! `sandbox-api.polar.sh` with the mock (`intercept_polar: sandbox`), starts the app, runs
 //! the six lifecycle scenarios, verifies six slots, and leaves nothing running. One run: it
-//! is among the suite's slowest tests (about 30 s here). Needs the example's virtualenv,
-//! which scripts/setup.sh installs.
+//! is among the suite's slowest tests (23-40 s on a shared 2-core machine). Needs the
+//! example's virtualenv, which scripts/setup.sh installs.
 
 mod support;
 
