@@ -100,8 +100,15 @@ sdk_npm_install node sdk-node "$here/.tools/node22/node_modules/.bin:"
 sdk_npm_install node-legacy sdk-node-legacy ""
 sdk_npm_install node-0.47 sdk-node-0.47 ""
 sdk_npm_install node-0.42 sdk-node-0.42 ""
-sdk_py_want="$(sdk_stamp "$here/tests/sdk/python/requirements.txt")"
-if [ "$(cat "$here/.tools/sdk-py/.stamp" 2>/dev/null)" != "$sdk_py_want" ] || [ ! -x "$here/.tools/sdk-py/bin/python" ]; then
+# py_venv_install <requirements.txt> <venv> <what>: a fresh virtualenv with exactly those
+# pins (hashes required, wheels only), unless <venv>/.stamp says it already has them. Needs
+# python3 with venv (installed when missing) and 3.11 or newer, as polar-sdk does.
+py_venv_install() {
+  local requirements="$1" venv="$2" what="$3" want
+  want="$(sdk_stamp "$requirements")"
+  if [ "$(cat "$venv/.stamp" 2>/dev/null)" = "$want" ] && [ -x "$venv/bin/python" ]; then
+    return 0
+  fi
   if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     command -v apt-get >/dev/null 2>&1 || { say "python3 with venv is missing: install it by hand"; exit 4; }
     say "installing python3 and python3-venv"
@@ -110,17 +117,18 @@ if [ "$(cat "$here/.tools/sdk-py/.stamp" 2>/dev/null)" != "$sdk_py_want" ] || [ 
   fi
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
     { say "polar-sdk needs Python 3.11 or newer; $(python3 --version) is older"; exit 4; }
-  say "installing polar-sdk (tests/sdk/python/requirements.txt) into .tools/sdk-py"
-  rm -rf "$here/.tools/sdk-py"
-  python3 -m venv "$here/.tools/sdk-py"
-  "$here/.tools/sdk-py/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
-    --only-binary=:all: -r "$here/tests/sdk/python/requirements.txt"
-  echo "$sdk_py_want" > "$here/.tools/sdk-py/.stamp"
-fi
+  say "installing $what (${requirements#"$here/"}) into ${venv#"$here/"}"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
+    --only-binary=:all: -r "$requirements"
+  echo "$want" > "$venv/.stamp"
+}
+py_venv_install "$here/tests/sdk/python/requirements.txt" "$here/.tools/sdk-py" polar-sdk
 # ----------------------------------------------------------------------------------------------
 
-# The example app that is not ours (examples/node-app, tests/own_app.rs): its npm packages,
-# installed with the Node 22 above into its own node_modules (ignored by git).
+# The example apps that are not ours. The Node one (examples/node-app, tests/own_app.rs): its
+# npm packages, installed with the Node 22 above into its own node_modules (ignored by git).
 example="$here/examples/node-app"
 example_want="$(sdk_stamp "$example/package.json" "$example/package-lock.json")"
 if [ "$(cat "$example/node_modules/.stamp" 2>/dev/null)" != "$example_want" ]; then
@@ -128,6 +136,10 @@ if [ "$(cat "$example/node_modules/.stamp" 2>/dev/null)" != "$example_want" ]; t
   (cd "$example" && PATH="$here/.tools/node22/node_modules/.bin:$PATH" npm ci --no-audit --no-fund --silent)
   echo "$example_want" > "$example/node_modules/.stamp"
 fi
+# The Python one (examples/python-app, tests/python_app.rs): polar-sdk, Starlette and uvicorn
+# in its own virtualenv, examples/python-app/.venv (ignored by git).
+py_venv_install "$here/examples/python-app/requirements.txt" "$here/examples/python-app/.venv" \
+  "examples/python-app's packages"
 
 # Firefox's WebDriver (geckodriver) and a real Selenium Grid for the Grid and Firefox tests:
 # geckodriver built from crates.io into .tools/geckodriver (about two minutes the first
