@@ -66,10 +66,10 @@ pub struct MockConfig {
 
 /// Reads and checks a seed (a JSON file, or a directory holding `seed.json`) as
 /// [`MockPolar::start`] will.
-pub fn check_seed(path: &std::path::Path) -> Result<(), String> {
+pub fn check_seed(path: &std::path::Path) -> Result<(), MockError> {
     fixtures::load(Some(path))
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| MockError::Fixtures(e.to_string()))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,9 @@ pub enum MockError {
     Fixtures(String),
     #[error("invalid fault: {0}")]
     Fault(#[from] FaultError),
+    /// A page template that does not render (a defect of the mock itself).
+    #[error("a page of the mock does not render: {0}")]
+    Page(String),
 }
 
 /// A running mock. Dropping it stops the server, the webhook dispatcher and the scheduler.
@@ -157,9 +160,7 @@ impl MockPolar {
             log_requests,
         ));
         server::mount(&server, &shared).await;
-        server::mount_card_frame(&card_server, &shared)
-            .await
-            .map_err(MockError::Fixtures)?;
+        server::mount_card_frame(&card_server, &shared).await?;
         let scheduler = scheduler::spawn(shared.clone());
         Ok(MockPolar {
             server,

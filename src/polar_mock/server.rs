@@ -332,7 +332,10 @@ async fn mount_one(
 /// The card frame's listener: `GET /card-frame` answers the frame (which talks only to pages
 /// of `shared.base_url`'s origin), anything else wiremock's 404. The page is the same for every
 /// checkout and portal, so it is rendered once; a template that does not render is an error.
-pub(crate) async fn mount_card_frame(card: &MockServer, shared: &Shared) -> Result<(), String> {
+pub(crate) async fn mount_card_frame(
+    card: &MockServer,
+    shared: &Shared,
+) -> Result<(), super::MockError> {
     let html = hosted::card_frame_html(&shared.base_url)?;
     Mock::given(method("GET"))
         .and(path_regex(format!("^{}$", hosted::CARD_FRAME_PATH)))

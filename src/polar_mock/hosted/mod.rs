@@ -193,14 +193,15 @@ pub(crate) use views::CARD_FRAME_PATH;
 
 /// The card frame's page, served by the mock's card listener (`server::mount_card_frame`): it
 /// answers only pages of `page_origin`, the mock's own.
-pub(crate) fn card_frame_html(page_origin: &str) -> Result<String, String> {
+pub(crate) fn card_frame_html(page_origin: &str) -> Result<String, super::MockError> {
     let view = views::CardFrame {
         page_origins: std::iter::once(page_origin)
             .chain(views::POLAR_PAGE_ORIGINS)
             .map(str::to_string)
             .collect(),
     };
-    render("card_frame.html", &view).map_err(|e| format!("the card frame: {e:?}"))
+    render("card_frame.html", &view)
+        .map_err(|e| super::MockError::Page(format!("the card frame: {e:?}")))
 }
 
 /// `/{org}/portal?…`: 307 to the Overview tab with the same query (Polar's
