@@ -3,7 +3,7 @@
 # (unit, scenario diagnostics, real Chromium, real ffmpeg, the mock and the demo app).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/setup.sh
+source scripts/setup-tests.sh
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2

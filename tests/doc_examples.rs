@@ -104,7 +104,7 @@ async fn one_delivery(mock: &MockPolar) -> (Vec<u8>, Value, String) {
 fn run_example(program: &Path, script: &str, dir: &Path, env: &[(&str, String)]) -> Value {
     assert!(
         program.exists(),
-        "{} is missing: run scripts/setup.sh",
+        "{} is missing: run scripts/setup-tests.sh",
         program.display()
     );
     let out = Command::new(program)

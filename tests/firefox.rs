@@ -42,7 +42,7 @@ async fn firefox_drives_the_fixture_pages_like_chromium() {
     let logs = tempfile::tempdir().unwrap();
     let browser = Browser::launch(&options(logs.path()))
         .await
-        .expect("Firefox ESR (apt) and geckodriver (scripts/setup.sh) are installed");
+        .expect("Firefox ESR (apt) and geckodriver (scripts/setup-tests.sh) are installed");
     assert_eq!(browser.kind(), BrowserKind::Firefox);
     assert_eq!(browser.name(), "firefox");
     assert!(browser.version().starts_with(|c: char| c.is_ascii_digit()));

@@ -134,7 +134,7 @@ async fn polars_sdk_with_environment_sandbox_reaches_the_mock_on_node_22() {
     let node = root.join(".tools/node22/node_modules/.bin/node");
     assert!(
         node.exists(),
-        "run scripts/setup.sh (Node 22 in .tools/node22)"
+        "run scripts/setup-tests.sh (Node 22 in .tools/node22)"
     );
     let mock = MockPolar::start(MockConfig::default()).await.unwrap();
     let intercept = Intercept::start(&[PolarHosts::Sandbox], upstream(&mock))

@@ -2,7 +2,7 @@
 //! product on Polar's official TypeScript SDK, not ours) reads its walkthrough.yaml, starts
 //! the mock and the app, runs the six lifecycle scenarios, verifies six slots, and leaves
 //! nothing running — also when interrupted with Ctrl-C mid-run. Needs Node 22 and the
-//! example's npm packages, which scripts/setup.sh installs.
+//! example's npm packages, which scripts/setup-tests.sh installs.
 
 mod support;
 
@@ -17,14 +17,14 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `PATH` with Node 22 first (scripts/setup.sh installs it under .tools/ when the
+/// `PATH` with Node 22 first (scripts/setup-tests.sh installs it under .tools/ when the
 /// system's Node is older).
 fn path_with_node() -> String {
     let node22 = root().join(".tools/node22/node_modules/.bin");
     let app = root().join("examples/node-app/node_modules/@polar-sh/sdk");
     assert!(
         app.is_dir(),
-        "the example's npm packages are missing: run scripts/setup.sh"
+        "the example's npm packages are missing: run scripts/setup-tests.sh"
     );
     let system = std::env::var("PATH").unwrap_or_default();
     if node22.join("node").exists() {

@@ -4,7 +4,7 @@
 //! `sandbox-api.polar.sh` with the mock (`intercept_polar: sandbox`), starts the app, runs
 //! the six lifecycle scenarios, verifies six slots, and leaves nothing running. One run: it
 //! is among the suite's slowest tests (23-40 s on a shared 2-core machine). Needs the
-//! example's virtualenv, which scripts/setup.sh installs.
+//! example's virtualenv, which scripts/setup-tests.sh installs.
 
 mod support;
 
@@ -26,7 +26,7 @@ fn report(out: &Path) -> Value {
 fn the_python_app_on_polars_sandbox_names_passes_six_verified_slots_from_its_own_folder() {
     assert!(
         example().join(".venv/bin/python").exists(),
-        "the example's virtualenv is missing: run scripts/setup.sh"
+        "the example's virtualenv is missing: run scripts/setup-tests.sh"
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");

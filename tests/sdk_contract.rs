@@ -13,7 +13,7 @@
 //!   (`sdk-unsubscribable`): one more or one fewer fails the test, so an SDK gap neither
 //!   passes silently nor outlives its cause. `docs/your-app.md` tables them per line.
 //!
-//! The toolchains come from `scripts/setup.sh` (pinned, under `.tools/`); nothing is
+//! The toolchains come from `scripts/setup-tests.sh` (pinned, under `.tools/`); nothing is
 //! downloaded here. A missing or outdated toolchain fails the test with the command to run.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,10 +67,10 @@ fn repo(rel: &str) -> PathBuf {
 }
 
 fn setup_hint(what: &str) -> String {
-    format!("{what}: run scripts/setup.sh (it installs the pinned SDKs into .tools/) and try again")
+    format!("{what}: run scripts/setup-tests.sh (it installs the pinned SDKs into .tools/) and try again")
 }
 
-/// The version a package in `node_modules` has, or a failure naming setup.sh.
+/// The version a package in `node_modules` has, or a failure naming setup-tests.sh.
 fn installed_npm(dir: &str, package: &str) -> String {
     let manifest = repo(dir)
         .join("node_modules")

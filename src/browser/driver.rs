@@ -29,7 +29,7 @@ fn install_hint(kind: BrowserKind) -> &'static str {
              scripts/setup.sh), or name it with --chromedriver PATH"
         }
         BrowserKind::Firefox => {
-            "build it with `cargo install geckodriver` (scripts/setup.sh puts it in \
+            "build it with `cargo install geckodriver` (scripts/setup-tests.sh puts it in \
              .tools/geckodriver/bin), or name it with --geckodriver PATH"
         }
     }

@@ -136,7 +136,7 @@ fn session_error(
              scripts/setup.sh), or name it with --chromium PATH"
         }
         BrowserKind::Firefox => {
-            "install Firefox with `apt-get install firefox-esr` (or run scripts/setup.sh), \
+            "install Firefox with `apt-get install firefox-esr` (or run scripts/setup-tests.sh), \
              or name it with --firefox PATH"
         }
     };

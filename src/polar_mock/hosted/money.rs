@@ -284,7 +284,7 @@ function polarFormatCurrency(mode, cents, currency) {
             .arg("-e")
             .arg(script)
             .output()
-            .expect("Node.js runs the pages' money.js here (scripts/setup.sh installs it)");
+            .expect("Node.js runs the pages' money.js here (scripts/setup-tests.sh installs it)");
         assert!(
             out.status.success(),
             "{}",
