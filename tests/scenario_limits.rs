@@ -363,6 +363,38 @@ fn a_use_fan_out_stops_at_the_expansion_cap() {
     assert!(help.starts_with("expanded through `use:` at "), "{help}");
 }
 
+/// A chain of 3,000 flows, each using the next: every level keeps the `use:` sites that led
+/// to it, so an unbounded depth cost memory as its square (600 MB for this chain). The load
+/// stops at the depth cap with one diagnostic naming the chain, and reads no deeper.
+#[test]
+fn a_deep_use_chain_stops_at_the_depth_cap_with_the_chain() {
+    use walkthrough::scenario::limits::MAX_USE_DEPTH;
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(dir.path(), "s.yaml", &uses(&["flows/f0.yaml"]));
+    for i in 0..3000 {
+        let text = format!(
+            "steps:\n  - name: S{i}\n    do:\n      - open: /\n  - use: f{}.yaml\n",
+            i + 1
+        );
+        write(dir.path(), &format!("flows/f{i}.yaml"), &text);
+    }
+    let (d, rendered) = problems(vec![main]);
+    assert_eq!(d.items.len(), 1, "{rendered}");
+    assert_eq!(
+        d.items[0].message,
+        format!("flows nest more than {MAX_USE_DEPTH} `use:` deep here")
+    );
+    let at = &d.items[0].location;
+    assert_eq!(
+        at.file,
+        dir.path()
+            .join(format!("flows/f{}.yaml", MAX_USE_DEPTH - 2))
+    );
+    let help = d.items[0].help.as_deref().unwrap();
+    assert!(help.starts_with("expanded through `use:` at "), "{help}");
+    assert!(help.contains("more …"), "a long chain is cut: {help}");
+}
+
 #[test]
 fn a_large_flow_used_often_stops_at_the_text_cap() {
     let dir = tempfile::tempdir().unwrap();

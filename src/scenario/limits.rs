@@ -15,6 +15,11 @@ pub const MAX_VALUE_BYTES: usize = 64 << 10;
 /// scenarios here expand to under a hundred.
 pub const MAX_EXPANDED_ITEMS: usize = 10_000;
 
+/// How deep flows may nest through `use:` (32). Each level keeps the chain of `use:` sites
+/// that led to it for diagnostics, so depth costs memory as its square: 3,000 nested flows
+/// took 600 MB before this limit; the scenarios here nest two deep.
+pub const MAX_USE_DEPTH: usize = 32;
+
 /// How much text (templates, names, JSON bodies) one scenario may expand to (16 MiB): a
 /// flow can only be used so often, however it is nested.
 pub const MAX_EXPANDED_BYTES: usize = 16 << 20;

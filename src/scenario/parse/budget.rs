@@ -21,7 +21,7 @@ pub(super) struct Budget {
 }
 
 /// "expanded through `use:` at a:3:10 → b:4:14", long chains cut in the middle.
-fn chain(scope: &Scope) -> Option<String> {
+pub(super) fn chain(scope: &Scope) -> Option<String> {
     let sites: Vec<String> = scope.uses.iter().map(ToString::to_string).collect();
     let shown = if sites.len() > 2 * CHAIN_ENDS + 1 {
         let hidden = sites.len() - 2 * CHAIN_ENDS;
@@ -39,6 +39,11 @@ impl Loader<'_> {
     /// Whether the scenario being read may expand further.
     pub(super) fn expanding(&self) -> bool {
         !self.budget.spent
+    }
+
+    /// Stops the expansion of the scenario being read (a limit was reported).
+    pub(super) fn stop_expanding(&mut self) {
+        self.budget.spent = true;
     }
 
     /// Counts one step, action or `use:`; `false` (reported once) past

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::super::limits::MAX_USE_DEPTH;
 use super::super::model::Step;
 use super::super::vars::check_name;
 use super::super::yaml::{Node, NodeKind};
@@ -56,7 +57,7 @@ impl Loader<'_> {
         let rel = self.text(scope, use_node, "the path of a flow file")?;
         let base = scope.file.parent().unwrap_or(Path::new(""));
         let path = normalize(&base.join(&rel));
-        if self.is_cycle(scope, use_node, &path) {
+        if self.is_cycle(scope, use_node, &path) || self.too_deep(scope, use_node) {
             return None;
         }
         let flow = self.flow(scope, use_node, &path)?;
@@ -73,6 +74,20 @@ impl Loader<'_> {
             uses,
         };
         Some((flow, inner))
+    }
+
+    /// Whether this `use:` would nest flows deeper than [`MAX_USE_DEPTH`] (reported once per
+    /// scenario: the budget stops the expansion).
+    fn too_deep(&mut self, scope: &Scope, use_node: &Node) -> bool {
+        if scope.stack.len() < MAX_USE_DEPTH {
+            return false;
+        }
+        let msg = format!("flows nest more than {MAX_USE_DEPTH} `use:` deep here");
+        let help = super::budget::chain(scope)
+            .or_else(|| Some("use flows side by side instead of each inside the last".into()));
+        self.error(&scope.file, use_node, msg, help);
+        self.stop_expanding();
+        true
     }
 
     fn is_cycle(&mut self, scope: &Scope, use_node: &Node, path: &Path) -> bool {
