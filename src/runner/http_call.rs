@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::http_client::{HttpClient, HttpRequest, Method, Url};
-use crate::scenario::{HttpCall, Location, PolarTarget};
+use crate::scenario::{HttpCall, HttpMethod, Location, PolarTarget};
 
 use super::actions::{resolve_url, ActionError, Exec};
 
@@ -17,8 +17,13 @@ pub(super) async fn run(
 ) -> Result<(), ActionError> {
     let raw_url = exec.render(&call.url)?;
     let url = resolve_url(&exec.ctx.app_url, &raw_url)?;
-    let method = Method::parse(&call.method)
-        .ok_or_else(|| ActionError::Unmet(format!("http: unknown method {}", call.method)))?;
+    let method = match call.method {
+        HttpMethod::Get => Method::Get,
+        HttpMethod::Post => Method::Post,
+        HttpMethod::Put => Method::Put,
+        HttpMethod::Patch => Method::Patch,
+        HttpMethod::Delete => Method::Delete,
+    };
     if exec.ctx.polar == Some(PolarTarget::Production)
         && method != Method::Get
         && is_polar_api(&url, exec.vars.get("polar.api_url"))

@@ -209,7 +209,7 @@ mod tests {
 
     fn call() -> HttpCall {
         HttpCall {
-            method: "GET".into(),
+            method: crate::scenario::HttpMethod::Get,
             url: t("http://x/subs"),
             headers: vec![],
             json: None,

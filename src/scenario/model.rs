@@ -200,8 +200,7 @@ pub enum TextMatch {
 /// `http:` — call a URL, assert the status and JSON fields, capture values into vars.
 #[derive(Debug, Clone)]
 pub struct HttpCall {
-    /// Upper-case method: GET, POST, PUT, PATCH, DELETE.
-    pub method: String,
+    pub method: HttpMethod,
     pub url: Template,
     pub headers: Vec<(String, Template)>,
     /// JSON body; string leaves may hold `${…}` (see [`super::Vars::render_json`]).
@@ -211,6 +210,50 @@ pub struct HttpCall {
     pub expect_json: Vec<(String, TextMatch)>,
     /// `(var name, dotted path)`: values stored into the run's vars for later actions.
     pub capture: Vec<(String, String)>,
+}
+
+/// The methods an `http:` action may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl HttpMethod {
+    pub const ALL: [HttpMethod; 5] = [
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+    ];
+
+    /// As written on the wire: `GET`, `POST`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+
+    /// `get`, `Post`, `PATCH` … (any case); `None` for another word.
+    pub fn parse(text: &str) -> Option<HttpMethod> {
+        HttpMethod::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Everything `scenario::load` returns on success.

@@ -221,7 +221,7 @@ fn http_short_and_long() {
     let ActionKind::Http(h) = &a[1].kind else {
         panic!()
     };
-    assert_eq!(h.method, "POST");
+    assert_eq!(h.method, HttpMethod::Post);
     assert_eq!(h.headers[0].0, "X-Seats");
     assert_eq!(
         h.json,
@@ -791,4 +791,12 @@ fn allow_rejected_webhooks_is_a_flag() {
     assert_eq!(p.len(), 1, "{p:?}");
     assert_eq!((p[0].0, p[0].1), (2, 26), "{p:?}");
     assert!(p[0].2.contains("`true` or `false`"), "{p:?}");
+}
+
+#[test]
+fn the_method_names_are_the_methods() {
+    let names: Vec<&str> = HttpMethod::ALL.iter().map(|m| m.as_str()).collect();
+    assert_eq!(names, super::actions::METHODS);
+    assert_eq!(HttpMethod::parse("patch"), Some(HttpMethod::Patch));
+    assert_eq!(HttpMethod::parse("FETCH"), None);
 }

@@ -3,7 +3,7 @@
 //! Parses only: the request is made by the runner, its response checked in `check`.
 
 use super::super::actions::{MATCHERS, METHODS};
-use super::super::model::{HttpCall, Template, TextMatch};
+use super::super::model::{HttpCall, HttpMethod, Template, TextMatch};
 use super::super::yaml::{Node, NodeKind};
 use super::fields::{did_you_mean, one_of};
 use super::{Known, Loader, Scope};
@@ -49,16 +49,16 @@ impl Loader<'_> {
         })
     }
 
-    /// The upper-cased method, `GET` when absent.
-    fn method(&mut self, scope: &Scope, node: Option<&Node>) -> Option<String> {
+    /// The method, `GET` when absent.
+    fn method(&mut self, scope: &Scope, node: Option<&Node>) -> Option<HttpMethod> {
         let Some(m) = node else {
-            return Some("GET".into());
+            return Some(HttpMethod::Get);
         };
         let text = self.text(scope, m, "an HTTP method").unwrap_or_default();
-        let upper = text.to_ascii_uppercase();
-        if METHODS.contains(&upper.as_str()) {
-            return Some(upper);
+        if let Some(method) = HttpMethod::parse(&text) {
+            return Some(method);
         }
+        let upper = text.to_ascii_uppercase();
         let help = did_you_mean(&upper, METHODS)
             .unwrap_or_else(|| format!("methods are {}", one_of(&METHODS)));
         let msg = format!("unknown HTTP method `{text}`");
@@ -272,7 +272,7 @@ fn json_weight(value: &serde_json::Value) -> usize {
 /// `http: URL`: a GET without expectations.
 fn get(url: Template) -> HttpCall {
     HttpCall {
-        method: "GET".into(),
+        method: HttpMethod::Get,
         url,
         headers: Vec::new(),
         json: None,
