@@ -2,7 +2,8 @@
 //! secrets, secret-named environment variables) and secret-shaped text
 //! (`customer_session_token=…` and other token-like query values, Polar token prefixes,
 //! `Bearer …`), in text and in JSON. Every evidence file, log and console error goes
-//! through it. Imports only the rule for secret-named environment variables.
+//! through it, and so do the scenario vars' own messages (`Vars::redact`). Owns the rule for
+//! secret-named environment variables. Imports no other module of the crate.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -39,6 +40,15 @@ static SECRET_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(token|secret|password|passwd|api[_-]?key)").expect("valid regex")
 });
 
+/// Whether an environment variable's name marks its value as a secret: the one rule for
+/// scenario vars and for the evidence redactor.
+pub fn is_secret_env_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["TOKEN", "SECRET", "PASSWORD", "KEY"]
+        .iter()
+        .any(|w| upper.contains(w))
+}
+
 /// Knows the run's secret values; `Debug` never shows them.
 #[derive(Clone, Default)]
 pub struct Redactor {
@@ -63,7 +73,7 @@ impl Redactor {
     pub fn from_env() -> Redactor {
         let mut r = Redactor::new();
         for (name, value) in std::env::vars() {
-            if crate::scenario::is_secret_env_name(&name) {
+            if is_secret_env_name(&name) {
                 r.add_secret(&value);
             }
         }
@@ -74,6 +84,16 @@ impl Redactor {
     pub fn add_secret(&mut self, value: &str) {
         let value = value.trim();
         if value.chars().count() < MIN_SECRET_LEN || self.secrets.iter().any(|s| s == value) {
+            return;
+        }
+        self.secrets.push(value.to_string());
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+
+    /// Remembers a value someone declared secret (a `secret: true` scenario var, a secret
+    /// env var the scenario uses), however short; only an empty value is ignored.
+    pub fn add_declared_secret(&mut self, value: &str) {
+        if value.is_empty() || self.secrets.iter().any(|s| s == value) {
             return;
         }
         self.secrets.push(value.to_string());

@@ -234,14 +234,7 @@ fn param_at<'p>(rest: &str, params: &'p BTreeMap<String, String>) -> Option<(&'p
     Some((value.as_str(), 2 + end + 1))
 }
 
-/// Whether an environment variable's name marks its value as a secret: the one rule for
-/// scenario vars and for the evidence redactor.
-pub fn is_secret_env_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    ["TOKEN", "SECRET", "PASSWORD", "KEY"]
-        .iter()
-        .any(|w| upper.contains(w))
-}
+pub use crate::redact::is_secret_env_name;
 
 /// Variable values for one scenario run: scenario vars, `${env.NAME}`, `--var`, `${run.*}`
 /// and values captured by `http` actions. Knows which values are secret.
@@ -411,23 +404,19 @@ impl Vars {
     /// values are ignored): `secret: true` vars, values set with [`Vars::set_secret`], and
     /// secret-named environment variables (`*TOKEN*`, `*SECRET*`, `*PASSWORD*`, `*KEY*`)
     /// the scenario refers to.
+    /// Through the one redactor ([`crate::redact::Redactor`]), which also blanks
+    /// secret-shaped text (`Bearer …`, Polar's token prefixes, token-like query values).
     pub fn redact(&self, text: &str) -> String {
-        let mut secrets: Vec<String> = self
+        let mut redactor = crate::redact::Redactor::new();
+        let values = self
             .secret_names
             .iter()
             .filter_map(|n| self.values.get(n).cloned())
-            .chain(self.secret_env.iter().filter_map(|n| std::env::var(n).ok()))
-            .filter(|v| !v.is_empty())
-            .collect();
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        secrets.dedup();
-        let mut out = text.to_string();
-        for s in secrets {
-            if out.contains(&s) {
-                out = out.replace(&s, "[redacted]");
-            }
+            .chain(self.secret_env.iter().filter_map(|n| std::env::var(n).ok()));
+        for value in values {
+            redactor.add_declared_secret(&value);
         }
-        out
+        redactor.redact(text)
     }
 }
 
