@@ -1,11 +1,14 @@
 //! `report.json`: runner events folded into the [`RunOutcome`], written atomically so a
-//! reader never sees half a report.
+//! reader never sees half a report. A retry moves the scenario's steps and evidence so far
+//! into its earlier attempts; clips and videos find their attempt by its number.
 
 use std::io;
 
 use chrono::{DateTime, Utc};
 
-use crate::outcome::{RunOutcome, RunStatus, ScenarioOutcome, ScenarioStatus, StepDelivery};
+use crate::outcome::{
+    AttemptOutcome, RunOutcome, RunStatus, ScenarioOutcome, ScenarioStatus, StepDelivery,
+};
 use crate::run_folder::RunFolder;
 use crate::runner::Event;
 
@@ -68,27 +71,54 @@ pub fn apply(outcome: &mut RunOutcome, event: &Event) {
         }
         Event::StepClip {
             scenario,
+            attempt,
             index,
             clip,
         } => {
-            let step = outcome
-                .scenarios
-                .get_mut(*scenario)
-                .and_then(|s| s.steps.get_mut(*index));
-            if let Some(step) = step {
+            // Clips are finished in the background: an earlier attempt's may come after
+            // its scenario was retried.
+            let steps = match earlier_attempt(outcome, *scenario, *attempt) {
+                Some(a) => Some(&mut a.steps),
+                None => outcome.scenarios.get_mut(*scenario).map(|s| &mut s.steps),
+            };
+            if let Some(step) = steps.and_then(|steps| steps.get_mut(*index)) {
                 step.clip = clip.clone();
             }
         }
         Event::ScenarioVideo {
             index,
+            attempt,
             video,
             problem,
             capture,
         } => {
-            if let Some(s) = outcome.scenarios.get_mut(*index) {
+            if let Some(a) = earlier_attempt(outcome, *index, *attempt) {
+                a.video = video.clone();
+                a.video_problem = problem.clone();
+                a.capture = capture.clone();
+            } else if let Some(s) = outcome.scenarios.get_mut(*index) {
                 s.video = video.clone();
                 s.video_problem = problem.clone();
                 s.capture = capture.clone();
+            }
+        }
+        Event::ScenarioRetry {
+            index,
+            attempt,
+            reason,
+            failed_started_at,
+            failed_duration,
+            ..
+        } => {
+            if let Some(s) = outcome.scenarios.get_mut(*index) {
+                let failed = AttemptOutcome::take(
+                    s,
+                    attempt.saturating_sub(1),
+                    reason.clone(),
+                    *failed_started_at,
+                    *failed_duration,
+                );
+                outcome.attempts.entry(*index).or_default().push(failed);
             }
         }
         Event::ScenarioFinished {
@@ -102,6 +132,20 @@ pub fn apply(outcome: &mut RunOutcome, event: &Event) {
             }
         }
     }
+}
+
+/// Attempt `attempt` of scenario `index` when it is an earlier one, already moved to
+/// [`RunOutcome::attempts`]; `None` for the scenario's current attempt.
+fn earlier_attempt(
+    outcome: &mut RunOutcome,
+    index: usize,
+    attempt: u32,
+) -> Option<&mut AttemptOutcome> {
+    outcome
+        .attempts
+        .get_mut(&index)?
+        .iter_mut()
+        .find(|a| a.attempt == attempt)
 }
 
 /// Ends the run: its status and finish time; a scenario still running is interrupted.
