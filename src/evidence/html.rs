@@ -982,4 +982,25 @@ mod tests {
         );
         assert!(!html.contains("<script"));
     }
+
+    #[test]
+    fn a_flaky_slot_is_flagged_and_the_failed_attempt_is_folded_with_its_own_anchors() {
+        let page = render_html(&crate::evidence::junit::tests::flaky_report(true));
+        assert!(
+            page.contains(r#"data-testid="slot-flaky">flaky</span>"#),
+            "{page}"
+        );
+        assert!(page.contains(r#"<p class="reason" data-testid="flaky-note">Failed because flaky: “Checkout” passed only on a retry, and --fail-on-flaky fails the run for that.</p>"#), "{page}");
+        assert!(page.contains(r#"<details class="attempt" data-testid="attempt" data-attempt="1" data-status="failed">"#), "{page}");
+        assert!(page.contains("<summary>Attempt 1 (failed) · 2.4 s · step 2 “Pay” failed: no element &lt;Pay&gt;</summary>"), "{page}");
+        assert!(
+            page.contains(r#"src="s/01/scenario.mp4" aria-label="video of Checkout, attempt 1""#),
+            "{page}"
+        );
+        // The last attempt keeps the anchors a run without retries has; the earlier one's
+        // steps get their own.
+        assert!(page.contains(r#"id="scenario-1-step-2""#));
+        assert!(page.contains(r#"id="scenario-1-attempt-1-step-2""#));
+        assert!(page.contains(r#"src="s/01/02.mp4""#) && page.contains(r#"src="a2/02.mp4""#));
+    }
 }

@@ -395,7 +395,7 @@ fn render_case(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::evidence::slots::tests::{report, scenario, step};
 
@@ -476,6 +476,90 @@ mod tests {
         assert!(xml.contains(r#"<property name="video_source" value="bidi-screenshots"/>"#));
         assert!(xml.contains(r#"<property name="video_fps" value="9.5"/>"#));
         // Well-formed: every opened element closes, in order.
+        assert_balanced(&xml);
+    }
+
+    /// A report whose "Checkout" passed on its second attempt after its step "Pay" failed.
+    pub(crate) fn flaky_report(fail_on_flaky: bool) -> RunOutcome {
+        let mut failed = step(
+            "Pay",
+            StepStatus::Failed,
+            "s/01/02.png",
+            Some("s/01/02.mp4"),
+        );
+        failed.error = Some(crate::outcome::StepError {
+            message: "no element <Pay>".into(),
+            location: failed.location.clone(),
+            source_line: None,
+        });
+        let first = vec![
+            step(
+                "Open",
+                StepStatus::Passed,
+                "s/01/01.png",
+                Some("s/01/01.mp4"),
+            ),
+            failed,
+        ];
+        let last = vec![
+            step("Open", StepStatus::Passed, "a2/01.png", Some("a2/01.mp4")),
+            step("Pay", StepStatus::Passed, "a2/02.png", Some("a2/02.mp4")),
+        ];
+        let mut r = report(
+            "on",
+            vec![scenario("Checkout", "new-user-to-checkout", "flaky", last)],
+        );
+        let mut earlier = scenario("Checkout", "new-user-to-checkout", "failed", first);
+        earlier.video = Some("s/01/scenario.mp4".into());
+        let (started_at, duration) = (earlier.started_at, earlier.duration);
+        let attempt = crate::outcome::AttemptOutcome::take(
+            &mut earlier,
+            1,
+            "step 2 “Pay” failed: no element <Pay>".into(),
+            started_at,
+            duration,
+        );
+        r.attempts.insert(0, vec![attempt]);
+        r.retry = crate::outcome::RetryPolicy {
+            retries: 1,
+            fail_on_flaky,
+        };
+        r.slots = crate::evidence::slots::slot_verdicts(&r, &|_| true);
+        r
+    }
+
+    #[test]
+    fn a_flaky_case_carries_a_flaky_failure_with_its_attempts_evidence() {
+        let xml = render_junit(&flaky_report(false));
+        assert!(
+            xml.contains(r#"tests="2" failures="0" errors="0" skipped="0""#),
+            "{xml}"
+        );
+        assert_eq!(xml.matches("<flakyFailure ").count(), 1, "{xml}");
+        assert!(!xml.contains("<failure"), "{xml}");
+        // On the case of the step that failed, with Surefire's children.
+        let pay = &xml[xml.find(r#"<testcase name="02 Pay""#).unwrap()..];
+        assert!(pay.starts_with(
+            "<testcase name=\"02 Pay\" classname=\"Checkout\" time=\"1.200\" file=\"scenarios/a.yaml\" line=\"4\">\n      <flakyFailure message=\"attempt 1 of 2 failed: scenarios/a.yaml:4: no element &lt;Pay&gt;\" type=\"flakyFailure\"><stackTrace>scenarios/a.yaml:4:5: no element &lt;Pay&gt;</stackTrace><system-out>[[ATTACHMENT|s/01/02.png]]\n[[ATTACHMENT|s/01/02.mp4]]\nattempt 1 video: s/01/scenario.mp4\n</system-out></flakyFailure>\n"
+        ), "{pay}");
+        // The case's own output attaches the last attempt's files, then the failed one's.
+        assert!(pay.contains("<system-out>[[ATTACHMENT|a2/02.png]]\n[[ATTACHMENT|a2/02.mp4]]\nattempt 1 (failed):\n[[ATTACHMENT|s/01/02.png]]\n[[ATTACHMENT|s/01/02.mp4]]\n</system-out>"), "{pay}");
+        assert!(xml.contains(r#"<property name="attempts" value="2"/>"#));
+        assert!(xml.contains(r#"<property name="slot_flaky" value="true"/>"#));
+        assert_balanced(&xml);
+    }
+
+    #[test]
+    fn under_fail_on_flaky_the_flaky_case_is_a_failure() {
+        let xml = render_junit(&flaky_report(true));
+        assert!(
+            xml.contains(r#"tests="2" failures="1" errors="0" skipped="0""#),
+            "{xml}"
+        );
+        assert!(!xml.contains("<flakyFailure"), "{xml}");
+        assert!(xml.contains(
+            r#"<failure message="flaky (--fail-on-flaky): attempt 1 of 2 failed: scenarios/a.yaml:4: no element &lt;Pay&gt;" type="flaky">scenarios/a.yaml:4:5: no element &lt;Pay&gt;"#
+        ), "{xml}");
         assert_balanced(&xml);
     }
 

@@ -164,3 +164,127 @@ pub fn write_report(folder: &RunFolder, outcome: &RunOutcome) -> io::Result<()> 
     let json = serde_json::to_vec_pretty(outcome).map_err(io::Error::other)?;
     folder.write_atomically(std::path::Path::new(RunFolder::REPORT), &json)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::slots::tests::{report, step};
+    use crate::outcome::{ClipEvidence, StepStatus, VideoCapture};
+    use std::time::Duration;
+
+    fn started(index: usize) -> Event {
+        Event::ScenarioStarted {
+            index,
+            name: "Checkout".into(),
+            file: "scenarios/a.yaml".into(),
+            slot: Some("new-user-to-checkout".into()),
+            started_at: Utc::now(),
+            steps: 1,
+            targets: Vec::new(),
+        }
+    }
+
+    fn finished(status: StepStatus) -> Event {
+        Event::StepFinished {
+            scenario: 0,
+            index: 0,
+            step: Box::new(step("Pay", status, "x.png", None)),
+            webhooks: Vec::new(),
+        }
+    }
+
+    fn clip(attempt: u32, path: &str) -> Event {
+        Event::StepClip {
+            scenario: 0,
+            attempt,
+            index: 0,
+            clip: ClipEvidence {
+                path: Some(path.into()),
+                ok: Some(true),
+                ..ClipEvidence::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_retry_keeps_the_failed_attempt_and_late_clips_find_their_attempt() {
+        let mut r = report("on", Vec::new());
+        apply(&mut r, &started(0));
+        apply(&mut r, &finished(StepStatus::Failed));
+        apply(
+            &mut r,
+            &Event::ScenarioRetry {
+                index: 0,
+                attempt: 2,
+                attempts: 2,
+                name: "Checkout".into(),
+                reason: "step 1 “Pay” failed: no element".into(),
+                failed_started_at: Utc::now(),
+                failed_duration: Duration::from_millis(900),
+                steps: 1,
+            },
+        );
+        apply(&mut r, &finished(StepStatus::Passed));
+        // Attempt 1's clip and video are finished after the retry started.
+        apply(&mut r, &clip(1, "a1.mp4"));
+        apply(&mut r, &clip(2, "a2.mp4"));
+        apply(
+            &mut r,
+            &Event::ScenarioVideo {
+                index: 0,
+                attempt: 1,
+                video: Some("a1/scenario.mp4".into()),
+                problem: None,
+                capture: VideoCapture::default(),
+            },
+        );
+        apply(
+            &mut r,
+            &Event::ScenarioFinished {
+                index: 0,
+                status: ScenarioStatus::Flaky,
+                duration: Duration::from_secs(2),
+            },
+        );
+        let s = &r.scenarios[0];
+        assert_eq!(s.status, ScenarioStatus::Flaky);
+        assert_eq!(s.steps.len(), 1);
+        assert_eq!(s.steps[0].status, StepStatus::Passed);
+        assert_eq!(s.steps[0].clip.path.as_deref(), Some("a2.mp4"));
+        assert_eq!(s.video, None);
+        let earlier = r.attempts_of(0);
+        assert_eq!(earlier.len(), 1);
+        assert_eq!(
+            (earlier[0].attempt, earlier[0].status),
+            (1, ScenarioStatus::Failed)
+        );
+        assert_eq!(earlier[0].steps[0].status, StepStatus::Failed);
+        assert_eq!(earlier[0].steps[0].clip.path.as_deref(), Some("a1.mp4"));
+        assert_eq!(earlier[0].video.as_deref(), Some("a1/scenario.mp4"));
+
+        // report.json: the attempts inside their scenario, the policy inside `run`; and back.
+        r.retry.retries = 1;
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["run"]["retries"], 1);
+        assert!(json["run"].get("fail_on_flaky").is_none());
+        assert!(json.get("attempts").is_none() && json.get("retry").is_none());
+        assert_eq!(json["scenarios"][0]["status"], "flaky");
+        assert_eq!(json["scenarios"][0]["attempts"][0]["attempt"], 1);
+        assert_eq!(
+            json["scenarios"][0]["attempts"][0]["steps"][0]["clip"],
+            "a1.mp4"
+        );
+        let back: RunOutcome = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_run_without_retries_writes_no_retry_keys() {
+        let mut r = report("on", Vec::new());
+        apply(&mut r, &started(0));
+        apply(&mut r, &finished(StepStatus::Passed));
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json["run"].get("retries").is_none(), "{json:#}");
+        assert!(json["scenarios"][0].get("attempts").is_none(), "{json:#}");
+    }
+}

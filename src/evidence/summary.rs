@@ -255,4 +255,29 @@ mod tests {
             assert_eq!(pipes, 5, "{line}");
         }
     }
+
+    #[test]
+    fn a_flaky_scenario_is_marked_with_its_attempts_and_says_why_a_strict_run_failed() {
+        let lenient = render_summary(&crate::evidence::junit::tests::flaky_report(false));
+        assert!(
+            lenient.contains("| `new-user-to-checkout` | ✅ verified (flaky) | Checkout |"),
+            "{lenient}"
+        );
+        assert!(
+            lenient.contains("| Checkout | 🔁 flaky (2 attempts) | 2/2 | 2.4 s |"),
+            "{lenient}"
+        );
+        assert!(lenient.contains("🔁 “Checkout” passed only on a retry (flaky); the run passes"));
+        assert!(lenient.contains("### Retried attempts\n\n- **Checkout**, attempt 1 of 2: step 2 “Pay” failed: no element &lt;Pay&gt; (video `s/01/scenario.mp4`)\n"), "{lenient}");
+        assert!(!lenient.contains("### Failures"), "{lenient}");
+        let strict = render_summary(&crate::evidence::junit::tests::flaky_report(true));
+        assert!(
+            strict.contains("**Failed because flaky:** “Checkout” passed only on a retry, and `--fail-on-flaky` fails the run for that (exit 5)."),
+            "{strict}"
+        );
+        for line in strict.lines().filter(|l| l.starts_with('|')) {
+            let pipes = line.replace("\\|", "").matches('|').count();
+            assert_eq!(pipes, 5, "{line}");
+        }
+    }
 }

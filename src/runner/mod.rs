@@ -740,8 +740,25 @@ impl StepRun<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::rejected_webhooks;
-    use crate::outcome::WebhookRecord;
+    use super::{rejected_webhooks, RunSummary};
+    use crate::outcome::{ScenarioStatus, Verdict, WebhookRecord};
+
+    #[test]
+    fn a_flaky_scenario_passes_the_run_unless_fail_on_flaky() {
+        use ScenarioStatus::{Failed, Flaky, Interrupted, NotRunnable, Passed};
+        let run = |statuses: &[ScenarioStatus], strict| {
+            RunSummary::from_statuses(statuses.iter().copied(), statuses.len(), 1, strict)
+        };
+        let lenient = run(&[Passed, Flaky, NotRunnable], false);
+        assert_eq!((lenient.verdict, lenient.flaky), (Verdict::Passed, 1));
+        assert_eq!(run(&[Passed, Flaky], true).verdict, Verdict::Failed);
+        assert_eq!(run(&[Passed], true).verdict, Verdict::Passed);
+        assert_eq!(run(&[Flaky, Failed], false).verdict, Verdict::Failed);
+        assert_eq!(
+            run(&[Flaky, Interrupted], true).verdict,
+            Verdict::Interrupted
+        );
+    }
 
     fn attempt(event: &str, kind: &str, status: Option<u16>, body: Option<&str>) -> WebhookRecord {
         WebhookRecord {
