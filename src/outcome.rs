@@ -1,10 +1,12 @@
 //! The outcome model, one shape per level: what happened to a step ([`StepOutcome`]), a
 //! scenario ([`ScenarioOutcome`]), the run ([`RunOutcome`], which is `report.json`) and each
-//! evidence slot ([`SlotVerdict`]), each with its own status enum. The runner and capture
+//! evidence slot ([`SlotVerdict`]), each with its own status enum; a retried scenario keeps
+//! its earlier attempts ([`AttemptOutcome`]) beside its last one. The runner and capture
 //! produce step and clip outcomes, evidence folds them into the run outcome and renders it;
 //! nobody converts between look-alike structs.
 //! Pure data: imports only the scenario model's `Location`; no I/O.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -39,12 +41,24 @@ pub enum ScenarioStatus {
     Interrupted,
     /// Its `targets:` exclude the run's Polar target: not run, and not faked.
     NotRunnable,
+    /// It passed on a retry after at least one failed attempt (`--retries`); the run passes
+    /// unless `--fail-on-flaky`.
+    Flaky,
 }
 
 impl ScenarioStatus {
-    /// Whether the scenario stopped the run from passing.
+    /// Whether the scenario stopped the run from passing (a flaky one does only under
+    /// `--fail-on-flaky`, which the run's verdict applies).
     pub fn is_failure(self) -> bool {
-        !matches!(self, ScenarioStatus::Passed | ScenarioStatus::NotRunnable)
+        !matches!(
+            self,
+            ScenarioStatus::Passed | ScenarioStatus::NotRunnable | ScenarioStatus::Flaky
+        )
+    }
+
+    /// Whether its last attempt passed (first time, or flaky).
+    pub fn passed(self) -> bool {
+        matches!(self, ScenarioStatus::Passed | ScenarioStatus::Flaky)
     }
 }
 
@@ -128,6 +142,7 @@ impl ScenarioStatus {
             ScenarioStatus::Failed => "failed",
             ScenarioStatus::Interrupted => "interrupted",
             ScenarioStatus::NotRunnable => "not_runnable",
+            ScenarioStatus::Flaky => "flaky",
         }
     }
 }
@@ -379,6 +394,9 @@ pub struct SlotVerdict {
     pub scenario_index: Option<usize>,
     /// The clip that shows the slot: the scenario's video, else its last step clip.
     pub clip: Option<String>,
+    /// The deciding scenario passed only on a retry (`flaky`): verified, with a flag.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flaky: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -432,16 +450,81 @@ pub struct RunInfo {
     pub video_source: Option<String>,
 }
 
-/// The whole run: `report.json`.
+/// The whole run: `report.json`. On the wire the retry policy sits in `run` (`retries`,
+/// `fail_on_flaky`) and each scenario's earlier attempts in the scenario (`attempts`); see
+/// [`wire`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "wire::Report", into = "wire::Report")]
 pub struct RunOutcome {
     pub schema_version: u32,
     pub run: RunInfo,
+    /// How failed scenarios were retried and whether a flaky one fails the run.
+    pub retry: RetryPolicy,
     /// The six evidence slots with their verdicts; recomputed whenever the report is
     /// written.
-    #[serde(default)]
     pub slots: Vec<SlotVerdict>,
+    /// Each scenario's outcome: for a retried one, its last attempt.
     pub scenarios: Vec<ScenarioOutcome>,
+    /// The earlier (failed) attempts of retried scenarios, by scenario index, in order.
+    pub attempts: BTreeMap<usize, Vec<AttemptOutcome>>,
+}
+
+/// `--retries N` (`run.retries`) and `--fail-on-flaky`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    /// How many times a failed scenario runs again (0: never).
+    #[serde(default)]
+    pub retries: u32,
+    /// A flaky scenario fails the run (exit 5).
+    #[serde(default)]
+    pub fail_on_flaky: bool,
+}
+
+/// One earlier, failed attempt of a retried scenario, with all its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptOutcome {
+    /// From 1.
+    pub attempt: u32,
+    pub status: ScenarioStatus,
+    /// Why it failed: the failed step's first line (what the console's retry line said).
+    pub reason: String,
+    pub started_at: DateTime<Utc>,
+    #[serde(rename = "duration_ms", with = "millis")]
+    pub duration: Duration,
+    pub steps: Vec<StepOutcome>,
+    #[serde(default)]
+    pub deliveries: Vec<StepDelivery>,
+    #[serde(default)]
+    pub video: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_problem: Option<String>,
+    #[serde(flatten)]
+    pub capture: VideoCapture,
+}
+
+impl AttemptOutcome {
+    /// The attempt the scenario's outcome holds now, moved out (its steps and evidence
+    /// cleared for the next attempt).
+    pub fn take(
+        scenario: &mut ScenarioOutcome,
+        attempt: u32,
+        reason: String,
+        started_at: DateTime<Utc>,
+        duration: Duration,
+    ) -> AttemptOutcome {
+        AttemptOutcome {
+            attempt,
+            status: ScenarioStatus::Failed,
+            reason,
+            started_at,
+            duration,
+            steps: std::mem::take(&mut scenario.steps),
+            deliveries: std::mem::take(&mut scenario.deliveries),
+            video: scenario.video.take(),
+            video_problem: scenario.video_problem.take(),
+            capture: std::mem::take(&mut scenario.capture),
+        }
+    }
 }
 
 impl RunOutcome {
@@ -449,21 +532,132 @@ impl RunOutcome {
         RunOutcome {
             schema_version: SCHEMA_VERSION,
             run,
+            retry: RetryPolicy::default(),
             slots: Vec::new(),
             scenarios: Vec::new(),
+            attempts: BTreeMap::new(),
         }
     }
 
-    /// How many scenarios passed, and how many did not (not-runnable ones count as
-    /// neither).
+    /// How many scenarios passed (flaky ones included), and how many did not (not-runnable
+    /// ones count as neither).
     pub fn passed_and_not(&self) -> (usize, usize) {
         self.scenarios
             .iter()
             .fold((0, 0), |(p, f), s| match s.status {
-                ScenarioStatus::Passed => (p + 1, f),
+                ScenarioStatus::Passed | ScenarioStatus::Flaky => (p + 1, f),
                 ScenarioStatus::NotRunnable => (p, f),
                 _ => (p, f + 1),
             })
+    }
+
+    /// The earlier attempts of scenario `index` (empty unless it was retried).
+    pub fn attempts_of(&self, index: usize) -> &[AttemptOutcome] {
+        self.attempts.get(&index).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The names of the flaky scenarios, in run order.
+    pub fn flaky(&self) -> Vec<&str> {
+        self.scenarios
+            .iter()
+            .filter(|s| s.status == ScenarioStatus::Flaky)
+            .map(|s| s.name.as_str())
+            .collect()
+    }
+}
+
+/// `report.json`'s shape of a [`RunOutcome`]: the retry policy inside `run`, earlier
+/// attempts inside their scenario. Keys appear only when a run retries, so a run without
+/// `--retries` writes exactly what it always did.
+mod wire {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+
+    use super::{AttemptOutcome, RetryPolicy, RunInfo, RunOutcome, ScenarioOutcome, SlotVerdict};
+
+    #[derive(Clone, Serialize, Deserialize)]
+    pub struct Report {
+        schema_version: u32,
+        run: Run,
+        #[serde(default)]
+        slots: Vec<SlotVerdict>,
+        scenarios: Vec<Scenario>,
+    }
+
+    #[derive(Clone, Serialize, Deserialize)]
+    struct Run {
+        #[serde(flatten)]
+        info: RunInfo,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        retries: u32,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        fail_on_flaky: bool,
+    }
+
+    #[derive(Clone, Serialize, Deserialize)]
+    struct Scenario {
+        #[serde(flatten)]
+        outcome: ScenarioOutcome,
+        /// The earlier, failed attempts; the scenario's own fields are its last attempt.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attempts: Vec<AttemptOutcome>,
+    }
+
+    fn is_zero(n: &u32) -> bool {
+        *n == 0
+    }
+
+    impl From<RunOutcome> for Report {
+        fn from(mut r: RunOutcome) -> Report {
+            let scenarios = r
+                .scenarios
+                .into_iter()
+                .enumerate()
+                .map(|(i, outcome)| Scenario {
+                    outcome,
+                    attempts: r.attempts.remove(&i).unwrap_or_default(),
+                })
+                .collect();
+            Report {
+                schema_version: r.schema_version,
+                run: Run {
+                    info: r.run,
+                    retries: r.retry.retries,
+                    fail_on_flaky: r.retry.fail_on_flaky,
+                },
+                slots: r.slots,
+                scenarios,
+            }
+        }
+    }
+
+    impl From<Report> for RunOutcome {
+        fn from(w: Report) -> RunOutcome {
+            let mut attempts = BTreeMap::new();
+            let scenarios = w
+                .scenarios
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    if !s.attempts.is_empty() {
+                        attempts.insert(i, s.attempts);
+                    }
+                    s.outcome
+                })
+                .collect();
+            RunOutcome {
+                schema_version: w.schema_version,
+                run: w.run.info,
+                retry: RetryPolicy {
+                    retries: w.run.retries,
+                    fail_on_flaky: w.run.fail_on_flaky,
+                },
+                slots: w.slots,
+                scenarios,
+                attempts,
+            }
+        }
     }
 }
 

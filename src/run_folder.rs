@@ -114,6 +114,18 @@ impl RunFolder {
         PathBuf::from(Self::SCENARIOS).join(format!("{:02}-{}", index + 1, slug(name)))
     }
 
+    /// The folder for one attempt of a scenario (`--retries`): the scenario's own folder
+    /// for the first attempt, so a run without retries names its files as it always did,
+    /// and `<scenario dir>/attempt-2` for the second, and so on. Nothing of an earlier
+    /// attempt is overwritten by a later one.
+    pub fn attempt_dir(index: usize, name: &str, attempt: u32) -> PathBuf {
+        let dir = Self::scenario_dir(index, name);
+        match attempt {
+            0 | 1 => dir,
+            n => dir.join(format!("attempt-{n}")),
+        }
+    }
+
     /// A step's file: `<scenario dir>/03-open-billing.png`, or with a shot name
     /// `<scenario dir>/03-open-billing--checkout-page.png`.
     pub fn step_file(
@@ -302,5 +314,19 @@ mod tests {
             .unwrap();
         assert_eq!(std::fs::read(folder.report_path()).unwrap(), b"{}");
         assert!(!dir.path().join("report.tmp").exists());
+    }
+
+    #[test]
+    fn a_retry_keeps_its_files_apart_and_a_first_attempt_keeps_todays_names() {
+        assert_eq!(
+            RunFolder::attempt_dir(0, "New user", 1),
+            RunFolder::scenario_dir(0, "New user")
+        );
+        let second = RunFolder::attempt_dir(0, "New user", 2);
+        assert_eq!(slash_path(&second), "scenarios/01-new-user/attempt-2");
+        assert_eq!(
+            slash_path(&RunFolder::step_file(&second, 0, "Pay", None, "mp4")),
+            "scenarios/01-new-user/attempt-2/01-pay.mp4"
+        );
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::browser::BrowserKind;
 use crate::capture::video::{VideoMode, VideoPlan, VideoSource};
 use crate::harness::{self, BrowserPlan, RunError, RunPlan};
+use crate::outcome::RetryPolicy;
 use crate::project::Project;
 use crate::scenario::PolarTarget;
 use crate::testbed::{AppSource, ProjectApp, TestbedPlan};
@@ -110,6 +111,15 @@ pub struct Args {
     /// its `given` steps instead of as one journey.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub jobs: u16,
+    /// Run a failed scenario again up to N times, each time from its `given` state as a new
+    /// visitor, every attempt keeping its own evidence; one that then passes is `flaky`
+    /// (its slot verified with a flag) [default: the project file's `run.retries`, else 0].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::project::MAX_RETRIES)))]
+    pub retries: Option<u32>,
+    /// A flaky scenario (passed only on a retry) fails the run: exit 5, and junit.xml
+    /// reports it as a failure.
+    #[arg(long)]
+    pub fail_on_flaky: bool,
     /// Video of every step and scenario: on, off, or retain-on-failure (clips are kept only
     /// for scenarios that did not pass) [default: on].
     #[arg(long, value_name = "MODE", value_enum)]
@@ -287,6 +297,10 @@ impl Args {
             },
             shard: self.shard,
             jobs: usize::from(self.jobs),
+            retry: RetryPolicy {
+                retries: self.retries.or(defaults.retries).unwrap_or(0),
+                fail_on_flaky: self.fail_on_flaky,
+            },
             overwrite: self.overwrite,
             quiet: self.quiet,
             email: self
@@ -321,6 +335,9 @@ pub async fn run(args: Args) -> i32 {
                 "{} scenario(s) passed, {} not passed; {} failed step(s)",
                 report.passed, report.not_passed, report.failed_steps
             );
+            if report.flaky > 0 {
+                eprintln!("{}", flaky_line(report.flaky, report.fail_on_flaky));
+            }
             match (&report.report_path, shard) {
                 (Some(path), _) => println!("report: {}", path.display()),
                 (None, Some((i, n))) => println!("shard {i}/{n} has no scenario; nothing to run"),
@@ -336,6 +353,17 @@ pub async fn run(args: Args) -> i32 {
         Err(e) => eprintln!("error: {e}"),
     }
     harness::exit_code(&result)
+}
+
+/// What the run's flaky scenarios did to its verdict.
+fn flaky_line(flaky: usize, fail_on_flaky: bool) -> String {
+    if fail_on_flaky {
+        format!(
+            "{flaky} scenario(s) flaky (passed only on a retry): the run fails (--fail-on-flaky)"
+        )
+    } else {
+        format!("{flaky} scenario(s) flaky (passed only on a retry); --fail-on-flaky would fail the run")
+    }
 }
 
 #[cfg(test)]

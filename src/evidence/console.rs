@@ -1,5 +1,5 @@
-//! Progress on stderr: one concise line per finished step, and on a terminal a live
-//! spinner naming the step that is running.
+//! Progress on stderr: one concise line per finished step, a line for each retry of a
+//! failed scenario, and on a terminal a live spinner naming the step that is running.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -162,6 +162,17 @@ impl Console {
             } => {
                 eprintln!("  = {}  {}", status.as_str(), format_duration(*duration));
             }
+            Event::ScenarioRetry {
+                attempt,
+                attempts,
+                name,
+                reason,
+                steps,
+                ..
+            } => {
+                eprintln!("{}", retry_line(*attempt, *attempts, name, reason));
+                eprintln!("▶ {name}  (attempt {attempt}, {steps} steps)");
+            }
             Event::SessionLost { session, retired } => {
                 eprintln!(
                     "  ✗ browser session {session} no longer answers (its Grid node or driver \
@@ -175,6 +186,11 @@ impl Console {
             }
         }
     }
+}
+
+/// `↻ retry 2/3 of <scenario> after: <reason>`: attempt 2 of at most 3 starts.
+pub fn retry_line(attempt: u32, attempts: u32, name: &str, reason: &str) -> String {
+    format!("↻ retry {attempt}/{attempts} of {name} after: {reason}")
 }
 
 /// `  - not runnable on this target (targets: mock)`; a scenario without `targets:` is not

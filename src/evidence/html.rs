@@ -16,8 +16,8 @@ use serde_json::Value;
 use super::console::format_ms as duration;
 use super::slots::slot_title;
 use crate::outcome::{
-    RunInfo, RunOutcome, ScenarioOutcome, SlotStatus, SlotVerdict, StepOutcome, StepStatus,
-    WebhookRecord,
+    AttemptOutcome, RunInfo, RunOutcome, ScenarioOutcome, SlotStatus, SlotVerdict, StepOutcome,
+    StepStatus, WebhookRecord,
 };
 use crate::template::Templates;
 
@@ -81,6 +81,8 @@ struct Page<'a> {
     counts: Vec<Count>,
     slots: Vec<SlotRow<'a>>,
     scenarios: Vec<ScenarioView<'a>>,
+    /// Which scenarios passed only on a retry, and what that did to the verdict.
+    flaky: Option<String>,
 }
 
 impl Page<'_> {
@@ -99,7 +101,21 @@ impl Page<'_> {
         })
         .filter(|c| c.count > 0)
         .collect();
+        let flaky = report.flaky();
+        let flaky = (!flaky.is_empty()).then(|| {
+            let names = flaky
+                .iter()
+                .map(|n| format!("“{n}”"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if report.retry.fail_on_flaky {
+                format!("Failed because flaky: {names} passed only on a retry, and --fail-on-flaky fails the run for that.")
+            } else {
+                format!("Flaky: {names} passed only on a retry; the run passes (--fail-on-flaky would fail it).")
+            }
+        });
         Page {
+            flaky,
             run: RunView::new(&report.run),
             counts,
             slots: report.slots.iter().map(SlotRow::new).collect(),
@@ -107,7 +123,7 @@ impl Page<'_> {
                 .scenarios
                 .iter()
                 .enumerate()
-                .map(|(i, s)| ScenarioView::new(i, s))
+                .map(|(i, s)| ScenarioView::new(i, s, report.attempts_of(i)))
                 .collect(),
         }
     }
@@ -199,6 +215,8 @@ struct SlotRow<'a> {
     reason: &'a str,
     scenario: Option<ScenarioLink<'a>>,
     clip: Option<Video>,
+    /// The deciding scenario passed only on a retry.
+    flaky: bool,
 }
 
 /// A link to a scenario's section (numbered from 1).
@@ -226,6 +244,7 @@ impl SlotRow<'_> {
                 .clip
                 .as_deref()
                 .map(|path| Video::new(path, format!("clip for {}", slot.id))),
+            flaky: slot.flaky,
         }
     }
 }
@@ -245,6 +264,49 @@ struct ScenarioView<'a> {
     steps: Vec<StepView<'a>>,
     /// Every delivery of the scenario against its steps.
     deliveries: Vec<DeliveryRow<'a>>,
+    /// Its earlier, failed attempts (`--retries`), each folded under its steps.
+    attempts: Vec<AttemptView<'a>>,
+}
+
+/// An earlier attempt of a retried scenario: why it failed, its video and its steps.
+#[derive(Serialize)]
+struct AttemptView<'a> {
+    number: u32,
+    status: &'static str,
+    reason: &'a str,
+    duration: String,
+    video: Option<Video>,
+    steps: Vec<StepView<'a>>,
+}
+
+impl AttemptView<'_> {
+    fn new<'a>(scenario: usize, name: &str, a: &'a AttemptOutcome) -> AttemptView<'a> {
+        let deliveries = |i: usize| {
+            a.deliveries
+                .iter()
+                .filter(move |d| d.step == i)
+                .map(|d| &d.record)
+        };
+        AttemptView {
+            number: a.attempt,
+            status: a.status.as_str(),
+            reason: &a.reason,
+            duration: duration(u64::try_from(a.duration.as_millis()).unwrap_or(u64::MAX)),
+            video: a
+                .video
+                .as_deref()
+                .map(|path| Video::new(path, format!("video of {name}, attempt {}", a.attempt))),
+            steps: a
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| StepView {
+                    attempt: Some(a.attempt),
+                    ..StepView::new(scenario, i, step, deliveries(i))
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Where the scenario's video came from and at what frame rate.
@@ -256,7 +318,11 @@ struct CaptureView<'a> {
 }
 
 impl ScenarioView<'_> {
-    fn new(index: usize, s: &ScenarioOutcome) -> ScenarioView<'_> {
+    fn new<'a>(
+        index: usize,
+        s: &'a ScenarioOutcome,
+        attempts: &'a [AttemptOutcome],
+    ) -> ScenarioView<'a> {
         ScenarioView {
             number: index + 1,
             status: s.status.as_str(),
@@ -284,6 +350,10 @@ impl ScenarioView<'_> {
                 .deliveries
                 .iter()
                 .map(|d| DeliveryRow::new(s, d.step, &d.record))
+                .collect(),
+            attempts: attempts
+                .iter()
+                .map(|a| AttemptView::new(index, &s.name, a))
                 .collect(),
         }
     }
@@ -385,8 +455,10 @@ impl Hook<'_> {
 /// One step of a scenario's list.
 #[derive(Serialize)]
 struct StepView<'a> {
-    /// The scenario's number and the step's (from 1): the step's anchor.
+    /// The scenario's number and the step's (from 1), and an earlier attempt's number:
+    /// the step's anchor.
     scenario: usize,
+    attempt: Option<u32>,
     number: usize,
     status: &'static str,
     name: &'a str,
@@ -454,6 +526,7 @@ impl StepView<'_> {
             .collect();
         StepView {
             scenario: scenario + 1,
+            attempt: None,
             number: index + 1,
             status: step.status.as_str(),
             name: &step.name,
@@ -908,5 +981,26 @@ mod tests {
             "no external resources"
         );
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn a_flaky_slot_is_flagged_and_the_failed_attempt_is_folded_with_its_own_anchors() {
+        let page = render_html(&crate::evidence::junit::tests::flaky_report(true));
+        assert!(
+            page.contains(r#"data-testid="slot-flaky">flaky</span>"#),
+            "{page}"
+        );
+        assert!(page.contains(r#"<p class="reason" data-testid="flaky-note">Failed because flaky: “Checkout” passed only on a retry, and --fail-on-flaky fails the run for that.</p>"#), "{page}");
+        assert!(page.contains(r#"<details class="attempt" data-testid="attempt" data-attempt="1" data-status="failed">"#), "{page}");
+        assert!(page.contains("<summary>Attempt 1 (failed) · 2.4 s · step 2 “Pay” failed: no element &lt;Pay&gt;</summary>"), "{page}");
+        assert!(
+            page.contains(r#"src="s/01/scenario.mp4" aria-label="video of Checkout, attempt 1""#),
+            "{page}"
+        );
+        // The last attempt keeps the anchors a run without retries has; the earlier one's
+        // steps get their own.
+        assert!(page.contains(r#"id="scenario-1-step-2""#));
+        assert!(page.contains(r#"id="scenario-1-attempt-1-step-2""#));
+        assert!(page.contains(r#"src="s/01/02.mp4""#) && page.contains(r#"src="a2/02.mp4""#));
     }
 }

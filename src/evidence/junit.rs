@@ -1,12 +1,18 @@
 //! `junit.xml`: a test suite per scenario and a test case per step, for CI test tabs.
 //! Failures carry `file:line:col`, the message and the scenario's source line; the step's
 //! screenshot and clip are attached with `[[ATTACHMENT|path]]` lines in `system-out`
-//! (the Jenkins/GitLab convention; paths are relative to the run folder).
+//! (the Jenkins/GitLab convention; paths are relative to the run folder). A retried
+//! scenario's cases are its last attempt's steps; each earlier failed attempt is on the case
+//! of the step that failed, as Maven Surefire writes reruns (and GitLab, Jenkins and GitHub
+//! test reporters read them): `<flakyFailure>` on a case that passed on a retry,
+//! `<rerunFailure>` when it failed again, and a `<failure>` under `--fail-on-flaky`.
 //! Hand-written XML with escaping; pure over the (already redacted) report.
 
 use std::fmt::Write as _;
 
-use crate::outcome::{RunOutcome, ScenarioOutcome, ScenarioStatus, StepOutcome, StepStatus};
+use crate::outcome::{
+    RunOutcome, ScenarioOutcome, ScenarioStatus, StepError, StepOutcome, StepStatus,
+};
 
 /// Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids.
 pub fn xml_escape(text: &str) -> String {
@@ -39,10 +45,15 @@ struct Counts {
     ms: u64,
 }
 
-fn counts(s: &ScenarioOutcome) -> Counts {
+fn counts(report: &RunOutcome, index: usize, s: &ScenarioOutcome) -> Counts {
     let mut c = Counts {
         tests: s.steps.len(),
         ms: s.duration_ms(),
+        // Under --fail-on-flaky a flaky scenario's cases that failed before are failures.
+        failures: earlier_failures(report, index, s)
+            .iter()
+            .filter(|e| e.first().is_some_and(|e| e.kind == "failure"))
+            .count(),
         ..Counts::default()
     };
     for step in &s.steps {
@@ -66,7 +77,8 @@ pub fn render_junit(report: &RunOutcome) -> String {
     let total = report
         .scenarios
         .iter()
-        .map(counts)
+        .enumerate()
+        .map(|(i, s)| counts(report, i, s))
         .fold(Counts::default(), |a, c| Counts {
             tests: a.tests + c.tests,
             failures: a.failures + c.failures,
@@ -90,15 +102,15 @@ pub fn render_junit(report: &RunOutcome) -> String {
         time = secs(total.ms),
         ts = report.run.started_at.format("%Y-%m-%dT%H:%M:%S"),
     );
-    for scenario in &report.scenarios {
-        render_suite(&mut x, report, scenario);
+    for (i, scenario) in report.scenarios.iter().enumerate() {
+        render_suite(&mut x, report, i, scenario);
     }
     x.push_str("</testsuites>\n");
     x
 }
 
-fn render_suite(x: &mut String, report: &RunOutcome, s: &ScenarioOutcome) {
-    let c = counts(s);
+fn render_suite(x: &mut String, report: &RunOutcome, index: usize, s: &ScenarioOutcome) {
+    let c = counts(report, index, s);
     let _ = writeln!(
         x,
         r#"  <testsuite name="{name}" tests="{t}" failures="{f}" errors="{e}" skipped="{sk}" time="{time}" timestamp="{ts}" file="{file}">"#,
@@ -118,10 +130,16 @@ fn render_suite(x: &mut String, report: &RunOutcome, s: &ScenarioOutcome) {
         ("browser", report.run.browser.name.clone()),
         ("browser_version", report.run.browser.version.clone()),
     ];
+    if let Some(n) = Some(report.attempts_of(index).len()).filter(|n| *n > 0) {
+        props.push(("attempts", (n + 1).to_string()));
+    }
     if let Some(slot) = &s.slot {
         props.push(("slot", slot.clone()));
         if let Some(v) = report.slots.iter().find(|v| &v.id == slot) {
             props.push(("slot_verdict", v.status.as_str().to_string()));
+            if v.flaky {
+                props.push(("slot_flaky", "true".to_string()));
+            }
         }
     }
     if let Some(video) = &s.video {
@@ -142,8 +160,9 @@ fn render_suite(x: &mut String, report: &RunOutcome, s: &ScenarioOutcome) {
         );
     }
     x.push_str("    </properties>\n");
+    let earlier = earlier_failures(report, index, s);
     for (i, step) in s.steps.iter().enumerate() {
-        render_case(x, s, i, step);
+        render_case(x, s, i, step, &earlier[i]);
     }
     if s.status == ScenarioStatus::NotRunnable {
         let _ = writeln!(
@@ -158,7 +177,141 @@ fn render_suite(x: &mut String, report: &RunOutcome, s: &ScenarioOutcome) {
     x.push_str("  </testsuite>\n");
 }
 
-fn render_case(x: &mut String, s: &ScenarioOutcome, index: usize, step: &StepOutcome) {
+/// A failed earlier attempt of a retried scenario, on the case of the step that failed.
+struct Earlier<'a> {
+    /// `flakyFailure` (the scenario passed on a retry), `failure` (it did, under
+    /// --fail-on-flaky: the case's first one) or `rerunFailure` (Surefire's name for a
+    /// failed run of a test retried and failed again, and for the rest).
+    kind: &'static str,
+    attempt: u32,
+    attempts: usize,
+    step: &'a StepOutcome,
+    video: Option<&'a str>,
+}
+
+/// For each of the scenario's cases (its last attempt's steps), the earlier attempts that
+/// failed at that step, matched by name and place (else the first case).
+fn earlier_failures<'a>(
+    report: &'a RunOutcome,
+    index: usize,
+    s: &ScenarioOutcome,
+) -> Vec<Vec<Earlier<'a>>> {
+    let mut cases: Vec<Vec<Earlier>> = s.steps.iter().map(|_| Vec::new()).collect();
+    let earlier = report.attempts_of(index);
+    for a in earlier {
+        let failed = a
+            .steps
+            .iter()
+            .find(|st| matches!(st.status, StepStatus::Failed | StepStatus::Interrupted));
+        let Some(step) = failed else { continue };
+        let case = s
+            .steps
+            .iter()
+            .position(|st| {
+                st.name == step.name && st.location == step.location && st.given == step.given
+            })
+            .or_else(|| s.steps.iter().position(|st| st.name == step.name))
+            .unwrap_or(0);
+        let Some(list) = cases.get_mut(case) else {
+            continue;
+        };
+        let kind = match s.status {
+            ScenarioStatus::Flaky if !report.retry.fail_on_flaky => "flakyFailure",
+            ScenarioStatus::Flaky if list.is_empty() => "failure",
+            _ => "rerunFailure",
+        };
+        list.push(Earlier {
+            kind,
+            attempt: a.attempt,
+            attempts: earlier.len() + 1,
+            step,
+            video: a.video.as_deref(),
+        });
+    }
+    cases
+}
+
+/// The message attribute and the body of a step's error: `file:line: first line`, and
+/// `file:line:col: message` with the source line.
+fn error_parts(err: &StepError) -> (String, String) {
+    let first = err.message.lines().next().unwrap_or_default();
+    let mut body = format!(
+        "{}:{}:{}: {}",
+        err.location.file.display(),
+        err.location.line,
+        err.location.column,
+        err.message
+    );
+    if let Some(src) = &err.source_line {
+        let _ = write!(body, "\n{:>5} | {}", err.location.line, src.trim_end());
+    }
+    let message = format!(
+        "{}:{}: {first}",
+        err.location.file.display(),
+        err.location.line
+    );
+    (message, body)
+}
+
+/// The step's screenshots and clip as `[[ATTACHMENT|path]]` lines.
+fn attachments(step: &StepOutcome) -> String {
+    let mut out = String::new();
+    for path in step
+        .screenshot
+        .iter()
+        .chain(step.screenshots.iter().map(|s| &s.path))
+        .chain(step.clip.path.iter())
+    {
+        let _ = writeln!(out, "[[ATTACHMENT|{path}]]");
+    }
+    out
+}
+
+/// An earlier attempt's failure as Surefire writes a flaky or rerun failure: the message,
+/// the error with its source line, and the attempt's screenshot, clip and video named in
+/// its own `system-out` (a `failure` holds text only, so there they follow the error).
+fn render_earlier(x: &mut String, e: &Earlier) {
+    let (message, body) = match &e.step.error {
+        Some(err) => error_parts(err),
+        None => (format!("step “{}” failed", e.step.name), String::new()),
+    };
+    let prefix = if e.kind == "failure" {
+        "flaky (--fail-on-flaky): "
+    } else {
+        ""
+    };
+    let message = format!(
+        "{prefix}attempt {} of {} failed: {message}",
+        e.attempt, e.attempts
+    );
+    let mut out = attachments(e.step);
+    if let Some(video) = e.video {
+        let _ = writeln!(out, "attempt {} video: {video}", e.attempt);
+    }
+    let (m, kind) = (xml_escape(&message), e.kind);
+    if kind == "failure" {
+        let text = xml_escape(&format!("{body}\n{out}"));
+        let _ = writeln!(
+            x,
+            r#"      <failure message="{m}" type="flaky">{text}</failure>"#
+        );
+        return;
+    }
+    let _ = writeln!(
+        x,
+        r#"      <{kind} message="{m}" type="{kind}"><stackTrace>{b}</stackTrace><system-out>{o}</system-out></{kind}>"#,
+        b = xml_escape(&body),
+        o = xml_escape(&out),
+    );
+}
+
+fn render_case(
+    x: &mut String,
+    s: &ScenarioOutcome,
+    index: usize,
+    step: &StepOutcome,
+    earlier: &[Earlier],
+) {
     let _ = write!(
         x,
         r#"    <testcase name="{n:02} {name}" classname="{class}" time="{time}" file="{file}" line="{line}">"#,
@@ -173,24 +326,10 @@ fn render_case(x: &mut String, s: &ScenarioOutcome, index: usize, step: &StepOut
     let detail = |kind: &str| -> String {
         match &step.error {
             Some(err) => {
-                let first = err.message.lines().next().unwrap_or_default();
-                let mut body = format!(
-                    "{}:{}:{}: {}",
-                    err.location.file.display(),
-                    err.location.line,
-                    err.location.column,
-                    err.message
-                );
-                if let Some(src) = &err.source_line {
-                    let _ = write!(body, "\n{:>5} | {}", err.location.line, src.trim_end());
-                }
+                let (message, body) = error_parts(err);
                 format!(
                     r#"      <{kind} message="{m}" type="{kind}">{b}</{kind}>"#,
-                    m = xml_escape(&format!(
-                        "{}:{}: {first}",
-                        err.location.file.display(),
-                        err.location.line
-                    )),
+                    m = xml_escape(&message),
                     b = xml_escape(&body),
                 )
             }
@@ -211,14 +350,19 @@ fn render_case(x: &mut String, s: &ScenarioOutcome, index: usize, step: &StepOut
             x.push_str("      <skipped message=\"an earlier step did not pass\"/>\n");
         }
     }
-    let mut out = String::new();
-    for path in step
-        .screenshot
-        .iter()
-        .chain(step.screenshots.iter().map(|s| &s.path))
-        .chain(step.clip.path.iter())
-    {
-        let _ = writeln!(out, "[[ATTACHMENT|{path}]]");
+    // Surefire's order: the case's own failure, then its rerun and flaky failures.
+    for e in earlier {
+        render_earlier(x, e);
+    }
+    let mut out = attachments(step);
+    // CI readers attach files from the case's own output: the failed attempts' too.
+    for e in earlier {
+        let _ = write!(
+            out,
+            "attempt {} (failed):\n{}",
+            e.attempt,
+            attachments(e.step)
+        );
     }
     for w in s.deliveries_of(index) {
         let _ = writeln!(
@@ -251,7 +395,7 @@ fn render_case(x: &mut String, s: &ScenarioOutcome, index: usize, step: &StepOut
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::evidence::slots::tests::{report, scenario, step};
 
@@ -332,6 +476,90 @@ mod tests {
         assert!(xml.contains(r#"<property name="video_source" value="bidi-screenshots"/>"#));
         assert!(xml.contains(r#"<property name="video_fps" value="9.5"/>"#));
         // Well-formed: every opened element closes, in order.
+        assert_balanced(&xml);
+    }
+
+    /// A report whose "Checkout" passed on its second attempt after its step "Pay" failed.
+    pub(crate) fn flaky_report(fail_on_flaky: bool) -> RunOutcome {
+        let mut failed = step(
+            "Pay",
+            StepStatus::Failed,
+            "s/01/02.png",
+            Some("s/01/02.mp4"),
+        );
+        failed.error = Some(crate::outcome::StepError {
+            message: "no element <Pay>".into(),
+            location: failed.location.clone(),
+            source_line: None,
+        });
+        let first = vec![
+            step(
+                "Open",
+                StepStatus::Passed,
+                "s/01/01.png",
+                Some("s/01/01.mp4"),
+            ),
+            failed,
+        ];
+        let last = vec![
+            step("Open", StepStatus::Passed, "a2/01.png", Some("a2/01.mp4")),
+            step("Pay", StepStatus::Passed, "a2/02.png", Some("a2/02.mp4")),
+        ];
+        let mut r = report(
+            "on",
+            vec![scenario("Checkout", "new-user-to-checkout", "flaky", last)],
+        );
+        let mut earlier = scenario("Checkout", "new-user-to-checkout", "failed", first);
+        earlier.video = Some("s/01/scenario.mp4".into());
+        let (started_at, duration) = (earlier.started_at, earlier.duration);
+        let attempt = crate::outcome::AttemptOutcome::take(
+            &mut earlier,
+            1,
+            "step 2 “Pay” failed: no element <Pay>".into(),
+            started_at,
+            duration,
+        );
+        r.attempts.insert(0, vec![attempt]);
+        r.retry = crate::outcome::RetryPolicy {
+            retries: 1,
+            fail_on_flaky,
+        };
+        r.slots = crate::evidence::slots::slot_verdicts(&r, &|_| true);
+        r
+    }
+
+    #[test]
+    fn a_flaky_case_carries_a_flaky_failure_with_its_attempts_evidence() {
+        let xml = render_junit(&flaky_report(false));
+        assert!(
+            xml.contains(r#"tests="2" failures="0" errors="0" skipped="0""#),
+            "{xml}"
+        );
+        assert_eq!(xml.matches("<flakyFailure ").count(), 1, "{xml}");
+        assert!(!xml.contains("<failure"), "{xml}");
+        // On the case of the step that failed, with Surefire's children.
+        let pay = &xml[xml.find(r#"<testcase name="02 Pay""#).unwrap()..];
+        assert!(pay.starts_with(
+            "<testcase name=\"02 Pay\" classname=\"Checkout\" time=\"1.200\" file=\"scenarios/a.yaml\" line=\"4\">\n      <flakyFailure message=\"attempt 1 of 2 failed: scenarios/a.yaml:4: no element &lt;Pay&gt;\" type=\"flakyFailure\"><stackTrace>scenarios/a.yaml:4:5: no element &lt;Pay&gt;</stackTrace><system-out>[[ATTACHMENT|s/01/02.png]]\n[[ATTACHMENT|s/01/02.mp4]]\nattempt 1 video: s/01/scenario.mp4\n</system-out></flakyFailure>\n"
+        ), "{pay}");
+        // The case's own output attaches the last attempt's files, then the failed one's.
+        assert!(pay.contains("<system-out>[[ATTACHMENT|a2/02.png]]\n[[ATTACHMENT|a2/02.mp4]]\nattempt 1 (failed):\n[[ATTACHMENT|s/01/02.png]]\n[[ATTACHMENT|s/01/02.mp4]]\n</system-out>"), "{pay}");
+        assert!(xml.contains(r#"<property name="attempts" value="2"/>"#));
+        assert!(xml.contains(r#"<property name="slot_flaky" value="true"/>"#));
+        assert_balanced(&xml);
+    }
+
+    #[test]
+    fn under_fail_on_flaky_the_flaky_case_is_a_failure() {
+        let xml = render_junit(&flaky_report(true));
+        assert!(
+            xml.contains(r#"tests="2" failures="1" errors="0" skipped="0""#),
+            "{xml}"
+        );
+        assert!(!xml.contains("<flakyFailure"), "{xml}");
+        assert!(xml.contains(
+            r#"<failure message="flaky (--fail-on-flaky): attempt 1 of 2 failed: scenarios/a.yaml:4: no element &lt;Pay&gt;" type="flaky">scenarios/a.yaml:4:5: no element &lt;Pay&gt;"#
+        ), "{xml}");
         assert_balanced(&xml);
     }
 

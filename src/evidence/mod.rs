@@ -19,7 +19,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use crate::outcome::{RunInfo, RunOutcome, RunStatus};
+use crate::outcome::{RetryPolicy, RunInfo, RunOutcome, RunStatus};
 use crate::redact::Redactor;
 use crate::run_folder::RunFolder;
 use crate::runner::{Event, EventSink};
@@ -55,6 +55,12 @@ impl Recorder {
     /// rewrites `report.json`.
     pub fn update_run(&mut self, change: impl FnOnce(&mut RunInfo)) {
         change(&mut self.outcome.run);
+        self.flush();
+    }
+
+    /// Records the run's retry policy (`--retries`, `--fail-on-flaky`) in the report.
+    pub fn set_retry(&mut self, retry: RetryPolicy) {
+        self.outcome.retry = retry;
         self.flush();
     }
 
@@ -131,12 +137,21 @@ impl EventSink for Recorder {
                     webhooks,
                 });
             }
+            Event::ScenarioRetry { reason, .. } => {
+                let mut event = event.clone();
+                if let Event::ScenarioRetry { reason: r, .. } = &mut event {
+                    *r = self.redactor.redact(reason);
+                }
+                self.console.event(&event);
+            }
             _ => self.console.event(event),
         }
         // A run killed outright still tells which scenario it was in.
         if matches!(
             event,
-            Event::ScenarioStarted { .. } | Event::ScenarioFinished { .. }
+            Event::ScenarioStarted { .. }
+                | Event::ScenarioRetry { .. }
+                | Event::ScenarioFinished { .. }
         ) {
             self.flush();
         }

@@ -10,14 +10,17 @@
 //!   drops the clips of passing scenarios), a clip whose file is gone, or a clip that failed
 //!   (or never had) its playability check. It passed, but the report cannot show it.
 //! - **verified**: every step of the scenario passed, and every step has a screenshot and a
-//!   clip that exist and a clip check that passed.
+//!   clip that exist and a clip check that passed. A scenario that passed only on a retry
+//!   (`flaky`) is judged by its last attempt and its slot carries `flaky: true`, with the
+//!   failed attempts in the reason.
 //!
 //! With several scenarios for one slot, the worst verdict wins (failed > unverified >
 //! verified) and names the scenario that decided it. All six slots always appear, in
 //! journey order.
 
 use crate::outcome::{
-    RunOutcome, ScenarioOutcome, ScenarioStatus, SlotStatus, SlotVerdict, StepStatus,
+    AttemptOutcome, RunOutcome, ScenarioOutcome, ScenarioStatus, SlotStatus, SlotVerdict,
+    StepStatus,
 };
 use crate::scenario::SLOT_IDS;
 
@@ -78,12 +81,17 @@ pub fn slot_verdicts(report: &RunOutcome, artifact_ok: &dyn Fn(&str) -> bool) ->
                         scenario: Some(scenario.name.clone()),
                         scenario_index: Some(*index),
                         clip: None,
+                        flaky: false,
                     };
                 }
             }
             let covering = runnable;
             for (index, scenario) in &covering {
-                let (status, reason) = scenario_verdict(report, scenario, artifact_ok);
+                let (status, mut reason) = scenario_verdict(report, scenario, artifact_ok);
+                let flaky = scenario.status == ScenarioStatus::Flaky;
+                if flaky {
+                    reason = format!("{reason}; {}", flaky_reason(report.attempts_of(*index)));
+                }
                 let candidate = SlotVerdict {
                     id: id.to_string(),
                     status,
@@ -91,8 +99,14 @@ pub fn slot_verdicts(report: &RunOutcome, artifact_ok: &dyn Fn(&str) -> bool) ->
                     scenario: Some(scenario.name.clone()),
                     scenario_index: Some(*index),
                     clip: slot_clip(scenario, artifact_ok),
+                    flaky,
                 };
-                if best.as_ref().is_none_or(|b| candidate.status > b.status) {
+                // The worst decides; between equals, a flaky one (so the flag shows).
+                let worse = |b: &SlotVerdict| {
+                    candidate.status > b.status
+                        || (candidate.status == b.status && flaky && !b.flaky)
+                };
+                if best.as_ref().is_none_or(worse) {
                     best = Some(candidate);
                 }
             }
@@ -114,10 +128,23 @@ pub fn slot_verdicts(report: &RunOutcome, artifact_ok: &dyn Fn(&str) -> bool) ->
                     scenario: None,
                     scenario_index: None,
                     clip: None,
+                    flaky: false,
                 },
             }
         })
         .collect()
+}
+
+/// `flaky: passed on attempt 2 of 2; attempt 1 failed: …` for a scenario whose earlier
+/// attempts are `earlier`.
+pub fn flaky_reason(earlier: &[AttemptOutcome]) -> String {
+    let last = earlier.len() + 1;
+    let failed = earlier
+        .iter()
+        .map(|a| format!("attempt {} failed: {}", a.attempt, a.reason))
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!("flaky: passed on attempt {last} of {last}; {failed}")
 }
 
 /// The scenario's video if its file exists, else the clip of its last step that has one.
@@ -140,7 +167,8 @@ fn scenario_verdict(
     artifact_ok: &dyn Fn(&str) -> bool,
 ) -> (SlotStatus, String) {
     match scenario.status {
-        ScenarioStatus::Passed => {}
+        // A flaky scenario's last attempt passed: its evidence decides as a pass's would.
+        ScenarioStatus::Passed | ScenarioStatus::Flaky => {}
         ScenarioStatus::Failed | ScenarioStatus::Interrupted => {
             let culprit =
                 scenario.steps.iter().enumerate().find(|(_, s)| {

@@ -27,7 +27,62 @@ fn mark(status: &str) -> &'static str {
         "verified" | "passed" => "✅",
         "failed" | "interrupted" => "❌",
         "unverified" | "running" => "⚠️",
+        "flaky" => "🔁",
         _ => "⬜",
+    }
+}
+
+/// Why the run failed when only flaky scenarios failed it (`--fail-on-flaky`), or how many
+/// passed only on a retry.
+fn flaky_verdict(report: &RunOutcome) -> Option<String> {
+    let flaky = report.flaky();
+    if flaky.is_empty() {
+        return None;
+    }
+    let names = flaky
+        .iter()
+        .map(|n| format!("“{}”", md_cell(n)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(if report.retry.fail_on_flaky {
+        format!(
+            "**Failed because flaky:** {names} passed only on a retry, and `--fail-on-flaky` \
+             fails the run for that (exit 5)."
+        )
+    } else {
+        format!(
+            "🔁 {names} passed only on a retry (flaky); the run passes (`--fail-on-flaky` would \
+             fail it)."
+        )
+    })
+}
+
+/// `### Flaky`: each failed attempt of a scenario that passed on a retry, with its error
+/// and where its evidence is.
+fn flaky_section(m: &mut String, report: &RunOutcome) {
+    let mut lines = Vec::new();
+    for (i, s) in report.scenarios.iter().enumerate() {
+        for a in report.attempts_of(i) {
+            let video = a
+                .video
+                .as_deref()
+                .map(|v| format!(" (video `{}`)", md_cell(v)))
+                .unwrap_or_default();
+            lines.push(format!(
+                "- **{}**, attempt {} of {}: {}{video}",
+                md_cell(&s.name),
+                a.attempt,
+                report.attempts_of(i).len() + 1,
+                md_cell(&a.reason),
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        m.push_str("\n### Retried attempts\n\n");
+        for line in lines {
+            m.push_str(&line);
+            m.push('\n');
+        }
     }
 }
 
@@ -55,14 +110,18 @@ pub fn render_summary(report: &RunOutcome) -> String {
         }),
         md_cell(&run.app_url),
     );
+    if let Some(why) = flaky_verdict(report) {
+        let _ = writeln!(m, "{why}\n");
+    }
     m.push_str("| Slot | Verdict | Scenario | Why |\n|---|---|---|---|\n");
     for slot in &report.slots {
         let _ = writeln!(
             m,
-            "| `{}` | {} {} | {} | {} |",
+            "| `{}` | {} {}{} | {} | {} |",
             md_cell(&slot.id),
             mark(slot.status.as_str()),
             md_cell(slot.status.as_str()),
+            if slot.flaky { " (flaky)" } else { "" },
             slot.scenario
                 .as_deref()
                 .map(md_cell)
@@ -71,7 +130,11 @@ pub fn render_summary(report: &RunOutcome) -> String {
         );
     }
     m.push_str("\n| Scenario | Status | Steps passed | Duration |\n|---|---|---|---|\n");
-    for s in &report.scenarios {
+    for (i, s) in report.scenarios.iter().enumerate() {
+        let attempts = match report.attempts_of(i).len() {
+            0 => String::new(),
+            n => format!(" ({} attempts)", n + 1),
+        };
         let passed = s
             .steps
             .iter()
@@ -79,7 +142,7 @@ pub fn render_summary(report: &RunOutcome) -> String {
             .count();
         let _ = writeln!(
             m,
-            "| {} | {} {} | {passed}/{} | {} |",
+            "| {} | {} {}{attempts} | {passed}/{} | {} |",
             md_cell(&s.name),
             mark(s.status.as_str()),
             md_cell(s.status.as_str()),
@@ -112,6 +175,7 @@ pub fn render_summary(report: &RunOutcome) -> String {
             m.push('\n');
         }
     }
+    flaky_section(&mut m, report);
     m.push_str(
         "\nOpen `index.html` in the run folder for screenshots, clips, webhooks and state.\n",
     );
@@ -187,6 +251,31 @@ mod tests {
         assert!(md.contains("- **Recovery › Pay \\| now** at `scenarios/r.yaml:3:9`: expected active but saw none"), "{md}");
         // Every table row has the same number of unescaped cell separators.
         for line in md.lines().filter(|l| l.starts_with('|')) {
+            let pipes = line.replace("\\|", "").matches('|').count();
+            assert_eq!(pipes, 5, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_flaky_scenario_is_marked_with_its_attempts_and_says_why_a_strict_run_failed() {
+        let lenient = render_summary(&crate::evidence::junit::tests::flaky_report(false));
+        assert!(
+            lenient.contains("| `new-user-to-checkout` | ✅ verified (flaky) | Checkout |"),
+            "{lenient}"
+        );
+        assert!(
+            lenient.contains("| Checkout | 🔁 flaky (2 attempts) | 2/2 | 2.4 s |"),
+            "{lenient}"
+        );
+        assert!(lenient.contains("🔁 “Checkout” passed only on a retry (flaky); the run passes"));
+        assert!(lenient.contains("### Retried attempts\n\n- **Checkout**, attempt 1 of 2: step 2 “Pay” failed: no element &lt;Pay&gt; (video `s/01/scenario.mp4`)\n"), "{lenient}");
+        assert!(!lenient.contains("### Failures"), "{lenient}");
+        let strict = render_summary(&crate::evidence::junit::tests::flaky_report(true));
+        assert!(
+            strict.contains("**Failed because flaky:** “Checkout” passed only on a retry, and `--fail-on-flaky` fails the run for that (exit 5)."),
+            "{strict}"
+        );
+        for line in strict.lines().filter(|l| l.starts_with('|')) {
             let pipes = line.replace("\\|", "").matches('|').count();
             assert_eq!(pipes, 5, "{line}");
         }

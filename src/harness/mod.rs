@@ -20,7 +20,7 @@ use crate::browser::BrowserError;
 use crate::capture::video::VideoPlan;
 use crate::evidence::console::Console;
 use crate::evidence::Recorder;
-use crate::outcome::{AppInfo, BrowserInfo, RunInfo, RunStatus, Verdict};
+use crate::outcome::{AppInfo, BrowserInfo, RetryPolicy, RunInfo, RunStatus, Verdict};
 use crate::redact::Redactor;
 use crate::run_folder::RunFolder;
 use crate::runner::{self, RunContext, RunSummary};
@@ -63,6 +63,8 @@ pub struct RunPlan {
     pub shard: Option<(usize, usize)>,
     /// Parallel browser sessions.
     pub jobs: usize,
+    /// `--retries N` (`run.retries`) and `--fail-on-flaky`.
+    pub retry: RetryPolicy,
     /// Replace the earlier run in `out` (refused otherwise when `out` is not empty).
     pub overwrite: bool,
     /// No live spinner.
@@ -130,6 +132,10 @@ pub struct RunReport {
     pub passed: usize,
     pub not_passed: usize,
     pub failed_steps: usize,
+    /// Scenarios that passed only on a retry.
+    pub flaky: usize,
+    /// `--fail-on-flaky`: the flaky ones failed the run.
+    pub fail_on_flaky: bool,
 }
 
 /// The process exit code of a run.
@@ -166,6 +172,8 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
             passed: 0,
             not_passed: 0,
             failed_steps: 0,
+            flaky: 0,
+            fail_on_flaky: plan.retry.fail_on_flaky,
         });
     }
     let run_id = new_run_id();
@@ -187,6 +195,7 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
         signals: &signals,
     };
     let mut recorder = Recorder::start(&folder, run.starting_info(), Console::new(plan.quiet));
+    recorder.set_retry(plan.retry);
     // The evidence is finished once everything the run started has stopped, so no log
     // changes after the manifest hashed it.
     let summary = match run.with_recorder(&mut recorder).await {
@@ -212,6 +221,8 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
         passed,
         not_passed,
         failed_steps: summary.failed_steps,
+        flaky: summary.flaky,
+        fail_on_flaky: plan.retry.fail_on_flaky,
     })
 }
 
@@ -429,6 +440,7 @@ impl Run<'_> {
             cancel: self.signals.receiver(),
             observer: testbed.observer(),
             polar: testbed.polar(),
+            retry: self.plan.retry,
         };
         let summary = if sessions.len() == 1 {
             runner::run(first, self.loaded, &ctx, self.folder, recorder).await

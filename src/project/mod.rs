@@ -115,7 +115,13 @@ pub struct RunDefaults {
     pub browser: Option<String>,
     /// The `${run.email}` template (`{run}` is the run id); see [`run_email`].
     pub email: Option<String>,
+    /// How many times a failed scenario runs again (`--retries`), at most [`MAX_RETRIES`].
+    pub retries: Option<u32>,
 }
+
+/// The most retries a run takes (`--retries`, `run.retries`): a scenario that needs more
+/// is broken, not flaky.
+pub const MAX_RETRIES: u32 = 10;
 
 /// The default time an app gets to answer `ready`.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -133,7 +139,9 @@ const APP_KEYS: [&str; 10] = [
     "env",
     "state",
 ];
-const RUN_KEYS: [&str; 5] = ["viewport", "video", "timeout", "browser", "email"];
+const RUN_KEYS: [&str; 6] = [
+    "viewport", "video", "timeout", "browser", "email", "retries",
+];
 const VIDEO_MODES: [&str; 3] = ["on", "off", "retain-on-failure"];
 const BROWSERS: [&str; 2] = ["chromium", "firefox"];
 
@@ -657,6 +665,29 @@ impl Checker {
                 .get("browser")
                 .and_then(|n| self.one_of(n, "browser", &BROWSERS)),
             email: map.get("email").and_then(|n| self.run_email(n)),
+            retries: map.get("retries").and_then(|n| self.retries(n)),
+        }
+    }
+
+    /// `retries`: a whole number from 0 to [`MAX_RETRIES`].
+    fn retries(&mut self, node: &Node) -> Option<u32> {
+        let text = node.as_str();
+        match text.map(str::parse::<u32>) {
+            Some(Ok(n)) if n <= MAX_RETRIES => Some(n),
+            _ => {
+                let found = match text {
+                    Some(t) => format!("`{t}`"),
+                    None => node.describe().to_string(),
+                };
+                self.error(
+                    node,
+                    format!(
+                        "`retries` expects a whole number from 0 to {MAX_RETRIES}, found {found}"
+                    ),
+                    Some("e.g. `retries: 2`: a failed scenario runs up to twice more".into()),
+                );
+                None
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{APP_KEYS, BROWSERS, RUN_KEYS, TOP_KEYS, VIDEO_MODES};
+use super::{APP_KEYS, BROWSERS, MAX_RETRIES, RUN_KEYS, TOP_KEYS, VIDEO_MODES};
 
 fn described(kind: &str, description: &str) -> Value {
     json!({ "type": kind, "description": description })
@@ -55,6 +55,7 @@ pub fn json_schema() -> Value {
             "video": { "enum": VIDEO_MODES },
             "timeout": duration,
             "browser": { "enum": BROWSERS },
+            "retries": { "type": "integer", "minimum": 0, "maximum": MAX_RETRIES, "description": "how many times a failed scenario runs again from its given state (default 0); one that then passes is flaky" },
             "email": { "type": "string", "pattern": "^[^@\\s]*\\{run\\}[^@\\s]*@[^@\\s]+\\.[^@\\s]+$|^[^@\\s]+@[^@\\s]*\\{run\\}[^@\\s]*\\.[^@\\s]+$", "description": "the run's customer email, ${run.email}; {run} is the run id. Polar refuses reserved domains (example.com, *.test, …); on the sandbox use a subaddress of an organization member's address, such as you+{run}@your-company.com" }
         }
     });

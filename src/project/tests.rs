@@ -252,3 +252,24 @@ fn intercept_polar_names_polars_environments_and_needs_a_command() {
         "`intercept_polar` needs `command`: the run hands the proxy to the app it starts"
     );
 }
+
+#[test]
+fn retries_are_a_whole_number_up_to_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = load(&write(dir.path(), "run:\n  retries: 2\n")).expect("loads");
+    assert_eq!(p.run.retries, Some(2));
+    let p = problems("run:\n  retries: 11\n");
+    assert_eq!(
+        (p[0].0, p[0].1, p[0].2.as_str()),
+        (
+            2,
+            12,
+            "`retries` expects a whole number from 0 to 10, found `11`"
+        )
+    );
+    let p = problems("run:\n  retries: [1]\n");
+    assert_eq!(
+        p[0].2,
+        "`retries` expects a whole number from 0 to 10, found a list"
+    );
+}

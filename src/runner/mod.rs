@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::capture::video::{ScenarioVideo, VideoRecorder};
+use crate::capture::video::{ScenarioVideo, VideoKey, VideoRecorder};
 use crate::outcome::{
-    ClipEvidence, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict, VideoCapture,
-    WebhookRecord,
+    ClipEvidence, RetryPolicy, ScenarioStatus, StepError, StepOutcome, StepStatus, Verdict,
+    VideoCapture, WebhookRecord,
 };
 use crate::run_folder::RunFolder;
 use crate::scenario::{LoadedScenarios, PolarTarget, Scenario, Step, Vars};
@@ -61,17 +61,40 @@ pub enum Event {
     /// `--video off`).
     StepClip {
         scenario: usize,
+        /// The scenario's attempt the step belongs to (from 1; see `ScenarioRetry`).
+        attempt: u32,
         index: usize,
         clip: ClipEvidence,
     },
     /// The scenario's joined video (one chapter per step), after its `StepClip`s.
     ScenarioVideo {
         index: usize,
+        /// The scenario's attempt the video shows (from 1).
+        attempt: u32,
         video: Option<String>,
         problem: Option<String>,
         /// The source, the frame rate it got, and why it is not the best one.
         capture: VideoCapture,
     },
+    /// Attempt `attempt - 1` of the scenario failed and it runs again (`--retries`): the
+    /// steps reported so far are that attempt's, the next `StepFinished`s the new one's.
+    ScenarioRetry {
+        index: usize,
+        /// The attempt starting now (2 for the first retry).
+        attempt: u32,
+        /// How many attempts the scenario may have (`--retries` + 1).
+        attempts: u32,
+        name: String,
+        /// Why the attempt before failed: its failed step's first line.
+        reason: String,
+        /// When the failed attempt started and how long it ran.
+        failed_started_at: DateTime<Utc>,
+        failed_duration: Duration,
+        /// How many steps the new attempt has (its `given` steps included).
+        steps: usize,
+    },
+    /// The scenario's final status (`flaky` when it passed on a retry) and its whole time,
+    /// every attempt included.
     ScenarioFinished {
         index: usize,
         status: ScenarioStatus,
@@ -104,6 +127,8 @@ pub struct RunContext {
     /// [`ScenarioStatus::NotRunnable`]. `None` (no Polar the run knows of): only scenarios
     /// without `targets:` run.
     pub polar: Option<PolarTarget>,
+    /// How often a failed scenario runs again, and whether a flaky one fails the run.
+    pub retry: RetryPolicy,
 }
 
 /// The run's verdict and counts.
@@ -111,21 +136,30 @@ pub struct RunContext {
 pub struct RunSummary {
     pub verdict: Verdict,
     pub scenarios: usize,
+    /// Failed steps of every attempt (a flaky scenario's failed attempt counts).
     pub failed_steps: usize,
+    /// Scenarios that passed only on a retry.
+    pub flaky: usize,
 }
 
 impl RunSummary {
-    /// Folds scenario statuses into the run's verdict: interrupted beats failed beats passed.
+    /// Folds scenario statuses into the run's verdict: interrupted beats failed beats passed;
+    /// a flaky scenario passes unless `fail_on_flaky`, when it fails the run like a failed
+    /// step.
     pub fn from_statuses(
         statuses: impl IntoIterator<Item = ScenarioStatus>,
         scenarios: usize,
         failed_steps: usize,
+        fail_on_flaky: bool,
     ) -> RunSummary {
         let mut verdict = Verdict::Passed;
+        let mut flaky = 0;
         for status in statuses {
+            let fails = status.is_failure() || (fail_on_flaky && status == ScenarioStatus::Flaky);
+            flaky += usize::from(status == ScenarioStatus::Flaky);
             match status {
                 ScenarioStatus::Interrupted => verdict = Verdict::Interrupted,
-                s if s.is_failure() && verdict != Verdict::Interrupted => verdict = Verdict::Failed,
+                _ if fails && verdict != Verdict::Interrupted => verdict = Verdict::Failed,
                 _ => {}
             }
         }
@@ -133,6 +167,7 @@ impl RunSummary {
             verdict,
             scenarios,
             failed_steps,
+            flaky,
         }
     }
 }
@@ -170,11 +205,17 @@ pub async fn run(
             break;
         }
     }
-    RunSummary::from_statuses(statuses, loaded.scenarios.len(), failed_steps)
+    RunSummary::from_statuses(
+        statuses,
+        loaded.scenarios.len(),
+        failed_steps,
+        ctx.retry.fail_on_flaky,
+    )
 }
 
 /// Whether a scenario must run its `given` steps: unless it directly follows, in this
-/// run, the passed scenario of the slot before its own (the journey carries the state).
+/// run, the passed (or flaky: its last attempt passed) scenario of the slot before its own
+/// (the journey carries the state).
 pub fn needs_given(scenario: &Scenario, previous: Option<(Option<&str>, ScenarioStatus)>) -> bool {
     if scenario.given.is_empty() {
         return false;
@@ -187,7 +228,7 @@ pub fn needs_given(scenario: &Scenario, previous: Option<(Option<&str>, Scenario
         .and_then(|p| p.checked_sub(1))
         .map(|p| crate::scenario::SLOT_IDS[p]);
     match (previous, slot_before) {
-        (Some((Some(prev_slot), ScenarioStatus::Passed)), Some(before)) => prev_slot != before,
+        (Some((Some(prev_slot), status)), Some(before)) if status.passed() => prev_slot != before,
         _ => true,
     }
 }
@@ -216,7 +257,8 @@ fn started_event(index: usize, scenario: &Scenario, steps: usize) -> Event {
 }
 
 /// Runs scenario `index` (its `given` steps first when `with_given`), reporting every
-/// step; returns its status.
+/// step; returns its status. A failed attempt runs again while `ctx.retry` allows
+/// ([`retry_after`]); one that passes after failing is [`ScenarioStatus::Flaky`].
 pub(crate) async fn run_scenario(
     session: &Session,
     loaded: &LoadedScenarios,
@@ -237,17 +279,124 @@ pub(crate) async fn run_scenario(
         return ScenarioStatus::NotRunnable;
     }
     let started = Instant::now();
-    let given: &[Step] = if with_given { &scenario.given } else { &[] };
+    let attempts = ctx.retry.retries.saturating_add(1);
     place.sink.event(&started_event(
         index,
         scenario,
-        scenario.steps.len() + given.len(),
+        steps_of(scenario, with_given),
     ));
+    let mut attempt = Attempt {
+        number: 1,
+        of: attempts,
+        with_given,
+        new_visitor: with_given,
+    };
+    let status = loop {
+        let done = run_attempt(session, loaded, index, &attempt, ctx, place).await;
+        let Some(reason) = retry_after(&done, &attempt, session, ctx).await else {
+            break match done.status {
+                ScenarioStatus::Passed if attempt.number > 1 => ScenarioStatus::Flaky,
+                status => status,
+            };
+        };
+        // A retry starts as a new visitor from the scenario's `given` state, as when the
+        // scenario runs alone.
+        attempt = Attempt {
+            number: attempt.number + 1,
+            of: attempts,
+            with_given: needs_given(scenario, None),
+            new_visitor: true,
+        };
+        place.sink.event(&Event::ScenarioRetry {
+            index,
+            attempt: attempt.number,
+            attempts,
+            name: scenario.name.clone(),
+            reason,
+            failed_started_at: done.started_at,
+            failed_duration: done.duration,
+            steps: steps_of(scenario, attempt.with_given),
+        });
+    };
+    place.sink.event(&Event::ScenarioFinished {
+        index,
+        status,
+        duration: started.elapsed(),
+    });
+    status
+}
+
+/// How many steps a scenario's attempt reports.
+fn steps_of(scenario: &Scenario, with_given: bool) -> usize {
+    scenario.steps.len() + if with_given { scenario.given.len() } else { 0 }
+}
+
+/// One attempt at a scenario: which, of how many, and how it starts.
+struct Attempt {
+    /// From 1.
+    number: u32,
+    of: u32,
+    /// Runs the `given` steps first.
+    with_given: bool,
+    /// Forgets the visitor's cookies first.
+    new_visitor: bool,
+}
+
+/// How an attempt ended.
+struct AttemptDone {
+    status: ScenarioStatus,
+    /// The first failed step's first line, when a step failed.
+    reason: Option<String>,
+    started_at: DateTime<Utc>,
+    duration: Duration,
+}
+
+/// Why the scenario runs again, or `None` when it does not: only a failed attempt with
+/// attempts left is retried; never an interrupted one, never once the run is cancelled,
+/// and never on a session that no longer answers (the retry could not pass there).
+async fn retry_after(
+    done: &AttemptDone,
+    attempt: &Attempt,
+    session: &Session,
+    ctx: &RunContext,
+) -> Option<String> {
+    if done.status != ScenarioStatus::Failed
+        || attempt.number >= attempt.of
+        || *ctx.cancel.borrow()
+        || !session.browser.is_alive().await
+    {
+        return None;
+    }
+    Some(
+        done.reason
+            .clone()
+            .unwrap_or_else(|| "a step failed".to_string()),
+    )
+}
+
+/// Runs one attempt of scenario `index`, reporting every step, and hands its video to the
+/// recorder; its files go to the attempt's folder ([`RunFolder::attempt_dir`]).
+async fn run_attempt(
+    session: &Session,
+    loaded: &LoadedScenarios,
+    index: usize,
+    attempt: &Attempt,
+    ctx: &RunContext,
+    place: &mut Place<'_>,
+) -> AttemptDone {
+    let scenario = &loaded.scenarios[index];
+    let started_at = Utc::now();
+    let started = Instant::now();
+    let given: &[Step] = if attempt.with_given {
+        &scenario.given
+    } else {
+        &[]
+    };
     // A scenario that sets up its own starting state starts as a new visitor.
-    if with_given {
+    if attempt.new_visitor {
         let _ = session.browser.clear_cookies(&ctx.sites).await;
     }
-    let dir = RunFolder::scenario_dir(index, &scenario.name);
+    let dir = RunFolder::attempt_dir(index, &scenario.name, attempt.number);
     let mut vars = ctx.base_vars.clone();
     let mut setup_error = vars
         .extend_from_scenario(scenario)
@@ -258,6 +407,7 @@ pub(crate) async fn run_scenario(
             source_line: loaded.source_line(&scenario.location).map(str::to_string),
         });
     let mut status = ScenarioStatus::Passed;
+    let mut reason = None;
     // The state a step left is the state the next one starts from: nothing acts on the page
     // in between and its webhooks have settled, so it is not read twice.
     let mut last_state: Option<Option<serde_json::Value>> = None;
@@ -292,6 +442,10 @@ pub(crate) async fn run_scenario(
                 StepStatus::Failed => {
                     *place.failed_steps += 1;
                     status = ScenarioStatus::Failed;
+                    reason = outcome.error.as_ref().map(|e| {
+                        let first = e.message.lines().next().unwrap_or_default();
+                        format!("step {} “{}” failed: {first}", step_index + 1, step.name)
+                    });
                 }
                 StepStatus::Interrupted => status = ScenarioStatus::Interrupted,
                 _ => {}
@@ -305,23 +459,17 @@ pub(crate) async fn run_scenario(
             webhooks,
         });
     }
-    let more = index + 1 < loaded.scenarios.len();
-    finish_video(
-        session,
-        index,
-        more,
-        &dir,
-        &scenario.name,
+    // Another scenario, or another attempt of this one, may follow on this session.
+    let more = index + 1 < loaded.scenarios.len() || attempt.number < attempt.of;
+    let key = (index, attempt.number);
+    let failed = status != ScenarioStatus::Passed;
+    finish_video(session, key, more, &dir, &scenario.name, failed, place.sink).await;
+    AttemptDone {
         status,
-        place.sink,
-    )
-    .await;
-    place.sink.event(&Event::ScenarioFinished {
-        index,
-        status,
+        reason,
+        started_at,
         duration: started.elapsed(),
-    });
-    status
+    }
 }
 
 /// The webhooks of a step's window that the app turned away: events with an attempt the
@@ -375,24 +523,22 @@ pub(crate) fn rejected_webhooks(webhooks: &[WebhookRecord]) -> Option<String> {
 /// Hands the scenario's video to the recorder to finish in the background (the journey
 /// goes on at once), then the clips and joined videos of scenarios finished by now to the
 /// sink; [`finish_videos`] collects the rest at the run's end. `more`: another scenario of
-/// the run may follow on this session.
+/// the run, or another attempt of this one, may follow on this session.
 async fn finish_video(
     session: &Session,
-    index: usize,
+    key: VideoKey,
     more: bool,
     dir: &Path,
     name: &str,
-    status: ScenarioStatus,
+    failed: bool,
     sink: &mut dyn EventSink,
 ) {
     let Some(video) = &session.video else {
         return;
     };
-    video
-        .finish_scenario(dir, name, status != ScenarioStatus::Passed, index, more)
-        .await;
-    for (scenario, made) in video.take_finished().await {
-        video_events(scenario, made, sink);
+    video.finish_scenario(dir, name, failed, key, more).await;
+    for (key, made) in video.take_finished().await {
+        video_events(key, made, sink);
     }
 }
 
@@ -401,22 +547,24 @@ async fn finish_video(
 /// scenario's `ScenarioFinished`).
 pub async fn finish_videos(videos: &[VideoRecorder], sink: &mut dyn EventSink) {
     for video in videos {
-        for (scenario, made) in video.wait_finished().await {
-            video_events(scenario, made, sink);
+        for (key, made) in video.wait_finished().await {
+            video_events(key, made, sink);
         }
     }
 }
 
-fn video_events(index: usize, made: ScenarioVideo, sink: &mut dyn EventSink) {
+fn video_events((index, attempt): VideoKey, made: ScenarioVideo, sink: &mut dyn EventSink) {
     for (step, clip) in made.clips {
         sink.event(&Event::StepClip {
             scenario: index,
+            attempt,
             index: step,
             clip,
         });
     }
     sink.event(&Event::ScenarioVideo {
         index,
+        attempt,
         video: made.video,
         problem: made.problem,
         capture: VideoCapture {
@@ -592,8 +740,25 @@ impl StepRun<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::rejected_webhooks;
-    use crate::outcome::WebhookRecord;
+    use super::{rejected_webhooks, RunSummary};
+    use crate::outcome::{ScenarioStatus, Verdict, WebhookRecord};
+
+    #[test]
+    fn a_flaky_scenario_passes_the_run_unless_fail_on_flaky() {
+        use ScenarioStatus::{Failed, Flaky, Interrupted, NotRunnable, Passed};
+        let run = |statuses: &[ScenarioStatus], strict| {
+            RunSummary::from_statuses(statuses.iter().copied(), statuses.len(), 1, strict)
+        };
+        let lenient = run(&[Passed, Flaky, NotRunnable], false);
+        assert_eq!((lenient.verdict, lenient.flaky), (Verdict::Passed, 1));
+        assert_eq!(run(&[Passed, Flaky], true).verdict, Verdict::Failed);
+        assert_eq!(run(&[Passed], true).verdict, Verdict::Passed);
+        assert_eq!(run(&[Flaky, Failed], false).verdict, Verdict::Failed);
+        assert_eq!(
+            run(&[Flaky, Interrupted], true).verdict,
+            Verdict::Interrupted
+        );
+    }
 
     fn attempt(event: &str, kind: &str, status: Option<u16>, body: Option<&str>) -> WebhookRecord {
         WebhookRecord {

@@ -3,7 +3,8 @@
 //! `given` steps; events from every session reach the one sink in the order they happen.
 //! A session that stops answering after a failed scenario (its Grid node died) takes no
 //! more scenarios while another session still runs; the last one goes on, so every
-//! scenario still gets its verdict.
+//! scenario still gets its verdict. A failed scenario's retries (`--retries`) run on the
+//! session it failed on, right after it (see [`super::run_scenario`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -100,7 +101,12 @@ pub async fn run(
     if *ctx.cancel.borrow() {
         statuses.push(ScenarioStatus::Interrupted);
     }
-    RunSummary::from_statuses(statuses, loaded.scenarios.len(), failed_steps)
+    RunSummary::from_statuses(
+        statuses,
+        loaded.scenarios.len(),
+        failed_steps,
+        ctx.retry.fail_on_flaky,
+    )
 }
 
 #[cfg(test)]

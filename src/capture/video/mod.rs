@@ -161,6 +161,11 @@ impl VideoOptions {
     }
 }
 
+/// The caller's tag of a scenario handed to [`VideoRecorder::finish_scenario`]: the
+/// scenario's index and its attempt (from 1; a retried scenario is recorded once per
+/// attempt).
+pub type VideoKey = (usize, u32);
+
 /// The video evidence of one scenario: a clip per recorded step and the joined video.
 #[derive(Debug, Clone, Default)]
 pub struct ScenarioVideo {
@@ -197,7 +202,7 @@ struct Current {
 #[derive(Default)]
 struct Finishing {
     /// (the caller's key, the task making its [`ScenarioVideo`]).
-    tasks: VecDeque<(usize, JoinHandle<ScenarioVideo>)>,
+    tasks: VecDeque<(VideoKey, JoinHandle<ScenarioVideo>)>,
     /// Done when the last scenario handed over has finished.
     last: Option<oneshot::Receiver<()>>,
 }
@@ -592,7 +597,7 @@ impl VideoRecorder {
         scenario_dir: &Path,
         title: &str,
         failed: bool,
-        key: usize,
+        key: VideoKey,
         more: bool,
     ) {
         let current = std::mem::take(&mut *self.current());
@@ -630,7 +635,7 @@ impl VideoRecorder {
 
     /// The scenarios finished so far (tagged with their keys), in the order they ended;
     /// does not wait.
-    pub async fn take_finished(&self) -> Vec<(usize, ScenarioVideo)> {
+    pub async fn take_finished(&self) -> Vec<(VideoKey, ScenarioVideo)> {
         let ready: Vec<_> = {
             let mut finishing = self.finishing.lock().unwrap_or_else(|p| p.into_inner());
             let mut ready = Vec::new();
@@ -647,7 +652,7 @@ impl VideoRecorder {
     }
 
     /// Every scenario handed over, once finished, in the order they ended.
-    pub async fn wait_finished(&self) -> Vec<(usize, ScenarioVideo)> {
+    pub async fn wait_finished(&self) -> Vec<(VideoKey, ScenarioVideo)> {
         let all: Vec<_> = self
             .finishing
             .lock()
@@ -720,7 +725,9 @@ impl Drop for VideoRecorder {
 }
 
 /// Awaits finishing tasks in order.
-async fn collect(tasks: Vec<(usize, JoinHandle<ScenarioVideo>)>) -> Vec<(usize, ScenarioVideo)> {
+async fn collect(
+    tasks: Vec<(VideoKey, JoinHandle<ScenarioVideo>)>,
+) -> Vec<(VideoKey, ScenarioVideo)> {
     let mut out = Vec::new();
     for (key, task) in tasks {
         let made = task.await.unwrap_or_else(|e| ScenarioVideo {
