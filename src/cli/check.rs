@@ -15,16 +15,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A variable for `${name}`, as `name=value` (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = super::run::parse_var)]
     pub vars: Vec<(String, String)>,
-}
-
-/// Parses `name=value` for `--var`.
-pub fn parse_var(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(format!("expected NAME=VALUE, found `{s}`")),
-    }
 }
 
 pub async fn run(args: Args) -> i32 {

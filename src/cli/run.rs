@@ -67,7 +67,7 @@ pub struct Args {
     #[arg(long)]
     pub overwrite: bool,
     /// A scenario variable, `${name}` in scenarios (repeatable).
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = super::check::parse_var)]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
     /// How long an action waits for its element or expectation by default [default: 10s].
     #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_timeout)]
@@ -164,6 +164,14 @@ pub struct Args {
     /// the same variables, for production).
     #[arg(long, value_name = "TARGET", value_enum, default_value = "mock")]
     pub target: TargetArg,
+}
+
+/// Parses `name=value` for `--var`.
+pub fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, found `{s}`")),
+    }
 }
 
 /// `I/N` with 1 ≤ I ≤ N.

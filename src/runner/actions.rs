@@ -2,22 +2,21 @@
 //! browser, waiting for expectations until their timeout (in the page, as the browser
 //! waits for elements), `within_frame`, `eventually`.
 //! The `http:` and `verify_config` actions have their own files ([`super::http_call`],
-//! [`super::verify`]).
+//! [`super::verify`]); what they share with these is [`super::exec`].
 
 use std::future::Future;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::browser::{self, Browser, BrowserError, TextTest, Waited};
+use crate::browser::{self, Browser, TextTest, Waited};
 use crate::outcome::NamedShot;
 use crate::run_folder::RunFolder;
 use crate::scenario::{
     Action, ActionKind, By, Location, Locator, Template, TextMatch, Vars, WaitFor,
 };
 
-use super::RunContext;
+use super::exec::{resolve_url, ActionError, Exec, Failure};
 
 /// The pauses between checks of a polled condition (`expect_url`): short at first, since
 /// a URL usually changes right after the action before it.
@@ -29,45 +28,8 @@ const POLL: [Duration; 3] = [
 /// The timeout of one try of an action nested in `eventually` (unless it names its own).
 const EVENTUALLY_TRY: Duration = Duration::from_millis(1000);
 
-/// Why an action did not do what it says; `Display` is the step's error message.
-#[derive(Debug, thiserror::Error)]
-pub(super) enum ActionError {
-    /// A template could not be rendered (unknown or oversized variable).
-    #[error("{0}")]
-    Vars(String),
-    /// The browser could not do it: `what` names the action and its locator.
-    #[error("{what}: {source}")]
-    Browser { what: String, source: BrowserError },
-    /// An expectation was not met, or the action's own check failed.
-    #[error("{0}")]
-    Unmet(String),
-}
-
-impl ActionError {
-    fn browser(what: impl Into<String>) -> impl FnOnce(BrowserError) -> ActionError {
-        let what = what.into();
-        move |source| ActionError::Browser { what, source }
-    }
-}
-
-pub(super) enum Failure {
-    Failed(String, Location),
-    Interrupted(Location),
-}
-
 type Outcome = Result<(), Failure>;
 type Tracker = Arc<Mutex<Location>>;
-
-pub(super) struct Exec<'a> {
-    pub browser: &'a Browser,
-    pub ctx: &'a RunContext,
-    pub folder: &'a RunFolder,
-    pub vars: &'a mut Vars,
-    pub shots: Vec<NamedShot>,
-    pub shot_dir: &'a Path,
-    pub step_index: usize,
-    pub step_name: &'a str,
-}
 
 impl Exec<'_> {
     /// Runs the actions, stopping at once when the run is cancelled.
@@ -431,10 +393,6 @@ impl Exec<'_> {
         Ok(())
     }
 
-    pub(super) fn render(&self, template: &Template) -> Result<String, ActionError> {
-        self.vars.render(template).map_err(ActionError::Vars)
-    }
-
     /// The scenario's locator with its value rendered, as the browser takes it.
     fn render_locator(&self, locator: &Locator) -> Result<browser::Locator, ActionError> {
         let value = self.render(&locator.value)?;
@@ -569,37 +527,9 @@ fn fold(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// An absolute URL as it is; anything else is joined to the app URL.
-pub(super) fn resolve_url(app: &url::Url, raw: &str) -> Result<url::Url, ActionError> {
-    match url::Url::parse(raw) {
-        Ok(u) => Ok(u),
-        Err(url::ParseError::RelativeUrlWithoutBase) => app
-            .join(raw)
-            .map_err(|e| ActionError::Unmet(format!("{raw:?} is not a usable path: {e}"))),
-        Err(e) => Err(ActionError::Unmet(format!(
-            "{raw:?} is not a valid URL: {e}"
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn relative_paths_join_the_app_url() {
-        let app = url::Url::parse("http://127.0.0.1:8080/").unwrap();
-        assert_eq!(
-            resolve_url(&app, "/new?billing=success").unwrap().as_str(),
-            "http://127.0.0.1:8080/new?billing=success"
-        );
-        assert_eq!(
-            resolve_url(&app, "https://example.test/x")
-                .unwrap()
-                .as_str(),
-            "https://example.test/x"
-        );
-    }
 
     #[tokio::test]
     async fn poll_returns_the_last_error_after_the_timeout() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::http_client::{HttpClient, HttpRequest, Method, Url};
 use crate::scenario::{HttpCall, HttpMethod, Location, PolarTarget};
 
-use super::actions::{resolve_url, ActionError, Exec};
+use super::exec::{resolve_url, ActionError, Exec};
 
 pub(super) async fn run(
     exec: &mut Exec<'_>,

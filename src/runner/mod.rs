@@ -8,6 +8,7 @@
 //! [`EventSink`].
 
 mod actions;
+mod exec;
 mod http_call;
 mod observe;
 pub mod parallel;
@@ -617,7 +618,7 @@ impl StepRun<'_> {
         }
         let started_at = Utc::now();
         let clock = Instant::now();
-        let mut exec = actions::Exec {
+        let mut exec = exec::Exec {
             browser,
             ctx: self.ctx,
             folder: self.folder,
@@ -628,7 +629,7 @@ impl StepRun<'_> {
             step_name: &self.step.name,
         };
         let result = match setup_error {
-            Some(err) => Err(actions::Failure::Failed(err.message, err.location)),
+            Some(err) => Err(exec::Failure::Failed(err.message, err.location)),
             None => exec.run_cancellable(&self.step.actions).await,
         };
         let screenshots = std::mem::take(&mut exec.shots);
@@ -682,14 +683,14 @@ impl StepRun<'_> {
 
     fn verdict(
         &self,
-        result: Result<(), actions::Failure>,
+        result: Result<(), exec::Failure>,
         vars: &Vars,
     ) -> (StepStatus, Option<StepError>) {
         let source_line =
             |at: &crate::scenario::Location| self.loaded.source_line(at).map(str::to_string);
         match result {
             Ok(()) => (StepStatus::Passed, None),
-            Err(actions::Failure::Failed(message, location)) => (
+            Err(exec::Failure::Failed(message, location)) => (
                 StepStatus::Failed,
                 Some(StepError {
                     message: vars.redact(&message),
@@ -697,7 +698,7 @@ impl StepRun<'_> {
                     location,
                 }),
             ),
-            Err(actions::Failure::Interrupted(location)) => (
+            Err(exec::Failure::Interrupted(location)) => (
                 StepStatus::Interrupted,
                 Some(StepError {
                     message: "interrupted (SIGINT/SIGTERM) during this step".into(),

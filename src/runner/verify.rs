@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::scenario::{PolarTarget, Template};
 use crate::template::Templates;
 
-use super::actions::{ActionError, Exec};
+use super::exec::{ActionError, Exec};
 
 pub(super) async fn run(
     exec: &mut Exec<'_>,

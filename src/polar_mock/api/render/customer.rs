@@ -30,26 +30,6 @@ pub(crate) fn customer(state: &Render, c: &Customer) -> Value {
     })
 }
 
-/// `SubscriptionUser` / `OrderUser`, the deprecated `user` Polar still sends on subscriptions
-/// and orders (`server/polar/subscription/schemas.py` 43-62, `server/polar/order/schemas.py`
-/// 193-212): the customer's legacy user, whose id is the customer's own when no user preceded
-/// it and whose public name is the first letter of the name, else of the email
-/// (`server/polar/models/customer.py` 370-394).
-pub(crate) fn legacy_user(c: &Customer) -> Value {
-    let initial = c
-        .name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .unwrap_or(&c.email);
-    json!({
-        "id": c.id,
-        "email": c.email,
-        "public_name": initial.chars().next().map_or_else(|| "?".to_string(), String::from),
-        "avatar_url": crate::polar_mock::wire::avatar_url(Some(c.email.as_str())),
-        "github_username": null,
-    })
-}
-
 /// `CustomerState`: the customer, its active (or trialing) subscriptions, its granted
 /// benefits (`customer/schemas/state.py`), no meters.
 pub(crate) fn customer_state(state: &Render, c: &Customer) -> Value {

@@ -28,7 +28,7 @@ pub(crate) use webhook::{delivery, endpoint, event_data, payload};
 use std::ops::Deref;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::input::url_encode;
 use crate::polar_mock::fixtures::Catalog;
@@ -109,6 +109,26 @@ impl<'a> Render<'a> {
             url_encode(email)
         )
     }
+}
+
+/// `SubscriptionUser` / `OrderUser`, the deprecated `user` Polar still sends on subscriptions
+/// and orders (`server/polar/subscription/schemas.py` 43-62, `server/polar/order/schemas.py`
+/// 193-212): the customer's legacy user, whose id is the customer's own when no user preceded
+/// it and whose public name is the first letter of the name, else of the email
+/// (`server/polar/models/customer.py` 370-394).
+pub(crate) fn legacy_user(c: &crate::polar_mock::world::Customer) -> Value {
+    let initial = c
+        .name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(&c.email);
+    json!({
+        "id": c.id,
+        "email": c.email,
+        "public_name": initial.chars().next().map_or_else(|| "?".to_string(), String::from),
+        "avatar_url": crate::polar_mock::wire::avatar_url(Some(c.email.as_str())),
+        "github_username": null,
+    })
 }
 
 /// `base` with `extra`'s keys appended (for objects too long for one `json!`).

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::customer::legacy_user;
+use super::legacy_user;
 use super::product::{order_product, portal_product};
 use super::subscription::order_subscription;
 use super::{customer, merge};

@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::customer::legacy_user;
+use super::legacy_user;
 use super::product::{portal_product, product};
 use super::{customer, without};
 use super::{opt_ts, ts, Render};
