@@ -56,3 +56,6 @@ pub mod starter;
 pub mod template;
 pub mod testbed;
 pub mod viewport;
+
+#[cfg(test)]
+mod module_rules;
