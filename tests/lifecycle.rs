@@ -10,10 +10,14 @@ use serde_json::Value;
 #[test]
 fn the_default_run_verifies_all_six_slots() {
     let out = tempfile::tempdir().unwrap();
+    let history = tempfile::tempdir().unwrap();
+    let history_file = history.path().join("history.jsonl");
     let output = Command::new(env!("CARGO_BIN_EXE_walkthrough"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["run", "--quiet", "--out"])
         .arg(out.path())
+        .arg("--history")
+        .arg(&history_file)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -105,6 +109,33 @@ fn the_default_run_verifies_all_six_slots() {
     assert!(listed
         .iter()
         .any(|p| p.extension().is_some_and(|e| e == "mp4")));
+
+    // The run's line of history: its slots, and how long the entitlement took to turn
+    // active after the first webhook the app accepted (the demo app activates on them).
+    let lines: Vec<Value> = std::fs::read_to_string(&history_file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["run_id"], report["run"]["id"]);
+    assert_eq!(lines[0]["status"], "passed");
+    let slot = |id: &str| {
+        lines[0]["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("no slot {id}: {}", lines[0]))
+            .clone()
+    };
+    let active = slot("checkout-return-to-active");
+    assert_eq!(active["status"], "verified", "{active}");
+    let activation = active["activation_ms"]
+        .as_u64()
+        .expect("an activation time");
+    assert!(activation < 30_000, "{active}");
+    assert!(!active["steps"].as_array().unwrap().is_empty());
 }
 
 #[test]

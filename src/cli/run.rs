@@ -116,6 +116,11 @@ pub struct Args {
     /// (its slot verified with a flag) [default: the project file's `run.retries`, else 0].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::project::MAX_RETRIES)))]
     pub retries: Option<u32>,
+    /// Append the run to this history file (one JSON line per run; the report shows each
+    /// slot's last runs from it) [default: the project file's `run.history`, else
+    /// recordings/history.jsonl when --out is not given, else none].
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// A flaky scenario (passed only on a retry) fails the run: exit 5, and junit.xml
     /// reports it as a failure.
     #[arg(long)]
@@ -266,6 +271,16 @@ impl Args {
             (None, Some("retain-on-failure")) => VideoMode::RetainOnFailure,
             (None, _) => VideoMode::On,
         };
+        // Next to the run folders: only where they go by default.
+        let history = self
+            .history
+            .clone()
+            .or(defaults.history.clone())
+            .or_else(|| {
+                self.out
+                    .is_none()
+                    .then(|| PathBuf::from("recordings/history.jsonl"))
+            });
         Ok(RunPlan {
             paths,
             scenario_root,
@@ -309,6 +324,7 @@ impl Args {
                 retries: self.retries.or(defaults.retries).unwrap_or(0),
                 fail_on_flaky: self.fail_on_flaky,
             },
+            history,
             overwrite: self.overwrite,
             quiet: self.quiet,
             email: self

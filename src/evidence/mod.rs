@@ -7,6 +7,7 @@
 //! Must not import the browser, the runner's internals or the CLI.
 
 pub mod console;
+pub mod history;
 pub mod html;
 pub mod junit;
 pub mod manifest;
@@ -15,7 +16,7 @@ pub mod slots;
 pub mod summary;
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
@@ -31,6 +32,8 @@ pub struct Recorder {
     console: console::Console,
     write_error: Option<String>,
     redactor: Redactor,
+    /// The project's run history, appended to when the run finishes.
+    history: Option<PathBuf>,
 }
 
 impl Recorder {
@@ -42,6 +45,7 @@ impl Recorder {
             console,
             write_error: None,
             redactor: Redactor::new(),
+            history: None,
         };
         recorder.flush();
         recorder
@@ -67,6 +71,11 @@ impl Recorder {
     /// The first error met while writing evidence, if any.
     pub fn write_error(&self) -> Option<&str> {
         self.write_error.as_deref()
+    }
+
+    /// Appends the finished run to this history file (`None`: no history).
+    pub fn set_history(&mut self, path: Option<PathBuf>) {
+        self.history = path;
     }
 
     /// The secrets to redact from every file (and the console) from now on.
@@ -98,9 +107,20 @@ impl Recorder {
         self.console.stop_spinner();
         report::finish(&mut self.outcome, status, Utc::now());
         self.flush();
-        if let Err(e) = write_evidence(&self.folder, &self.outcome, &self.redactor) {
-            let dir = self.folder.root().display().to_string();
-            self.note_error(format!("cannot write the report files in {dir}: {e}"));
+        match write_evidence(&self.folder, &self.outcome, &self.redactor) {
+            Ok(written) => {
+                // The history is the project's, not the run folder's: a failure to write it
+                // is said, and does not fail the run.
+                if let Some(path) = &self.history {
+                    if let Err(e) = history::append(path, &history::run_of(&written)) {
+                        eprintln!("warning: cannot append to {}: {e}", path.display());
+                    }
+                }
+            }
+            Err(e) => {
+                let dir = self.folder.root().display().to_string();
+                self.note_error(format!("cannot write the report files in {dir}: {e}"));
+            }
         }
     }
 }

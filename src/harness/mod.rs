@@ -65,6 +65,9 @@ pub struct RunPlan {
     pub jobs: usize,
     /// `--retries N` (`run.retries`) and `--fail-on-flaky`.
     pub retry: RetryPolicy,
+    /// Where the run appends its line of history (`--history`, `run.history`); `None`: no
+    /// history.
+    pub history: Option<PathBuf>,
     /// Replace the earlier run in `out` (refused otherwise when `out` is not empty).
     pub overwrite: bool,
     /// No live spinner.
@@ -196,6 +199,7 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
     };
     let mut recorder = Recorder::start(&folder, run.starting_info(), Console::new(plan.quiet));
     recorder.set_retry(plan.retry);
+    recorder.set_history(plan.history.clone());
     // The evidence is finished once everything the run started has stopped, so no log
     // changes after the manifest hashed it.
     let summary = match run.with_recorder(&mut recorder).await {

@@ -117,6 +117,8 @@ pub struct RunDefaults {
     pub email: Option<String>,
     /// How many times a failed scenario runs again (`--retries`), at most [`MAX_RETRIES`].
     pub retries: Option<u32>,
+    /// `history`: the run history file (`--history`), relative to the project file.
+    pub history: Option<PathBuf>,
 }
 
 /// The most retries a run takes (`--retries`, `run.retries`): a scenario that needs more
@@ -139,8 +141,8 @@ const APP_KEYS: [&str; 10] = [
     "env",
     "state",
 ];
-const RUN_KEYS: [&str; 6] = [
-    "viewport", "video", "timeout", "browser", "email", "retries",
+const RUN_KEYS: [&str; 7] = [
+    "viewport", "video", "timeout", "browser", "email", "retries", "history",
 ];
 const VIDEO_MODES: [&str; 3] = ["on", "off", "retain-on-failure"];
 const BROWSERS: [&str; 2] = ["chromium", "firefox"];
@@ -666,6 +668,7 @@ impl Checker {
                 .and_then(|n| self.one_of(n, "browser", &BROWSERS)),
             email: map.get("email").and_then(|n| self.run_email(n)),
             retries: map.get("retries").and_then(|n| self.retries(n)),
+            history: map.get("history").and_then(|n| self.path(n, "`history`")),
         }
     }
 

@@ -55,6 +55,7 @@ pub fn json_schema() -> Value {
             "video": { "enum": VIDEO_MODES },
             "timeout": duration,
             "browser": { "enum": BROWSERS },
+            "history": described("string", "the run history file each run appends a line to (default recordings/history.jsonl when --out is not given)"),
             "retries": { "type": "integer", "minimum": 0, "maximum": MAX_RETRIES, "description": "how many times a failed scenario runs again from its given state (default 0); one that then passes is flaky" },
             "email": { "type": "string", "pattern": "^[^@\\s]*\\{run\\}[^@\\s]*@[^@\\s]+\\.[^@\\s]+$|^[^@\\s]+@[^@\\s]*\\{run\\}[^@\\s]*\\.[^@\\s]+$", "description": "the run's customer email, ${run.email}; {run} is the run id. Polar refuses reserved domains (example.com, *.test, …); on the sandbox use a subaddress of an organization member's address, such as you+{run}@your-company.com" }
         }
