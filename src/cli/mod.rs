@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scenarios in a real browser and write the evidence folder.
-    Run(run::Args),
+    Run(Box<run::Args>),
     /// Run the stateful local mock of Polar on loopback.
     MockPolar(mock_polar::Args),
     /// Run the demo app (a small product billed through Polar) on loopback.
@@ -73,7 +73,7 @@ pub fn main() -> i32 {
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Run(args) => run::run(args).await,
+            Command::Run(args) => run::run(*args).await,
             Command::MockPolar(args) => mock_polar::run(args).await,
             Command::DemoApp(args) => demo_app::run(args).await,
             Command::Check(args) => check::run(args).await,
