@@ -732,6 +732,50 @@ mod tests {
         assert_eq!(title, "Checkout");
     }
 
+    /// Times the join of a real scenario's clips: `WALKTHROUGH_JOIN_CLIPS` names a
+    /// scenario folder of a run (its step `NN-*.mp4`); prints the median of 20 joins.
+    /// `cargo test --release --lib -- --ignored --nocapture join_timing`
+    #[test]
+    #[ignore = "a measurement, run by hand on a run folder"]
+    fn join_timing() {
+        let Some(dir) = std::env::var_os("WALKTHROUGH_JOIN_CLIPS").map(PathBuf::from) else {
+            return;
+        };
+        let mut parts: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
+            .filter(|p| p.file_name().unwrap().to_string_lossy().as_bytes()[0].is_ascii_digit())
+            .collect();
+        parts.sort();
+        let names: Vec<String> = parts
+            .iter()
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let clips: Vec<JoinClip<'_>> = parts
+            .iter()
+            .zip(&names)
+            .map(|(path, title)| JoinClip { path, title })
+            .collect();
+        let out = std::env::temp_dir().join("walkthrough-join-timing.mp4");
+        let mut times: Vec<std::time::Duration> = (0..20)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                join(&clips, "Timing", &out).unwrap();
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        println!(
+            "join of {} clips ({} bytes): median {:?}, fastest {:?}, written to {}",
+            clips.len(),
+            std::fs::metadata(&out).unwrap().len(),
+            times[times.len() / 2],
+            times[0],
+            out.display()
+        );
+    }
+
     #[test]
     fn clips_it_cannot_join_exactly_are_refused_and_nothing_is_written() {
         let dir = tempfile::tempdir().unwrap();
