@@ -55,7 +55,7 @@ impl Encoder {
 
     /// Joins finished clips (same encoder settings) without re-encoding, adding the
     /// chapters and title of the ffmetadata file `metadata`: for clips the in-process join
-    /// ([`super::mp4_join`]) refuses.
+    /// ([`super::mp4::join`]) refuses.
     pub async fn join(&self, script: &Path, metadata: &Path, out: &Path) -> Result<(), VideoError> {
         let mut cmd = background_ffmpeg(&self.ffmpeg);
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::{oneshot, Semaphore};
 
 use super::live::{late, Fed, LiveEncoder};
-use super::mp4_join::{self, JoinClip};
+use super::mp4::{self, JoinClip};
 use super::screencast::FrameLog;
 use super::{check_fed, plan, rate, Encoder, ScenarioVideo, VideoError, VideoSource};
 use crate::outcome::ClipEvidence;
@@ -218,7 +218,7 @@ impl Finish {
                     .iter()
                     .map(|(path, title)| JoinClip { path, title })
                     .collect();
-                mp4_join::join(&clips, &title, &out)
+                mp4::join(&clips, &title, &out)
             })
             .await
         };

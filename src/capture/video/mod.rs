@@ -15,7 +15,7 @@
 //! frame held on a static page), are encoded as they arrive, into one MP4 per step.
 //! Finishing a scenario ([`VideoRecorder::finish_scenario`]) does not wait: its clips are
 //! checked with a container probe against the frames sent ([`mp4`]) and joined by stream
-//! copy into the scenario video with one chapter per step ([`mp4_join`], in process) in the
+//! copy into the scenario video with one chapter per step ([`mp4::join`], in process) in the
 //! background, while the next scenario runs (the last one while the browser closes:
 //! [`VideoRecorder::release_browser`]); [`VideoRecorder::take_finished`] and
 //! [`VideoRecorder::wait_finished`] hand the results back.
@@ -30,7 +30,6 @@ mod finish;
 mod live;
 mod mkv;
 mod mp4;
-mod mp4_join;
 pub mod plan;
 mod rate;
 mod sample;
