@@ -31,7 +31,7 @@ impl Viewport {
     };
 
     pub fn new(width: u32, height: u32) -> Result<Viewport, ViewportError> {
-        let ok = |n: u32| n % 2 == 0 && (MIN..=MAX).contains(&n);
+        let ok = |n: u32| n.is_multiple_of(2) && (MIN..=MAX).contains(&n);
         if ok(width) && ok(height) {
             Ok(Viewport { width, height })
         } else {
