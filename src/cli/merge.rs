@@ -5,17 +5,27 @@ use std::path::PathBuf;
 
 use crate::evidence::merge::{merge, MergePlan};
 
-/// Each FOLDER is checked against its manifest.json first (as `walkthrough verify` does); a
-/// changed, missing or added file refuses the merge (exit 1) and names the folder and the
-/// file. Each run is then copied whole to DIR/runs/NN-<target>-<browser>[-shard-I-of-N]/,
-/// and DIR gets one report.json, index.html, junit.xml (a test suite per run), summary.md
-/// (the slots per target and browser) and a manifest.json over everything, so
-/// `walkthrough verify DIR` passes. In one target and browser a slot is verified when a run
-/// verified it there (shards, reruns); overall the worst target and browser that ran it
-/// decides. Exit codes: 0 merged, 1 an input failed verification or is not a finished run,
-/// 2 usage, 6 DIR could not be written (exists and is not empty: see --overwrite).
+/// What `walkthrough merge --help` says after the options.
+const HELP: &str = "\
+Each FOLDER is first checked against its manifest.json, as `walkthrough verify` does: a
+changed, missing or added file refuses the merge (exit 1), naming the folder and the file.
+Each run is then copied whole to DIR/runs/NN-<target>-<browser>[-shard-I-of-N]/ (its own
+manifest with it), and DIR gets one report.json, index.html, junit.xml (a test suite per
+run), summary.md (the slots per target and browser) and a manifest.json over everything,
+so `walkthrough verify DIR` passes.
+
+Slots: in one target and browser (shards, reruns) a slot is verified when a run verified it
+there (flaky when another run failed it); overall the worst target and browser that ran it
+decides (failed > unverified > verified), so a sandbox run and a production run merge into
+the final report. A slot no run covers stays in the report as missing or not_runnable.
+
+Exit codes: 0 merged (the verdicts are in the report), 1 an input failed verification or is
+not a finished run, 2 usage, 6 DIR could not be written (not empty: see --overwrite).
+
+Example (a CI matrix's artifacts): walkthrough merge --out merged artifacts/*/";
+
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_help = HELP)]
 pub struct Args {
     /// The merged folder: missing or empty, or holding an earlier run or merge with
     /// --overwrite.

@@ -3,7 +3,8 @@
 //! end the same outcome is rendered into `index.html`, `junit.xml`, `summary.md` and
 //! `manifest.json`; every file is written from a redacted copy ([`Redactor`]) and carries
 //! the slot verdicts ([`slots`]). Renderers are pure over the run outcome; they never touch
-//! the browser.
+//! the browser. [`merge`] combines finished run folders into one, written by the same
+//! renderers ([`write_files`]).
 //! Must not import the browser, the runner's internals or the CLI.
 
 pub mod console;
