@@ -16,7 +16,7 @@
 //! - [`browser`] — WebDriver (fantoccini): driver process, session, locators, actions.
 //! - [`capture`] — video (screencast, x11grab, sampling), clips, scenario videos.
 //! - [`outcome`] — the one model of step, scenario, run and slot outcomes.
-//! - [`evidence`] — console, report.json, index.html, junit.xml, summary.md, manifest.
+//! - [`evidence`] — console, report.json, index.html, junit.xml, summary.md, manifest; the merge of run folders.
 //! - [`run_folder`] — the run folder's layout and writes; [`redact`] — the one redactor.
 //! - [`polar`] — Polar API types, the client, webhook signing, the config verifier.
 //! - [`polar_mock`] — the stateful mock of Polar (wiremock).

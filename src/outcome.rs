@@ -450,9 +450,10 @@ pub struct RunInfo {
     pub video_source: Option<String>,
 }
 
-/// The whole run: `report.json`. On the wire the retry policy sits in `run` (`retries`,
-/// `fail_on_flaky`) and each scenario's earlier attempts in the scenario (`attempts`); see
-/// [`wire`].
+/// The whole run: `report.json`. On the wire the retry policy and the shard sit in `run`
+/// (`retries`, `fail_on_flaky`, `shard`) and each scenario's earlier attempts in the
+/// scenario (`attempts`); a merged folder adds `runs`, `matrix` and each scenario's `run`
+/// ([`Merged`]); see [`wire`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(from = "wire::Report", into = "wire::Report")]
 pub struct RunOutcome {
@@ -467,6 +468,63 @@ pub struct RunOutcome {
     pub scenarios: Vec<ScenarioOutcome>,
     /// The earlier (failed) attempts of retried scenarios, by scenario index, in order.
     pub attempts: BTreeMap<usize, Vec<AttemptOutcome>>,
+    /// `--shard I/N`: the share of the scenarios this run ran.
+    pub shard: Option<Shard>,
+    /// What [`crate::evidence::merge`] adds to a merged folder's report; empty for a run.
+    pub merged: Merged,
+}
+
+/// `--shard I/N` (1-based), as `report.json` says it: `{"index": I, "of": N}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub of: usize,
+}
+
+/// The runs a merged folder holds and the slots per target and browser (`walkthrough
+/// merge`). In `report.json`: `runs[]`, `matrix[]` and each scenario's `run`; absent from a
+/// run's own report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Merged {
+    /// The merged run folders, in the order of their folders under `runs/`.
+    pub runs: Vec<MergedRun>,
+    /// For each scenario (by index), the run it came from (an index in `runs`).
+    pub scenario_run: BTreeMap<usize, usize>,
+    /// The six slots for each (target, browser) the runs cover.
+    pub matrix: Vec<SlotColumn>,
+}
+
+impl Merged {
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+}
+
+/// One run folder inside a merged folder: where its files are, its shard and its own
+/// `run` (its id, target, browser, times and status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedRun {
+    /// Its folder inside the merged one (`runs/01-mock-chrome-shard-1-of-3`), a faithful
+    /// copy of the original with its own manifest.
+    pub dir: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    #[serde(flatten)]
+    pub run: RunInfo,
+    #[serde(flatten)]
+    pub retry: RetryPolicy,
+}
+
+/// The six slots for one (target, browser) of a merged folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotColumn {
+    pub target: String,
+    /// The browser's name as its runs reported it (`chrome`, `firefox`).
+    pub browser: String,
+    /// The runs of this column (indices in `runs`).
+    pub runs: Vec<usize>,
+    /// Always six, in journey order; `scenario_index` is an index in the merged scenarios.
+    pub slots: Vec<SlotVerdict>,
 }
 
 /// `--retries N` (`run.retries`) and `--fail-on-flaky`.
@@ -536,6 +594,8 @@ impl RunOutcome {
             slots: Vec::new(),
             scenarios: Vec::new(),
             attempts: BTreeMap::new(),
+            shard: None,
+            merged: Merged::default(),
         }
     }
 
@@ -556,6 +616,32 @@ impl RunOutcome {
         self.attempts.get(&index).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// In a merged outcome, run `n` as a report of its own: its `run`, retry policy, shard
+    /// and scenarios (with their earlier attempts), and the slots of its (target, browser)
+    /// column (whose `scenario_index` stays an index in the merged scenarios).
+    pub fn of_run(&self, n: usize) -> Option<RunOutcome> {
+        let run = self.merged.runs.get(n)?;
+        let mut sub = RunOutcome::new(run.run.clone());
+        sub.retry = run.retry;
+        sub.shard = run.shard;
+        sub.slots = self
+            .merged
+            .matrix
+            .iter()
+            .find(|c| c.runs.contains(&n))
+            .map(|c| c.slots.clone())
+            .unwrap_or_default();
+        for (i, s) in self.scenarios.iter().enumerate() {
+            if self.merged.scenario_run.get(&i) == Some(&n) {
+                if let Some(earlier) = self.attempts.get(&i) {
+                    sub.attempts.insert(sub.scenarios.len(), earlier.clone());
+                }
+                sub.scenarios.push(s.clone());
+            }
+        }
+        Some(sub)
+    }
+
     /// The names of the flaky scenarios, in run order.
     pub fn flaky(&self) -> Vec<&str> {
         self.scenarios
@@ -574,14 +660,23 @@ mod wire {
 
     use serde::{Deserialize, Serialize};
 
-    use super::{AttemptOutcome, RetryPolicy, RunInfo, RunOutcome, ScenarioOutcome, SlotVerdict};
+    use super::{
+        AttemptOutcome, Merged, MergedRun, RetryPolicy, RunInfo, RunOutcome, ScenarioOutcome,
+        Shard, SlotColumn, SlotVerdict,
+    };
 
     #[derive(Clone, Serialize, Deserialize)]
     pub struct Report {
         schema_version: u32,
         run: Run,
+        /// A merged folder's runs (absent from a run's own report).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        runs: Vec<MergedRun>,
         #[serde(default)]
         slots: Vec<SlotVerdict>,
+        /// A merged folder's slots per target and browser.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        matrix: Vec<SlotColumn>,
         scenarios: Vec<Scenario>,
     }
 
@@ -593,6 +688,8 @@ mod wire {
         retries: u32,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         fail_on_flaky: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shard: Option<Shard>,
     }
 
     #[derive(Clone, Serialize, Deserialize)]
@@ -602,6 +699,9 @@ mod wire {
         /// The earlier, failed attempts; the scenario's own fields are its last attempt.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attempts: Vec<AttemptOutcome>,
+        /// In a merged folder, the run it came from (an index in `runs`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run: Option<usize>,
     }
 
     fn is_zero(n: &u32) -> bool {
@@ -617,6 +717,7 @@ mod wire {
                 .map(|(i, outcome)| Scenario {
                     outcome,
                     attempts: r.attempts.remove(&i).unwrap_or_default(),
+                    run: r.merged.scenario_run.get(&i).copied(),
                 })
                 .collect();
             Report {
@@ -625,8 +726,11 @@ mod wire {
                     info: r.run,
                     retries: r.retry.retries,
                     fail_on_flaky: r.retry.fail_on_flaky,
+                    shard: r.shard,
                 },
+                runs: r.merged.runs,
                 slots: r.slots,
+                matrix: r.merged.matrix,
                 scenarios,
             }
         }
@@ -635,6 +739,7 @@ mod wire {
     impl From<Report> for RunOutcome {
         fn from(w: Report) -> RunOutcome {
             let mut attempts = BTreeMap::new();
+            let mut scenario_run = BTreeMap::new();
             let scenarios = w
                 .scenarios
                 .into_iter()
@@ -642,6 +747,9 @@ mod wire {
                 .map(|(i, s)| {
                     if !s.attempts.is_empty() {
                         attempts.insert(i, s.attempts);
+                    }
+                    if let Some(run) = s.run {
+                        scenario_run.insert(i, run);
                     }
                     s.outcome
                 })
@@ -656,6 +764,12 @@ mod wire {
                 slots: w.slots,
                 scenarios,
                 attempts,
+                shard: w.run.shard,
+                merged: Merged {
+                    runs: w.runs,
+                    scenario_run,
+                    matrix: w.matrix,
+                },
             }
         }
     }

@@ -2,7 +2,8 @@
 //! (`report.json`, `index.html`, …, `logs/`), where a scenario's and a step's artifacts go —
 //! and the only way files are written into it (relative paths in, `/`-separated relative
 //! paths out; whole files replaced atomically where a reader may be looking).
-//! A new run gets a folder of its own ([`RunFolder::prepare`]).
+//! A new run gets a folder of its own ([`RunFolder::prepare`]); so does a merge
+//! ([`RunFolder::prepare_merged`]), which copies each run in under `runs/`.
 //! Imports nothing of the crate: capture, evidence, the harness and the CLI all use it.
 
 use std::io;
@@ -30,6 +31,8 @@ impl RunFolder {
     pub const SCENARIOS: &'static str = "scenarios";
     /// A scenario's video, inside its folder.
     pub const SCENARIO_VIDEO: &'static str = "scenario.mp4";
+    /// In a merged folder, one folder per merged run under it.
+    pub const RUNS: &'static str = "runs";
 
     /// The folder of a new run: created when missing, used when empty. A folder that holds
     /// anything is refused, unless it holds an earlier run (its `report.json`) and
@@ -59,6 +62,59 @@ impl RunFolder {
             }
         }
         RunFolder::create(root).map_err(|e| fail(FolderProblem::Io(e)))
+    }
+
+    /// The folder of a merge (`walkthrough merge`): refused and emptied exactly as
+    /// [`RunFolder::prepare`] does, but only the folder itself is created (a merge has no
+    /// logs of its own; each run's are under `runs/`).
+    pub fn prepare_merged(root: &Path, overwrite: bool) -> Result<RunFolder, FolderError> {
+        let folder = RunFolder::prepare(root, overwrite)?;
+        // `prepare` made an empty `logs/`; a merge writes none.
+        let _ = std::fs::remove_dir(folder.logs_dir());
+        Ok(folder)
+    }
+
+    /// The folder of run `n` (from 1) inside a merged folder:
+    /// `runs/01-mock-chrome-shard-1-of-3` (the shard part only for a shard).
+    pub fn merged_run_dir(
+        n: usize,
+        target: &str,
+        browser: &str,
+        shard: Option<(usize, usize)>,
+    ) -> String {
+        let browser = match slug(browser) {
+            b if b.is_empty() => "no-browser".to_string(),
+            b => b,
+        };
+        let shard = shard
+            .map(|(i, of)| format!("-shard-{i}-of-{of}"))
+            .unwrap_or_default();
+        format!("{}/{n:02}-{}-{browser}{shard}", Self::RUNS, slug(target))
+    }
+
+    /// Copies the files `relative` (paths from `from`, `/`-separated, as a manifest lists
+    /// them) into the folder under `dir`, keeping their relative paths. Paths that are
+    /// absolute or climb out (`..`) are refused.
+    pub fn copy_in(&self, from: &Path, dir: &str, relative: &[String]) -> io::Result<()> {
+        for rel in relative {
+            let rel_path = Path::new(rel);
+            if rel_path.is_absolute()
+                || rel_path
+                    .components()
+                    .any(|c| !matches!(c, Component::Normal(_)))
+            {
+                return Err(io::Error::other(format!(
+                    "{rel}: not a path inside the folder"
+                )));
+            }
+            let to = self.root.join(dir).join(rel_path);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::copy(from.join(rel_path), &to)
+                .map_err(|e| io::Error::new(e.kind(), format!("{rel}: {e}")))?;
+        }
+        Ok(())
     }
 
     /// Creates the folder (and `logs/`) if needed.

@@ -5,6 +5,7 @@
 mod check;
 mod demo_app;
 mod init;
+mod merge;
 mod mock_polar;
 mod run;
 mod schema;
@@ -42,6 +43,8 @@ enum Command {
     Schema(schema::Args),
     /// Check a run folder against its manifest.json: names every changed, missing or added file.
     Verify(verify::Args),
+    /// Merge run folders (shards, browsers, targets, reruns) into one verified folder with one report.
+    Merge(merge::Args),
     /// Write a starter walkthrough.yaml, the six lifecycle scenarios and a CI workflow here.
     Init(init::Args),
 }
@@ -81,6 +84,7 @@ pub fn main() -> i32 {
             Command::VerifyConfig(args) => verify_config::run(args).await,
             Command::Init(args) => init::run(args).await,
             Command::Verify(args) => verify::run(args).await,
+            Command::Merge(args) => merge::run(args).await,
         }
     })
 }

@@ -14,10 +14,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::console::format_ms as duration;
+use super::merge::column_label;
 use super::slots::slot_title;
 use crate::outcome::{
-    AttemptOutcome, RunInfo, RunOutcome, ScenarioOutcome, SlotStatus, SlotVerdict, StepOutcome,
-    StepStatus, WebhookRecord,
+    AttemptOutcome, MergedRun, RunInfo, RunOutcome, ScenarioOutcome, SlotStatus, SlotVerdict,
+    StepOutcome, StepStatus, WebhookRecord,
 };
 use crate::template::Templates;
 
@@ -83,6 +84,10 @@ struct Page<'a> {
     scenarios: Vec<ScenarioView<'a>>,
     /// Which scenarios passed only on a retry, and what that did to the verdict.
     flaky: Option<String>,
+    /// A merged folder's runs (empty for a run's own page).
+    runs: Vec<RunRow<'a>>,
+    /// A merged folder's (target, browser) columns of the slot table.
+    columns: Vec<String>,
 }
 
 impl Page<'_> {
@@ -114,17 +119,119 @@ impl Page<'_> {
                 format!("Flaky: {names} passed only on a retry; the run passes (--fail-on-flaky would fail it).")
             }
         });
+        let merged = &report.merged;
+        let run_of = |i: usize| {
+            let n = *merged.scenario_run.get(&i)?;
+            merged.runs.get(n).map(|r| RunLink::new(n, r))
+        };
         Page {
             flaky,
-            run: RunView::new(&report.run),
+            run: RunView::new(&report.run, !merged.is_empty()),
             counts,
-            slots: report.slots.iter().map(SlotRow::new).collect(),
+            slots: report
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(k, slot)| SlotRow {
+                    cells: merged
+                        .matrix
+                        .iter()
+                        .filter_map(|c| c.slots.get(k))
+                        .map(Cell::new)
+                        .collect(),
+                    ..SlotRow::new(slot)
+                })
+                .collect(),
             scenarios: report
                 .scenarios
                 .iter()
                 .enumerate()
-                .map(|(i, s)| ScenarioView::new(i, s, report.attempts_of(i)))
+                .map(|(i, s)| ScenarioView {
+                    run: run_of(i),
+                    ..ScenarioView::new(i, s, report.attempts_of(i))
+                })
                 .collect(),
+            runs: merged
+                .runs
+                .iter()
+                .enumerate()
+                .map(|(n, r)| RunRow::new(n, r))
+                .collect(),
+            columns: merged
+                .matrix
+                .iter()
+                .map(|c| column_label(&c.target, &c.browser))
+                .collect(),
+        }
+    }
+}
+
+/// A row of a merged folder's table of runs.
+#[derive(Serialize)]
+struct RunRow<'a> {
+    link: RunLink,
+    id: &'a str,
+    status: &'static str,
+    browser_version: &'a str,
+    video: &'a str,
+    started: String,
+    finished: String,
+}
+
+impl RunRow<'_> {
+    fn new(n: usize, r: &MergedRun) -> RunRow<'_> {
+        RunRow {
+            link: RunLink::new(n, r),
+            id: &r.run.id,
+            status: r.run.status.as_str(),
+            browser_version: &r.run.browser.version,
+            video: &r.run.video,
+            started: r.run.started_at.to_rfc3339(),
+            finished: r
+                .run
+                .finished_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "—".into()),
+        }
+    }
+}
+
+/// A merged run by its number, (target, browser) and shard, linked to its own page.
+#[derive(Serialize)]
+struct RunLink {
+    number: usize,
+    label: String,
+    shard: Option<String>,
+    href: String,
+}
+
+impl RunLink {
+    fn new(n: usize, r: &MergedRun) -> RunLink {
+        RunLink {
+            number: n + 1,
+            label: column_label(&r.run.target, &r.run.browser.name),
+            shard: r.shard.map(|s| format!("{}/{}", s.index, s.of)),
+            href: href(&format!("{}/index.html", r.dir)),
+        }
+    }
+}
+
+/// A slot's verdict in one (target, browser) of a merged folder.
+#[derive(Serialize)]
+struct Cell<'a> {
+    status: &'static str,
+    reason: &'a str,
+    flaky: bool,
+    scenario: Option<ScenarioLink<'a>>,
+}
+
+impl Cell<'_> {
+    fn new(slot: &SlotVerdict) -> Cell<'_> {
+        Cell {
+            status: slot.status.as_str(),
+            reason: &slot.reason,
+            flaky: slot.flaky,
+            scenario: ScenarioLink::of(slot),
         }
     }
 }
@@ -134,7 +241,7 @@ impl Page<'_> {
 struct RunView<'a> {
     id: &'a str,
     status: &'static str,
-    target: &'static str,
+    target: String,
     app: String,
     state_probe: &'a str,
     browser: &'a str,
@@ -146,17 +253,20 @@ struct RunView<'a> {
 }
 
 impl RunView<'_> {
-    fn new(run: &RunInfo) -> RunView<'_> {
+    /// `merged`: the header of a merged folder, whose target and app list every run's.
+    fn new(run: &RunInfo, merged: bool) -> RunView<'_> {
         let url = &run.app.url;
         RunView {
             id: &run.id,
             status: run.status.as_str(),
             target: match run.target.as_str() {
-                "mock" => "the mock Polar",
-                "sandbox" => "Polar's sandbox",
-                _ => "none (no Polar the run knows of)",
+                _ if merged => run.target.clone(),
+                "mock" => "the mock Polar".into(),
+                "sandbox" => "Polar's sandbox".into(),
+                _ => "none (no Polar the run knows of)".into(),
             },
             app: match (run.app.source.as_str(), &run.app.command) {
+                ("merged", _) => format!("{url} (each run's is in its own report)"),
                 ("demo", _) => format!("the built-in demo app at {url}"),
                 ("command", Some(cmd)) => format!("`{cmd}`, started at {url}"),
                 ("fixtures", _) => format!("the fixture pages at {url}"),
@@ -217,6 +327,8 @@ struct SlotRow<'a> {
     clip: Option<Video>,
     /// The deciding scenario passed only on a retry.
     flaky: bool,
+    /// In a merged folder, the slot in each (target, browser).
+    cells: Vec<Cell<'a>>,
 }
 
 /// A link to a scenario's section (numbered from 1).
@@ -233,18 +345,26 @@ impl SlotRow<'_> {
             status: slot.status.as_str(),
             what: slot_title(&slot.id),
             reason: &slot.reason,
-            scenario: match (&slot.scenario, slot.scenario_index) {
-                (Some(name), Some(i)) => Some(ScenarioLink {
-                    number: i + 1,
-                    name,
-                }),
-                _ => None,
-            },
+            scenario: ScenarioLink::of(slot),
             clip: slot
                 .clip
                 .as_deref()
                 .map(|path| Video::new(path, format!("clip for {}", slot.id))),
             flaky: slot.flaky,
+            cells: Vec::new(),
+        }
+    }
+}
+
+impl ScenarioLink<'_> {
+    /// The slot's deciding scenario, if any.
+    fn of(slot: &SlotVerdict) -> Option<ScenarioLink<'_>> {
+        match (&slot.scenario, slot.scenario_index) {
+            (Some(name), Some(i)) => Some(ScenarioLink {
+                number: i + 1,
+                name,
+            }),
+            _ => None,
         }
     }
 }
@@ -266,6 +386,8 @@ struct ScenarioView<'a> {
     deliveries: Vec<DeliveryRow<'a>>,
     /// Its earlier, failed attempts (`--retries`), each folded under its steps.
     attempts: Vec<AttemptView<'a>>,
+    /// In a merged folder, the run it came from.
+    run: Option<RunLink>,
 }
 
 /// An earlier attempt of a retried scenario: why it failed, its video and its steps.
@@ -355,6 +477,7 @@ impl ScenarioView<'_> {
                 .iter()
                 .map(|a| AttemptView::new(index, &s.name, a))
                 .collect(),
+            run: None,
         }
     }
 }

@@ -6,7 +6,8 @@
 //! of the step that failed, as Maven Surefire writes reruns (and GitLab, Jenkins and GitHub
 //! test reporters read them): `<flakyFailure>` on a case that passed on a retry,
 //! `<rerunFailure>` when it failed again, and a `<failure>` under `--fail-on-flaky`.
-//! Hand-written XML with escaping; pure over the (already redacted) report.
+//! A merged folder (`walkthrough merge`) gets a test suite per run instead, its cases all its
+//! scenarios' steps. Hand-written XML with escaping; pure over the (already redacted) report.
 
 use std::fmt::Write as _;
 
@@ -71,10 +72,9 @@ fn counts(report: &RunOutcome, index: usize, s: &ScenarioOutcome) -> Counts {
     c
 }
 
-/// The whole document.
-pub fn render_junit(report: &RunOutcome) -> String {
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let total = report
+/// The counts of all the report's scenarios together.
+fn total(report: &RunOutcome) -> Counts {
+    report
         .scenarios
         .iter()
         .enumerate()
@@ -85,7 +85,16 @@ pub fn render_junit(report: &RunOutcome) -> String {
             errors: a.errors + c.errors,
             skipped: a.skipped + c.skipped,
             ms: a.ms + c.ms,
-        });
+        })
+}
+
+/// The whole document.
+pub fn render_junit(report: &RunOutcome) -> String {
+    if !report.merged.is_empty() {
+        return render_merged(report);
+    }
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let total = total(report);
     let _ = writeln!(
         x,
         r#"<testsuites name="walkthrough {id}{on}" tests="{t}" failures="{f}" errors="{e}" skipped="{s}" time="{time}" timestamp="{ts}">"#,
@@ -160,6 +169,94 @@ fn render_suite(x: &mut String, report: &RunOutcome, index: usize, s: &ScenarioO
         );
     }
     x.push_str("    </properties>\n");
+    render_cases(x, report, index, s);
+    x.push_str("  </testsuite>\n");
+}
+
+/// A merged folder's document (`walkthrough merge`): a test suite per run, named by its
+/// target, browser and shard, whose cases are its scenarios' steps (the classname is the
+/// scenario), each run judged by its own retry policy.
+fn render_merged(report: &RunOutcome) -> String {
+    let runs: Vec<RunOutcome> = (0..report.merged.runs.len())
+        .filter_map(|n| report.of_run(n))
+        .collect();
+    let all = runs
+        .iter()
+        .map(total)
+        .fold(Counts::default(), |a, c| Counts {
+            tests: a.tests + c.tests,
+            failures: a.failures + c.failures,
+            errors: a.errors + c.errors,
+            skipped: a.skipped + c.skipped,
+            ms: a.ms + c.ms,
+        });
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        r#"<testsuites name="walkthrough {id} ({n} runs)" tests="{t}" failures="{f}" errors="{e}" skipped="{s}" time="{time}" timestamp="{ts}">"#,
+        id = xml_escape(&report.run.id),
+        n = runs.len(),
+        t = all.tests,
+        f = all.failures,
+        e = all.errors,
+        s = all.skipped,
+        time = secs(all.ms),
+        ts = report.run.started_at.format("%Y-%m-%dT%H:%M:%S"),
+    );
+    for (run, sub) in report.merged.runs.iter().zip(&runs) {
+        let c = total(sub);
+        let shard = run.shard.map(|s| format!("{}/{}", s.index, s.of));
+        let name = format!(
+            "{}{} (run {})",
+            super::merge::column_label(&run.run.target, &run.run.browser.name),
+            shard
+                .as_deref()
+                .map(|s| format!(" · shard {s}"))
+                .unwrap_or_default(),
+            run.run.id
+        );
+        let _ = writeln!(
+            x,
+            r#"  <testsuite name="{name}" tests="{t}" failures="{f}" errors="{e}" skipped="{sk}" time="{time}" timestamp="{ts}">"#,
+            name = xml_escape(&name),
+            t = c.tests,
+            f = c.failures,
+            e = c.errors,
+            sk = c.skipped,
+            time = secs(c.ms),
+            ts = run.run.started_at.format("%Y-%m-%dT%H:%M:%S"),
+        );
+        x.push_str("    <properties>\n");
+        let props = [
+            ("run_id", run.run.id.clone()),
+            ("dir", run.dir.clone()),
+            ("status", run.run.status.as_str().to_string()),
+            ("target", run.run.target.clone()),
+            ("browser", run.run.browser.name.clone()),
+            ("browser_version", run.run.browser.version.clone()),
+            ("shard", shard.unwrap_or_default()),
+            ("video", run.run.video.clone()),
+        ];
+        for (k, v) in props.into_iter().filter(|(_, v)| !v.is_empty()) {
+            let _ = writeln!(
+                x,
+                r#"      <property name="{k}" value="{}"/>"#,
+                xml_escape(&v)
+            );
+        }
+        x.push_str("    </properties>\n");
+        for (i, s) in sub.scenarios.iter().enumerate() {
+            render_cases(&mut x, sub, i, s);
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+/// The cases of scenario `index`: one per step, with its earlier attempts' failures, or
+/// one skipped case when it is not runnable on the run's target.
+fn render_cases(x: &mut String, report: &RunOutcome, index: usize, s: &ScenarioOutcome) {
     let earlier = earlier_failures(report, index, s);
     for (i, step) in s.steps.iter().enumerate() {
         render_case(x, s, i, step, &earlier[i]);
@@ -174,7 +271,6 @@ fn render_suite(x: &mut String, report: &RunOutcome, index: usize, s: &ScenarioO
             m = xml_escape(&format!("not runnable on target {}", report.run.target)),
         );
     }
-    x.push_str("  </testsuite>\n");
 }
 
 /// A failed earlier attempt of a retried scenario, on the case of the step that failed.

@@ -3,7 +3,8 @@
 //! end the same outcome is rendered into `index.html`, `junit.xml`, `summary.md` and
 //! `manifest.json`; every file is written from a redacted copy ([`Redactor`]) and carries
 //! the slot verdicts ([`slots`]). Renderers are pure over the run outcome; they never touch
-//! the browser.
+//! the browser. [`merge`] combines finished run folders into one, written by the same
+//! renderers ([`write_files`]).
 //! Must not import the browser, the runner's internals or the CLI.
 
 pub mod console;
@@ -11,6 +12,7 @@ pub mod history;
 pub mod html;
 pub mod junit;
 pub mod manifest;
+pub mod merge;
 pub mod report;
 pub mod slots;
 pub mod summary;
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
-use crate::outcome::{RetryPolicy, RunInfo, RunOutcome, RunStatus};
+use crate::outcome::{RetryPolicy, RunInfo, RunOutcome, RunStatus, Shard};
 use crate::redact::Redactor;
 use crate::run_folder::RunFolder;
 use crate::runner::{Event, EventSink};
@@ -65,6 +67,12 @@ impl Recorder {
     /// Records the run's retry policy (`--retries`, `--fail-on-flaky`) in the report.
     pub fn set_retry(&mut self, retry: RetryPolicy) {
         self.outcome.retry = retry;
+        self.flush();
+    }
+
+    /// Records the run's shard (`--shard I/N`) in the report.
+    pub fn set_shard(&mut self, shard: Option<Shard>) {
+        self.outcome.shard = shard;
         self.flush();
     }
 
@@ -189,8 +197,19 @@ pub fn write_evidence(
 ) -> io::Result<RunOutcome> {
     let mut full = outcome.clone();
     full.slots = slots::slot_verdicts(&full, &|p| folder.has_artifact(p));
+    write_files(folder, &full, redactor)
+}
+
+/// Writes an outcome whose slot verdicts are final (a run's, or a merge's): redacts it,
+/// writes `report.json`, `index.html`, `junit.xml` and `summary.md`, redacts the text logs
+/// under `logs/`, and last `manifest.json` over everything. Returns the redacted outcome.
+pub fn write_files(
+    folder: &RunFolder,
+    outcome: &RunOutcome,
+    redactor: &Redactor,
+) -> io::Result<RunOutcome> {
     let redacted = redactor
-        .redact_serialized(&full)
+        .redact_serialized(outcome)
         .ok_or_else(|| io::Error::other("the report could not be redacted"))?;
     report::write_report(folder, &redacted)?;
     let files = [

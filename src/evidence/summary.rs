@@ -1,9 +1,11 @@
 //! `summary.md`: the run in a few Markdown tables, fit for a CI job summary
-//! (`$GITHUB_STEP_SUMMARY`, a merge-request note). Pure over the (already redacted) report.
+//! (`$GITHUB_STEP_SUMMARY`, a merge-request note); for a merged folder, a slot × (target,
+//! browser) table and the runs. Pure over the (already redacted) report.
 
 use std::fmt::Write as _;
 
 use super::console::format_ms as duration;
+use super::merge::column_label;
 use crate::outcome::{RunOutcome, StepStatus};
 
 /// Makes text safe inside one Markdown table cell: no line breaks, pipes escaped, no HTML.
@@ -86,8 +88,137 @@ fn flaky_section(m: &mut String, report: &RunOutcome) {
     }
 }
 
+/// A merged folder's summary (`walkthrough merge`): the slots per target and browser with
+/// the overall verdict, the runs, then every scenario with its run, and the failures.
+fn render_merged(report: &RunOutcome) -> String {
+    let merged = &report.merged;
+    let mut m = String::new();
+    let status = report.run.status.as_str();
+    let _ = writeln!(
+        m,
+        "## {} Billing lifecycle evidence: {status} ({} runs merged)\n",
+        mark(status),
+        merged.runs.len()
+    );
+    let labels: Vec<String> = merged
+        .matrix
+        .iter()
+        .map(|c| md_cell(&column_label(&c.target, &c.browser)))
+        .collect();
+    let _ = writeln!(
+        m,
+        "| Slot | Overall | {} |\n|---|---|{}",
+        labels.join(" | "),
+        "---|".repeat(labels.len())
+    );
+    for (k, slot) in report.slots.iter().enumerate() {
+        let cells: Vec<String> = merged
+            .matrix
+            .iter()
+            .filter_map(|c| c.slots.get(k))
+            .map(|v| verdict(v.status.as_str(), v.flaky))
+            .collect();
+        let _ = writeln!(
+            m,
+            "| `{}` | {} | {} |",
+            md_cell(&slot.id),
+            verdict(slot.status.as_str(), slot.flaky),
+            cells.join(" | ")
+        );
+    }
+    m.push_str("\n| Run | Target · browser | Shard | Status | Folder |\n|---|---|---|---|---|\n");
+    for r in &merged.runs {
+        let _ = writeln!(
+            m,
+            "| `{}` | {} {} | {} | {} {} | `{}` |",
+            md_cell(&r.run.id),
+            md_cell(&column_label(&r.run.target, &r.run.browser.name)),
+            md_cell(&r.run.browser.version),
+            r.shard
+                .map(|s| format!("{}/{}", s.index, s.of))
+                .unwrap_or_else(|| "—".into()),
+            mark(r.run.status.as_str()),
+            r.run.status.as_str(),
+            md_cell(&r.dir),
+        );
+    }
+    let slot_reasons: Vec<String> = report
+        .slots
+        .iter()
+        .filter(|s| s.status.as_str() != "verified")
+        .map(|s| {
+            format!(
+                "- `{}` {}: {}",
+                md_cell(&s.id),
+                s.status.as_str(),
+                md_cell(&s.reason)
+            )
+        })
+        .collect();
+    if !slot_reasons.is_empty() {
+        m.push_str("\n### Slots not verified\n\n");
+        m.push_str(&slot_reasons.join("\n"));
+        m.push('\n');
+    }
+    failures_section(&mut m, report);
+    m.push_str(
+        "\nOpen `index.html` in the merged folder for every run's screenshots, clips, webhooks \
+         and state.\n",
+    );
+    m
+}
+
+/// `✅ verified`, with ` (flaky)` when it is.
+fn verdict(status: &str, flaky: bool) -> String {
+    format!(
+        "{} {}{}",
+        mark(status),
+        md_cell(status),
+        if flaky { " (flaky)" } else { "" }
+    )
+}
+
+/// `### Failures`: every failed step with where it is (and its run, in a merged folder).
+fn failures_section(m: &mut String, report: &RunOutcome) {
+    let run_of = |i: usize| {
+        let n = report.merged.scenario_run.get(&i)?;
+        let r = report.merged.runs.get(*n)?;
+        Some(format!("{} › ", md_cell(&r.dir)))
+    };
+    let failures: Vec<String> = report
+        .scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let run = run_of(i).unwrap_or_default();
+            s.steps.iter().filter_map(move |st| {
+                let err = st.error.as_ref()?;
+                Some(format!(
+                    "- **{run}{} › {}** at `{}:{}:{}`: {}",
+                    md_cell(&s.name),
+                    md_cell(&st.name),
+                    md_cell(&err.location.file.display().to_string()),
+                    err.location.line,
+                    err.location.column,
+                    md_cell(&err.message),
+                ))
+            })
+        })
+        .collect();
+    if !failures.is_empty() {
+        m.push_str("\n### Failures\n\n");
+        for f in failures {
+            m.push_str(&f);
+            m.push('\n');
+        }
+    }
+}
+
 /// The whole summary.
 pub fn render_summary(report: &RunOutcome) -> String {
+    if !report.merged.is_empty() {
+        return render_merged(report);
+    }
     let run = &report.run;
     let status = run.status.as_str();
     let mut m = String::new();
@@ -150,31 +281,7 @@ pub fn render_summary(report: &RunOutcome) -> String {
             duration(s.duration_ms()),
         );
     }
-    let failures: Vec<String> = report
-        .scenarios
-        .iter()
-        .flat_map(|s| {
-            s.steps.iter().filter_map(move |st| {
-                let err = st.error.as_ref()?;
-                Some(format!(
-                    "- **{} › {}** at `{}:{}:{}`: {}",
-                    md_cell(&s.name),
-                    md_cell(&st.name),
-                    md_cell(&err.location.file.display().to_string()),
-                    err.location.line,
-                    err.location.column,
-                    md_cell(&err.message),
-                ))
-            })
-        })
-        .collect();
-    if !failures.is_empty() {
-        m.push_str("\n### Failures\n\n");
-        for f in failures {
-            m.push_str(&f);
-            m.push('\n');
-        }
-    }
+    failures_section(&mut m, report);
     flaky_section(&mut m, report);
     m.push_str(
         "\nOpen `index.html` in the run folder for screenshots, clips, webhooks and state.\n",

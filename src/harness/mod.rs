@@ -20,7 +20,7 @@ use crate::browser::BrowserError;
 use crate::capture::video::VideoPlan;
 use crate::evidence::console::Console;
 use crate::evidence::Recorder;
-use crate::outcome::{AppInfo, BrowserInfo, RetryPolicy, RunInfo, RunStatus, Verdict};
+use crate::outcome::{AppInfo, BrowserInfo, RetryPolicy, RunInfo, RunStatus, Shard, Verdict};
 use crate::redact::Redactor;
 use crate::run_folder::RunFolder;
 use crate::runner::{self, RunContext, RunSummary};
@@ -200,6 +200,7 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
     let mut recorder = Recorder::start(&folder, run.starting_info(), Console::new(plan.quiet));
     recorder.set_retry(plan.retry);
     recorder.set_history(plan.history.clone());
+    recorder.set_shard(plan.shard.map(|(index, of)| Shard { index, of }));
     // The evidence is finished once everything the run started has stopped, so no log
     // changes after the manifest hashed it.
     let summary = match run.with_recorder(&mut recorder).await {
