@@ -194,7 +194,11 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
         started_at: Utc::now(),
         signals: &signals,
     };
-    let mut recorder = Recorder::start(&folder, run.starting_info(), Console::new(plan.quiet));
+    let mut recorder = Recorder::start(
+        &folder,
+        run.starting_info(),
+        Console::new(plan.quiet).labelled(plan.jobs > 1),
+    );
     recorder.set_retry(plan.retry);
     // The evidence is finished once everything the run started has stopped, so no log
     // changes after the manifest hashed it.
