@@ -642,6 +642,8 @@ struct StateView {
     rows: Vec<StateRow>,
     unchanged: Vec<StateRow>,
     raw: Vec<RawState>,
+    /// A moment in the raw states was cut to the second (report.json keeps it exact).
+    trimmed: bool,
 }
 
 #[derive(Serialize)]
@@ -667,6 +669,29 @@ fn scalar(v: Option<&Value>, zone: Zone) -> String {
             .unwrap_or_else(|_| s.clone()),
         Some(Value::Null) => "null".into(),
         Some(other) => other.to_string(),
+    }
+}
+
+/// `value` with every RFC 3339 moment that has a fraction of a second cut to the second
+/// (`2027-01-08T00:59:53.054566Z` → `2027-01-08T00:59:53Z`); `trimmed` is set if any was.
+fn to_the_second(value: &Value, trimmed: &mut bool) -> Value {
+    match value {
+        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) if s.contains('.') => {
+                *trimmed = true;
+                Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            }
+            _ => value.clone(),
+        },
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| to_the_second(v, trimmed)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), to_the_second(v, trimmed)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -707,12 +732,14 @@ impl StateView {
             }
         }
         changed.extend(unknown);
+        let mut trimmed = false;
         let raw = [("before", before), ("after", after)]
             .into_iter()
             .filter_map(|(label, v)| {
                 v.map(|v| RawState {
                     label,
-                    json: serde_json::to_string_pretty(v).unwrap_or_default(),
+                    json: serde_json::to_string_pretty(&to_the_second(v, &mut trimmed))
+                        .unwrap_or_default(),
                 })
             })
             .collect();
@@ -720,6 +747,7 @@ impl StateView {
             rows: changed,
             unchanged,
             raw,
+            trimmed,
         })
     }
 }
@@ -1167,8 +1195,10 @@ mod tests {
         let zeta = at(r#"<tr><td><code>zeta</code></td><td>z</td><td class="after">z</td></tr>"#);
         assert!(status < entitled && entitled < folded, "{table}");
         assert!(folded < seats && seats < renews && renews < zeta, "{table}");
-        // The raw state is the app's answer as it came.
-        assert!(page.contains(r#"&quot;renews_at&quot;: &quot;2026-12-07T22:16:39.123456Z&quot;"#));
+        // The raw state is the app's answer, its moments to the second, and says so.
+        assert!(page.contains(r#"&quot;renews_at&quot;: &quot;2026-12-07T22:16:39Z&quot;"#));
+        assert!(!page.contains(".123456"));
+        assert!(page.contains(r#"<div class="what" data-testid="state-trimmed">Raw moments to the second; report.json keeps them exact.</div>"#), "{page}");
 
         // Nothing changed: the table says so, every field folded (one: singular).
         let mut same = step("Look", StepStatus::Passed, "s/02.png", None);
