@@ -182,45 +182,41 @@ async fn a_real_runs_report_reads_at_a_glance_at_1280_and_1400_px() {
         for (page, seen) in ["index.html", "index-long.html"].iter().zip(pages) {
             let at = format!("{page} at {width}×{height}: {seen:#}");
             assert_eq!(seen["inner_width"], width, "{at}");
-            assert!(
-                seen["scroll_width"].as_u64() <= seen["client_width"].as_u64(),
-                "a horizontal scrollbar: {at}"
-            );
-            assert_eq!(seen["raw_time"], Value::Null, "{at}");
-            // The clips of 23 steps, each scenario's video, each slot's clip.
-            assert!(seen["videos"].as_u64().unwrap() >= 23 + 6 + 6, "{at}");
-            assert_eq!(seen["without_poster"], json!([]), "{at}");
-            let loaded = seen["loaded"].as_object().unwrap();
-            assert_eq!(
-                loaded.len() as u64,
-                seen["posters"].as_u64().unwrap(),
-                "{at}"
-            );
-            assert!(loaded.values().all(|w| w.as_u64() > Some(0)), "{at}");
-            // State tables: changed rows first, the unchanged folded and closed.
-            assert!(seen["folds"].as_u64().unwrap() >= 5, "{at}");
-            assert_eq!(seen["folds_open"], 0, "{at}");
-            assert_eq!(seen["folded_rows_shown"], 0, "{at}");
-            assert!(
-                seen["summaries"].as_array().unwrap().iter().all(|s| s
-                    .as_str()
-                    .unwrap()
-                    .ends_with(" unchanged fields")
-                    || s == "1 unchanged field"),
-                "{at}"
-            );
-            assert!(
-                seen["first_rows_changed"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .all(|c| c == true),
-                "{at}"
-            );
-            let started = seen["started"].as_str().unwrap();
-            let readable =
-                regex::Regex::new(r"started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC").unwrap();
-            assert!(readable.is_match(started), "{at}");
+            assert_glance(&seen, &at);
         }
     }
+}
+
+/// What every page must look like at every width (`at` says which, with what was seen).
+fn assert_glance(seen: &Value, at: &str) {
+    assert!(
+        seen["scroll_width"].as_u64() <= seen["client_width"].as_u64(),
+        "a horizontal scrollbar: {at}"
+    );
+    assert_eq!(seen["raw_time"], Value::Null, "{at}");
+    // The clips of 23 steps, each scenario's video, each slot's clip.
+    assert!(seen["videos"].as_u64().unwrap() >= 23 + 6 + 6, "{at}");
+    assert_eq!(seen["without_poster"], json!([]), "{at}");
+    let loaded = seen["loaded"].as_object().unwrap();
+    assert_eq!(
+        loaded.len() as u64,
+        seen["posters"].as_u64().unwrap(),
+        "{at}"
+    );
+    assert!(loaded.values().all(|w| w.as_u64() > Some(0)), "{at}");
+    // State tables: changed rows first, the unchanged folded and closed.
+    assert!(seen["folds"].as_u64().unwrap() >= 5, "{at}");
+    assert_eq!(seen["folds_open"], 0, "{at}");
+    assert_eq!(seen["folded_rows_shown"], 0, "{at}");
+    let summaries = seen["summaries"].as_array().unwrap();
+    assert!(
+        summaries
+            .iter()
+            .all(|s| s.as_str().unwrap().ends_with(" unchanged fields") || s == "1 unchanged field"),
+        "{at}"
+    );
+    let first = seen["first_rows_changed"].as_array().unwrap();
+    assert!(first.iter().all(|c| c == true), "{at}");
+    let readable = regex::Regex::new(r"started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC").unwrap();
+    assert!(readable.is_match(seen["started"].as_str().unwrap()), "{at}");
 }
