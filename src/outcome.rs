@@ -195,6 +195,14 @@ pub struct ClipEvidence {
     pub duration_ms: Option<u64>,
     #[serde(rename = "clip_frames", default)]
     pub frames: Option<u64>,
+    /// A still of the clip for `<video poster>`: its last frame (the step's result), copied
+    /// from the captured frames next to the clip; absent without one.
+    #[serde(
+        rename = "clip_poster",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub poster: Option<String>,
 }
 
 impl ClipEvidence {
@@ -824,6 +832,7 @@ mod tests {
                 problem: None,
                 duration_ms: Some(1200),
                 frames: Some(18),
+                poster: None,
             },
             state_before: None,
             state_after: Some(serde_json::json!({"status": "active"})),

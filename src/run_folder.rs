@@ -199,6 +199,12 @@ impl RunFolder {
         scenario_dir.join(file)
     }
 
+    /// A clip's poster, next to it: `03-open-billing.mp4` → `03-open-billing.poster.jpg`.
+    pub fn poster_file(clip: &str, ext: &str) -> String {
+        let stem = clip.strip_suffix(".mp4").unwrap_or(clip);
+        format!("{stem}.poster.{ext}")
+    }
+
     /// Whether `relative` (a path from the report) names a non-empty file inside the folder;
     /// anything absolute or with `..` is not.
     pub fn has_artifact(&self, relative: &str) -> bool {

@@ -424,3 +424,63 @@ fn a_sandbox_run_with_the_default_email_warns_before_it_starts() {
     let stderr = run(&["--email", "me+{run}@acme.dev"]);
     assert!(!stderr.contains("default run email"), "{stderr}");
 }
+
+/// With `--jobs 2` the scenarios' lines interleave, and every line of a scenario starts
+/// with its label (its number in the run folder and the first words of its name); with one
+/// session there is no label.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_jobs_every_line_of_a_scenario_starts_with_its_label() {
+    let site = site().await;
+    let out = tempfile::tempdir().unwrap();
+    let app = format!("{}/", site.url());
+    let output = run_cli(&[
+        "run",
+        "fixtures/scenarios",
+        "--quiet",
+        "--video",
+        "off",
+        "--jobs",
+        "2",
+        "--app",
+        &app,
+        "--out",
+        &out.path().display().to_string(),
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let labels = [
+        "[01 sign-up-through-a]",
+        "[02 pay-with-a-card]",
+        "[03 wait-for-results]",
+        "[04 leave-for-a-second]",
+    ];
+    let scenario_lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("▶ ") || l.contains(" ✓ ") || l.contains(" = "))
+        .collect();
+    // A start, its steps and its end for each of the four scenarios: 4 + 10 + 4 (the given
+    // steps the fixture scenarios have none of).
+    assert_eq!(scenario_lines.len(), 18, "{stderr}");
+    for line in &scenario_lines {
+        assert!(
+            labels.iter().any(|l| line.starts_with(&format!("{l} "))),
+            "an unlabelled line: {line}\n{stderr}"
+        );
+    }
+    for label in labels {
+        assert!(
+            stderr.contains(&format!("{label} ▶ ")),
+            "{label} starts: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("{label}   = passed  ")),
+            "{label} ends: {stderr}"
+        );
+    }
+    // Folder names agree with the labels' numbers.
+    assert!(out
+        .path()
+        .join("scenarios/02-pay-with-a-card-inside-an-iframe")
+        .is_dir());
+}

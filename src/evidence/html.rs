@@ -4,11 +4,16 @@
 //!
 //! The markup is in `templates/` (rendered by [`crate::template`], which escapes every
 //! value); this module decides what the page shows (durations, slot titles, delivery
-//! offsets, state diffs) as the views the templates read.
+//! offsets, state diffs, clip posters) as the views the templates read. Times read at a
+//! glance: durations as `340 ms`, `1.2 s`, `2 min 5 s`; moments to the second in the run's
+//! time zone with UTC beside them (`2026-12-07 23:16:39 UTC+01:00 (22:16:39 UTC)`), never
+//! an RFC 3339 fraction (report.json keeps the precise values).
 //! Must not import the browser, the runner or the CLI.
 
 use std::fmt::Write as _;
 use std::sync::LazyLock;
+
+use chrono::{DateTime, FixedOffset, Utc};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -40,6 +45,31 @@ pub fn render_html(report: &RunOutcome) -> String {
     TEMPLATES
         .render("report.html", &Page::new(report))
         .unwrap_or_else(|e| broken_page(&e.to_string()))
+}
+
+/// A time zone: the offset from UTC at a moment. The page's is the run's, the machine's
+/// local zone ([`local_zone`]); tests pass fixed ones.
+type Zone = fn(DateTime<Utc>) -> FixedOffset;
+
+fn local_zone(t: DateTime<Utc>) -> FixedOffset {
+    *t.with_timezone(&chrono::Local).offset()
+}
+
+/// A moment as a person reads it, to the second: `2026-12-07 23:16:39 UTC+01:00 (22:16:39
+/// UTC)` in the zone, with UTC beside it (its date too when the two dates differ), or
+/// `2026-12-07 22:16:39 UTC` when the zone is UTC.
+fn moment(t: DateTime<Utc>, zone: Zone) -> String {
+    let offset = zone(t);
+    if offset.local_minus_utc() == 0 {
+        return t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    }
+    let local = t.with_timezone(&offset);
+    let utc = if local.date_naive() == t.date_naive() {
+        t.format("%H:%M:%S UTC")
+    } else {
+        t.format("%Y-%m-%d %H:%M:%S UTC")
+    };
+    format!("{} ({utc})", local.format("%Y-%m-%d %H:%M:%S UTC%:z"))
 }
 
 fn broken_page(error: &str) -> String {
@@ -92,6 +122,10 @@ struct Page<'a> {
 
 impl Page<'_> {
     fn new(report: &RunOutcome) -> Page<'_> {
+        Page::in_zone(report, local_zone)
+    }
+
+    fn in_zone(report: &RunOutcome, zone: Zone) -> Page<'_> {
         let counts = [
             SlotStatus::Verified,
             SlotStatus::Unverified,
@@ -126,7 +160,7 @@ impl Page<'_> {
         };
         Page {
             flaky,
-            run: RunView::new(&report.run, !merged.is_empty()),
+            run: RunView::new(&report.run, !merged.is_empty(), zone),
             counts,
             slots: report
                 .slots
@@ -139,7 +173,7 @@ impl Page<'_> {
                         .filter_map(|c| c.slots.get(k))
                         .map(Cell::new)
                         .collect(),
-                    ..SlotRow::new(slot)
+                    ..SlotRow::new(slot, report)
                 })
                 .collect(),
             scenarios: report
@@ -148,14 +182,14 @@ impl Page<'_> {
                 .enumerate()
                 .map(|(i, s)| ScenarioView {
                     run: run_of(i),
-                    ..ScenarioView::new(i, s, report.attempts_of(i))
+                    ..ScenarioView::new(i, s, report.attempts_of(i), zone)
                 })
                 .collect(),
             runs: merged
                 .runs
                 .iter()
                 .enumerate()
-                .map(|(n, r)| RunRow::new(n, r))
+                .map(|(n, r)| RunRow::new(n, r, zone))
                 .collect(),
             columns: merged
                 .matrix
@@ -179,18 +213,18 @@ struct RunRow<'a> {
 }
 
 impl RunRow<'_> {
-    fn new(n: usize, r: &MergedRun) -> RunRow<'_> {
+    fn new(n: usize, r: &MergedRun, zone: Zone) -> RunRow<'_> {
         RunRow {
             link: RunLink::new(n, r),
             id: &r.run.id,
             status: r.run.status.as_str(),
             browser_version: &r.run.browser.version,
             video: &r.run.video,
-            started: r.run.started_at.to_rfc3339(),
+            started: moment(r.run.started_at, zone),
             finished: r
                 .run
                 .finished_at
-                .map(|t| t.to_rfc3339())
+                .map(|t| moment(t, zone))
                 .unwrap_or_else(|| "—".into()),
         }
     }
@@ -254,7 +288,7 @@ struct RunView<'a> {
 
 impl RunView<'_> {
     /// `merged`: the header of a merged folder, whose target and app list every run's.
-    fn new(run: &RunInfo, merged: bool) -> RunView<'_> {
+    fn new(run: &RunInfo, merged: bool, zone: Zone) -> RunView<'_> {
         let url = &run.app.url;
         RunView {
             id: &run.id,
@@ -284,10 +318,10 @@ impl RunView<'_> {
             } else {
                 &run.video
             },
-            started: run.started_at.to_rfc3339(),
+            started: moment(run.started_at, zone),
             finished: run
                 .finished_at
-                .map(|t| t.to_rfc3339())
+                .map(|t| moment(t, zone))
                 .unwrap_or_else(|| "—".into()),
             tool_version: &run.tool_version,
         }
@@ -300,20 +334,39 @@ struct Count {
     count: usize,
 }
 
-/// A `<video>` of a run-folder file.
+/// A `<video>` of a run-folder file, with its poster (a still from inside the clip).
 #[derive(Serialize)]
 struct Video {
     src: String,
     label: String,
+    poster: Option<String>,
 }
 
 impl Video {
-    fn new(path: &str, label: String) -> Video {
+    fn new(path: &str, label: String, poster: Option<&str>) -> Video {
         Video {
             src: href(path),
             label,
+            poster: poster.map(href),
         }
     }
+}
+
+/// The poster of a video made of `steps`' clips: the last clip's that has one, the
+/// state the video ends on.
+fn last_poster(steps: &[StepOutcome]) -> Option<&str> {
+    steps.iter().rev().find_map(|s| s.clip.poster.as_deref())
+}
+
+/// The poster of `path`, the scenario's video or one of its steps' clips.
+fn poster_of<'a>(s: &'a ScenarioOutcome, path: &str) -> Option<&'a str> {
+    if s.video.as_deref() == Some(path) {
+        return last_poster(&s.steps);
+    }
+    s.steps
+        .iter()
+        .find(|st| st.clip.path.as_deref() == Some(path))
+        .and_then(|st| st.clip.poster.as_deref())
 }
 
 /// A row of the slot table.
@@ -339,17 +392,18 @@ struct ScenarioLink<'a> {
 }
 
 impl SlotRow<'_> {
-    fn new(slot: &SlotVerdict) -> SlotRow<'_> {
+    fn new<'a>(slot: &'a SlotVerdict, report: &'a RunOutcome) -> SlotRow<'a> {
         SlotRow {
             id: &slot.id,
             status: slot.status.as_str(),
             what: slot_title(&slot.id),
             reason: &slot.reason,
             scenario: ScenarioLink::of(slot),
-            clip: slot
-                .clip
-                .as_deref()
-                .map(|path| Video::new(path, format!("clip for {}", slot.id))),
+            clip: slot.clip.as_deref().map(|path| {
+                let scenario = slot.scenario_index.and_then(|i| report.scenarios.get(i));
+                let poster = scenario.and_then(|s| poster_of(s, path));
+                Video::new(path, format!("clip for {}", slot.id), poster)
+            }),
             flaky: slot.flaky,
             cells: Vec::new(),
         }
@@ -402,7 +456,7 @@ struct AttemptView<'a> {
 }
 
 impl AttemptView<'_> {
-    fn new<'a>(scenario: usize, name: &str, a: &'a AttemptOutcome) -> AttemptView<'a> {
+    fn new<'a>(scenario: usize, name: &str, a: &'a AttemptOutcome, zone: Zone) -> AttemptView<'a> {
         let deliveries = |i: usize| {
             a.deliveries
                 .iter()
@@ -414,17 +468,17 @@ impl AttemptView<'_> {
             status: a.status.as_str(),
             reason: &a.reason,
             duration: duration(u64::try_from(a.duration.as_millis()).unwrap_or(u64::MAX)),
-            video: a
-                .video
-                .as_deref()
-                .map(|path| Video::new(path, format!("video of {name}, attempt {}", a.attempt))),
+            video: a.video.as_deref().map(|path| {
+                let label = format!("video of {name}, attempt {}", a.attempt);
+                Video::new(path, label, last_poster(&a.steps))
+            }),
             steps: a
                 .steps
                 .iter()
                 .enumerate()
                 .map(|(i, step)| StepView {
                     attempt: Some(a.attempt),
-                    ..StepView::new(scenario, i, step, deliveries(i))
+                    ..StepView::new(scenario, i, step, deliveries(i), zone)
                 })
                 .collect(),
         }
@@ -444,6 +498,7 @@ impl ScenarioView<'_> {
         index: usize,
         s: &'a ScenarioOutcome,
         attempts: &'a [AttemptOutcome],
+        zone: Zone,
     ) -> ScenarioView<'a> {
         ScenarioView {
             number: index + 1,
@@ -452,21 +507,20 @@ impl ScenarioView<'_> {
             file: &s.file,
             slot: s.slot.as_deref(),
             duration: duration(s.duration_ms()),
-            started: s.started_at.to_rfc3339(),
+            started: moment(s.started_at, zone),
             capture: s.capture.source.as_deref().map(|source| CaptureView {
                 source,
                 fps: s.capture.fps.map(|fps| format!("{fps:.1}")),
                 note: s.capture.note.as_deref(),
             }),
-            video: s
-                .video
-                .as_deref()
-                .map(|path| Video::new(path, format!("video of {}", s.name))),
+            video: s.video.as_deref().map(|path| {
+                Video::new(path, format!("video of {}", s.name), last_poster(&s.steps))
+            }),
             steps: s
                 .steps
                 .iter()
                 .enumerate()
-                .map(|(i, step)| StepView::new(index, i, step, s.deliveries_of(i)))
+                .map(|(i, step)| StepView::new(index, i, step, s.deliveries_of(i), zone))
                 .collect(),
             deliveries: s
                 .deliveries
@@ -475,7 +529,7 @@ impl ScenarioView<'_> {
                 .collect(),
             attempts: attempts
                 .iter()
-                .map(|a| AttemptView::new(index, &s.name, a))
+                .map(|a| AttemptView::new(index, &s.name, a, zone))
                 .collect(),
             run: None,
         }
@@ -521,7 +575,7 @@ struct Hook<'a> {
     event_id: &'a str,
     endpoint_url: &'a str,
     attempt: u32,
-    latency_ms: u64,
+    latency: String,
     /// The endpoint answered, and not with a 2xx.
     rejected: bool,
     answer: Answer<'a>,
@@ -568,7 +622,7 @@ impl Hook<'_> {
             event_id: &w.event_id,
             endpoint_url: &w.endpoint_url,
             attempt: w.attempt,
-            latency_ms: w.latency_ms,
+            latency: duration(w.latency_ms),
             rejected: w.rejected(),
             answer,
         }
@@ -629,9 +683,14 @@ impl StepView<'_> {
         index: usize,
         step: &'a StepOutcome,
         hooks: impl Iterator<Item = &'a WebhookRecord>,
+        zone: Zone,
     ) -> StepView<'a> {
         let clip = step.clip.path.as_deref().map(|path| ClipView {
-            video: Video::new(path, format!("clip of {}", step.name)),
+            video: Video::new(
+                path,
+                format!("clip of {}", step.name),
+                step.clip.poster.as_deref(),
+            ),
             checked: step.clip.ok,
             problem: step
                 .clip
@@ -671,7 +730,7 @@ impl StepView<'_> {
                 column: err.location.column,
                 source: err.source_line.as_deref().map(str::trim_end),
             }),
-            state: StateView::new(step.state_before.as_ref(), step.state_after.as_ref()),
+            state: StateView::new(step.state_before.as_ref(), step.state_after.as_ref(), zone),
             webhooks: hooks.map(Hook::new).collect(),
         }
     }
@@ -693,12 +752,17 @@ const STATE_KEYS: &[&str] = &[
     "source",
 ];
 
-/// The app's state before and after a step: one row per scalar key either has (a row
-/// whose value differs when both are known is changed), then each state raw.
+/// The app's state before and after a step: one row per scalar key either has. A row whose
+/// value differs (both states known) is changed and comes first; a row equal in both is
+/// unchanged and folded; a row of a step with only one state known is shown as it is.
+/// Then each state raw, as the app answered it.
 #[derive(Serialize)]
 struct StateView {
     rows: Vec<StateRow>,
+    unchanged: Vec<StateRow>,
     raw: Vec<RawState>,
+    /// A moment in the raw states was cut to the second (report.json keeps it exact).
+    trimmed: bool,
 }
 
 #[derive(Serialize)]
@@ -715,18 +779,44 @@ struct RawState {
     json: String,
 }
 
-fn scalar(v: Option<&Value>) -> String {
+/// A state value as a cell shows it; a moment (an RFC 3339 string) as [`moment`] reads it.
+fn scalar(v: Option<&Value>, zone: Zone) -> String {
     match v {
         None => "—".into(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+            .map(|t| moment(t.with_timezone(&Utc), zone))
+            .unwrap_or_else(|_| s.clone()),
         Some(Value::Null) => "null".into(),
         Some(other) => other.to_string(),
     }
 }
 
+/// `value` with every RFC 3339 moment that has a fraction of a second cut to the second
+/// (`2027-01-08T00:59:53.054566Z` → `2027-01-08T00:59:53Z`); `trimmed` is set if any was.
+fn to_the_second(value: &Value, trimmed: &mut bool) -> Value {
+    match value {
+        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) if s.contains('.') => {
+                *trimmed = true;
+                Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            }
+            _ => value.clone(),
+        },
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| to_the_second(v, trimmed)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), to_the_second(v, trimmed)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 impl StateView {
     /// `None` when neither state is known.
-    fn new(before: Option<&Value>, after: Option<&Value>) -> Option<StateView> {
+    fn new(before: Option<&Value>, after: Option<&Value>, zone: Zone) -> Option<StateView> {
         if before.is_none() && after.is_none() {
             return None;
         }
@@ -740,32 +830,44 @@ impl StateView {
                 }
             }
         }
+        let both = before.is_some() && after.is_some();
         let get = |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).cloned();
-        let rows = keys
-            .into_iter()
-            .filter_map(|key| {
-                let (b, a) = (get(before, &key), get(after, &key));
-                if b.is_none() && a.is_none() {
-                    return None;
-                }
-                Some(StateRow {
-                    changed: before.is_some() && after.is_some() && b != a,
-                    before: scalar(b.as_ref()),
-                    after: scalar(a.as_ref()),
-                    key,
-                })
-            })
-            .collect();
+        let (mut changed, mut unknown, mut unchanged) = (Vec::new(), Vec::new(), Vec::new());
+        for key in keys {
+            let (b, a) = (get(before, &key), get(after, &key));
+            if b.is_none() && a.is_none() {
+                continue;
+            }
+            let row = StateRow {
+                changed: both && b != a,
+                before: scalar(b.as_ref(), zone),
+                after: scalar(a.as_ref(), zone),
+                key,
+            };
+            match (both, row.changed) {
+                (true, true) => changed.push(row),
+                (true, false) => unchanged.push(row),
+                (false, _) => unknown.push(row),
+            }
+        }
+        changed.extend(unknown);
+        let mut trimmed = false;
         let raw = [("before", before), ("after", after)]
             .into_iter()
             .filter_map(|(label, v)| {
                 v.map(|v| RawState {
                     label,
-                    json: serde_json::to_string_pretty(v).unwrap_or_default(),
+                    json: serde_json::to_string_pretty(&to_the_second(v, &mut trimmed))
+                        .unwrap_or_default(),
                 })
             })
             .collect();
-        Some(StateView { rows, raw })
+        Some(StateView {
+            rows: changed,
+            unchanged,
+            raw,
+            trimmed,
+        })
     }
 }
 
@@ -775,6 +877,10 @@ mod tests {
     use crate::evidence::slots::slot_verdicts;
     use crate::evidence::slots::tests::{report, scenario, step};
     use crate::outcome::{NamedShot, StepDelivery, StepError, VideoCapture};
+
+    fn utc(_: DateTime<Utc>) -> FixedOffset {
+        FixedOffset::east_opt(0).unwrap()
+    }
 
     /// A delivery attempt of scenario step `step`.
     fn delivery(
@@ -924,10 +1030,13 @@ mod tests {
     #[test]
     fn every_template_renders_with_a_full_report() {
         for r in full_reports() {
-            let html = TEMPLATES
+            let local = TEMPLATES
                 .render("report.html", &Page::new(&r))
                 .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(html, render_html(&r));
+            assert_eq!(local, render_html(&r));
+            let html = TEMPLATES
+                .render("report.html", &Page::in_zone(&r, utc))
+                .unwrap_or_else(|e| panic!("{e}"));
             assert!(
                 html.starts_with("<!doctype html>\n<html lang=\"en\">\n"),
                 "{html}"
@@ -972,7 +1081,7 @@ mod tests {
                 r#"<code>http://127.0.0.1:1/api/polar/webhooks?x=1&amp;y=&#39;2&#39;</code>"#,
                 r##"<a href="#scenario-1">Recover &lt;payment&gt; &amp; &quot;go&quot;</a>"##,
                 r#"<td class="clip"><span class="reason">no clip</span></td>"#,
-                r#"<div class="sub">scenarios/a.yaml · 2.4 s · started 2026-01-01T00:00:00+00:00</div>"#,
+                r#"<div class="sub">scenarios/a.yaml · 2.4 s · started 2026-01-01 00:00:00 UTC</div>"#,
                 r#"<title>Billing evidence — run &lt;1&gt; &amp; &#39;x&#39;</title>"#,
                 r#"<dd>chrome 140.0 &quot;beta&quot;</dd>"#,
             ] {
@@ -1125,5 +1234,138 @@ mod tests {
         assert!(page.contains(r#"id="scenario-1-step-2""#));
         assert!(page.contains(r#"id="scenario-1-attempt-1-step-2""#));
         assert!(page.contains(r#"src="s/01/02.mp4""#) && page.contains(r#"src="a2/02.mp4""#));
+    }
+
+    fn cet(_: DateTime<Utc>) -> FixedOffset {
+        FixedOffset::east_opt(3600).unwrap()
+    }
+
+    fn pacific(_: DateTime<Utc>) -> FixedOffset {
+        FixedOffset::west_opt(8 * 3600).unwrap()
+    }
+
+    #[test]
+    fn moments_read_to_the_second_in_the_run_zone_with_utc_beside() {
+        let t: DateTime<Utc> = "2026-12-07T22:16:39.987654321Z".parse().unwrap();
+        assert_eq!(
+            moment(t, cet),
+            "2026-12-07 23:16:39 UTC+01:00 (22:16:39 UTC)"
+        );
+        assert_eq!(moment(t, utc), "2026-12-07 22:16:39 UTC");
+        let late: DateTime<Utc> = "2026-12-08T03:00:00Z".parse().unwrap();
+        assert_eq!(
+            moment(late, pacific),
+            "2026-12-07 19:00:00 UTC-08:00 (2026-12-08 03:00:00 UTC)"
+        );
+        // The whole page in a zone away from UTC: every moment as above, none raw.
+        let fraction = regex::Regex::new(r"\d:\d\d\.\d|T\d\d:\d\d|\+00:00").unwrap();
+        for r in full_reports() {
+            let html = TEMPLATES
+                .render("report.html", &Page::in_zone(&r, cet))
+                .unwrap();
+            assert!(
+                html.contains(
+                    "<dt>Started</dt><dd>2026-01-01 01:00:00 UTC+01:00 (00:00:00 UTC)</dd>"
+                ),
+                "{html}"
+            );
+            assert!(html.contains("· started 2026-01-01 01:00:00 UTC+01:00 (00:00:00 UTC)"));
+            assert!(html.contains("<td>37 ms</td></tr>"), "{html}");
+            assert!(!fraction.is_match(&html), "{:?}", fraction.find(&html));
+        }
+    }
+
+    #[test]
+    fn the_state_table_shows_what_changed_first_and_folds_the_rest() {
+        let mut st = step("Pay", StepStatus::Passed, "s/01.png", Some("s/01.mp4"));
+        st.state_before = Some(serde_json::json!({"seats": 3, "status": "none",
+            "entitled": false, "renews_at": "2026-12-07T22:16:39.123456Z", "zeta": "z"}));
+        st.state_after = Some(serde_json::json!({"seats": 3, "status": "active",
+            "entitled": true, "renews_at": "2026-12-07T22:16:39.123456Z", "zeta": "z"}));
+        let page = TEMPLATES
+            .render(
+                "report.html",
+                &Page::in_zone(
+                    &report(
+                        "on",
+                        vec![scenario("S", "continue-using", "passed", vec![st])],
+                    ),
+                    cet,
+                ),
+            )
+            .unwrap();
+        let table = &page[page.find(r#"<div data-testid="state">"#).unwrap()..];
+        let table = &table[..table.find("Raw state before").unwrap()];
+        let folded = table.find(r#"<details class="unchanged" data-testid="state-unchanged"><summary>3 unchanged fields</summary>"#).expect(table);
+        let at = |row: &str| {
+            table
+                .find(row)
+                .unwrap_or_else(|| panic!("{row} in {table}"))
+        };
+        // Changed first (in the table's key order), marked; the unchanged folded below.
+        let status = at(
+            r#"<tr class="changed"><td><code>status</code></td><td>none</td><td class="after">active</td></tr>"#,
+        );
+        let entitled = at(
+            r#"<tr class="changed"><td><code>entitled</code></td><td>false</td><td class="after">true</td></tr>"#,
+        );
+        let seats = at(r#"<tr><td><code>seats</code></td><td>3</td><td class="after">3</td></tr>"#);
+        let renews = at("<tr><td><code>renews_at</code></td><td>2026-12-07 23:16:39 UTC+01:00 (22:16:39 UTC)</td>");
+        let zeta = at(r#"<tr><td><code>zeta</code></td><td>z</td><td class="after">z</td></tr>"#);
+        assert!(status < entitled && entitled < folded, "{table}");
+        assert!(folded < seats && seats < renews && renews < zeta, "{table}");
+        // The raw state is the app's answer, its moments to the second, and says so.
+        assert!(page.contains(r#"&quot;renews_at&quot;: &quot;2026-12-07T22:16:39Z&quot;"#));
+        assert!(!page.contains(".123456"));
+        assert!(page.contains(r#"<div class="what" data-testid="state-trimmed">Raw moments to the second; report.json keeps them exact.</div>"#), "{page}");
+
+        // Nothing changed: the table says so, every field folded (one: singular).
+        let mut same = step("Look", StepStatus::Passed, "s/02.png", None);
+        same.state_before = Some(serde_json::json!({"status": "active"}));
+        same.state_after = Some(serde_json::json!({"status": "active"}));
+        let page = render_html(&report(
+            "on",
+            vec![scenario("S", "continue-using", "passed", vec![same])],
+        ));
+        assert!(
+            page.contains(
+                r#"<td colspan="3" class="reason" data-testid="state-same">no field changed</td>"#
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("<summary>1 unchanged field</summary>"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn every_video_gets_the_poster_of_its_clip_or_of_the_last_clip_it_shows() {
+        let mut one = step("One", StepStatus::Passed, "s/01.png", Some("s/01.mp4"));
+        one.clip.poster = Some("s/01.poster.jpg".into());
+        let mut two = step("Two", StepStatus::Passed, "s/02.png", Some("s/02 b.mp4"));
+        two.clip.poster = Some("s/02 b.poster.jpg".into());
+        let three = step("Three", StepStatus::Passed, "s/03.png", Some("s/03.mp4"));
+        let mut s = scenario("S", "continue-using", "passed", vec![one, two, three]);
+        s.video = Some("s/scenario.mp4".into());
+        let mut r = report("on", vec![s]);
+        r.slots = slot_verdicts(&r, &|_| true);
+        let page = render_html(&r);
+        assert!(
+            page.contains(
+                r#"src="s/01.mp4" aria-label="clip of One" poster="s/01.poster.jpg"></video>"#
+            ),
+            "{page}"
+        );
+        assert!(page.contains(
+            r#"src="s/02%20b.mp4" aria-label="clip of Two" poster="s/02%20b.poster.jpg"></video>"#
+        ));
+        // A clip without a poster has none; the scenario's video (and the slot's clip, which
+        // is that video) ends on the last clip that has one.
+        assert!(page.contains(r#"src="s/03.mp4" aria-label="clip of Three"></video>"#));
+        assert!(page.contains(
+            r#"src="s/scenario.mp4" aria-label="video of S" poster="s/02%20b.poster.jpg"></video>"#
+        ));
+        assert!(page.contains(r#"src="s/scenario.mp4" aria-label="clip for continue-using" poster="s/02%20b.poster.jpg"></video>"#));
     }
 }

@@ -197,7 +197,11 @@ pub async fn execute(plan: RunPlan) -> Result<RunReport, RunError> {
         started_at: Utc::now(),
         signals: &signals,
     };
-    let mut recorder = Recorder::start(&folder, run.starting_info(), Console::new(plan.quiet));
+    let mut recorder = Recorder::start(
+        &folder,
+        run.starting_info(),
+        Console::new(plan.quiet).labelled(plan.jobs > 1),
+    );
     recorder.set_retry(plan.retry);
     recorder.set_history(plan.history.clone());
     recorder.set_shard(plan.shard.map(|(index, of)| Shard { index, of }));

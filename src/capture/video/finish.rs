@@ -1,7 +1,8 @@
 //! Finishing a scenario's video in the background while the next scenario runs: collect
 //! each step's clip (from the live encoder, or, under `retain-on-failure`, encoded from
-//! the frame log), check it with the container probe,
-//! and join the clips by stream copy into the scenario video with a chapter per step.
+//! the frame log), check it with the container probe, give it a poster (a copy of the
+//! captured frame its last frame shows), and join the clips by stream copy into the
+//! scenario video with a chapter per step.
 //! Scenarios finish in order: each waits for the one before it before it touches shared
 //! work (the encoder slot, the frame log's pruning).
 
@@ -148,7 +149,22 @@ impl Finish {
         )
         .await;
         report.path = Some(mark.rel.clone());
+        report.poster = self.poster(mark, step.frames as usize);
         report
+    }
+
+    /// The clip's poster: a copy of the captured frame its last frame was made from (the
+    /// step's result; the first frame is often the blank page a step starts on), next to
+    /// the clip. A copy of a file the frame log already holds: no decoding, well under a
+    /// millisecond, in this background task. `None` when the frame is gone or the copy
+    /// fails: the page then shows the clip without a poster.
+    fn poster(&self, mark: &StepMark, frames: usize) -> Option<String> {
+        let last = plan::slot_time(mark.start, frames.max(1) - 1, self.encoder.fps);
+        let frame = self.log.at(last)?;
+        let ext = frame.path.extension()?.to_str()?;
+        let rel = RunFolder::poster_file(&mark.rel, ext);
+        std::fs::copy(&frame.path, self.root.join(&rel)).ok()?;
+        Some(rel)
     }
 
     /// Encodes the step's clip from the frame log (`retain-on-failure`: only once the
@@ -194,6 +210,7 @@ impl Finish {
         }
         let mut report = check_fed(&self.encoder, &out, seconds, None).await;
         report.path = Some(mark.rel.clone());
+        report.poster = self.poster(mark, plan::slot_count(seconds, self.encoder.fps));
         report
     }
 

@@ -784,6 +784,7 @@ async fn check_fed(
                 problem: verdict.err(),
                 duration_ms: Some((probe.duration * 1000.0).round() as u64),
                 frames: Some(probe.frames),
+                poster: None,
             }
         }
         Err(e) => ClipEvidence::missing(format!("the clip cannot be read: {e}")),
