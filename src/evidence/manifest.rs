@@ -98,17 +98,21 @@ pub enum VerifyError {
 /// Re-hashes the run folder `dir` against its own `manifest.json`: one line per changed,
 /// missing or unlisted file (empty when everything matches).
 pub fn verify_folder(dir: &Path) -> Result<Vec<String>, VerifyError> {
+    let m = read_manifest(dir)?;
+    verify(dir, &m).map_err(|source| VerifyError::Read {
+        dir: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// The run folder `dir`'s own `manifest.json`.
+pub fn read_manifest(dir: &Path) -> Result<Manifest, VerifyError> {
     let owned = || dir.to_path_buf();
     let bytes = std::fs::read(dir.join(MANIFEST)).map_err(|source| VerifyError::NoManifest {
         dir: owned(),
         source,
     })?;
-    let m: Manifest =
-        serde_json::from_slice(&bytes).map_err(|source| VerifyError::BadManifest {
-            dir: owned(),
-            source,
-        })?;
-    verify(dir, &m).map_err(|source| VerifyError::Read {
+    serde_json::from_slice(&bytes).map_err(|source| VerifyError::BadManifest {
         dir: owned(),
         source,
     })

@@ -156,20 +156,27 @@ fn check_inputs(plan: &MergePlan) -> Result<Vec<Input>, MergeError> {
                 dir.display()
             )));
         }
-        let problems = manifest::verify_folder(dir).map_err(|e| MergeError::Input {
+        let unverifiable = |e: manifest::VerifyError| MergeError::Input {
             dir: dir.clone(),
             why: format!(
                 "cannot be verified, so it is not merged: {}",
                 strip_dir(&e, dir)
             ),
-        })?;
+        };
+        let manifest = manifest::read_manifest(dir).map_err(unverifiable)?;
+        let problems = manifest::verify(dir, &manifest)
+            .map_err(|source| manifest::VerifyError::Read {
+                dir: dir.clone(),
+                source,
+            })
+            .map_err(unverifiable)?;
         if !problems.is_empty() {
             return Err(MergeError::Tampered {
                 dir: dir.clone(),
                 problems,
             });
         }
-        let input = read_input(dir).map_err(input_error)?;
+        let input = read_input(dir, manifest).map_err(input_error)?;
         let id = input.report.run.id.clone();
         if let Some((other, _)) = seen.iter().find(|(_, seen_id)| *seen_id == id) {
             return Err(MergeError::Usage(format!(
@@ -203,13 +210,11 @@ fn strip_dir(e: &manifest::VerifyError, dir: &Path) -> String {
     text.strip_prefix(&prefix).unwrap_or(&text).to_string()
 }
 
-/// A verified folder's manifest and report; refuses a report that is not a finished run
-/// of this schema, or is itself a merge.
-fn read_input(dir: &Path) -> Result<Input, String> {
-    let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{name}: {e}"));
-    let manifest: Manifest = serde_json::from_slice(&read(manifest::MANIFEST)?)
-        .map_err(|e| format!("{}: {e}", manifest::MANIFEST))?;
-    let bytes = read(RunFolder::REPORT)?;
+/// A verified folder (with its `manifest`) and its report; refuses a report that is not a
+/// finished run of this schema, or is itself a merge.
+fn read_input(dir: &Path, manifest: Manifest) -> Result<Input, String> {
+    let bytes = std::fs::read(dir.join(RunFolder::REPORT))
+        .map_err(|e| format!("{}: {e}", RunFolder::REPORT))?;
     let version = serde_json::from_slice::<serde_json::Value>(&bytes)
         .map_err(|e| format!("{}: not JSON: {e}", RunFolder::REPORT))?["schema_version"]
         .as_u64();
