@@ -146,10 +146,7 @@ pub fn append(path: &Path, run: &HistoryRun) -> io::Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    io::Write::write_all(&mut file, text.as_bytes())?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::run_folder::write_atomically(path, text.as_bytes())
 }
 
 #[cfg(test)]
